@@ -1,0 +1,49 @@
+"""``paperkg evaluate``: precision, recall and F1 of extraction against gold annotations."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from paperkg.evaluate import evaluate, format_evaluation
+
+EPILOG = """examples:
+  paperkg evaluate ../shared/gold/dev.jsonl
+  paperkg evaluate gold.jsonl --format json --details
+"""
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "evaluate", help="score extraction against gold annotations",
+        description="Extract the gold papers' titles and abstracts as one corpus and report "
+                    "precision, recall and F1 (untyped, typed, per type, proposed, lineage) "
+                    "with the contract's matching rules.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations (JSON Lines)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--details", action="store_true",
+                        help="also list each paper's false positives and false negatives")
+    parser.add_argument("--resources", action="append", default=[], metavar="DIR",
+                        help="extra resource folder (as for build)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    result = evaluate(args.gold, args.resources)
+    if args.format == "json":
+        data = result.as_dict()
+        if args.details:
+            data["errors"] = result.errors
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(format_evaluation(result))
+    if args.details:
+        for paper in result.errors:
+            if paper["false_positives"] or paper["false_negatives"]:
+                print(f"\n{paper['id']}  {paper['title']}")
+                for fp in paper["false_positives"]:
+                    print(f"  + {fp}")
+                for fn in paper["false_negatives"]:
+                    print(f"  - {fn}")
+    return 0

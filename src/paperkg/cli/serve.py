@@ -1,0 +1,65 @@
+"""``paperkg serve``: a read-only SPARQL endpoint over a built graph."""
+
+from __future__ import annotations
+
+import argparse
+
+from paperkg.query.serve import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TIMEOUT_S, SparqlServer, serve
+
+EPILOG = """examples:
+  paperkg serve                          # http://127.0.0.1:7878/query
+  paperkg serve --graph my-graph --port 8000
+  curl -H 'Accept: text/csv' --data-urlencode \\
+       'query=SELECT ?label WHERE { ?e a pk:Model ; rdfs:label ?label }' \\
+       http://127.0.0.1:7878/query
+
+The endpoint speaks the SPARQL 1.1 Protocol: GET ?query=..., POST form-encoded
+or application/sparql-query; results as JSON (default), XML, CSV or TSV by
+Accept, CONSTRUCT as Turtle, N-Triples, RDF/XML or JSON-LD. Updates are refused
+(403). Unlike `paperkg query`, declare the PREFIXes you use. The query page at
+http://HOST:PORT/ (YASGUI) works offline. Ctrl-C stops the server.
+"""
+
+
+def register(subparsers) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve a built graph as a read-only SPARQL endpoint",
+        description="Serve the graph of a build as a read-only SPARQL 1.1 Protocol endpoint "
+        "(Oxigraph), with a query page in the browser.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--graph",
+        default="outputs",
+        metavar="DIR",
+        help="a build's output folder (default: outputs/)",
+    )
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"longest time a query may run (default: {DEFAULT_TIMEOUT_S})",
+    )
+    return parser
+
+
+def _announce(server: SparqlServer) -> None:
+    print(f"Serving {server.store.source} ({server.store.triples} triples), read-only.")
+    print(f"SPARQL endpoint: {server.endpoint}")
+    print(f"Query page:      {server.page_url}")
+    print("Press Ctrl-C to stop.", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    serve(args.graph, args.host, args.port, args.timeout, on_ready=_announce)
+    print("Stopped.")
+    return 0

@@ -1,0 +1,238 @@
+"""Scoring extraction against gold annotations (``../shared/gold/`` format).
+
+Matching follows the contract: a predicted entity matches a gold one when any
+of its label or altLabels equals the gold name or one of its aliases after
+lowercasing and removing every character that is not a letter or digit. Each
+gold entity is matched at most once (greedily, in order). Typed scores also need
+the type to agree. Precision counts every entity a paper ``pk:mentions``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paperkg.errors import InputError
+from paperkg.extract.pipeline import Extractor, Settings
+from paperkg.extract.resources import load_resources
+from paperkg.extract.text import match_key
+from paperkg.records import Paper, Relation, Resolution
+from paperkg.resolve import resolve
+
+
+@dataclass(frozen=True)
+class GoldEntity:
+    name: str
+    type: str
+    kind: str
+    keys: frozenset[str]
+    proposed: bool
+
+
+@dataclass(frozen=True)
+class GoldPaper:
+    id: str
+    title: str
+    abstract: str
+    entities: tuple[GoldEntity, ...]
+    lineage: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Predicted:
+    label: str
+    type: str
+    keys: frozenset[str]
+    proposed: bool
+
+
+@dataclass
+class Score:
+    """True positives, false positives and false negatives, with P/R/F1."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, other: Score) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+
+    def as_dict(self) -> dict:
+        return {"precision": round(self.precision, 3), "recall": round(self.recall, 3),
+                "f1": round(self.f1, 3), "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+@dataclass
+class Evaluation:
+    """All scores of one evaluation run, plus per-paper errors for inspection."""
+
+    papers: int = 0
+    untyped: Score = field(default_factory=Score)
+    typed: Score = field(default_factory=Score)
+    per_type: dict[str, Score] = field(default_factory=dict)
+    named_recall: Score = field(default_factory=Score)
+    proposed: Score = field(default_factory=Score)
+    lineage: Score = field(default_factory=Score)
+    errors: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "papers": self.papers,
+            "untyped": self.untyped.as_dict(),
+            "typed": self.typed.as_dict(),
+            "per_type": {t: s.as_dict() for t, s in sorted(self.per_type.items())},
+            "named_recall": round(self.named_recall.recall, 3),
+            "proposed": self.proposed.as_dict(),
+            "lineage": self.lineage.as_dict(),
+        }
+
+
+def load_gold(path: str | Path) -> list[GoldPaper]:
+    """Read a gold JSONL file; a malformed line is an :class:`InputError` naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"no such gold file: {path}")
+    papers = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            entities = tuple(
+                GoldEntity(e["name"], e["type"], e.get("kind", "named"),
+                           frozenset(match_key(n) for n in (e["name"], *e.get("aliases", ()))),
+                           bool(e.get("proposed", False)))
+                for e in row["entities"])
+            lineage = tuple((link["child"], link["parent"]) for link in row.get("lineage", ()))
+            papers.append(GoldPaper(str(row["id"]), row["title"], row["abstract"], entities,
+                                    lineage))
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise InputError(f"{path}:{number}: not a gold record ({err})") from err
+    if not papers:
+        raise InputError(f"no gold papers in {path}")
+    return papers
+
+
+def _match(predicted: Sequence, gold: Sequence, same=lambda p, g: True) -> tuple[Score, list, list]:
+    """Greedy one-to-one matching on shared keys; returns the score and the
+    unmatched predicted and gold items."""
+    free = list(gold)
+    score = Score()
+    missed_pred = []
+    for item in predicted:
+        hit = next((g for g in free if item.keys & g.keys and same(item, g)), None)
+        if hit is None:
+            score.fp += 1
+            missed_pred.append(item)
+        else:
+            score.tp += 1
+            free.remove(hit)
+    score.fn = len(free)
+    return score, missed_pred, free
+
+
+def predictions(resolution: Resolution) -> dict[str, list[Predicted]]:
+    """Per paper key, every entity it mentions, with all its names."""
+    proposed = {(k.paper_key, k.entity_key) for k in resolution.links
+                if k.relation is Relation.PROPOSES}
+    result: dict[str, list[Predicted]] = {}
+    for link in resolution.links:
+        if link.relation is not Relation.MENTIONS:
+            continue
+        entity = resolution.entities[link.entity_key]
+        keys = frozenset(match_key(n) for n in (entity.label, *entity.aliases)) - {""}
+        result.setdefault(link.paper_key, []).append(
+            Predicted(entity.label, entity.type.value, keys,
+                      (link.paper_key, link.entity_key) in proposed))
+    return result
+
+
+def evaluate(gold_path: str | Path, resource_dirs: Sequence[str] = ()) -> Evaluation:
+    """Extract and resolve the gold papers as one corpus and score the result."""
+    gold = load_gold(gold_path)
+    papers = [Paper(f"id:{g.id}", g.title, g.abstract, record_id=g.id) for g in gold]
+    resources = load_resources(resource_dirs)
+    extractions = Extractor(Settings(resource_dirs=tuple(resource_dirs))).extract(papers)
+    resolution = resolve(extractions, resources)
+    predicted = predictions(resolution)
+    lineage = _lineage_by_paper(resolution)
+    result = Evaluation(papers=len(gold))
+    for g in gold:
+        mine = predicted.get(f"id:{g.id}", [])
+        untyped, fp, fn = _match(mine, g.entities)
+        result.untyped.add(untyped)
+        result.typed.add(_match(mine, g.entities, lambda p, e: p.type == e.type)[0])
+        for entity_type in ("Model", "Dataset", "Benchmark", "Technique"):
+            score = _match([p for p in mine if p.type == entity_type],
+                           [e for e in g.entities if e.type == entity_type])[0]
+            result.per_type.setdefault(entity_type, Score()).add(score)
+        named = _match(mine, [e for e in g.entities if e.kind == "named"])[0]
+        result.named_recall.add(Score(named.tp, 0, named.fn))
+        result.proposed.add(_match([p for p in mine if p.proposed],
+                                   [e for e in g.entities if e.proposed])[0])
+        result.lineage.add(_score_lineage(lineage.get(f"id:{g.id}", []), g))
+        result.errors.append({"id": g.id, "title": g.title,
+                              "false_positives": [f"{p.label} ({p.type})" for p in fp],
+                              "false_negatives": [f"{e.name} ({e.type})" for e in fn]})
+    return result
+
+
+def _lineage_by_paper(resolution: Resolution) -> dict[str, list[tuple[frozenset, frozenset]]]:
+    """Lineage edges each paper supports: those it states or names both ends of."""
+    names = {k: frozenset(match_key(n) for n in (e.label, *e.aliases))
+             for k, e in resolution.entities.items()}
+    mentioned: dict[str, set[str]] = {}
+    for link in resolution.links:
+        mentioned.setdefault(link.paper_key, set()).add(link.entity_key)
+    result: dict[str, list] = {}
+    for paper, keys in mentioned.items():
+        for edge in resolution.lineage:
+            if paper in edge.papers and edge.child in keys and edge.parent in keys:
+                result.setdefault(paper, []).append((names[edge.child], names[edge.parent]))
+    return result
+
+
+def _score_lineage(predicted: list[tuple[frozenset, frozenset]], gold: GoldPaper) -> Score:
+    free = [(match_key(c), match_key(p)) for c, p in gold.lineage]
+    score = Score()
+    for child_keys, parent_keys in predicted:
+        hit = next((pair for pair in free if pair[0] in child_keys and pair[1] in parent_keys),
+                   None)
+        if hit is None:
+            score.fp += 1
+        else:
+            score.tp += 1
+            free.remove(hit)
+    score.fn = len(free)
+    return score
+
+
+def format_evaluation(result: Evaluation) -> str:
+    """A readable table of the scores."""
+    rows = [("untyped", result.untyped), ("typed", result.typed)]
+    rows += [(f"  {t}", s) for t, s in sorted(result.per_type.items())]
+    rows += [("proposed", result.proposed), ("lineage", result.lineage)]
+    lines = [f"papers: {result.papers}",
+             f"{'':12} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}"]
+    for name, s in rows:
+        lines.append(f"{name:12} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
+                     f"{s.tp:5d} {s.fp:5d} {s.fn:5d}")
+    lines.append(f"named-entity recall (untyped): {result.named_recall.recall:.3f}")
+    return "\n".join(lines)

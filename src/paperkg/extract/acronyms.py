@@ -1,0 +1,218 @@
+"""Acronym definitions ("Low-Rank Adaptation (LoRA)") by the Schwartz-Hearst algorithm.
+
+Schwartz & Hearst (2003), "A simple algorithm for identifying abbreviation
+definitions in biomedical text": a short form in parentheses is matched,
+character by character from the end, against the words before it; the first
+character of the short form must start a word of the long form. Both the
+``long form (SF)`` and the ``SF (long form)`` orders are handled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from paperkg.extract.candidates import Candidate, DocState, state
+from paperkg.extract.cues import type_from_head
+from paperkg.extract.resources import Resources, load_resources
+from paperkg.extract.text import name_key
+from paperkg.records import EntityType
+
+_PAREN = re.compile(r"\(([^()]{1,120})\)")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A short form and its long form, with character offsets in the text."""
+
+    short: str
+    short_start: int
+    long: str
+    long_start: int
+
+    @property
+    def short_end(self) -> int:
+        return self.short_start + len(self.short)
+
+    @property
+    def long_end(self) -> int:
+        return self.long_start + len(self.long)
+
+
+def _valid_short(candidate: str) -> bool:
+    if not 2 <= len(candidate) <= 12 or len(candidate.split()) > 2:
+        return False
+    if not candidate[0].isalnum() or not any(c.isalpha() for c in candidate):
+        return False
+    # an acronym has a capital letter somewhere (rules out "(e.g. this)", "(ours)")
+    return any(c.isupper() for c in candidate)
+
+
+def best_long_form(short: str, long: str) -> str | None:
+    """The shortest tail of ``long`` that ``short`` abbreviates, or None.
+
+    >>> best_long_form("LoRA", "we use Low-Rank Adaptation")
+    'Low-Rank Adaptation'
+    >>> best_long_form("HMM", "a hidden Markov model")
+    'hidden Markov model'
+    >>> best_long_form("XYZ", "nothing related") is None
+    True
+    """
+    s_index = len(short) - 1
+    l_index = len(long) - 1
+    while s_index >= 0:
+        char = short[s_index].lower()
+        if not char.isalnum():
+            s_index -= 1
+            continue
+        while l_index >= 0 and (
+            long[l_index].lower() != char
+            or (s_index == 0 and l_index > 0 and long[l_index - 1].isalnum())
+        ):
+            l_index -= 1
+        if l_index < 0:
+            return None
+        l_index -= 1
+        s_index -= 1
+    start = long.rfind(" ", 0, l_index + 1) + 1
+    result = long[start:].strip()
+    return result or None
+
+
+def _tail_words(text: str, limit: int) -> tuple[str, int]:
+    words = list(_WORD.finditer(text))[-limit:]
+    if not words:
+        return "", len(text)
+    start = words[0].start()
+    return text[start:], start
+
+
+def _clean_long(long: str, short: str) -> str | None:
+    long = long.strip(" ,;:-\"'")
+    words = long.split()
+    if not words or len(words) > len(short) + 5 or len(long) <= len(short):
+        return None
+    if long.lower() == short.lower():
+        return None
+    return long
+
+
+def find_definitions(text: str) -> Iterator[Definition]:
+    """Every acronym definition in ``text``.
+
+    >>> [(d.short, d.long) for d in find_definitions(
+    ...     "We propose Low-Rank Residual Attention (LoRRA) for mixture of experts (MoE).")]
+    [('LoRRA', 'Low-Rank Residual Attention'), ('MoE', 'mixture of experts')]
+    """
+    for paren in _PAREN.finditer(text):
+        inner = paren.group(1).strip()
+        inner_start = paren.start(1) + (len(paren.group(1)) - len(paren.group(1).lstrip()))
+        before = text[: paren.start()]
+        # "long form (SF)"; a short form may carry a plural s: "LLMs"
+        short = inner.split(";")[0].split(",")[0].strip()
+        if _valid_short(short):
+            limit = min(len(short) + 5, len(short) * 2)
+            window, window_start = _tail_words(before.rstrip(), limit)
+            core = short[:-1] if short.endswith("s") and short[:-1].isupper() else short
+            long = best_long_form(core, window)
+            long = _clean_long(long, short) if long else None
+            if long:
+                yield Definition(short, inner_start, long, window_start + window.rfind(long))
+                continue
+        # "SF (long form)"
+        words = list(_WORD.finditer(before.rstrip()))
+        if not words or len(inner.split()) < 2:
+            continue
+        last = words[-1]
+        candidate = last.group().strip(",;:\"'")
+        if _valid_short(candidate):
+            long = best_long_form(candidate, inner)
+            if long and long == inner and _clean_long(long, candidate):
+                yield Definition(candidate, last.start(), long, inner_start)
+
+
+class AcronymDetector:
+    """``Doc -> Doc``: acronym definitions become candidates with their long form as alias.
+
+    A definition whose short or long form is on the stoplist ("large language
+    models (LLMs)") is blocked, so no later rule takes it for a name.
+    """
+
+    def __init__(self, resources: Resources):
+        self.resources = resources
+
+    def __call__(self, doc: Doc) -> Doc:
+        current = state(doc)
+        for definition in find_definitions(doc.text):
+            self._add(doc, current, definition)
+        return doc
+
+    def _add(self, doc: Doc, current: DocState, definition: Definition) -> None:
+        res = self.resources
+        known = res.lookup(definition.short) or res.lookup(definition.long)
+        if known is None and (res.is_stopped(definition.short) or res.is_stopped(definition.long)):
+            current.blocked.update({name_key(definition.short), name_key(definition.long)})
+            return
+        if known is not None:
+            entity_type, kind, confidence = known.type, known.kind, 0.95
+            if known.kind == "concept":
+                kind = "named"  # an acronym makes a concept a named technique
+        else:
+            entity_type = _type_of_new(definition.long, res)
+            if entity_type is None:
+                return
+            kind, confidence = "named", 0.8 if not definition.long.islower() else 0.65
+        template = Candidate(
+            start=definition.short_start,
+            end=definition.short_end,
+            text=definition.short,
+            type=entity_type,
+            kind=kind,
+            rule="acronym",
+            confidence=confidence,
+            known=known.name if known else None,
+            aliases=(definition.long,),
+        )
+        current.candidates.append(template)
+        current.candidates.append(
+            template.with_(start=definition.long_start, end=definition.long_end,
+                           text=definition.long, aliases=(definition.short,))
+        )
+        for token in doc:
+            if token.text in (definition.short, definition.short + "s") and not (
+                definition.short_start <= token.idx < definition.short_end
+            ):
+                current.candidates.append(
+                    template.with_(start=token.idx, end=token.idx + len(token.text),
+                                   text=token.text)
+                )
+
+
+def _type_of_new(long: str, resources: Resources) -> EntityType | None:
+    """Type of an acronym the resource does not know, from its long form; None when
+    the long form names a task, field or generic class ("question answering")."""
+    head = (re.findall(r"[A-Za-z]+", long) or [""])[-1].lower()
+    if long[:1].islower() and (head in resources.not_entity_heads
+                               or head.rstrip("s") in resources.not_entity_heads):
+        return None
+    found = type_from_head(long, resources) or _type_from_words(long, resources)
+    return found or EntityType.TECHNIQUE
+
+
+def _type_from_words(phrase: str, resources: Resources) -> EntityType | None:
+    """Technique when any word of the phrase is a technique cue ("... learning ...")."""
+    for word in re.findall(r"[A-Za-z]+", phrase.lower()):
+        if resources.cue_type(word) is EntityType.TECHNIQUE:
+            return EntityType.TECHNIQUE
+    return None
+
+
+@Language.factory("paperkg_acronyms", default_config={"resource_dirs": []})
+def make_acronym_detector(nlp: Language, name: str, resource_dirs: Sequence[str]):
+    """spaCy factory of :class:`AcronymDetector`."""
+    return AcronymDetector(load_resources(resource_dirs))

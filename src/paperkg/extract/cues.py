@@ -1,0 +1,69 @@
+"""Typing a new name from its head noun, its shape and its context."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc
+
+from paperkg.extract.resources import Resources
+from paperkg.records import EntityType
+
+_BENCH_SHAPE = re.compile(r"(bench|eval|arena|qa|leaderboard)$", re.IGNORECASE)
+_MODEL_SHAPE = re.compile(
+    r"(lm|llm|llms|gpt|bert|former|-?\d+(\.\d+)?[bm]|-instruct|-chat|-base)$", re.IGNORECASE
+)
+_DATA_SHAPE = re.compile(r"(corpus|data|dataset|set|\d+k|\d+m)$", re.IGNORECASE)
+EVALUATION_CUE = re.compile(
+    r"\b(evaluat\w*|benchmark\w*|experiments? (?:on|across)|results? on|tested on|"
+    r"achiev\w*|outperform\w*|accuracy|scores?|state-of-the-art|sota|surpass\w*)\b",
+    re.IGNORECASE,
+)
+_STOP_WORDS = {"that", "which", "who", "to", "for", "with", "by", "and", "or", "of", "in", "on"}
+_ARTICLES = {"a", "an", "the"}
+
+
+def type_from_head(phrase: str, resources: Resources) -> EntityType | None:
+    """Type signalled by the last word of a phrase (``Interleaved Image-Text Benchmark``)."""
+    words = re.findall(r"[A-Za-z]+", phrase)
+    if not words:
+        return None
+    head = words[-1].lower()
+    return resources.cue_type(head) or resources.cue_type(head.rstrip("s"))
+
+
+def type_from_shape(name: str) -> EntityType | None:
+    """Type signalled by how a name is formed (``MT-Bench``, ``MIDI-LLM``, ``GEB-1.3B``)."""
+    if _BENCH_SHAPE.search(name):
+        return EntityType.BENCHMARK
+    if _MODEL_SHAPE.search(name):
+        return EntityType.MODEL
+    if _DATA_SHAPE.search(name) and not name.isupper():
+        return EntityType.DATASET
+    return None
+
+
+def type_from_context(doc: Doc, start: int, end: int, resources: Resources) -> EntityType | None:
+    """Type signalled by the words around tokens ``start:end``.
+
+    Looks at a head noun right after the name ("PixelRec dataset"), then at an
+    appositive or copula ("ExpertFlow, a comprehensive system";
+    "X is a benchmark").
+    """
+    if end < len(doc):
+        found = resources.cue_type(doc[end].lower_)
+        if found is None and end + 1 < len(doc) and doc[end].text == "-":
+            found = resources.cue_type(doc[end + 1].lower_)
+        if found is not None:
+            return found
+    i = end
+    if i < len(doc) and doc[i].text in (",", "is", "(", ":"):
+        i += 1
+    if i < len(doc) and doc[i].lower_ in _ARTICLES:
+        for token in doc[i + 1 : min(i + 9, len(doc))]:
+            if token.is_punct or token.lower_ in _STOP_WORDS:
+                break
+            found = resources.cue_type(token.lower_)
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,311 @@
+"""Discovery of names the curated resource does not know, from the text itself.
+
+Three signals, each a rule with its own name in the provenance:
+
+- ``title-prefix``: the "Name: subtitle" prefix of a title ("ExpertFlow: ...");
+- ``proposal``: "we propose / introduce / present X", "a method called X",
+  "X, a novel benchmark ...";
+- ``name-cue`` / ``name-shape``: a coined-looking word (CamelCase, letters and
+  digits, "-Bench", "-LLM") typed by a head noun beside it or by its shape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from paperkg.extract.candidates import Candidate, DocState, state
+from paperkg.extract.cues import (
+    EVALUATION_CUE,
+    type_from_context,
+    type_from_head,
+    type_from_shape,
+)
+from paperkg.extract.resources import Resources, load_resources
+from paperkg.extract.text import is_name_like, name_key
+from paperkg.extract.words import Word, glued_words
+from paperkg.records import EntityType
+
+PROPOSAL = re.compile(
+    r"\b(?:we|this (?:paper|work|study|report)|here,? we|in this (?:paper|work),? we)\s+"
+    r"(?:also\s+|further\s+|first\s+|then\s+)?"
+    r"(?:propose|introduce|present|develop|release|design|build|construct|curate|create|"
+    r"contribute|devise|establish|offer|open-source|unveil)(?:s|d)?\b(?!\s+to\b)",
+    re.IGNORECASE,
+)
+NAMING = re.compile(
+    r"\b(?:called|named|dubbed|termed|coined|namely|denoted(?: as)?|entitled)\s*[:,]?\s+$",
+    re.IGNORECASE,
+)
+NOVEL_APPOSITIVE = re.compile(r"^\s*,\s+(?:a|an)\s+(?:\w+\s+){0,3}?(?:novel|new|first)\b", re.I)
+_SIZE_ONLY = re.compile(r"^[\d.,x×]+[a-z%]{0,3}$|^[A-Z]?\d+[A-Za-z]?$|^(FP|INT|BF|TF|W|A)\d+", re.I)
+_PREFIX_MAX_WORDS = 4
+_FUNCTION_WORDS = {"by", "to", "that", "which", "for", "with", "as", "and", "in", "on", "via"}
+_LIST_GAP = re.compile(r"^\s*(?:,|and|or|, and|, or)\s*$")
+_EVAL_PREP = re.compile(r"\b(?:on|across|using)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+class Discovery:
+    """``Doc -> Doc``: candidates for new names, and which names the paper proposes."""
+
+    def __init__(self, resources: Resources):
+        self.resources = resources
+
+    def __call__(self, doc: Doc) -> Doc:
+        current = state(doc)
+        words = list(glued_words(doc))
+        self._title_prefix(doc, current)
+        self._proposals(doc, current, words)
+        self._name_shapes(doc, current, words)
+        return doc
+
+    # -- title prefix -------------------------------------------------------
+    def _title_prefix(self, doc: Doc, current: DocState) -> None:
+        title = doc.text[: current.title_end]
+        colon = title.find(":")
+        if colon <= 0:
+            return
+        prefix = title[:colon].strip()
+        if not self._prefix_is_name(prefix, doc.text[current.title_end :]):
+            return
+        start = title.find(prefix)
+        current.proposed.add(name_key(prefix))
+        if self.resources.lookup(prefix) is not None:
+            return  # the gazetteer has it; it is only marked proposed
+        subtitle = title[colon + 1 :]
+        current.candidates.append(
+            Candidate(
+                start=start,
+                end=start + len(prefix),
+                text=prefix,
+                type=self._type_new(doc, prefix, subtitle),
+                kind="named",
+                rule="title-prefix",
+                confidence=0.85,
+                proposed=True,
+            )
+        )
+
+    def _prefix_is_name(self, prefix: str, abstract: str) -> bool:
+        words = prefix.split()
+        if not words or len(words) > _PREFIX_MAX_WORDS or re.search(r"[,;!?]", prefix):
+            return False
+        if self.resources.is_stopped(prefix) or prefix.lower() in ("a", "the"):
+            return False
+        if self.resources.lookup(prefix) is not None:
+            return True
+        if len(words) == 1:
+            word = words[0]
+            if not word[:1].isupper():
+                return False
+            if is_name_like(word) or "-" in word:
+                return True
+            return re.search(rf"\b{re.escape(word)}\b", abstract) is not None
+        # short multi-word names need a coined-looking word ("Phi-3 Mini", "Nemotron-4 340B")
+        return any(is_name_like(w) for w in words) and all(w[:1].isupper() or w[:1].isdigit()
+                                                           for w in words)
+
+    def _type_new(self, doc: Doc, name: str, subtitle: str = "") -> EntityType:
+        """Type of a proposed name: its context in the abstract, its shape, the subtitle."""
+        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", doc.text):
+            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+            if span is not None:
+                found = type_from_context(doc, span.start, span.end, self.resources)
+                if found is not None:
+                    return found
+        found = type_from_shape(name)
+        if found is not None:
+            return found
+        sub = subtitle.lower()
+        if re.search(r"\bbenchmark|\bevaluating\b|\bleaderboard\b|\btest suite\b", sub):
+            return EntityType.BENCHMARK
+        if re.search(r"\b(dataset|corpus)\b", sub):
+            return EntityType.DATASET
+        if re.search(r"\b(an?|open|our)\s+(\w+\s+){0,3}(language |foundation )?models?\b", sub):
+            return EntityType.MODEL
+        return EntityType.TECHNIQUE
+
+    # -- "we propose X" -----------------------------------------------------
+    def _proposals(self, doc: Doc, current: DocState, words: list[Word]) -> None:
+        text = doc.text
+        for match in PROPOSAL.finditer(text):
+            window_end = _clause_end(text, match.end())
+            if not self._propose_phrase(doc, current, match.end()):
+                self._propose_first_name(doc, current, words, match.end(), window_end)
+        for word in words:
+            before = text[max(0, word.start_char - 40) : word.start_char]
+            after = text[word.end_char : word.end_char + 60]
+            if NAMING.search(before) or NOVEL_APPOSITIVE.match(after):
+                if self._coined(word.text):
+                    self._add_new(doc, current, word, "proposal", proposed=True)
+            elif re.search(r"\bour\s+$", before, re.IGNORECASE) and (
+                self._coined(word.text) or self._titled_with_cue(doc, word)
+            ):
+                self._add_new(doc, current, word, "proposal", proposed=True)
+
+    def _propose_first_name(self, doc, current, words, start: int, end: int) -> None:
+        named = [c for c in current.candidates if start <= c.start < end and c.kind == "named"]
+        new = [w for w in words if start <= w.start_char < end and
+               (self._coined(w.text) or self._standalone_title_word(doc, w, start))]
+        first_known = min((c.start for c in named), default=None)
+        first_new = min((w.start_char for w in new), default=None)
+        if first_new is not None and (first_known is None or first_new < first_known):
+            word = next(w for w in new if w.start_char == first_new)
+            self._add_new(doc, current, word, "proposal", proposed=True)
+        elif first_known is not None:
+            chosen = next(c for c in named if c.start == first_known)
+            current.proposed.add(name_key(chosen.text))
+            current.proposed.update(name_key(a) for a in chosen.aliases)
+
+    def _propose_phrase(self, doc: Doc, current: DocState, verb_end: int) -> bool:
+        """A multi-word capitalised name right after the verb, or after "a novel
+        approach, the": "we develop Online Dynamic Pruning, which ..."."""
+        text = doc.text
+        starts = [verb_end]
+        comma = text.find(",", verb_end, verb_end + 60)
+        if comma > 0 and not re.search(r"[A-Z(]", text[verb_end:comma]):
+            starts.append(comma + 1)
+        for start in starts:
+            span = _capitalised_run(doc, start)
+            if span is None:
+                continue
+            if any(c.start < span.end_char and span.start_char < c.end
+                   for c in current.candidates):
+                return False  # an acronym or known name stands there already
+            phrase = span.text
+            if self.resources.is_stopped(phrase) or self.resources.lookup(phrase):
+                return False
+            current.proposed.add(name_key(phrase))
+            current.candidates.append(Candidate(
+                start=span.start_char, end=span.end_char, text=phrase,
+                type=type_from_head(phrase, self.resources) or self._type_new(doc, phrase),
+                kind="named", rule="proposal", confidence=0.75, proposed=True))
+            return True
+        return False
+
+    def _standalone_title_word(self, doc: Doc, word: Word, verb_end: int) -> bool:
+        """A capitalised word right after the verb that stands alone: "we propose Flacuna by"."""
+        if doc.text[verb_end : word.start_char].strip() or not word.text[:1].isupper():
+            return False
+        if self.resources.is_stopped(word.text) or self.resources.lookup(word.text):
+            return False
+        following = doc[word.end] if word.end < len(doc) else None
+        return following is None or following.is_punct or following.lower_ in _FUNCTION_WORDS
+
+    # -- coined-looking words ------------------------------------------------
+    def _name_shapes(self, doc: Doc, current: DocState, words: list[Word]) -> None:
+        taken = {(c.start, c.end) for c in current.candidates}
+        for word in words:
+            if (word.start_char, word.end_char) in taken or not self._coined(word.text):
+                continue
+            if word.start_char < current.title_end and word.start_char == 0:
+                continue  # handled by the title-prefix rule
+            by_context = type_from_context(doc, word.start, word.end, self.resources)
+            if by_context is not None:
+                self._add_new(doc, current, word, "name-cue", entity_type=by_context)
+                continue
+            by_shape = type_from_shape(word.text) or self._type_from_neighbours(doc, current, word)
+            if by_shape is not None:
+                self._add_new(doc, current, word, "name-shape", entity_type=by_shape)
+
+    def _type_from_neighbours(self, doc: Doc, current: DocState, word: Word) -> EntityType | None:
+        """Type of a list it stands in ("MMLU, GSM8K and X"), or Benchmark when it
+        follows "on" in a sentence about evaluation."""
+        for other in current.candidates:
+            if other.type is None or other.kind != "named":
+                continue
+            gap = (doc.text[other.end : word.start_char] if other.end <= word.start_char
+                   else doc.text[word.end_char : other.start])
+            if len(gap) <= 6 and _LIST_GAP.match(gap):
+                return other.type
+        before = doc.text[max(0, word.start_char - 20) : word.start_char]
+        sentence = doc[word.start].sent.text
+        if _EVAL_PREP.search(before) and EVALUATION_CUE.search(sentence):
+            return EntityType.BENCHMARK
+        return None
+
+    def _titled_with_cue(self, doc: Doc, word: Word) -> bool:
+        """A capitalised word followed by a type cue: "our Guanaco model"."""
+        if not word.text[:1].isupper() or self.resources.is_stopped(word.text):
+            return False
+        if self.resources.lookup(word.text) is not None:
+            return False
+        return word.end < len(doc) and self.resources.cue_type(doc[word.end].lower_) is not None
+
+    def _coined(self, word: str) -> bool:
+        """A new coined name: name-like, not a size or number, not known, not stopped."""
+        if not is_name_like(word) or _SIZE_ONLY.match(word):
+            return False
+        if self.resources.is_stopped(word) or self.resources.lookup(word) is not None:
+            return False
+        stem = word[:-1] if word.endswith("s") else word
+        return not self.resources.is_stopped(stem)
+
+    def _add_new(self, doc, current: DocState, word: Word, rule: str, *, proposed: bool = False,
+                 entity_type: EntityType | None = None) -> None:
+        if name_key(word.text) in current.blocked:
+            return
+        if proposed:
+            current.proposed.add(name_key(word.text))
+        confidence = {"proposal": 0.85, "name-cue": 0.7, "name-shape": 0.6}[rule]
+        current.candidates.append(
+            Candidate(
+                start=word.start_char,
+                end=word.end_char,
+                text=word.text,
+                type=entity_type or self._type_new(doc, word.text),
+                kind="named",
+                rule=rule,
+                confidence=confidence,
+                proposed=proposed,
+            )
+        )
+
+
+_LEADING = {"a", "an", "the", "novel", "new", "simple", "general", "unified", "first"}
+_CONNECTORS = {"of", "for", "-", "and", "in", "to"}
+
+
+def _capitalised_run(doc: Doc, char_start: int):
+    """The run of two or more capitalised words starting at ``char_start`` (after
+    articles and "novel"/"new"), or None: "Pre-Loading Mixed-Precision Quantization"."""
+    i = next((t.i for t in doc if t.idx >= char_start and not t.is_space), None)
+    if i is None:
+        return None
+    while i < len(doc) and doc[i].lower_ in _LEADING:
+        i += 1
+    start, end, capitals = i, i, 0
+    while end < len(doc):
+        token = doc[end]
+        if token.text[:1].isupper() or (token.text[:1].isdigit() and capitals):
+            capitals += token.text[:1].isupper()
+            end += 1
+        elif token.text == "-" and not doc[end - 1].whitespace_ and end > start:
+            end += 1
+        elif token.lower_ in _CONNECTORS and capitals and end + 1 < len(doc) and \
+                doc[end + 1].text[:1].isupper():
+            end += 1
+        else:
+            break
+    while end > start and (doc[end - 1].lower_ in _CONNECTORS or doc[end - 1].text == "-"):
+        end -= 1
+    words = doc[start:end].text.replace("-", " ").split()
+    if capitals < 2 or len(words) < 2 or len(words) > 7:
+        return None
+    return doc[start:end]
+
+
+def _clause_end(text: str, start: int) -> int:
+    """End of the clause that follows a proposal verb (sentence end or 160 characters)."""
+    stop = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
+    found = stop.search(text, start, start + 160)
+    return found.start() if found else min(len(text), start + 160)
+
+
+@Language.factory("paperkg_discovery", default_config={"resource_dirs": []})
+def make_discovery(nlp: Language, name: str, resource_dirs: Sequence[str]) -> Discovery:
+    """spaCy factory of :class:`Discovery`."""
+    return Discovery(load_resources(resource_dirs))

@@ -1,0 +1,71 @@
+"""The last extraction step: settle overlaps, type leftovers, mark evaluation use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from paperkg.extract.cues import EVALUATION_CUE
+from paperkg.extract.candidates import RULE_PRIORITY, Candidate, DocState, state
+from paperkg.extract.resources import Resources, load_resources
+from paperkg.extract.text import name_key
+from paperkg.records import EntityType
+
+
+
+class Finalizer:
+    """``Doc -> Doc``: one candidate per text position, all typed, proposals and
+    evaluation use marked. The result is ``state(doc).candidates``."""
+
+    def __init__(self, resources: Resources):
+        self.resources = resources
+
+    def __call__(self, doc: Doc) -> Doc:
+        current = state(doc)
+        kept = [c for c in current.candidates if self._allowed(c, current)]
+        chosen = _without_overlaps(kept)
+        current.candidates = [self._settle(doc, current, c) for c in chosen]
+        return doc
+
+    def _allowed(self, candidate: Candidate, current: DocState) -> bool:
+        if candidate.known is not None:
+            return True
+        key = name_key(candidate.text)
+        if key in current.blocked or self.resources.is_stopped(candidate.text):
+            return False
+        return len(key) >= 2
+
+    def _settle(self, doc: Doc, current: DocState, candidate: Candidate) -> Candidate:
+        keys = {name_key(candidate.text), *(name_key(a) for a in candidate.aliases)}
+        proposed = candidate.proposed or bool(keys & current.proposed)
+        entity_type = candidate.type or EntityType.TECHNIQUE
+        evaluated = False
+        if entity_type in (EntityType.BENCHMARK, EntityType.DATASET) and not proposed:
+            span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
+            sentence = span.sent.text if span is not None else ""
+            evaluated = EVALUATION_CUE.search(sentence) is not None
+        return candidate.with_(type=entity_type, proposed=proposed, evaluated=evaluated)
+
+
+def _without_overlaps(candidates: list[Candidate]) -> list[Candidate]:
+    """Keep the longest candidate where spans overlap (rule priority breaks ties)."""
+    ranked = sorted(
+        candidates,
+        key=lambda c: (-(c.end - c.start), -RULE_PRIORITY.get(c.rule, 0), c.start, c.text),
+    )
+    taken: list[tuple[int, int]] = []
+    chosen: list[Candidate] = []
+    for candidate in ranked:
+        if any(candidate.start < end and start < candidate.end for start, end in taken):
+            continue
+        taken.append((candidate.start, candidate.end))
+        chosen.append(candidate)
+    return sorted(chosen, key=lambda c: (c.start, c.end))
+
+
+@Language.factory("paperkg_finalize", default_config={"resource_dirs": []})
+def make_finalizer(nlp: Language, name: str, resource_dirs: Sequence[str]) -> Finalizer:
+    """spaCy factory of :class:`Finalizer`."""
+    return Finalizer(load_resources(resource_dirs))

@@ -1,0 +1,147 @@
+"""Known entities of the field, matched with spaCy's PhraseMatcher.
+
+Names that read as ordinary words when lower-cased ("ARC", "DROP", "Alpaca",
+"Whisper") match only with their own capitalisation; coined names ("LLaMA",
+"GPT-4") and technique terms ("knowledge distillation") match in any case and
+in their hyphen and spacing variants ("GPT-4", "GPT4", "GPT 4").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from paperkg.extract.candidates import Candidate, state
+from paperkg.extract.resources import KnownEntity, Resources, load_resources
+from paperkg.extract.text import name_key
+from paperkg.records import EntityType
+
+SIZE = re.compile(r"^\d+(\.\d+)?[BMKT]$|^\d+x\d+(\.\d+)?[BM]$", re.IGNORECASE)
+VARIANT_WORDS = {"instruct", "chat", "base", "it", "hf", "turbo", "sft", "dpo", "rlhf", "preview"}
+
+
+def surface_variants(surface: str) -> set[str]:
+    """Hyphen and spacing variants under which a name is written.
+
+    >>> sorted(surface_variants("GPT-4"))
+    ['GPT 4', 'GPT-4', 'GPT4']
+    >>> sorted(surface_variants("mixture of experts"))
+    ['mixture of experts', 'mixture-of-experts']
+    """
+    variants = {surface, surface.replace("-", " ")}
+    if " " in surface and len(surface.split()) <= 4:
+        variants.add(surface.replace(" ", "-"))
+    if re.search(r"[A-Za-z]-\d|\d-[A-Za-z]", surface):
+        variants.add(re.sub(r"(?<=[A-Za-z])-(?=\d)|(?<=\d)-(?=[A-Za-z])", "", surface))
+    return {v for v in variants if v.strip()}
+
+
+def case_sensitive(surface: str) -> bool:
+    """Must ``surface`` keep its capitalisation to count as the name?
+
+    A single alphabetic word that is not all lower case does: lower-cased, "ARC",
+    "QuALITY", "BiT" or "Whisper" are ordinary words. Such names match as written
+    or in capitals only; names with digits, hyphens or spaces match in any case.
+
+    >>> [case_sensitive(s) for s in ["ARC", "Alpaca", "QuALITY", "GPT-4", "pruning"]]
+    [True, True, True, False, False]
+    """
+    return surface.isalpha() and not surface.islower()
+
+
+def exact_forms(surface: str) -> set[str]:
+    """The spellings a case-sensitive name matches: as written and in capitals."""
+    return {surface, surface.upper()}
+
+
+class Gazetteer:
+    """``Doc -> Doc``: adds a :class:`Candidate` for each known entity in the text."""
+
+    def __init__(self, nlp: Language, resources: Resources):
+        self.resources = resources
+        self.any_case = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact_case = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._known: dict[str, KnownEntity] = {}
+        exact: dict[str, list[Doc]] = {}
+        loose: dict[str, list[Doc]] = {}
+        for entity in resources.entities:
+            match_id = name_key(entity.name)
+            self._known[match_id] = entity
+            for surface in entity.names:
+                if case_sensitive(surface):
+                    forms, target = exact_forms(surface), exact
+                else:
+                    forms, target = surface_variants(surface), loose
+                for variant in sorted(forms):
+                    target.setdefault(match_id, []).append(nlp.make_doc(variant))
+        for match_id, docs in exact.items():
+            self.exact_case.add(match_id, docs)
+        for match_id, docs in loose.items():
+            self.any_case.add(match_id, docs)
+
+    def __call__(self, doc: Doc) -> Doc:
+        current = state(doc)
+        for match_id, start, end in self._matches(doc):
+            entity = self._known[doc.vocab.strings[match_id]]
+            span = doc[start:end]
+            current.candidates.append(
+                Candidate(
+                    start=span.start_char,
+                    end=span.end_char,
+                    text=span.text,
+                    type=entity.type,
+                    kind=entity.kind,
+                    rule="gazetteer",
+                    confidence=0.95,
+                    known=entity.name,
+                )
+            )
+            if entity.type is EntityType.MODEL:
+                checkpoint = _checkpoint(doc, span)
+                if checkpoint is not None:
+                    current.candidates.append(
+                        Candidate(
+                            start=checkpoint.start_char,
+                            end=checkpoint.end_char,
+                            text=checkpoint.text,
+                            type=EntityType.MODEL,
+                            kind="named",
+                            rule="gazetteer",
+                            confidence=0.9,
+                            parent=entity.name,
+                        )
+                    )
+        return doc
+
+    def _matches(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
+        yield from self.any_case(doc)
+        yield from self.exact_case(doc)
+
+
+def _checkpoint(doc: Doc, span: Span) -> Span | None:
+    """Extend a model name over a size or variant suffix: ``Llama-2`` -> ``Llama-2-7B``."""
+    end = span.end
+    while end < len(doc):
+        token = doc[end]
+        glued = not doc[end - 1].whitespace_
+        if token.text == "-" and glued and end + 1 < len(doc) and not token.whitespace_:
+            nxt = doc[end + 1]
+            if SIZE.match(nxt.text) or nxt.lower_ in VARIANT_WORDS:
+                end += 2
+                continue
+            break
+        if SIZE.match(token.text) and (glued or end == span.end):
+            end += 1
+            continue
+        break
+    return doc[span.start : end] if end > span.end else None
+
+
+@Language.factory("paperkg_gazetteer", default_config={"resource_dirs": []})
+def make_gazetteer(nlp: Language, name: str, resource_dirs: Sequence[str]) -> Gazetteer:
+    """spaCy factory of :class:`Gazetteer`."""
+    return Gazetteer(nlp, load_resources(resource_dirs))

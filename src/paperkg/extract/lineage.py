@@ -1,0 +1,110 @@
+"""Derivations the text states: "Vicuna, a model based on LLaMA", "QLoRA extends LoRA",
+"we fine-tune Vicuna to obtain Flacuna", "we extend PPO to ...".
+
+Comparison ("outperforms X", "compared with X") and co-mention are not lineage.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from paperkg.extract.candidates import Candidate, state
+from paperkg.records import EntityType
+
+# child ... CUE ... parent
+FORWARD = re.compile(
+    r"^[\s,]*(?:(?:is|are|was|which is|,)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,4}?"
+    r"(?:based on|built (?:up)?on(?: top of)?|derived from|fine-?tuned (?:from|on)|"
+    r"finetuned (?:from|on)|initiali[sz]ed (?:from|with)|distilled from|adapted from|"
+    r"an? (?:extension|variant|generali[sz]ation|improvement|modification|adaptation) of|"
+    r"extends|extending|improves (?:up)?on|generali[sz]es|trained from)\s+"
+    r"(?:(?:the|a|an)\s+)?(?:[\w-]+\s+){0,2}?$",
+    re.IGNORECASE,
+)
+# parent ... CUE ... child   ("fine-tuning Vicuna to obtain Flacuna")
+BACKWARD = re.compile(
+    r"^\s*(?:model\s+)?(?:,\s*)?(?:to (?:obtain|produce|create|get|derive|build)|yielding|"
+    r"resulting in|giving|which (?:we call|yields))\s+(?:(?:a|an|the|our)\s+)?(?:[\w-]+\s+){0,2}?$",
+    re.IGNORECASE,
+)
+# "<parent>-based <child>"
+BASED = re.compile(r"^-based\s+(?:[\w-]+\s+){0,1}?$", re.IGNORECASE)
+# the paper's proposed entity from a parent: "we extend PPO", "by fine-tuning Vicuna"
+EXTENDS_PARENT = re.compile(
+    r"\b(?:we (?:extend|build (?:up)?on|improve (?:up)?on|adapt|generali[sz]e|modify)|"
+    r"(?:by|through|via) (?:fine-?tuning|finetuning|extending|adapting|distilling)|"
+    r"builds? (?:up)?on|extends|is built on|based on|fine-?tuned from|initiali[sz]ed from)\s+"
+    r"(?:(?:the|a|an)\s+)?$",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(r"\b(outperform|compared|than|versus|vs\.?|against|surpass)", re.I)
+MAX_GAP = 80
+
+
+def _compatible(child: Candidate, parent: Candidate) -> bool:
+    """Models derive from models, techniques from techniques or models."""
+    if child.text == parent.text or child.type is None or parent.type is None:
+        return False
+    if child.type is EntityType.MODEL:
+        return parent.type is EntityType.MODEL
+    if child.type is EntityType.TECHNIQUE:
+        return parent.type in (EntityType.TECHNIQUE, EntityType.MODEL) and parent.kind == "named"
+    return child.type is parent.type
+
+
+class StatedLineage:
+    """``Doc -> Doc``: fills ``state(doc).lineage`` with (child, parent, evidence, rule)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        current = state(doc)
+        by_sentence: dict[int, list[Candidate]] = {}
+        sentences = {}
+        for candidate in current.candidates:
+            span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
+            if span is None:
+                continue
+            by_sentence.setdefault(span.sent.start, []).append(candidate)
+            sentences[span.sent.start] = span.sent
+        proposed = [c for c in current.candidates if c.proposed]
+        for key, members in by_sentence.items():
+            sent = sentences[key]
+            self._pairs(doc, current, members, sent.text.strip())
+            self._from_proposed(doc, current, members, proposed, sent)
+        return doc
+
+    def _pairs(self, doc: Doc, current, members: list[Candidate], evidence: str) -> None:
+        for i, first in enumerate(members):
+            for second in members[i + 1 :]:
+                gap = doc.text[first.end : second.start]
+                if len(gap) > MAX_GAP or _COMPARISON.search(gap):
+                    continue
+                if FORWARD.match(gap) and _compatible(first, second):
+                    current.lineage.append((first.text, second.text, evidence, "stated"))
+                elif (BACKWARD.match(gap) or BASED.match(gap)) and _compatible(second, first):
+                    current.lineage.append((second.text, first.text, evidence, "stated"))
+
+    def _from_proposed(self, doc, current, members, proposed, sent) -> None:
+        if not proposed:
+            return
+        here = [c for c in proposed if sent.start_char <= c.start < sent.end_char]
+        child = (here or proposed)[0]
+        for parent in members:
+            if parent.proposed or parent.text == child.text:
+                continue
+            before = doc.text[max(sent.start_char, parent.start - 60) : parent.start]
+            cue = EXTENDS_PARENT.search(before)
+            if cue is None or not _compatible(child, parent):
+                continue
+            said_by_us = re.search(r"\bwe\b|\b(?:by|through|via)\b", cue.group(), re.IGNORECASE)
+            child_here = sent.start_char <= child.start < sent.end_char
+            if said_by_us or child_here:
+                current.lineage.append((child.text, parent.text, sent.text.strip(), "proposal"))
+
+
+@Language.factory("paperkg_lineage")
+def make_stated_lineage(nlp: Language, name: str) -> StatedLineage:
+    """spaCy factory of :class:`StatedLineage`."""
+    return StatedLineage()

@@ -1,0 +1,152 @@
+"""The extraction pipeline: a blank English spaCy pipeline with rule components.
+
+>>> from paperkg.records import Paper
+>>> extractor = Extractor()
+>>> [result] = extractor.extract([Paper("id:1", "QLoRA: Efficient Finetuning",
+...     "We fine-tune LLaMA with Low-Rank Adaptation (LoRA) and evaluate on MMLU.")])
+>>> sorted(m.text for m in result.mentions)
+['LLaMA', 'LoRA', 'Low-Rank Adaptation', 'MMLU', 'QLoRA']
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import compile_infix_regex, compile_suffix_regex
+
+# importing the component modules registers their factories
+from paperkg.extract import acronyms, discovery, finalize, gazetteer, lineage  # noqa: F401
+from paperkg.extract.candidates import TITLE_SEPARATOR, Candidate, register_extensions, state
+from paperkg.records import Extraction, LineageClaim, Mention, Paper
+
+log = logging.getLogger(__name__)
+
+COMPONENTS = (
+    "paperkg_gazetteer",
+    "paperkg_acronyms",
+    "paperkg_discovery",
+    "paperkg_finalize",
+    "paperkg_lineage",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What shapes extraction; the same settings give the same results."""
+
+    #: folders with extra or replacement resource files (see :mod:`paperkg.extract.resources`)
+    resource_dirs: tuple[str, ...] = ()
+    #: documents per spaCy batch
+    batch_size: int = 256
+
+
+def _customise_tokenizer(nlp: Language) -> None:
+    """Split hyphens inside names (``GPT-4`` -> ``GPT - 4``) so that names and their
+    hyphen variants tokenize alike; split a sentence-final period off ``72B.``."""
+    infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z0-9])[-\u2010\u2011\u2013](?=[A-Za-z0-9])"]
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Za-z0-9])\."]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+
+
+def make_nlp(settings: Settings | None = None, *, components: bool = True) -> Language:
+    """Build the extraction pipeline (no trained model is downloaded or loaded).
+
+    With ``components=False`` only the tokenizer and sentencizer are set up.
+    """
+    settings = settings or Settings()
+    register_extensions()
+    nlp = spacy.blank("en")
+    _customise_tokenizer(nlp)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("paperkg_title_boundary")
+    if components:
+        config = {"resource_dirs": list(settings.resource_dirs)}
+        for name in COMPONENTS:
+            nlp.add_pipe(name, config=config if name != "paperkg_lineage" else {})
+    return nlp
+
+
+@Language.component("paperkg_title_boundary")
+def title_boundary(doc: Doc) -> Doc:
+    """The title is a sentence of its own: the abstract starts a new one."""
+    boundary = doc.text.find(TITLE_SEPARATOR)
+    if boundary >= 0:
+        for token in doc:
+            if token.idx > boundary and not token.is_space:
+                token.is_sent_start = True
+                break
+            if token.idx >= boundary:
+                continue
+            if token.i > 0:
+                token.is_sent_start = False
+    return doc
+
+
+def paper_text(paper: Paper) -> str:
+    """The text extraction reads: the title, a blank line, the abstract."""
+    return paper.title + TITLE_SEPARATOR + paper.abstract
+
+
+class Extractor:
+    """Extracts mentions and stated lineage from papers; holds one spaCy pipeline."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self.nlp = make_nlp(self.settings)
+
+    def extract(self, papers: Iterable[Paper]) -> list[Extraction]:
+        """Extract every paper of ``papers`` (in order)."""
+        return list(self.iter_extract(papers))
+
+    def iter_extract(self, papers: Iterable[Paper]) -> Iterator[Extraction]:
+        """Like :meth:`extract`, one result at a time."""
+        stream = ((paper_text(p), p) for p in papers)
+        for doc, paper in self.nlp.pipe(stream, as_tuples=True,
+                                        batch_size=self.settings.batch_size):
+            yield to_extraction(doc, paper)
+
+
+def to_extraction(doc: Doc, paper: Paper) -> Extraction:
+    """Turn a processed document into the :class:`Extraction` record of its paper."""
+    current = state(doc)
+    offset = current.title_end + len(TITLE_SEPARATOR)
+    mentions = tuple(_mention(doc, paper, c, current.title_end, offset) for c in current.candidates)
+    claims = tuple(
+        LineageClaim(paper.key, child, parent, evidence, rule)
+        for child, parent, evidence, rule in dict.fromkeys(current.lineage)
+    )
+    return Extraction(paper=paper, mentions=mentions, lineage=claims)
+
+
+def _mention(doc: Doc, paper: Paper, c: Candidate, title_end: int, offset: int) -> Mention:
+    span = doc.char_span(c.start, c.end, alignment_mode="expand")
+    sentence = span.sent.text.strip() if span is not None else c.text
+    in_title = c.start < title_end
+    return Mention(
+        paper_key=paper.key,
+        text=c.text,
+        type=c.type,
+        kind=c.kind,
+        field="title" if in_title else "abstract",
+        start=c.start if in_title else c.start - offset,
+        end=c.end if in_title else c.end - offset,
+        sentence=sentence,
+        rule=c.rule,
+        confidence=c.confidence,
+        proposed=c.proposed,
+        aliases=c.aliases,
+        resource_id=c.known,
+        parent=c.parent,
+        evaluated_on=c.evaluated,
+    )
+
+
+def extract_batch(papers: Sequence[Paper], settings: Settings | None = None) -> list[Extraction]:
+    """A pure function over a batch of papers, for process pools and distributed engines."""
+    return Extractor(settings).extract(papers)

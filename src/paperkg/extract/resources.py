@@ -1,0 +1,176 @@
+"""The curated, user-editable knowledge of the field: known entities, a stoplist, type cues.
+
+The files are package data under ``paperkg/extract/resources/``:
+
+- ``entities.jsonl``: one known entity a line, ``{"name", "type", "kind", "aliases",
+  "derived_from"}``;
+- ``stoplist.jsonl``: terms that are never entities (generic model classes, tasks,
+  metrics, hardware, organisations), ``{"term", "why"}``;
+- ``cues.json``: head nouns that type a new name from its context, per entity type.
+
+A user extends them by passing folders holding files of the same names
+(``paperkg build --resources DIR``); their entries are added to (and, for the same
+name, replace) the bundled ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources as importlib_resources
+from pathlib import Path
+
+from paperkg.errors import InputError
+from paperkg.extract.text import name_key
+from paperkg.records import EntityType
+
+log = logging.getLogger(__name__)
+
+KINDS = ("named", "concept")
+
+
+@dataclass(frozen=True, slots=True)
+class KnownEntity:
+    """One curated entity of the field."""
+
+    name: str
+    type: EntityType
+    kind: str
+    aliases: tuple[str, ...] = ()
+    derived_from: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The name followed by every alias."""
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Everything curated, indexed for lookup by :func:`paperkg.extract.text.name_key`."""
+
+    entities: tuple[KnownEntity, ...]
+    stoplist: frozenset[str]
+    cues: dict[EntityType, tuple[str, ...]]
+    by_key: dict[str, KnownEntity] = field(default_factory=dict)
+    #: head nouns of tasks, fields and generic classes (``cues.json`` key ``NotEntity``)
+    not_entity_heads: frozenset[str] = frozenset()
+
+    def lookup(self, surface: str) -> KnownEntity | None:
+        """The curated entity a surface name denotes, if any."""
+        return self.by_key.get(name_key(surface))
+
+    def is_stopped(self, surface: str) -> bool:
+        """Is ``surface`` a term that is never an entity?"""
+        return name_key(surface) in self.stoplist
+
+    def cue_type(self, head: str) -> EntityType | None:
+        """The entity type a head noun such as ``benchmark`` signals, if any."""
+        head = head.lower()
+        for entity_type, words in self.cues.items():
+            if head in words:
+                return entity_type
+        return None
+
+
+_CHECKPOINT_TAIL = re.compile(
+    r"^(?:\d+(?:\.\d+)?[bmkt]|\d+x\d+[bm]|instruct|chat|base|it|hf|"
+    r"\d+(?:\.\d+)?[bmkt](?:instruct|chat|base|it|hf))+$"
+)
+
+
+def _is_checkpoint_of(name: str, alias: str) -> bool:
+    """Is ``alias`` a sized or tuned checkpoint of the entity named ``name``
+    ("Llama-2-7B" of "Llama-2")? Checkpoints are entities of their own, derived
+    from the version, so they are not kept as aliases.
+
+    >>> _is_checkpoint_of("llama2", "LLaMA-2 7B"), _is_checkpoint_of("llama2", "Llama 2")
+    (True, False)
+    """
+    key = name_key(alias)
+    return key.startswith(name) and bool(_CHECKPOINT_TAIL.match(key[len(name):]))
+
+
+def _bundled_dir() -> Path:
+    return Path(str(importlib_resources.files("paperkg.extract") / "resources"))
+
+
+def _read_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
+    with path.open(encoding="utf-8") as stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(f"{path}:{number}: invalid JSON: {err.msg}") from err
+            if not isinstance(row, dict):
+                raise InputError(f"{path}:{number}: expected a JSON object")
+            yield number, row
+
+
+def _parse_entity(path: Path, number: int, row: dict) -> KnownEntity:
+    try:
+        entity_type = EntityType(row["type"])
+        name = str(row["name"]).strip()
+    except (KeyError, ValueError) as err:
+        valid = ", ".join(t.value for t in EntityType)
+        raise InputError(
+            f"{path}:{number}: each entity needs a name and a type ({valid})"
+        ) from err
+    kind = row.get("kind", "named")
+    name_is = name_key(str(row.get("name", "")))
+    if kind not in KINDS:
+        raise InputError(f"{path}:{number}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    aliases = tuple(str(a).strip() for a in row.get("aliases", ())
+                    if str(a).strip() and not _is_checkpoint_of(name_is, str(a)))
+    parents = tuple(str(p).strip() for p in row.get("derived_from", ()) if str(p).strip())
+    return KnownEntity(name, entity_type, kind, aliases, parents)
+
+
+def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
+    """Load the bundled resources, then each folder of ``extra_dirs`` on top.
+
+    >>> res = load_resources()
+    >>> res.lookup("low-rank adaptation").name
+    'LoRA'
+    """
+    entities: dict[str, KnownEntity] = {}
+    stoplist: set[str] = set()
+    cues: dict[EntityType, list[str]] = {t: [] for t in EntityType}
+    not_entity: set[str] = set()
+    for folder in (_bundled_dir(), *map(Path, extra_dirs)):
+        if not folder.is_dir():
+            raise InputError(f"resource folder not found: {folder}")
+        if (folder / "entities.jsonl").exists():
+            for number, row in _read_jsonl(folder / "entities.jsonl"):
+                entity = _parse_entity(folder / "entities.jsonl", number, row)
+                entities[name_key(entity.name)] = entity
+        if (folder / "stoplist.jsonl").exists():
+            for _, row in _read_jsonl(folder / "stoplist.jsonl"):
+                stoplist.add(name_key(str(row.get("term", ""))))
+        if (folder / "cues.json").exists():
+            data = json.loads((folder / "cues.json").read_text(encoding="utf-8"))
+            for entity_type in EntityType:
+                cues[entity_type].extend(w.lower() for w in data.get(entity_type.value, ()))
+            not_entity.update(w.lower() for w in data.get("NotEntity", ()))
+    stoplist.discard("")
+    by_key: dict[str, KnownEntity] = {}
+    for entity in entities.values():
+        for surface in entity.names:
+            holder = by_key.setdefault(name_key(surface), entity)
+            if holder is not entity:
+                log.debug("resource name %r of %r is also %r", surface, entity.name, holder.name)
+    # a name always wins over another entry's alias
+    for entity in entities.values():
+        by_key[name_key(entity.name)] = entity
+    return Resources(
+        entities=tuple(entities.values()),
+        stoplist=frozenset(stoplist - set(by_key)),
+        cues={t: tuple(dict.fromkeys(words)) for t, words in cues.items()},
+        by_key=by_key,
+        not_entity_heads=frozenset(not_entity),
+    )

@@ -1,0 +1,74 @@
+"""String helpers shared by extraction, resolution and evaluation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[\W_]+")
+_NON_ALNUM_KEEP_MARK = re.compile(r"(?:[^\w+#\x00]|_)+")
+_KEEP_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+_SPACE = re.compile(r"\s+")
+
+
+def match_key(text: str) -> str:
+    """The contract's matching key: lowercase, every non letter/digit removed.
+
+    >>> match_key("Low-Rank Adaptation (LoRA)")
+    'lowrankadaptationlora'
+    """
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return _NON_ALNUM.sub("", folded)
+
+
+def name_key(text: str) -> str:
+    """Key under which surface names merge: case, hyphen and spacing variants agree,
+    version numbers stay apart (``Llama-3.1`` is not ``Llama-31``), and so do
+    plus signs (``LoRA+`` is not ``LoRA``).
+
+    >>> name_key("LLaMa-2") == name_key("Llama 2") == name_key("llama2")
+    True
+    >>> name_key("GPT-4") == name_key("GPT-4o")
+    False
+    >>> name_key("LoRA+") == name_key("LoRA"), name_key("τ-bench")
+    (False, 'τbench')
+    >>> name_key("Llama-3.1"), name_key("Llama-31")
+    ('llama3.1', 'llama31')
+    """
+    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = _KEEP_DECIMAL.sub("\x00", folded)
+    return _NON_ALNUM_KEEP_MARK.sub("", folded).replace("\x00", ".")
+
+
+def squash_space(text: str) -> str:
+    """Collapse runs of white space to one space and strip the ends."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def is_name_like(word: str) -> bool:
+    """Does a single glued word look like a coined name (CamelCase, digits, all caps)?
+
+    Hyphenated compounds of ordinary words ("Real-Time", "ID-based",
+    "LLM-generated"), plural acronyms ("LLMs", "GNNs") and URLs are not names.
+
+    >>> [is_name_like(w) for w in ["ExpertFlow", "vLLM", "T5", "MMLU", "MIDI-LLM"]]
+    [True, True, True, True, True]
+    >>> [is_name_like(w) for w in ["method", "However", "Real-Time", "ID-based", "SpeechLMs"]]
+    [False, False, False, False, False]
+    """
+    if len(word) < 2 or not any(c.isalpha() for c in word):
+        return False
+    if "://" in word or word.startswith("www.") or "--" in word or "@" in word:
+        return False
+    parts = [p for p in word.split("-") if p]
+    if len(parts) > 1:
+        last = parts[-1]
+        if last.isalpha() and last.islower() and len(last) >= 3:
+            return False  # "ID-based", "ECG-specific"
+        if all(p.isalpha() and (p.islower() or p.istitle()) for p in parts):
+            return False  # "Real-Time", "Speech-to-Entity"
+    if re.search(r"[A-Z]{2,}s$", word):
+        return False  # a plural acronym names a class: "LLMs", "GNNs", "SpeechLMs"
+    has_digit = any(c.isdigit() for c in word)
+    inner_upper = any(c.isupper() for c in word[1:])
+    return inner_upper or (has_digit and word[0].isalpha())

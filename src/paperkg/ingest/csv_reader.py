@@ -1,0 +1,89 @@
+"""Reader for CSV files (``csv``) whose header names a ``title`` and an ``abstract`` column.
+
+Column names are matched case-insensitively and the other columns are those of JSON
+Lines (``id``, ``arxiv_id``, ``doi``, ``url``, ``authors``, ``date``, ``categories``...).
+The delimiter is the commonest of ``,`` ``;`` tab and ``|`` in the header line. Rows
+stream; a record's line is the physical line it starts on (quoted fields may span
+lines).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from paperkg.ingest.record import fields_from_mapping, make_paper
+from paperkg.ingest.source import Source
+from paperkg.records import Paper, Skip
+
+#: the csv module's per-field limit is 128 KiB by default; abstracts over
+#: :data:`paperkg.ingest.record.MAX_ABSTRACT_CHARS` are skipped later with a reason
+FIELD_SIZE_LIMIT = 64 * 1024 * 1024
+_DELIMITERS = (",", ";", "\t", "|")
+_REQUIRED = ("title", "abstract")
+
+
+def read(source: Source) -> Iterator[Paper | Skip]:
+    """Yield a paper or a skip for every non-blank row after the header."""
+    if csv.field_size_limit() < FIELD_SIZE_LIMIT:
+        # process-wide setting; raising it never breaks other csv readers
+        csv.field_size_limit(FIELD_SIZE_LIMIT)
+    too_long: list[int] = []
+    rows = csv.reader(_physical_lines(source, too_long), delimiter=_delimiter(source))
+    columns = yield from _header(source, rows)
+    if columns is None:
+        return
+    start = rows.line_num + 1
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            row = None
+            yield source.skip(start, f"invalid CSV: {err}")
+        yield from (source.skip(line, "line too long") for line in too_long)
+        too_long.clear()
+        if row and any(cell.strip() for cell in row):
+            record = {name: row[index] for name, index in columns.items() if index < len(row)}
+            yield make_paper(source, start, **fields_from_mapping(record))
+        start = rows.line_num + 1
+
+
+def _header(source: Source, rows: Iterator[list[str]]) -> Iterator[Skip]:
+    """Read the header row; return its column indexes by lowercased name, or None."""
+    try:
+        header = next(rows, None)
+    except csv.Error as err:
+        yield source.skip(1, f"invalid CSV header: {err}")
+        return None
+    if header is None:
+        return None
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        columns.setdefault(name.strip().lower(), index)
+    missing = [name for name in _REQUIRED if name not in columns]
+    if missing:
+        found = ", ".join(repr(name) for name in columns) or "none"
+        yield source.skip(
+            1, f"CSV header lacks {' and '.join(missing)} column(s) (columns: {found})"
+        )
+        return None
+    return columns
+
+
+def _delimiter(source: Source) -> str:
+    first = source.head().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    counts = {delimiter: first.count(delimiter) for delimiter in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _physical_lines(source: Source, too_long: list[int]) -> Iterator[str]:
+    """The file's lines with their endings, as the csv module wants them."""
+    for number, line in source.lines(keepends=True):
+        if line is None:
+            too_long.append(number)
+            yield "\n"
+        else:
+            yield line

@@ -1,0 +1,93 @@
+"""Reader for saved responses of the Hugging Face Hub's ``api/daily_papers`` (``hf-api``).
+
+The response is a JSON array; each item has a ``title`` and a ``paper`` object with
+``id`` (the arXiv id), ``title``, ``summary`` (the abstract), ``authors``
+(``[{"name": ...}]``) and ``publishedAt``. Other keys are ignored. An item without
+``paper`` is read as the paper itself, so a plain JSON array of paper objects works too.
+
+Items are decoded one at a time, so each record knows the line it starts on and a
+broken item is reported where it breaks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from paperkg.ingest.jsonl import json_kind
+from paperkg.ingest.record import make_paper
+from paperkg.ingest.source import Source
+from paperkg.records import Paper, Skip
+
+_SPACE = re.compile(r"[ \t\r\n]*")
+_DECODER = json.JSONDecoder()
+
+
+def read(source: Source) -> Iterator[Paper | Skip]:
+    """Yield a paper or a skip for every item of the array."""
+    text = source.text()
+    position = _skip_space(text, 0)
+    if not text.startswith("[", position):
+        yield source.skip(1, "expected a JSON array of daily-papers items")
+        return
+    lines = _LineCounter(text)
+    position += 1
+    while True:
+        position = _skip_space(text, position)
+        if text.startswith("]", position):
+            return
+        line = lines.at(position)
+        try:
+            item, position = _DECODER.raw_decode(text, position)
+        except RecursionError:
+            yield source.skip(line, "invalid JSON: nested too deeply")
+            return
+        except ValueError as err:
+            yield source.skip(line, f"invalid JSON: {getattr(err, 'msg', err)}")
+            return
+        yield _paper(source, line, item)
+        position = _skip_space(text, position)
+        if text.startswith(",", position):
+            position += 1
+        elif not text.startswith("]", position):
+            yield source.skip(lines.at(position), "invalid JSON: expected ',' or ']'")
+            return
+
+
+def _paper(source: Source, line: int, item: Any) -> Paper | Skip:
+    if not isinstance(item, dict):
+        return source.skip(line, f"expected an object, got {json_kind(item)}")
+    paper = item.get("paper")
+    if not isinstance(paper, dict):
+        paper = item
+    return make_paper(
+        source,
+        line,
+        title=item.get("title") or paper.get("title"),
+        abstract=paper.get("summary") or item.get("summary") or item.get("abstract"),
+        arxiv_id=paper.get("id"),
+        record_id=paper.get("id"),
+        authors=paper.get("authors"),
+        date=paper.get("publishedAt") or item.get("publishedAt"),
+    )
+
+
+def _skip_space(text: str, position: int) -> int:
+    match = _SPACE.match(text, position)
+    return match.end() if match else position
+
+
+class _LineCounter:
+    """Line numbers of increasing character offsets, counted incrementally."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._offset = 0
+        self._line = 1
+
+    def at(self, offset: int) -> int:
+        self._line += self._text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line

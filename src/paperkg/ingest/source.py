@@ -1,0 +1,102 @@
+"""One input file as the readers see it: sniffing, decoding and numbered lines.
+
+Every reader takes a :class:`Source`, so that decoding (UTF-8, with a warning and
+replacement characters when a file is not valid UTF-8), over-long lines and
+``path:line`` provenance are handled once, the same way for every format.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paperkg.records import Skip
+
+log = logging.getLogger(__name__)
+
+#: how much of a file format detection and the binary check look at
+SNIFF_BYTES = 8192
+#: a physical line longer than this is skipped unread (hostile or corrupt input)
+MAX_LINE_BYTES = 64 * 1024 * 1024
+_BOM = "\ufeff"
+
+
+@dataclass
+class Source:
+    """A file to read, the name it is reported under, and its warnings."""
+
+    #: the file to open
+    path: Path
+    #: how the file is named in ``Paper.source``, ``Skip.path`` and messages
+    name: str
+    #: file-level warnings (such as decoding problems) are appended here
+    warnings: list[str] = field(default_factory=list)
+    _replaced: bool = False
+
+    def where(self, line: int | None) -> str:
+        """``name:line``, the provenance of a record."""
+        return self.name if line is None else f"{self.name}:{line}"
+
+    def skip(self, line: int | None, reason: str) -> Skip:
+        """A :class:`Skip` for a record of this file."""
+        return Skip(path=self.name, line=line, reason=reason)
+
+    def warn(self, message: str) -> None:
+        """Record and log a warning about the whole file."""
+        text = f"{self.name}: {message}"
+        self.warnings.append(text)
+        log.warning(text)
+
+    def head(self, size: int = SNIFF_BYTES) -> bytes:
+        """The first ``size`` bytes of the file."""
+        with self.path.open("rb") as handle:
+            return handle.read(size)
+
+    def decode(self, data: bytes, line: int) -> str:
+        """Decode UTF-8; invalid bytes become U+FFFD and the file gets one warning."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", errors="replace")
+            if not self._replaced:
+                self._replaced = True
+                self.warn(
+                    f"not valid UTF-8 (first at line {line}); read with replacement characters"
+                )
+        return text.removeprefix(_BOM) if line == 1 else text
+
+    def lines(self, keepends: bool = False) -> Iterator[tuple[int, str | None]]:
+        """Yield ``(line number, text)`` for each physical line (``\\n``-separated).
+
+        The text is None for a line longer than :data:`MAX_LINE_BYTES`, which is
+        consumed without being kept in memory.
+        """
+        with self.path.open("rb") as handle:
+            number = 0
+            while raw := handle.readline(MAX_LINE_BYTES + 1):
+                number += 1
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                        pass
+                    yield number, None
+                    continue
+                if not keepends:
+                    raw = raw.rstrip(b"\r\n")
+                yield number, self.decode(raw, number)
+
+    def text(self) -> str:
+        """The whole file, decoded (for formats that are not line-oriented)."""
+        return self.decode(self.path.read_bytes(), 1)
+
+
+def file_problem(head: bytes) -> str | None:
+    """Why a file whose first bytes are ``head`` cannot be read as text, or None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text is not supported; convert the file to UTF-8"
+    if b"\x00" in head:
+        return "binary file (NUL bytes)"
+    if not head.strip() and len(head) < SNIFF_BYTES:
+        return "empty file"
+    return None

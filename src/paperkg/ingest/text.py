@@ -1,0 +1,23 @@
+"""Cleaning the text of a record's fields: one function every reader uses."""
+
+from __future__ import annotations
+
+import re
+
+#: C0 and C1 control characters that ``str.split`` does not treat as whitespace
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+#: lone UTF-16 surrogates (JSON ``"\ud800"`` escapes) cannot be encoded as UTF-8 later
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Return ``text`` with control characters removed and whitespace collapsed.
+
+    Markup is kept as written (escaping is the exporters' job); lone surrogates
+    become U+FFFD so that every later stage can encode the text as UTF-8.
+
+    >>> clean("  Attention\\n  Is All\\tYou Need\\x00 ")
+    'Attention Is All You Need'
+    """
+    text = _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+    return " ".join(text.split())

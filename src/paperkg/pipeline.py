@@ -1,0 +1,177 @@
+"""The whole build: read -> extract -> resolve -> graph -> export, written atomically.
+
+>>> import tempfile
+>>> from paperkg.pipeline import build
+>>> report = build(out_dir=tempfile.mkdtemp(), html=False, progress=False)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from paperkg.errors import BuildError
+from paperkg.export.graphml import write_graphml
+from paperkg.export.rdf import graph_triples, write_rdf
+from paperkg.export.report import BuildReport
+from paperkg.export.shacl import validate_turtle
+from paperkg.extract.pipeline import Extractor, Settings
+from paperkg.extract.resources import load_resources
+from paperkg.graph import build_graph
+from paperkg.ingest import read_inputs
+from paperkg.resolve import resolve
+from paperkg.resolve.merges import load_merges
+
+log = logging.getLogger(__name__)
+
+OUTPUT_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html", "report.json")
+#: above this many triples, ``validate="auto"`` checks a sample of papers instead of all
+FULL_VALIDATION_LIMIT = 400_000
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Options of :func:`build` beyond inputs and output folder."""
+
+    fmt: str = "auto"
+    resource_dirs: tuple[str, ...] = ()
+    #: ``auto`` (all when small, a sample when large), ``full``, ``sample`` or ``off``
+    validate: str = "auto"
+    html: bool = True
+    html_min_support: int = 2
+    progress: bool = True
+    timings: bool = True
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = round(time.perf_counter() - start, 3)
+
+
+def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "outputs",
+          options: BuildOptions | None = None) -> BuildReport:
+    """Build the knowledge graph of ``inputs`` (the bundled sample corpus if none)
+    and write it to ``out_dir``. A build that fails leaves ``out_dir`` as it was."""
+    options = options or BuildOptions()
+    timer = _Timer()
+    report = BuildReport()
+    with timer.stage("read"):
+        read = read_inputs(inputs, options.fmt)
+    report.files = list(read.files)
+    report.records, report.duplicates = read.records, read.duplicates
+    report.add_skips(read.skips)
+    report.warnings = list(getattr(read, "warnings", ()))
+    log.info("read %d papers from %d files", len(read.papers), len(read.files))
+
+    resources = load_resources(options.resource_dirs)
+    with timer.stage("extract"):
+        extractor = Extractor(Settings(resource_dirs=options.resource_dirs))
+        bar = tqdm(total=len(read.papers), desc="extract", unit="paper",
+                   disable=None if options.progress else True)
+        extractions = []
+        for extraction in extractor.iter_extract(read.papers):
+            extractions.append(extraction)
+            bar.update(1)
+        bar.close()
+    report.mentions_by_rule = dict(sorted(Counter(
+        m.rule for e in extractions for m in e.mentions).items()))
+    with timer.stage("resolve"):
+        resolution = resolve(extractions, resources, load_merges(options.resource_dirs))
+    with timer.stage("graph"):
+        graph = build_graph(read.papers, resolution)
+    report.add_graph(graph, resolution)
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        _write_all(graph, staging, options, report, timer)
+        report.timings = timer.stages
+        with open(staging / "report.json", "w", encoding="utf-8") as stream:
+            report.write(stream, timings=options.timings)
+        for name in OUTPUT_FILES:
+            if (staging / name).exists():
+                os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
+               timer: _Timer) -> None:
+    with timer.stage("rdf"):
+        triples = graph_triples(graph)
+        report.triples = len(triples)
+        write_rdf(triples, str(staging / "graph.ttl"), "turtle")
+    with timer.stage("jsonld"):
+        write_rdf(triples, str(staging / "graph.jsonld"), "json-ld")
+    with timer.stage("validate"):
+        report.validation = _validate(graph, staging / "graph.ttl", options.validate, len(triples))
+    with timer.stage("graphml"):
+        write_graphml(graph, str(staging / "graph.graphml"))
+    if options.html:
+        from paperkg.view.graph_html import write_graph_html
+
+        with timer.stage("html"):
+            stats = write_graph_html(graph, str(staging / "graph.html"),
+                                     min_support=options.html_min_support)
+            report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+
+
+def _validate(graph, turtle: Path, mode: str, triples: int) -> str:
+    """SHACL-validate the build; raise :class:`BuildError` on a violation."""
+    modes = ("auto", "full", "sample", "off")
+    if mode not in modes:
+        raise BuildError(f"unknown validation mode {mode!r}; choose from {', '.join(modes)}")
+    if mode == "off":
+        return "skipped (--validate off)"
+    if mode == "full" or (mode == "auto" and triples <= FULL_VALIDATION_LIMIT):
+        conforms, text = validate_turtle(turtle.read_bytes())
+        label = f"conforms to ontology/shapes.ttl ({triples} triples)"
+    else:
+        sample = _sample_graph(graph)
+        conforms, text = validate_turtle(_turtle_of(sample))
+        label = (f"sample of {sum(1 for _, d in sample.nodes(data=True) if d['node_type'] == 'Paper')}"
+                 f" papers conforms to ontology/shapes.ttl")
+    if not conforms:
+        first = next((line.strip() for line in text.splitlines() if "Message" in line), text[:200])
+        raise BuildError(f"the graph violates ontology/shapes.ttl: {first}")
+    return label
+
+
+def _sample_graph(graph, size: int = 2000):
+    """Every ``n``-th paper with its entities, their lineage and the entities' parents."""
+    papers = sorted(n for n, d in graph.nodes(data=True) if d["node_type"] == "Paper")
+    step = max(1, len(papers) // size)
+    keep = set(papers[::step])
+    for paper in list(keep):
+        keep.update(graph.successors(paper))
+    for entity in [n for n in keep if n.startswith("entity:")]:
+        keep.update(graph.successors(entity))
+    return graph.subgraph(keep)
+
+
+def _turtle_of(graph) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    write_rdf(graph_triples(graph), buffer, "turtle")
+    return buffer.getvalue()

@@ -1,0 +1,148 @@
+"""Find research entities by name: label or alias, case- and punctuation-insensitive.
+
+Names are compared after :func:`normalize_name` (lower-case, letters and digits
+only), the same rule the gold-standard scoring uses. On a miss the closest
+names are suggested.
+
+    >>> normalize_name("Llama-2 (7B)")
+    'llama27b'
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from paperkg.errors import QueryError
+from paperkg.query.store import GraphStore, term_value
+from paperkg.vocab import ENTITY_BASE
+
+#: the four research-entity classes, as written in SPARQL
+ENTITY_CLASSES_VALUES = "VALUES ?class { pk:Model pk:Dataset pk:Benchmark pk:Technique }"
+
+_ENTITIES_QUERY = f"""
+SELECT ?entity ?class ?label ?alt WHERE {{
+  {ENTITY_CLASSES_VALUES}
+  ?entity a ?class .
+  OPTIONAL {{ ?entity rdfs:label ?label }}
+  OPTIONAL {{ ?entity skos:altLabel ?alt }}
+}}
+"""
+
+
+class UnknownEntityError(QueryError):
+    """No entity (or more than one) carries the given name."""
+
+
+def normalize_name(text: str) -> str:
+    """Lower-case ``text`` and keep only its letters and digits."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+@dataclass(frozen=True, order=True)
+class EntityRef:
+    """A research entity as the graph names it."""
+
+    label: str
+    #: ``Model``, ``Dataset``, ``Benchmark`` or ``Technique``
+    type: str
+    iri: str
+    alt_labels: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """``label (Type)``, for messages."""
+        return f"{self.label} ({self.type})"
+
+
+class EntityIndex:
+    """All entities of a graph, looked up by normalised label or alias.
+
+    >>> with GraphStore.open("outputs") as store:  # doctest: +SKIP
+    ...     EntityIndex.from_store(store).resolve("quantized lora").label
+    'QLoRA'
+    """
+
+    def __init__(self, entities: list[EntityRef]) -> None:
+        self.entities = sorted(entities)
+        self.by_iri = {e.iri: e for e in self.entities}
+        self._by_label: dict[str, list[EntityRef]] = {}
+        self._by_alias: dict[str, list[EntityRef]] = {}
+        for entity in self.entities:
+            self._by_label.setdefault(normalize_name(entity.label), []).append(entity)
+            for alt in entity.alt_labels:
+                self._by_alias.setdefault(normalize_name(alt), []).append(entity)
+        #: every label and alias, for suggestions: name -> the entity's label
+        self._names = {n: e.label for e in self.entities for n in (e.label, *e.alt_labels)}
+
+    @classmethod
+    def from_store(cls, store: GraphStore) -> EntityIndex:
+        """Read every entity's class, label and aliases from the graph."""
+        labels: dict[str, str] = {}
+        types: dict[str, str] = {}
+        alts: dict[str, set[str]] = {}
+        for iri, cls_iri, label, alt in store.query(_ENTITIES_QUERY).rows:
+            key = term_value(iri)
+            types[key] = term_value(cls_iri).rsplit("#", 1)[-1]
+            if label is not None:
+                labels[key] = label.value
+            alts.setdefault(key, set())
+            if alt is not None:
+                alts[key].add(alt.value)
+        entities = [
+            EntityRef(
+                label=labels.get(iri, label_from_iri(iri)),
+                type=types[iri],
+                iri=iri,
+                alt_labels=tuple(sorted(alts[iri])),
+            )
+            for iri in types
+        ]
+        return cls(entities)
+
+    def lookup(self, name: str) -> list[EntityRef]:
+        """Entities whose label matches ``name``; failing that, whose alias does."""
+        if name in self.by_iri:
+            return [self.by_iri[name]]
+        key = normalize_name(name)
+        if not key:
+            return []
+        return list(self._by_label.get(key) or self._by_alias.get(key) or [])
+
+    def resolve(self, name: str) -> EntityRef:
+        """The one entity called ``name``; raises :class:`UnknownEntityError` otherwise."""
+        found = self.lookup(name)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            choices = ", ".join(f"{e.describe()} <{e.iri}>" for e in found)
+            raise UnknownEntityError(f"{name!r} names several entities: {choices}")
+        raise UnknownEntityError(self.miss_message(name))
+
+    def suggest(self, name: str, limit: int = 5) -> list[str]:
+        """Labels of the entities whose label or alias is closest to ``name``."""
+        matches = process.extract(
+            normalize_name(name) or name,
+            {n: normalize_name(n) for n in self._names},
+            scorer=fuzz.WRatio,
+            limit=None,
+        )
+        best: dict[str, float] = {}
+        for _choice, score, key in matches:
+            label = self._names[key]
+            best[label] = max(score, best.get(label, 0.0))
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0].casefold()))
+        return [label for label, _score in ranked[:limit]]
+
+    def miss_message(self, name: str) -> str:
+        """``no entity named ...; closest: ...`` for an unknown name."""
+        if not self.entities:
+            return f"no entity named {name!r}: the graph has no entities"
+        return f"no entity named {name!r}; closest: {', '.join(self.suggest(name))}"
+
+
+def label_from_iri(iri: str) -> str:
+    tail = iri[len(ENTITY_BASE) :] if iri.startswith(ENTITY_BASE) else iri.rsplit("/", 1)[-1]
+    return tail.replace("_", " ")

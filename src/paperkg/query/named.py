@@ -1,0 +1,222 @@
+"""Named SPARQL queries shipped with paperkg (``paperkg/query/queries/*.rq``).
+
+Each file opens with a header of comment lines::
+
+    # title: Papers evaluating on a benchmark
+    # description: Papers that evaluate on the given benchmark or dataset.
+    # param: entity (entity) - the benchmark or dataset, by name or alias
+    # param: below (number, default 0.7) - a confidence threshold
+    # example: paperkg query papers-evaluating-on MMLU
+
+A parameter's kind is ``entity`` (a name or alias, matched to an entity IRI
+case- and punctuation-insensitively), ``text``, ``number`` or ``integer``. In
+the query body each parameter ``NAME`` has a placeholder ``VALUES ?NAME { UNDEF }``
+(so the file also runs as it is, with the variable unbound). Binding a value
+replaces the placeholder's ``UNDEF`` with the value serialised by pyoxigraph
+(an IRI from the graph, or an escaped literal): user text never becomes SPARQL
+syntax.
+
+    >>> q = get_named_query("derived-from")
+    >>> [p.name for p in q.params]
+    ['entity']
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+
+import pyoxigraph as ox
+
+from paperkg.errors import QueryError
+from paperkg.query.entities import EntityIndex, UnknownEntityError
+from paperkg.query.store import GraphStore, QueryResult
+
+PARAM_KINDS = ("entity", "text", "number", "integer")
+
+_HEADER = re.compile(r"^#\s*(title|description|param|example)\s*:\s*(.*)$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_]\w*)\s*"
+    r"(?:\((?P<kind>\w+)(?:\s*,\s*default\s+(?P<default>[^)]*?))?\s*\))?"
+    r"\s*(?:-\s*(?P<description>.*))?$"
+)
+_PLACEHOLDER = r"VALUES\s+\?{name}\s*\{{\s*UNDEF\s*\}}"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a named query."""
+
+    name: str
+    #: ``entity``, ``text``, ``number`` or ``integer``
+    kind: str
+    description: str
+    #: the value used when none is given; ``None`` makes the parameter required
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A SPARQL query shipped with paperkg, with its documentation."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    examples: tuple[str, ...]
+    #: the whole file, header comments included
+    sparql: str
+
+    def usage(self) -> str:
+        """``name PARAM [OPTIONAL]`` as typed on the command line."""
+        words = [
+            p.name.upper() if p.default is None else f"[{p.name.upper()}]" for p in self.params
+        ]
+        return " ".join([self.name, *words])
+
+
+def list_named_queries() -> list[NamedQuery]:
+    """Every named query, sorted by name."""
+    folder = resources.files("paperkg.query").joinpath("queries")
+    files = sorted(f for f in folder.iterdir() if f.name.endswith(".rq"))
+    return [parse_named_query(f.name[:-3], f.read_text(encoding="utf-8")) for f in files]
+
+
+def get_named_query(name: str) -> NamedQuery:
+    """The named query ``name``; raises :class:`QueryError` listing the names on a miss."""
+    queries = {q.name: q for q in list_named_queries()}
+    try:
+        return queries[name]
+    except KeyError:
+        raise QueryError(
+            f"unknown named query {name!r}; choose from {', '.join(sorted(queries))} "
+            "(see `paperkg query --list`)"
+        ) from None
+
+
+def parse_named_query(name: str, text: str) -> NamedQuery:
+    """Read the header of a ``.rq`` file and check every parameter has its placeholder."""
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": []}
+    last: list[str] | None = None
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        match = _HEADER.match(line)
+        if match:
+            last = fields[match.group(1)]
+            last.append(match.group(2).strip())
+        elif last is not None and line[1:].strip():  # a continuation line
+            last[-1] = f"{last[-1]} {line[1:].strip()}"
+    params = tuple(_parse_param(name, spec) for spec in fields["param"])
+    for param in params:
+        if not re.search(_PLACEHOLDER.format(name=param.name), text):
+            raise QueryError(
+                f"named query {name!r} lacks the placeholder VALUES ?{param.name} {{ UNDEF }}"
+            )
+    return NamedQuery(
+        name=name,
+        title=" ".join(fields["title"]) or name,
+        description=" ".join(fields["description"]),
+        params=params,
+        examples=tuple(fields["example"]),
+        sparql=text,
+    )
+
+
+def _parse_param(query_name: str, spec: str) -> Param:
+    match = _PARAM.match(spec)
+    kind = (match.group("kind") if match else None) or "text"
+    if not match or kind not in PARAM_KINDS:
+        raise QueryError(
+            f"named query {query_name!r}: cannot read param {spec!r}; write "
+            f"'NAME (KIND[, default VALUE]) - meaning' with KIND one of {', '.join(PARAM_KINDS)}"
+        )
+    return Param(
+        name=match.group("name"),
+        kind=kind,
+        description=(match.group("description") or "").strip(),
+        default=match.group("default"),
+    )
+
+
+def bind_params(
+    query: NamedQuery, values: Mapping[str, str], entities: EntityIndex | None = None
+) -> str:
+    """The query text with each parameter's placeholder bound to its (escaped) value.
+
+    ``entities`` is needed only when the query has ``entity`` parameters.
+    """
+    known = {p.name for p in query.params}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        valid = ", ".join(sorted(known)) or "none"
+        raise QueryError(
+            f"named query {query.name!r} has no parameter {unknown[0]!r}; parameters: {valid}"
+        )
+    sparql = query.sparql
+    for param in query.params:
+        raw = values.get(param.name, param.default)
+        if raw is None:
+            raise QueryError(
+                f"named query {query.name!r} needs a value for {param.name!r} "
+                f"({param.description}); usage: paperkg query {query.usage()}"
+            )
+        terms = _terms(query, param, raw, entities)
+        block = "VALUES ?" + param.name + " { " + " ".join(str(t) for t in terms) + " }"
+        sparql = re.sub(_PLACEHOLDER.format(name=param.name), lambda _m, block=block: block, sparql)
+    return sparql
+
+
+def run_named_query(
+    graph_dir: str | os.PathLike[str],
+    name: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    limit: int | None = None,
+) -> QueryResult:
+    """Run the named query ``name`` with ``params`` over the build in ``graph_dir``.
+
+    >>> run_named_query("outputs", "derived-from", {"entity": "LoRA"})  # doctest: +SKIP
+    """
+    query = get_named_query(name)
+    with GraphStore.open(graph_dir) as store:
+        entities = (
+            EntityIndex.from_store(store) if any(p.kind == "entity" for p in query.params) else None
+        )
+        return store.query(bind_params(query, params or {}, entities), limit=limit)
+
+
+def _terms(
+    query: NamedQuery, param: Param, raw: str, entities: EntityIndex | None
+) -> list[ox.NamedNode | ox.Literal]:
+    if param.kind == "entity":
+        if entities is None:
+            raise ValueError("an EntityIndex is needed to bind entity parameters")
+        found = entities.lookup(raw.strip().strip("<>"))
+        if not found:
+            raise UnknownEntityError(f"{param.name}: {entities.miss_message(raw)}")
+        return [ox.NamedNode(e.iri) for e in found]
+    if param.kind == "text":
+        return [ox.Literal(raw)]
+    try:
+        number = int(raw) if param.kind == "integer" else float(raw)
+    except ValueError:
+        raise QueryError(
+            f"{param.name} of named query {query.name!r} must be {_article(param.kind)}, "
+            f"got {raw!r}"
+        ) from None
+    if not math.isfinite(number):
+        raise QueryError(f"{param.name} must be a finite number, got {raw!r}")
+    datatype = "integer" if param.kind == "integer" else "double"
+    return [ox.Literal(repr(number), datatype=ox.NamedNode(_XSD + datatype))]
+
+
+def _article(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"

@@ -1,0 +1,427 @@
+"""The built graph as an on-disk, read-only pyoxigraph store, and SPARQL over it.
+
+``graph.ttl`` of a build is bulk-loaded once into ``<graph_dir>/store/<key>/db``
+(a RocksDB directory that ``oxigraph serve-read-only`` can also open) and reused
+while ``graph.ttl`` is unchanged. ``<key>`` is derived from the SHA-256 of
+``graph.ttl`` and the pyoxigraph version; a marker file next to ``db`` records
+the size and modification time it was built from, so an unchanged graph is
+recognised without hashing it, and a byte-identical rebuild without reloading.
+
+A store is built in a temporary folder and renamed into place when complete,
+so a concurrent reader never sees half a store. Every process using a store
+holds a shared lock on it; stale stores are removed only when nobody holds one.
+
+    >>> query = "SELECT (COUNT(*) AS ?n) WHERE { ?p a pk:Paper }"
+    >>> result = run_query("outputs", query)  # doctest: +SKIP
+    >>> result.column("n")  # doctest: +SKIP
+    ['1234']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from paperkg.errors import GraphNotFoundError, QueryError
+from paperkg.vocab import ENTITY_BASE, PAPER_BASE, PREFIXES
+
+try:  # POSIX advisory locks; without them stale stores are simply never removed
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
+
+GRAPH_FILE = "graph.ttl"
+STORE_DIR = "store"
+MARKER_FILE = "paperkg-store.json"
+LOCK_FILE = ".lock"
+DB_DIR = "db"
+
+#: prefixes every query may use without declaring them: the contract's, plus
+#: ``paper:`` and ``entity:`` for the IRIs of papers and entities
+QUERY_PREFIXES: dict[str, str] = {**PREFIXES, "paper": PAPER_BASE, "entity": ENTITY_BASE}
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+_UPDATE_KEYWORD = re.compile(
+    r"^(?:\s|#[^\n]*\n|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+#: the tokens that may contain the word SERVICE without being the keyword
+_OPAQUE_TOKENS = re.compile(
+    r'"""(?:[^\\]|\\.)*?"""'  # """long string"""
+    r"|'''(?:[^\\]|\\.)*?'''"  # '''long string'''
+    r'|"(?:[^"\\\n]|\\.)*"'  # "string"
+    r"|'(?:[^'\\\n]|\\.)*'"  # 'string'
+    r'|<[^<>"{}|^`\\\s]*>'  # <IRI>
+    r"|#[^\n]*",  # comment
+    re.DOTALL,
+)
+_SERVICE = re.compile(r"(?<![\w?$:])SERVICE\s+(?:SILENT\s+)?(?:<|[?$]|[\w.-]*:)", re.IGNORECASE)
+_MAX_MESSAGE = 300
+#: temporary folders older than this (seconds) are leftovers of a crash
+_LEFTOVER_AGE_S = 3600
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The answer to one SPARQL query.
+
+    ``SELECT`` gives ``variables`` and ``rows``; ``ASK`` gives ``boolean``;
+    ``CONSTRUCT`` and ``DESCRIBE`` give their triples as rows over the variables
+    ``subject``, ``predicate``, ``object``. Cells are pyoxigraph terms, ``None``
+    where a variable is unbound.
+    """
+
+    #: ``"select"``, ``"ask"`` or ``"graph"`` (CONSTRUCT / DESCRIBE)
+    kind: str
+    variables: tuple[str, ...] = ()
+    rows: tuple[tuple[Term | None, ...], ...] = ()
+    #: the answer of an ``ASK`` query
+    boolean: bool | None = None
+    #: True when ``limit`` cut off further rows
+    truncated: bool = False
+
+    def column(self, name: str) -> list[str | None]:
+        """The plain values (IRI, literal text, blank node id) of one variable."""
+        try:
+            index = self.variables.index(name)
+        except ValueError as err:
+            raise KeyError(f"no variable {name!r}; the result has {list(self.variables)}") from err
+        return [term_value(row[index]) for row in self.rows]
+
+    def records(self) -> list[dict[str, str | None]]:
+        """The rows as dicts of plain values, one per row."""
+        return [
+            {var: term_value(cell) for var, cell in zip(self.variables, row, strict=True)}
+            for row in self.rows
+        ]
+
+
+def term_value(term: Term | None) -> str | None:
+    """The plain text of a term: an IRI, a literal's lexical form or a blank node id."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return term.value
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """Where the store of a graph lives and how it came about."""
+
+    #: the RocksDB folder (what ``oxigraph serve-read-only --location`` takes)
+    db_path: Path
+    #: the ``graph.ttl`` it was loaded from
+    source: Path
+    #: number of triples in it
+    triples: int
+    #: True when this call (re)built the store from ``graph.ttl``
+    built: bool
+
+
+class GraphStore:
+    """A read-only view of a built graph; use as a context manager or call :meth:`close`.
+
+    >>> with GraphStore.open("outputs") as store:  # doctest: +SKIP
+    ...     store.query("ASK { ?p a pk:Paper }").boolean
+    True
+    """
+
+    def __init__(self, info: StoreInfo, lock: _SharedLock) -> None:
+        self.info = info
+        self._lock = lock
+        self._store: ox.Store | None = ox.Store.read_only(str(info.db_path))
+
+    @classmethod
+    def open(cls, graph_dir: str | os.PathLike[str]) -> GraphStore:
+        """Open the store of the build in ``graph_dir``, (re)loading it if needed."""
+        info, lock = prepare_store(graph_dir)
+        try:
+            return cls(info, lock)
+        except OSError as err:
+            lock.release()
+            raise QueryError(f"cannot open the query store {info.db_path}: {err}") from err
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        limit: int | None = None,
+        prefixes: Mapping[str, str] | None = None,
+        allow_service: bool = False,
+    ) -> QueryResult:
+        """Run a read-only SPARQL query; ``limit`` caps the rows kept.
+
+        Raises :class:`QueryError` for malformed queries (one line, the parser's
+        message), for updates, which the store refuses, and for federated
+        ``SERVICE`` calls to other endpoints unless ``allow_service`` is set
+        (paperkg works offline; pyoxigraph would make the HTTP request).
+        """
+        if self._store is None:
+            raise QueryError("the graph store is closed")
+        if limit is not None and limit < 0:
+            raise QueryError(f"limit must be >= 0, got {limit}")
+        if not allow_service and uses_service(sparql):
+            raise QueryError(
+                "SERVICE (a federated query to another endpoint) is disabled: "
+                "paperkg queries only the local graph, offline"
+            )
+        try:
+            answer = self._store.query(sparql, prefixes=dict(prefixes or QUERY_PREFIXES))
+            return _collect(answer, limit)
+        except SyntaxError as err:
+            update = _UPDATE_KEYWORD.match(sparql)
+            if update:
+                keyword = update.group(1).upper()
+                raise QueryError(
+                    f"{keyword} is a SPARQL update; the graph is read-only "
+                    "(change the inputs and run `paperkg build` instead)"
+                ) from err
+            raise QueryError(f"malformed SPARQL: {one_line(str(err))}") from err
+        except (OSError, ValueError, RuntimeError) as err:
+            raise QueryError(f"query failed: {one_line(str(err))}") from err
+
+    def close(self) -> None:
+        """Release the store; further queries raise."""
+        self._store = None
+        self._lock.release()
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_query(
+    graph_dir: str | os.PathLike[str], sparql: str, *, limit: int | None = None
+) -> QueryResult:
+    """Run one SPARQL query over the build in ``graph_dir``.
+
+    The prefixes ``pk``, ``dcterms``, ``rdfs``, ``skos``, ``prov``, ``xsd``,
+    ``rdf``, ``owl``, ``paper`` and ``entity`` are pre-declared.
+
+    >>> query = "SELECT ?label WHERE { ?e rdfs:label ?label }"
+    >>> run_query("outputs", query, limit=3).column("label")  # doctest: +SKIP
+    """
+    with GraphStore.open(graph_dir) as store:
+        return store.query(sparql, limit=limit)
+
+
+def uses_service(sparql: str) -> bool:
+    """Whether ``sparql`` has a ``SERVICE`` clause (outside strings, IRIs and comments).
+
+    >>> uses_service('SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }')
+    True
+    >>> uses_service('SELECT ?service { ?service ?p "SERVICE <x>" }  # SERVICE <y>')
+    False
+    """
+    blanked = _OPAQUE_TOKENS.sub(lambda m: "<>" if m.group().startswith("<") else " ", sparql)
+    return bool(_SERVICE.search(blanked))
+
+
+def one_line(message: str) -> str:
+    """A parser message on one line, shortened if it is very long."""
+    text = " ".join(message.split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+def _collect(answer: object, limit: int | None) -> QueryResult:
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult(kind="ask", boolean=bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        variables = tuple(v.value for v in answer.variables)
+        rows = [tuple(solution[v] for v in variables) for solution in _take(answer, limit)]
+        kind = "select"
+    else:  # QueryTriples
+        variables = ("subject", "predicate", "object")
+        rows = [(t.subject, t.predicate, t.object) for t in _take(answer, limit)]
+        kind = "graph"
+    truncated = limit is not None and len(rows) > limit
+    return QueryResult(
+        kind=kind, variables=variables, rows=tuple(rows[:limit]), truncated=truncated
+    )
+
+
+def _take(iterable, limit: int | None) -> list:  # type: ignore[no-untyped-def]
+    """All items, or ``limit + 1`` of them so truncation can be reported."""
+    return list(iterable if limit is None else itertools.islice(iterable, limit + 1))
+
+
+# -- the on-disk store ---------------------------------------------------------
+
+
+class _SharedLock:
+    """A shared advisory lock on a store folder, held while the store is in use."""
+
+    def __init__(self, folder: Path) -> None:
+        self._file = None
+        if fcntl is None:
+            return
+        handle = open(folder / LOCK_FILE, "a+b")  # noqa: SIM115 - held until release()
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing drops the lock
+            self._file = None
+
+
+def prepare_store(graph_dir: str | os.PathLike[str]) -> tuple[StoreInfo, _SharedLock]:
+    """Make sure the store of ``graph_dir`` is current; returns it with a shared lock held.
+
+    Callers must ``release()`` the lock when done (:class:`GraphStore` does).
+    """
+    graph_dir = Path(graph_dir)
+    source = graph_dir / GRAPH_FILE
+    if not source.is_file():
+        raise GraphNotFoundError(f"no built graph in {graph_dir}; run `paperkg build` first")
+    root = graph_dir / STORE_DIR
+    for _attempt in range(3):
+        try:
+            root.mkdir(exist_ok=True)
+            folder, built = _current_store(root, source)
+            lock = _SharedLock(folder)
+        except FileNotFoundError:
+            continue  # removed by a concurrent cleanup between finding and locking it
+        except OSError as err:
+            raise QueryError(f"cannot prepare the query store in {root}: {err}") from err
+        marker = _read_marker(folder)
+        if marker is None:  # removed while we waited for the lock
+            lock.release()
+            continue
+        _remove_stale(root, keep=folder)
+        db_path = folder / DB_DIR
+        return StoreInfo(db_path, source, marker["triples"], built), lock
+    raise QueryError(f"the query store in {root} keeps changing under concurrent use; try again")
+
+
+def _current_store(root: Path, source: Path) -> tuple[Path, bool]:
+    """The store folder for the current ``graph.ttl``, and whether it was just built."""
+    with open(source, "rb") as handle:  # one handle: stat, hash and load see the same file
+        stat = os.fstat(handle.fileno())
+        folder = _find_by_stamp(root, stat)
+        if folder is not None:
+            return folder, False
+        return _find_or_build(root, handle, stat, source)
+
+
+def _stamp(stat: os.stat_result) -> dict[str, int]:
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _read_marker(folder: Path) -> dict | None:
+    try:
+        marker = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if marker.get("pyoxigraph") != ox.__version__ or not (folder / DB_DIR).is_dir():
+        return None
+    return marker
+
+
+def _write_marker(folder: Path, marker: dict) -> None:
+    tmp = folder / f".{MARKER_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(marker, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, folder / MARKER_FILE)
+
+
+def _find_by_stamp(root: Path, stat: os.stat_result) -> Path | None:
+    """A store built from a file of this size and mtime: no need to hash it."""
+    for folder in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
+        marker = _read_marker(folder)
+        if marker and marker.get("source") == _stamp(stat):
+            logger.debug("reusing query store %s", folder)
+            return folder
+    return None
+
+
+def _find_or_build(root: Path, handle, stat: os.stat_result, source: Path) -> tuple[Path, bool]:  # type: ignore[no-untyped-def]
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
+    sha = digest.hexdigest()
+    folder = root / f"{sha[:20]}-ox{ox.__version__}"
+    marker = _read_marker(folder)
+    if marker is not None:  # same content, new mtime (e.g. a byte-identical rebuild)
+        logger.debug("graph.ttl unchanged in content; reusing query store %s", folder)
+        _write_marker(folder, {**marker, "source": _stamp(stat)})
+        return folder, False
+    handle.seek(0)
+    logger.info("loading %s into the query store %s", source, folder)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        triples = _bulk_load(handle, tmp / DB_DIR, source)
+        marker = {
+            "source": _stamp(stat),
+            "sha256": sha,
+            "triples": triples,
+            "pyoxigraph": ox.__version__,
+            "graph": str(source.resolve()),
+        }
+        _write_marker(tmp, marker)
+        if folder.exists():  # an unusable leftover (e.g. an interrupted removal)
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            os.rename(tmp, folder)
+        except OSError:
+            if _read_marker(folder) is None:  # not a concurrent build that won the race
+                raise
+            logger.debug("another process built %s first", folder)
+            return folder, False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder, True
+
+
+def _bulk_load(handle, db_path: Path, source: Path) -> int:  # type: ignore[no-untyped-def]
+    store = ox.Store(str(db_path))
+    try:
+        store.bulk_load(input=handle, format=ox.RdfFormat.TURTLE)
+    except SyntaxError as err:
+        raise GraphNotFoundError(
+            f"{source} is not valid Turtle ({one_line(str(err))}); rebuild it with `paperkg build`"
+        ) from err
+    triples = len(store)
+    store.flush()
+    del store  # closes the database before the folder is renamed
+    return triples
+
+
+def _remove_stale(root: Path, keep: Path) -> None:
+    """Remove other stores (of older graphs) that nobody has open, and old leftovers."""
+    if fcntl is None:
+        return
+    for folder in root.iterdir():
+        if folder == keep or not folder.is_dir():
+            continue
+        if folder.name.startswith("."):  # a build in progress, or a leftover of a crash
+            if time.time() - folder.stat().st_mtime > _LEFTOVER_AGE_S:
+                shutil.rmtree(folder, ignore_errors=True)
+            continue
+        trash = root / f".trash-{folder.name}-{os.getpid()}"
+        try:
+            with open(folder / LOCK_FILE, "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.rename(folder, trash)  # readers that look for it now simply miss it
+        except OSError:
+            continue  # in use (locked) or already gone
+        shutil.rmtree(trash, ignore_errors=True)
+        logger.debug("removed stale query store %s", folder)

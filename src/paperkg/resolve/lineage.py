@@ -1,0 +1,167 @@
+"""Technique lineage (``derivedFrom``) from names, stated derivations and the
+curated resource.
+
+Naming rules recognise a parent name inside a child name only at a word or
+affix boundary ("QLoRA" <- "LoRA", "LongLoRA" <- "LoRA", "Llama-2-7B" <- "Llama-2",
+"Mistral-7B-Instruct" <- "Mistral-7B"), never as an arbitrary substring, and
+only between compatible types (a benchmark never derives from a model).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from paperkg.extract.resources import Resources
+from paperkg.extract.text import name_key
+from paperkg.records import Entity, EntityType, Extraction, Lineage
+
+RULE_RANK = {"stated": 0, "proposal": 1, "naming": 2, "curated": 3}
+_VARIANT_SUFFIX = re.compile(
+    r"^(?:[-\s]?(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[bmkt]|\d+x\d+[bm]|\+\+?|"
+    r"instruct|chat|base|turbo|mini|large|small|medium|xl|xxl|pro|plus|lite|max|"
+    r"ultra|flash|nano|tiny|vision|v|hf|it))+$",
+    re.IGNORECASE,
+)
+_AFFIX_PREFIX = re.compile(r"^(?:[A-Za-z]{1,2}-?|[A-Z][a-z]+|[a-z]+)$")
+
+
+def compatible(child: EntityType, parent: EntityType, parent_kind: str = "named") -> bool:
+    """May an entity of type ``child`` derive from one of type ``parent``?"""
+    if child is EntityType.MODEL:
+        return parent is EntityType.MODEL
+    if child is EntityType.TECHNIQUE:
+        return parent is EntityType.MODEL or (
+            parent is EntityType.TECHNIQUE and parent_kind == "named"
+        )
+    return child is parent
+
+
+def naming_parents(label: str) -> Iterator[str]:
+    """Names ``label`` may be derived from by its form alone.
+
+    >>> list(naming_parents("QLoRA"))
+    ['LoRA']
+    >>> list(naming_parents("Llama-2-7B"))
+    ['Llama-2', 'Llama']
+    >>> list(naming_parents("AlpacaEval"))
+    []
+    """
+    # suffix variants: cut at each hyphen or space from the right
+    for match in reversed(list(re.finditer(r"[-\s]", label))):
+        head, tail = label[: match.start()], label[match.start():]
+        if head and _VARIANT_SUFFIX.match(tail):
+            yield head
+    # glued version digits: "Qwen2" <- "Qwen"
+    glued = re.match(r"^([A-Za-z]{3,})(\d+(?:\.\d+)?)$", label)
+    if glued:
+        yield glued.group(1)
+    # prefix affixes: "QLoRA" <- "LoRA", "LongLoRA" <- "LoRA", "S-LoRA" <- "LoRA",
+    # "DistilBERT" <- "BERT"; never inside a run of capitals ("MT-Bench", "DoRA")
+    for i in range(1, len(label) - 2):
+        head, tail = label[:i], label[i:]
+        if _affix_boundary(head, tail):
+            yield tail
+
+
+def _affix_boundary(head: str, tail: str) -> bool:
+    if not tail[0].isupper() or not _AFFIX_PREFIX.match(head) or sum(map(str.isupper, tail)) < 2:
+        return False
+    if len(head) == 1 or head.endswith("-"):
+        return tail[1].islower()
+    return head[-1].islower() and (tail[1].islower() or tail.isupper())
+
+
+def derive_lineage(
+    extractions: Sequence[Extraction],
+    entities: dict[str, Entity],
+    root_of: dict[tuple[str, str], str],
+    resources: Resources,
+) -> tuple[tuple[Lineage, ...], dict[str, Entity]]:
+    """All lineage edges between entity keys, and the entities (checkpoint parents
+    that no paper names on their own are added, with support 0)."""
+    entities = dict(entities)
+    edges: dict[tuple[str, str], Lineage] = {}
+    papers_of: dict[str, set[str]] = defaultdict(set)
+    for (paper, _), root in root_of.items():
+        papers_of[root].add(paper)
+
+    def add(child_root: str, parent_root: str, rule: str, evidence: str, papers) -> None:
+        if child_root == parent_root or child_root not in entities:
+            return
+        if parent_root not in entities:
+            return
+        child, parent = entities[child_root], entities[parent_root]
+        if not compatible(child.type, parent.type, parent.kind):
+            return
+        pair = (child.key, parent.key)
+        previous = edges.get(pair)
+        merged = tuple(sorted(set(papers) | set(previous.papers if previous else ())))
+        if previous is None or RULE_RANK[rule] < RULE_RANK[previous.rule]:
+            edges[pair] = Lineage(child.key, parent.key, rule, evidence, merged)
+        else:
+            edges[pair] = Lineage(child.key, parent.key, previous.rule, previous.evidence, merged)
+
+    for extraction in extractions:
+        paper = extraction.paper.key
+        for mention in extraction.mentions:
+            if mention.parent is None:
+                continue
+            parent_root = "known:" + name_key(mention.parent)
+            if parent_root not in entities:
+                known = resources.lookup(mention.parent)
+                if known is None:
+                    continue
+                entities[parent_root] = Entity(_free_key(known.name, entities), known.name,
+                                               known.type, known.kind, (), 0)
+            add(root_of[(paper, name_key(mention.text))], parent_root, "naming",
+                mention.sentence, (paper,))
+        for claim in extraction.lineage:
+            child = root_of.get((paper, name_key(claim.child)))
+            parent = root_of.get((paper, name_key(claim.parent)))
+            if child and parent:
+                add(child, parent, claim.rule, claim.evidence, (paper,))
+
+    label_index: dict[str, str] = {}
+    for root, entity in sorted(entities.items(), key=lambda item: -item[1].support):
+        label_index.setdefault(name_key(entity.label), root)
+    for root, entity in sorted(entities.items()):
+        for parent_name in naming_parents(entity.label):
+            parent_root = label_index.get(name_key(parent_name))
+            if parent_root is not None:
+                add(root, parent_root, "naming",
+                    f"the name {entity.label} is formed from {entities[parent_root].label}",
+                    papers_of.get(root, ()))
+                break
+        if root.startswith("known:"):
+            known = resources.lookup(entity.label)
+            for parent_name in known.derived_from if known else ():
+                parent_root = "known:" + name_key(parent_name)
+                if parent_root in entities:
+                    both = papers_of.get(root, set()) & papers_of.get(parent_root, set())
+                    add(root, parent_root, "curated",
+                        f"curated resource: {entity.label} derives from {parent_name}", both)
+    return _without_cycles(edges), entities
+
+
+def _free_key(label: str, entities: dict[str, Entity]) -> str:
+    from paperkg.vocab import slug
+
+    used = {e.key for e in entities.values()}
+    key, number = slug(label), 2
+    while key in used:
+        key, number = f"{slug(label)}-{number}", number + 1
+    return key
+
+
+def _without_cycles(edges: dict[tuple[str, str], Lineage]) -> tuple[Lineage, ...]:
+    """Drop the weaker edge of every two-way pair, then return edges sorted."""
+    kept = dict(edges)
+    for (child, parent), edge in edges.items():
+        reverse = kept.get((parent, child))
+        if reverse is None or (child, parent) not in kept:
+            continue
+        weaker = min((edge, reverse), key=lambda e: (len(e.papers), -RULE_RANK[e.rule], e.child))
+        kept.pop((weaker.child, weaker.parent), None)
+    return tuple(sorted(kept.values(), key=lambda e: (e.child, e.parent)))

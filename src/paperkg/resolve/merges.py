@@ -1,0 +1,33 @@
+"""The user's merge file: names to treat as one entity in the next build.
+
+``merges.jsonl`` in a resource folder (``paperkg build --resources DIR``), one
+group a line: ``{"names": ["LLaMA-Adapter", "LLaMA Adapter V1"]}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from paperkg.errors import InputError
+
+
+def load_merges(resource_dirs: Sequence[str | Path]) -> list[tuple[str, ...]]:
+    """Every merge group of the ``merges.jsonl`` files in ``resource_dirs``."""
+    groups: list[tuple[str, ...]] = []
+    for folder in map(Path, resource_dirs):
+        path = folder / "merges.jsonl"
+        if not path.exists():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                names = json.loads(line)["names"]
+            except (json.JSONDecodeError, KeyError, TypeError) as err:
+                raise InputError(f"{path}:{number}: expected {{\"names\": [...]}}") from err
+            if not isinstance(names, list) or len(names) < 2:
+                raise InputError(f"{path}:{number}: a merge group needs two or more names")
+            groups.append(tuple(str(n) for n in names))
+    return groups

@@ -1,0 +1,180 @@
+"""Mentions -> canonical entities and paper links.
+
+>>> from paperkg.extract.pipeline import Extractor
+>>> from paperkg.extract.resources import load_resources
+>>> from paperkg.records import Paper
+>>> papers = [Paper("id:1", "A", "We adapt LLaMa with LoRA."),
+...           Paper("id:2", "B", "Llama and Low-Rank Adaptation (LoRA) on MMLU.")]
+>>> result = resolve(Extractor().extract(papers), load_resources())
+>>> sorted((e.label, e.support) for e in result.entities.values())
+[('LLaMA', 2), ('LoRA', 2), ('MMLU', 1)]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from paperkg.extract.resources import KnownEntity, Resources
+from paperkg.extract.text import name_key
+from paperkg.records import Entity, EntityType, Extraction, Link, Mention, Relation, Resolution
+from paperkg.resolve.clusters import UnionFind, acronym_senses
+from paperkg.resolve.curation import near_duplicates
+from paperkg.resolve.lineage import derive_lineage
+from paperkg.vocab import slug
+
+log = logging.getLogger(__name__)
+
+_TYPE_ORDER = (EntityType.MODEL, EntityType.BENCHMARK, EntityType.DATASET, EntityType.TECHNIQUE)
+
+
+class _Index:
+    """Maps each mention to its cluster (a union-find root)."""
+
+    def __init__(self, extractions: Sequence[Extraction], resources: Resources,
+                 merges: Sequence[Sequence[str]]):
+        self.resources = resources
+        self.senses, self.ambiguous = acronym_senses(extractions)
+        self.sets = UnionFind()
+        for extraction in extractions:
+            for mention in extraction.mentions:
+                node = self.node(mention.paper_key, mention.text, mention.resource_id)
+                self.sets.find(node)
+                if mention.resource_id is None:
+                    for alias in mention.aliases:
+                        self.sets.union(node, self.node(mention.paper_key, alias, None))
+        for group in merges:
+            nodes = [self.node("", name, None) for name in group]
+            for other in nodes[1:]:
+                self.sets.union(nodes[0], other)
+
+    def node(self, paper_key: str, text: str, resource_id: str | None) -> str:
+        known = resource_id or (self.resources.lookup(text).name
+                                if self.resources.lookup(text) else None)
+        if known is not None:
+            return "known:" + name_key(known)
+        key = name_key(text)
+        sense = self.senses.get((paper_key, key))
+        return f"{key}|{sense}" if sense else key
+
+    def root(self, mention: Mention) -> str:
+        return self.sets.find(self.node(mention.paper_key, mention.text, mention.resource_id))
+
+
+def resolve(
+    extractions: Sequence[Extraction],
+    resources: Resources,
+    merges: Sequence[Sequence[str]] = (),
+) -> Resolution:
+    """Resolve the mentions of all papers into entities, links and lineage.
+
+    ``merges`` lists groups of names a user declared to be one entity.
+    """
+    index = _Index(extractions, resources, merges)
+    clusters: dict[str, list[Mention]] = defaultdict(list)
+    for extraction in extractions:
+        for mention in extraction.mentions:
+            clusters[index.root(mention)].append(mention)
+    entities = _entities(clusters, resources)
+    links = _links(extractions, index, entities)
+    root_of = {(m.paper_key, name_key(m.text)): index.root(m)
+               for e in extractions for m in e.mentions}
+    lineage, entities = derive_lineage(extractions, entities, root_of, resources)
+    by_key = {entity.key: entity for entity in entities.values()}
+    return Resolution(
+        entities=by_key,
+        links=links,
+        lineage=lineage,
+        near_duplicates=near_duplicates(list(by_key.values())),
+        ambiguous=tuple(sorted(index.ambiguous.items())),
+    )
+
+
+def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[str, Entity]:
+    """One :class:`Entity` per cluster, keyed by cluster root; keys (IRI slugs) unique."""
+    drafts = {root: _entity(mentions, resources) for root, mentions in clusters.items()}
+    used: set[str] = set()
+    result: dict[str, Entity] = {}
+    # the best-supported cluster keeps the plain slug of a shared label
+    for root in sorted(drafts, key=lambda r: (-drafts[r].support, r)):
+        draft = drafts[root]
+        key = slug(draft.label)
+        number = 2
+        while key in used:
+            key = f"{slug(draft.label)}-{number}"
+            number += 1
+        used.add(key)
+        result[root] = Entity(key, draft.label, draft.type, draft.kind, draft.aliases,
+                              draft.support)
+    return result
+
+
+def _entity(mentions: list[Mention], resources: Resources) -> Entity:
+    known = next((resources.lookup(m.resource_id) for m in mentions if m.resource_id), None)
+    surfaces = Counter(m.text for m in mentions)
+    seen = {m.text for m in mentions} | {a for m in mentions for a in m.aliases}
+    label = known.name if known else _label(mentions, surfaces)
+    entity_type = _type(mentions, known)
+    kind = "named" if any(m.kind == "named" for m in mentions) else "concept"
+    if known is not None and known.kind == "named":
+        kind = "named"
+    aliases = tuple(sorted(s for s in seen if s != label))
+    support = len({m.paper_key for m in mentions})
+    return Entity("", label, entity_type, kind, aliases, support)
+
+
+def _label(mentions: list[Mention], surfaces: Counter) -> str:
+    """Most frequent short form; an acronym beats its long form."""
+    order = {text: i for i, text in reversed(list(enumerate(m.text for m in mentions)))}
+    shorts = {m.text for m in mentions if m.rule == "acronym" and m.aliases
+              and len(m.text) < len(m.aliases[0])}
+    pool = shorts or set(surfaces)
+    return min(pool, key=lambda s: (-surfaces[s], order[s]))
+
+
+def _type(mentions: list[Mention], known: KnownEntity | None) -> EntityType:
+    if known is not None:
+        evaluated = sum(m.evaluated_on for m in mentions)
+        if known.type is EntityType.DATASET and evaluated * 2 > len(mentions):
+            return EntityType.BENCHMARK
+        return known.type
+    votes: Counter = Counter()
+    for mention in mentions:
+        votes[mention.type] += mention.confidence
+    return max(_TYPE_ORDER, key=lambda t: (votes[t], -_TYPE_ORDER.index(t)))
+
+
+def _links(extractions: Sequence[Extraction], index: _Index,
+           entities: dict[str, Entity]) -> tuple[Link, ...]:
+    """One ``mentions`` link per paper and entity (first mention as evidence), plus
+    ``proposes`` and ``evaluatesOn`` where any mention says so."""
+    links: list[Link] = []
+    for extraction in extractions:
+        by_root: dict[str, list[Mention]] = defaultdict(list)
+        for mention in extraction.mentions:
+            by_root[index.root(mention)].append(mention)
+        for root, mentions in by_root.items():
+            entity = entities[root]
+            first = max(mentions, key=lambda m: (m.confidence, -_position(m)))
+            relations = [Relation.MENTIONS]
+            if any(m.proposed for m in mentions):
+                relations.append(Relation.PROPOSES)
+            elif entity.type in (EntityType.BENCHMARK, EntityType.DATASET) and any(
+                m.evaluated_on for m in mentions
+            ):
+                relations.append(Relation.EVALUATES_ON)
+            for relation in relations:
+                chosen = first
+                if relation is Relation.PROPOSES:
+                    chosen = next(m for m in mentions if m.proposed)
+                elif relation is Relation.EVALUATES_ON:
+                    chosen = next(m for m in mentions if m.evaluated_on)
+                links.append(Link(extraction.paper.key, entity.key, relation, chosen.sentence,
+                                  chosen.field, chosen.start, chosen.end, chosen.rule,
+                                  chosen.confidence))
+    return tuple(links)
+
+
+def _position(mention: Mention) -> int:
+    return (0 if mention.field == "title" else 1_000_000) + mention.start

@@ -1,0 +1,421 @@
+"""``graph.html``: the interactive, offline browser view of a paperkg graph.
+
+The page draws the best-supported entities and the papers around them (see
+:mod:`paperkg.view.selection`) at precomputed positions with physics off, so ~2,000
+nodes appear settled at once. Colour shows the node type, size the number of
+papers behind an entity. A side panel holds the legend with type filters and a
+search over names and aliases; clicking a node opens its details (aliases,
+support, lineage and papers of an entity; date, arXiv id, abstract and entities
+of a paper), built in the browser from an inlined JSON blob with DOM text APIs.
+
+Tooltips are plain text (vis-network 9 sets a string ``title`` with
+``innerText``), and the JSON data escapes ``<``, ``>`` and ``&``, so no title or
+abstract can inject markup or leave its ``<script>`` element::
+
+    >>> import io, networkx as nx
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("paper:p", node_type="Paper", label="T", title="T", abstract="",
+    ...            date="", arxiv_id="", authors=(), iri="")
+    >>> g.add_node("entity:bert", node_type="Model", label="BERT", kind="named",
+    ...            aliases=(), support=1, iri="")
+    >>> g.add_edge("paper:p", "entity:bert", key="mentions", relation="mentions")
+    'mentions'
+    >>> write_graph_html(g, io.StringIO(), min_support=1)
+    ViewStats(nodes_drawn=2, edges_drawn=1, entities_total=1, entities_shown=1, papers_shown=1)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+from typing import TextIO
+
+import networkx as nx
+from pyvis.network import Network
+
+from paperkg.view.layout import force_layout
+from paperkg.view.offline import offline_html
+from paperkg.view.selection import (
+    LINEAGE,
+    PAPER,
+    PAPER_RELATIONS,
+    Selection,
+    is_paper,
+    select_view,
+    support,
+)
+
+__all__ = ["TYPE_COLOURS", "ViewStats", "json_script", "render_graph_html", "write_graph_html"]
+
+#: Fill colour per node type, in legend order (Tableau 10).
+TYPE_COLOURS = {
+    "Model": "#4e79a7",
+    "Dataset": "#f28e2b",
+    "Benchmark": "#e15759",
+    "Technique": "#59a14f",
+    PAPER: "#b5bcc6",
+}
+#: Line style per relation: (colour, width, dashes, arrow).
+RELATION_STYLES = {
+    "mentions": ("rgba(120,132,148,0.35)", 0.7, False, False),
+    "evaluatesOn": ("rgba(225,87,89,0.55)", 1.2, False, False),
+    "proposes": ("rgba(30,41,59,0.65)", 1.6, False, False),
+    LINEAGE: ("#7b4fa8", 2.2, True, True),
+}
+RELATION_NAMES = {
+    "mentions": "mentions",
+    "evaluatesOn": "evaluates on",
+    "proposes": "proposes",
+    LINEAGE: "derived from",
+}
+_TOOLTIP_CHARS = 300
+
+
+@dataclass(frozen=True)
+class ViewStats:
+    """What a graph view drew."""
+
+    #: Nodes in the page (entities_shown + papers_shown).
+    nodes_drawn: int
+    #: Edges in the page: one per linked paper/entity pair, plus lineage edges.
+    edges_drawn: int
+    #: Entities in the whole graph.
+    entities_total: int
+    #: Entities drawn.
+    entities_shown: int
+    #: Papers drawn.
+    papers_shown: int
+
+
+def write_graph_html(
+    graph: nx.MultiDiGraph,
+    destination: str | PathLike[str] | TextIO,
+    *,
+    min_support: int = 2,
+    max_nodes: int = 2500,
+) -> ViewStats:
+    """Write the interactive view of ``graph`` to a path or a text stream.
+
+    Parameters
+    ----------
+    graph:
+        A paperkg graph (see :mod:`paperkg.graph`).
+    destination:
+        A file path (written as UTF-8) or an open text stream.
+    min_support:
+        Draw entities mentioned by at least this many papers.
+    max_nodes:
+        Draw at most this many nodes, keeping the best-supported entities.
+    """
+    page, stats = render_graph_html(graph, min_support=min_support, max_nodes=max_nodes)
+    if isinstance(destination, (str, PathLike)):
+        Path(destination).write_text(page, encoding="utf-8", newline="\n")
+    else:
+        destination.write(page)
+    return stats
+
+
+def render_graph_html(
+    graph: nx.MultiDiGraph, *, min_support: int = 2, max_nodes: int = 2500
+) -> tuple[str, ViewStats]:
+    """The page of :func:`write_graph_html` as a string, and what it draws."""
+    selection = select_view(graph, min_support=min_support, max_nodes=max_nodes)
+    drawn = selection.entities + selection.papers
+    vis_edges = _vis_edges(graph, selection)
+    positions = force_layout(drawn, [(e["from"], e["to"]) for e in vis_edges], seed=1)
+
+    net = Network(height="100vh", width="100%", bgcolor="#f7f8fa", cdn_resources="in_line")
+    net.nodes = [_vis_node(graph, node, positions[node]) for node in drawn]
+    net.edges = vis_edges
+    net.options = _options()
+    stats = ViewStats(
+        nodes_drawn=len(net.nodes),
+        edges_drawn=len(net.edges),
+        entities_total=selection.entities_total,
+        entities_shown=len(selection.entities),
+        papers_shown=len(selection.papers),
+    )
+    details = _details(graph, selection)
+    head = f"<title>paperkg graph</title>\n<style>{_asset('graph.css')}</style>"
+    body = "\n".join(
+        [
+            _side_panel(stats, min_support),
+            '<aside id="pk-details" class="pk-panel" hidden></aside>',
+            json_script(details, "pk-data"),
+            f"<script>{_asset('graph.js')}</script>",
+        ]
+    )
+    return offline_html(net, head=head, body=body), stats
+
+
+def json_script(data: object, element_id: str) -> str:
+    """``data`` as a ``<script type="application/json">`` element safe to inline.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e`` and ``\\u0026``, so a
+    string such as ``</script>`` cannot end the element; read it back with
+    ``JSON.parse(document.getElementById(element_id).textContent)``.
+
+    >>> print(json_script({"t": "</script><b>"}, "d"))
+    <script type="application/json" id="d">{"t":"\\u003c/script\\u003e\\u003cb\\u003e"}</script>
+    """
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(char, escaped)
+    return f'<script type="application/json" id="{html.escape(element_id)}">{text}</script>'
+
+
+def _asset(name: str) -> str:
+    return resources.files("paperkg.view").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _clip(text: str, limit: int = _TOOLTIP_CHARS) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count:,} " + (word if count == 1 else words or word + "s")
+
+
+def _vis_node(graph: nx.MultiDiGraph, node: str, xy: tuple[float, float]) -> dict:
+    """One vis-network node; ``title`` is a plain-text tooltip."""
+    attrs = graph.nodes[node]
+    if is_paper(attrs):
+        meta = " · ".join(p for p in (attrs.get("date", ""), attrs.get("arxiv_id", "")) if p)
+        title = _clip(attrs.get("title", "")) + (f"\n{meta}" if meta else "")
+        return {"id": node, "title": title, "group": PAPER, "size": 4, "x": xy[0], "y": xy[1]}
+    count = support(graph, node)
+    lines = [
+        str(attrs.get("label", node)),
+        f"{attrs.get('node_type', '')} · {attrs.get('kind', '')} · {_plural(count, 'paper')}",
+    ]
+    aliases = list(attrs.get("aliases", ()))
+    if aliases:
+        lines.append(_clip("also: " + ", ".join(aliases), 160))
+    return {
+        "id": node,
+        "label": str(attrs.get("label", node)),
+        "title": "\n".join(lines),
+        "group": attrs.get("node_type", ""),
+        "value": count,
+        "x": xy[0],
+        "y": xy[1],
+    }
+
+
+def _paper_links(graph: nx.MultiDiGraph, entity: str) -> dict[str, str]:
+    """Paper -> its most specific relation to ``entity``."""
+    found: dict[str, str] = {}
+    for paper, _, relation in graph.in_edges(entity, keys=True):
+        if relation in PAPER_RELATIONS and is_paper(graph.nodes[paper]):
+            current = found.get(paper, "mentions")
+            found[paper] = min(current, relation, key=PAPER_RELATIONS.index)
+    return found
+
+
+def _evidence(graph: nx.MultiDiGraph, source: str, target: str, relation: str) -> str:
+    data = graph.get_edge_data(source, target, key=relation) or {}
+    return _clip(data.get("evidence", ""))
+
+
+def _vis_edges(graph: nx.MultiDiGraph, selection: Selection) -> list[dict]:
+    """One edge per drawn paper/entity pair (its most specific relation), then lineage."""
+    shown = set(selection.entities)
+    edges = []
+    for entity in selection.entities:
+        for paper, relation in sorted(_paper_links(graph, entity).items()):
+            evidence = _evidence(graph, paper, entity, relation)
+            edges.append(_vis_edge(paper, entity, relation, evidence))
+    for entity in selection.entities:
+        for _, parent, relation in sorted(graph.out_edges(entity, keys=True)):
+            if relation == LINEAGE and parent in shown:
+                evidence = _evidence(graph, entity, parent, relation)
+                edges.append(_vis_edge(entity, parent, relation, evidence))
+    return edges
+
+
+def _vis_edge(source: str, target: str, relation: str, evidence: str) -> dict:
+    colour, width, dashes, arrow = RELATION_STYLES[relation]
+    edge = {"from": source, "to": target, "title": f"{RELATION_NAMES[relation]}: {evidence}"}
+    if relation != "mentions":
+        edge.update(color=colour, width=width)
+    if dashes:
+        edge["dashes"] = True
+    if arrow:
+        edge["arrows"] = "to"
+    return edge
+
+
+def _details(graph: nx.MultiDiGraph, selection: Selection) -> dict:
+    """The JSON blob the details panel and the search read."""
+    nodes: dict[str, dict] = {}
+    names: dict[str, list[str]] = {}
+
+    def name(node: str) -> None:
+        attrs = graph.nodes[node]
+        names[node] = [str(attrs.get("label", node)), str(attrs.get("node_type", ""))]
+
+    for entity in selection.entities:
+        nodes[entity] = _entity_details(graph, entity)
+        for other, _ in nodes[entity]["papers"] + nodes[entity]["lineage"]:
+            name(other)
+    for paper in selection.papers:
+        nodes[paper] = _paper_details(graph, paper)
+        for other, _ in nodes[paper]["entities"]:
+            name(other)
+    for node in nodes:
+        name(node)
+    shown = [graph.nodes[n].get("node_type", "") for n in nodes]
+    legend = [[kind, colour, shown.count(kind)] for kind, colour in TYPE_COLOURS.items()]
+    return {"legend": legend, "names": names, "nodes": nodes}
+
+
+def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict:
+    attrs = graph.nodes[entity]
+
+    def order(item: tuple[str, str]) -> tuple:
+        paper, relation = item
+        return (PAPER_RELATIONS.index(relation), str(graph.nodes[paper].get("title", "")), paper)
+
+    papers = sorted(_paper_links(graph, entity).items(), key=order)
+    lineage = [
+        (parent, "derived from")
+        for _, parent, key in sorted(graph.out_edges(entity, keys=True))
+        if key == LINEAGE
+    ] + [
+        (child, "derivative")
+        for child, _, key in sorted(graph.in_edges(entity, keys=True))
+        if key == LINEAGE
+    ]
+    return {
+        "name": str(attrs.get("label", entity)),
+        "type": str(attrs.get("node_type", "")),
+        "kind": str(attrs.get("kind", "")),
+        "aliases": [str(a) for a in attrs.get("aliases", ())],
+        "support": support(graph, entity),
+        "papers": [list(item) for item in papers],
+        "lineage": [list(item) for item in lineage],
+    }
+
+
+def _paper_details(graph: nx.MultiDiGraph, paper: str) -> dict:
+    attrs = graph.nodes[paper]
+    links: dict[str, str] = {}
+    for _, entity, relation in graph.out_edges(paper, keys=True):
+        if relation in PAPER_RELATIONS:
+            current = links.get(entity, "mentions")
+            links[entity] = min(current, relation, key=PAPER_RELATIONS.index)
+    entities = sorted(
+        links.items(),
+        key=lambda item: (
+            PAPER_RELATIONS.index(item[1]),
+            -support(graph, item[0]),
+            str(graph.nodes[item[0]].get("label", "")).casefold(),
+            item[0],
+        ),
+    )
+    return {
+        "name": str(attrs.get("title", attrs.get("label", paper))),
+        "type": PAPER,
+        "date": str(attrs.get("date", "")),
+        "arxiv": str(attrs.get("arxiv_id", "")),
+        "authors": [str(a) for a in attrs.get("authors", ())],
+        "abstract": str(attrs.get("abstract", "")),
+        "entities": [[entity, RELATION_NAMES[relation]] for entity, relation in entities],
+    }
+
+
+def _options() -> dict:
+    """vis-network options: physics off (positions are precomputed), cheap edges."""
+    groups = {
+        kind: {
+            "color": {
+                "background": colour,
+                "border": "rgba(0,0,0,0.35)",
+                "highlight": {"background": colour, "border": "#111827"},
+                "hover": {"background": colour, "border": "#111827"},
+            }
+        }
+        for kind, colour in TYPE_COLOURS.items()
+    }
+    return {
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False, "randomSeed": 1},
+        "groups": groups,
+        "nodes": {
+            "shape": "dot",
+            "borderWidth": 1,
+            "borderWidthSelected": 4,
+            "font": {
+                "size": 14,
+                "face": "system-ui, sans-serif",
+                "color": "#1f2933",
+                "strokeWidth": 3,
+                "strokeColor": "rgba(255,255,255,0.85)",
+            },
+            "scaling": {
+                "min": 7,
+                "max": 42,
+                "label": {
+                    "enabled": True,
+                    "min": 9,
+                    "max": 30,
+                    "drawThreshold": 8,
+                    "maxVisible": 40,
+                },
+            },
+        },
+        "edges": {
+            "smooth": False,
+            "color": {
+                "color": RELATION_STYLES["mentions"][0],
+                "highlight": "#2f6fdf",
+                "hover": "#2f6fdf",
+                "inherit": False,
+            },
+            "width": RELATION_STYLES["mentions"][1],
+            "selectionWidth": 2,
+            "hoverWidth": 1,
+        },
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 150,
+            "hideEdgesOnDrag": True,
+            "hideEdgesOnZoom": True,
+            "navigationButtons": False,
+            "keyboard": False,
+            "multiselect": False,
+        },
+    }
+
+
+def _side_panel(stats: ViewStats, min_support: int) -> str:
+    """Markup of the left panel; its only data are numbers (the rest is built in JS)."""
+    status = (
+        f"{_plural(stats.entities_shown, 'entity', 'entities')} of "
+        f"{stats.entities_total:,} (≥ {_plural(min_support, 'paper')}) and "
+        f"{_plural(stats.papers_shown, 'paper')}; {_plural(stats.edges_drawn, 'link')}"
+    )
+    keys = "".join(
+        f'<div class="pk-edge-key"><span class="pk-line" style="border-top: '
+        f'{max(2, round(width))}px {"dashed" if dashes else "solid"} {colour}"></span>'
+        f"{RELATION_NAMES[relation]}</div>"
+        for relation, (colour, width, dashes, _) in RELATION_STYLES.items()
+    )
+    return f"""<aside id="pk-side" class="pk-panel">
+<div class="pk-title">paperkg graph</div>
+<p class="pk-status" id="pk-status">{html.escape(status)}</p>
+<input id="pk-search" type="search" placeholder="Search a name or alias…" autocomplete="off"
+ aria-label="Search a name or alias">
+<ul id="pk-results" class="pk-results"></ul>
+<h3 class="pk-heading">Node types</h3>
+<ul id="pk-legend" class="pk-legend"></ul>
+<h3 class="pk-heading">Links</h3>
+{keys}
+<p class="pk-hint">Size: papers behind an entity. Click a node for details;
+ scroll to zoom, drag to pan.</p>
+</aside>"""

@@ -1,0 +1,213 @@
+"""``paperkg lineage``: trees, evidence, formats, and agreement with the SPARQL query."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from paperkg.cli import main
+from paperkg.explore.lineage import LineageNode, find_lineage, format_json, format_text, to_dict
+from paperkg.explore.lineage_html import lineage_html
+from paperkg.query.entities import UnknownEntityError
+from paperkg.query.named import run_named_query
+from paperkg.view.offline import external_references
+
+QLORA_TEXT = "\n".join(
+    [
+        "QLoRA (Technique)",
+        "also: Quantized LoRA",
+        "<https://w3id.org/paperkg/entity/QLoRA>",
+        "",
+        "Ancestors (what QLoRA derives from):",
+        "└── LoRA (Technique)",
+        "        evidence (stated): QLoRA extends LoRA by backpropagating gradients through a"
+        " frozen, 4-bit quantized pretrained language model into Low Rank Adapters.",
+        "        paper: QLoRA: Efficient Finetuning of Quantized LLMs [arxiv:2305.14314]",
+        "        paper: QA-LoRA: Quantization-Aware Low-Rank Adaptation of Large Language Models"
+        " [arxiv:2309.14717]",
+        "",
+        "Descendants (what derives from QLoRA):",
+        "└── QA-LoRA (Technique)",
+        "        evidence (stated): QA-LoRA builds on QLoRA and quantizes the LLM weights during"
+        " fine-tuning so that no post-training quantization is needed.",
+        "        paper: QA-LoRA: Quantization-Aware Low-Rank Adaptation of Large Language Models"
+        " [arxiv:2309.14717]",
+        "",
+    ]
+)
+
+
+def shape(nodes: tuple[LineageNode, ...]) -> list:
+    """Labels and depths of a tree, nested, with cycle/repeat marks."""
+    out = []
+    for n in nodes:
+        mark = "*cycle" if n.cycle else "*repeat" if n.repeat else ""
+        out.append((n.entity.label + mark, n.depth, shape(n.children)))
+    return out
+
+
+def test_text_of_qlora(lineage_graph_dir: Path) -> None:
+    assert format_text(find_lineage(lineage_graph_dir, "QLoRA")) == QLORA_TEXT
+
+
+def test_trees_of_lora_and_qa_lora(lineage_graph_dir: Path) -> None:
+    lora = find_lineage(lineage_graph_dir, "low rank adaptation")  # an alias
+    assert lora.entity.label == "LoRA"
+    assert shape(lora.ancestors) == []
+    assert shape(lora.descendants) == [
+        ("DoRA", 1, []),
+        ("LongLoRA", 1, []),
+        ("QLoRA", 1, [("QA-LoRA", 2, [])]),
+    ]
+    qa = find_lineage(lineage_graph_dir, "qa lora")
+    assert shape(qa.ancestors) == [("QLoRA", 1, [("LoRA", 2, [])])]
+    assert shape(qa.descendants) == []
+    step = qa.ancestors[0].evidence[0]
+    assert (step.rule, [p.key for p in step.papers]) == ("stated", ["arxiv:2309.14717"])
+    llama = find_lineage(lineage_graph_dir, "LLaMA")
+    assert shape(llama.descendants) == [("Guanaco", 1, []), ("Llama 2", 1, [])]
+    assert llama.descendants[0].evidence[0].rule == "finetune"
+
+
+def test_depth_limit(lineage_graph_dir: Path) -> None:
+    qa = find_lineage(lineage_graph_dir, "QA-LoRA", max_depth=1)
+    assert shape(qa.ancestors) == [("QLoRA", 1, [])]
+    assert qa.ancestors[0].cut
+    assert "… more beyond the depth limit" in format_text(qa)
+    assert shape(find_lineage(lineage_graph_dir, "QA-LoRA", max_depth=0).ancestors) == []
+
+
+def test_json(lineage_graph_dir: Path) -> None:
+    data = json.loads(format_json(find_lineage(lineage_graph_dir, "QA-LoRA")))
+    assert data["entity"] == {
+        "label": "QA-LoRA",
+        "type": "Technique",
+        "iri": "https://w3id.org/paperkg/entity/QA-LoRA",
+        "alt_labels": ["Quantization-Aware Low-Rank Adaptation"],
+    }
+    qlora = data["ancestors"][0]
+    assert (qlora["label"], qlora["depth"]) == ("QLoRA", 1)
+    assert qlora["evidence"][0]["papers"][0]["title"].startswith("QA-LoRA: Quantization-Aware")
+    lora = qlora["ancestors"][0]
+    assert (lora["label"], lora["depth"], lora["ancestors"]) == ("LoRA", 2, [])
+    assert [p["key"] for p in lora["evidence"][0]["papers"]] == [
+        "arxiv:2305.14314",
+        "arxiv:2309.14717",
+    ]
+    assert data["descendants"] == []
+
+
+def test_unknown_name_suggests(lineage_graph_dir: Path) -> None:
+    with pytest.raises(UnknownEntityError) as err:
+        find_lineage(lineage_graph_dir, "QLoRa-2")
+    message = str(err.value)
+    assert message.startswith("no entity named 'QLoRa-2'; closest: QLoRA, ")
+    assert len(message.split("closest: ")[1].split(", ")) == 5
+
+
+def test_cycles_and_diamonds_terminate(graph_writer) -> None:  # type: ignore[no-untyped-def]
+    folder = graph_writer(
+        "e:A a pk:Technique ; rdfs:label 'A' ; pk:derivedFrom e:B .\n"
+        "e:B a pk:Technique ; rdfs:label 'B' ; pk:derivedFrom e:A .\n"
+        "e:C a pk:Technique ; rdfs:label 'C' ; pk:derivedFrom e:A .\n"
+        "e:D a pk:Technique ; rdfs:label 'D' ; pk:derivedFrom e:A .\n"
+        "e:E a pk:Model ; rdfs:label 'E' ; pk:derivedFrom e:C, e:D .\n"
+    )
+    a = find_lineage(folder, "a")
+    assert shape(a.ancestors) == [("B", 1, [("A*cycle", 2, [])])]
+    assert shape(a.descendants) == [
+        ("B", 1, [("A*cycle", 2, [])]),
+        ("C", 1, [("E", 2, [])]),
+        ("D", 1, [("E*repeat", 2, [])]),
+    ]
+    text = format_text(a)
+    assert "A (Technique) [cycle]" in text and "E (Model) [see above]" in text
+    assert "(no evidence recorded)" in text
+    e = find_lineage(folder, "E")
+    assert shape(e.ancestors) == [
+        ("C", 1, [("A", 2, [("B", 3, [("A*cycle", 4, [])])])]),
+        ("D", 1, [("A*repeat", 2, [])]),
+    ]
+
+
+def test_html_is_offline_hierarchical_and_escaped(graph_writer) -> None:  # type: ignore[no-untyped-def]
+    folder = graph_writer(
+        "e:X a pk:Technique ; rdfs:label '<script>alert(1)</script>' ; "
+        "skos:altLabel '<img src=x onerror=alert(2)>', 'see href' .\n"
+        "e:Y a pk:Technique ; rdfs:label 'Y & Co' ; pk:derivedFrom e:X .\n"
+        "p:p1 a pk:Paper ; dcterms:title '</script><b>T</b>' ; dcterms:identifier 'id:1' .\n"
+        "l:1 a pk:LineageLink ; pk:child e:Y ; pk:parent e:X ; pk:evidence 'Y <i>extends</i> X' ; "
+        "pk:rule 'stated' ; pk:sourcePaper p:p1 .\n"
+    )
+    page = lineage_html(find_lineage(folder, "Y & Co"))
+    assert external_references(page) == []
+    assert not re.search(r"<(script|link)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", page, re.I)
+    assert '"hierarchical": {"enabled": true, "direction": "UD"' in page
+    for raw in ("<script>alert(1)", "<img src=x", "</script><b>T", "<i>extends</i>"):
+        assert raw not in page
+    assert "Lineage of Y &amp; Co" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # in the list below the drawing
+    assert "href" not in re.sub(
+        r"hre\u200bf", "", page.split("nodes = new vis.DataSet(")[1].split(");")[0]
+    )
+
+
+def test_html_of_the_fixture(lineage_graph_dir: Path) -> None:
+    page = lineage_html(find_lineage(lineage_graph_dir, "QLoRA"))
+    assert external_references(page) == []
+    data = page.split("nodes = new vis.DataSet(")[1].split(");")[0]
+    nodes = {n["label"]: n["level"] for n in json.loads(data)}
+    assert nodes == {"LoRA": 0, "QLoRA": 1, "QA-LoRA": 2}
+
+
+@pytest.mark.parametrize("name", ["LoRA", "QLoRA", "QA-LoRA", "LLaMA", "Mixtral 8x7B", "GPT-4"])
+def test_sparql_lineage_query_agrees(lineage_graph_dir: Path, name: str) -> None:
+    def flatten(nodes: tuple[LineageNode, ...], direction: str) -> set:
+        out = set()
+        for n in nodes:
+            if not (n.cycle or n.repeat):
+                out.add((direction, n.entity.label, str(n.depth)))
+            out |= flatten(n.children, direction)
+        return out
+
+    lineage = find_lineage(lineage_graph_dir, name)
+    expected = flatten(lineage.ancestors, "ancestor") | flatten(lineage.descendants, "descendant")
+    rows = run_named_query(lineage_graph_dir, "lineage", {"entity": name}).records()
+    assert {(r["direction"], r["label"], r["depth"]) for r in rows} == expected
+    evidence = {(r["label"], r["evidence"]) for r in rows}
+    assert evidence == {
+        (n["label"], ev["text"])
+        for tree in ("ancestors", "descendants")
+        for n in _walk(to_dict(lineage)[tree], tree)
+        for ev in n["evidence"]
+    }
+
+
+def _walk(nodes: list[dict], key: str):  # type: ignore[no-untyped-def]
+    for node in nodes:
+        yield node
+        yield from _walk(node[key], key)
+
+
+def test_cli_text_json_html(
+    capsys: pytest.CaptureFixture[str],
+    lineage_graph_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    graph = str(lineage_graph_dir)
+    assert main(["lineage", "quantized lora", "--graph", graph]) == 0
+    assert capsys.readouterr().out == QLORA_TEXT
+    assert main(["lineage", "QLoRA", "--format", "json", "--depth", "1", "--graph", graph]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["max_depth"] == 1 and data["descendants"][0]["label"] == "QA-LoRA"
+    monkeypatch.chdir(tmp_path)
+    assert main(["lineage", "Llama 2", "--format", "html", "--graph", graph]) == 0
+    assert capsys.readouterr().err.strip() == "wrote lineage-Llama_2.html"
+    page = (tmp_path / "lineage-Llama_2.html").read_text(encoding="utf-8")
+    assert "Lineage of Llama 2" in page and external_references(page) == []
+    assert main(["lineage", "LoRA", "--format", "html", "--out", "x.html", "--graph", graph]) == 0
+    assert (tmp_path / "x.html").is_file()

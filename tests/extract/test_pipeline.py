@@ -1,0 +1,102 @@
+"""Extraction on short texts with known answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperkg.extract.pipeline import make_nlp, paper_text
+from paperkg.records import EntityType, Paper
+
+
+def extract_one(extractor, title: str, abstract: str):
+    [result] = extractor.extract([Paper("id:t", title, abstract)])
+    return result
+
+
+def names(result) -> dict[str, EntityType]:
+    return {m.text: m.type for m in result.mentions}
+
+
+def test_known_entities_are_typed_from_the_resource(extractor):
+    result = extract_one(extractor, "A study", "We fine-tune LLaMA with LoRA and evaluate on MMLU.")
+    assert names(result) == {"LLaMA": EntityType.MODEL, "LoRA": EntityType.TECHNIQUE,
+                             "MMLU": EntityType.BENCHMARK}
+
+
+def test_acronym_definition_gives_one_entity_with_two_names(extractor):
+    result = extract_one(extractor, "A study",
+                         "We introduce Low-Rank Residual Attention (LoRRA) to vision models.")
+    short = next(m for m in result.mentions if m.text == "LoRRA")
+    assert short.aliases == ("Low-Rank Residual Attention",)
+    assert short.type is EntityType.TECHNIQUE
+    assert short.proposed
+
+
+def test_generic_acronyms_are_not_entities(extractor):
+    result = extract_one(extractor, "A study",
+                         "Large language models (LLMs) and artificial intelligence (AI) help.")
+    assert result.mentions == ()
+
+
+def test_title_prefix_is_a_proposed_name_typed_by_context(extractor):
+    result = extract_one(
+        extractor, "ExpertFlow: Optimized Expert Activation for Efficient Inference",
+        "We introduce ExpertFlow, a comprehensive system for inference. It is fast.")
+    flow = [m for m in result.mentions if m.text == "ExpertFlow"]
+    assert flow and all(m.proposed for m in flow)
+    assert {m.type for m in flow} == {EntityType.TECHNIQUE}
+    assert flow[0].field == "title" and flow[0].start == 0
+
+
+def test_new_benchmark_from_appositive(extractor):
+    result = extract_one(extractor, "A study",
+                         "We present CodeArenaX, a novel benchmark for repository-level coding.")
+    [mention] = [m for m in result.mentions if m.text == "CodeArenaX"]
+    assert mention.type is EntityType.BENCHMARK and mention.proposed
+
+
+def test_slogan_title_prefix_is_not_a_name(extractor):
+    result = extract_one(extractor, "Think Big, Generate Quick: Faster Decoding",
+                         "We propose a hybrid approach that combines models of different sizes.")
+    assert not any(m.rule == "title-prefix" for m in result.mentions)
+
+
+def test_checkpoint_names_keep_their_parent(extractor):
+    result = extract_one(extractor, "A study", "We fine-tune Llama-2-7B and Mistral-7B-Instruct.")
+    by_text = {m.text: m for m in result.mentions}
+    assert "Llama-2-7B" in by_text
+    assert by_text["Llama-2-7B"].parent is not None
+
+
+def test_evidence_is_the_sentence_and_offsets_point_at_the_text(extractor):
+    abstract = "First sentence here. We evaluate LoRA on GSM8K benchmarks."
+    result = extract_one(extractor, "Title", abstract)
+    for mention in result.mentions:
+        assert abstract[mention.start : mention.end] == mention.text
+        assert mention.sentence == "We evaluate LoRA on GSM8K benchmarks."
+    gsm = next(m for m in result.mentions if m.text == "GSM8K")
+    assert gsm.evaluated_on
+
+
+def test_stated_lineage(extractor):
+    result = extract_one(extractor, "Flacuna: a model",
+                         "We use Vicuna, a model based on LLaMA, for our study.")
+    pairs = {(c.child, c.parent) for c in result.lineage}
+    assert ("Vicuna", "LLaMA") in pairs
+
+
+def test_comparison_is_not_lineage(extractor):
+    result = extract_one(extractor, "A study", "Vicuna outperforms LLaMA on MMLU.")
+    assert result.lineage == ()
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("GPT-4-based agents", ["GPT", "-", "4", "-", "based", "agents"]),
+    ("reaches 72B.", ["reaches", "72B", "."]),
+])
+def test_tokenizer_splits_hyphens_and_final_periods(text, expected):
+    assert [t.text for t in make_nlp(components=False)(text)] == expected
+
+
+def test_paper_text_puts_title_first():
+    assert paper_text(Paper("id:1", "T", "A")) == "T\n\nA"

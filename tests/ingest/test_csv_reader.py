@@ -1,0 +1,44 @@
+"""The CSV reader."""
+
+import csv
+from pathlib import Path
+
+from paperkg.ingest import iter_papers
+from paperkg.records import Paper, Skip
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_csv_with_mixed_case_header_and_multiline_fields():
+    one, two, skip, four = iter_papers(FIXTURES / "papers.csv")
+    assert isinstance(one, Paper) and isinstance(two, Paper) and isinstance(four, Paper)
+    assert one.key == "id:c1" and one.abstract == 'An abstract with a comma, and "quotes".'
+    assert one.authors == ("Ada Lovelace", "Alan Turing") and one.categories == ("cs.CL", "cs.LG")
+    assert two.key == "doi:10.1000/xyz" and two.abstract == "An abstract over two lines."
+    assert skip == Skip(str(FIXTURES / "papers.csv"), 5, "missing abstract")
+    assert four.source.endswith("papers.csv:7")
+    assert four.key == "doi:10.5555/3295222.3295349"
+
+
+def test_header_without_required_columns(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("name,summary\nx,y\n")
+    (skip,) = iter_papers(path)
+    assert skip.line == 1
+    assert skip.reason == (
+        "CSV header lacks title and abstract column(s) (columns: 'name', 'summary')"
+    )
+
+
+def test_semicolons_bom_and_large_fields(tmp_path):
+    path = tmp_path / "export.csv"
+    notes = "long notes " * 20_000  # 220 kB, beyond the csv module's default field limit
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["Title", "ABSTRACT", "Notes"])
+        writer.writerow(["Big notes", "An abstract; with a semicolon.", notes])
+        writer.writerow(["Big abstract", "word " * 30_000, ""])
+    paper, skip = iter_papers(path)
+    assert paper.title == "Big notes" and paper.abstract == "An abstract; with a semicolon."
+    assert skip.line == 3
+    assert skip.reason == "abstract too long (149,999 characters; the limit is 100,000)"

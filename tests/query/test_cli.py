@@ -1,0 +1,169 @@
+"""``paperkg query`` and ``paperkg lineage`` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from paperkg.cli import main
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
+    assert code == 2
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_list(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "query", "--list")
+    assert code == 0
+    assert "derived-from ENTITY\n    Everything derived from a technique or model" in out
+    assert "low-confidence-links [BELOW]" in out
+    assert "e.g. paperkg query top-benchmarks --limit 10" in out
+
+
+def test_list_in_a_subprocess() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "paperkg", "query", "--list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "top-benchmarks" in done.stdout and "papers-evaluating-on ENTITY" in done.stdout
+
+
+def test_named_query_with_positional_value(
+    capsys: pytest.CaptureFixture[str], graph_dir: Path
+) -> None:
+    code, out, _ = run_cli(capsys, "query", "derived-from", "qlora", "--graph", str(graph_dir))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["label", "type", "depth", "parentLabel"]
+    assert lines[2].split()[:4] == ["QA-LoRA", "Technique", "1", "QLoRA"]
+    assert lines[-1] == "(1 row)"
+
+
+def test_named_query_with_param_and_csv(
+    capsys: pytest.CaptureFixture[str], graph_dir: Path
+) -> None:
+    code, out, _ = run_cli(
+        capsys,
+        "query",
+        "papers-evaluating-on",
+        "--param",
+        "entity=MT-Bench",
+        "--format",
+        "csv",
+        "--graph",
+        str(graph_dir),
+    )
+    assert code == 0
+    assert out.splitlines()[0] == "key,title,date,paper"
+    keys = [line.split(",")[0] for line in out.splitlines()[1:]]
+    assert keys == ["arxiv:2402.09353", "arxiv:2401.04088", "arxiv:2310.06825"]
+
+
+def test_sparql_text_json_and_limit(capsys: pytest.CaptureFixture[str], graph_dir: Path) -> None:
+    query = "SELECT ?label WHERE { ?e a pk:Benchmark ; rdfs:label ?label } ORDER BY ?label"
+    code, out, _ = run_cli(
+        capsys, "query", query, "--format", "json", "--limit", "2", "--graph", str(graph_dir)
+    )
+    assert code == 0
+    document = json.loads(out)
+    assert [b["label"]["value"] for b in document["results"]["bindings"]] == ["GSM8K", "HumanEval"]
+
+
+def test_sparql_file(capsys: pytest.CaptureFixture[str], graph_dir: Path, tmp_path: Path) -> None:
+    query_file = tmp_path / "q.rq"
+    query_file.write_text("ASK { entity:QA-LoRA pk:derivedFrom+ entity:LoRA }", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "query", "--file", str(query_file), "--graph", str(graph_dir))
+    assert (code, out) == (0, "true\n")
+
+
+def test_show(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "query", "--show", "derived-from")
+    assert (
+        code == 0
+        and out.startswith("# title: Everything derived from")
+        and "pk:derivedFrom+" in out
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (
+            ["query", "ASK {}", "--graph", "{missing}"],
+            ["paperkg query: error: no built graph in", "run `paperkg build` first"],
+        ),
+        (
+            ["query", "SELECT ?x WHERE {", "--graph", "{graph}"],
+            ["paperkg query: error: malformed SPARQL: error at 1:"],
+        ),
+        (
+            ["query", "DROP ALL", "--graph", "{graph}"],
+            ["DROP is a SPARQL update; the graph is read-only"],
+        ),
+        (
+            ["query", "top-benchmark", "--graph", "{graph}"],
+            ["unknown named query 'top-benchmark'; choose from", "top-benchmarks"],
+        ),
+        (["query", "derived-from", "--graph", "{graph}"], ["needs a value for 'entity'"]),
+        (
+            ["query", "derived-from", "LoRA", "QLoRA", "--graph", "{graph}"],
+            ["takes 1 value(s), got 2"],
+        ),
+        (
+            ["query", "derived-from", "-p", "entity", "--graph", "{graph}"],
+            ["--param takes NAME=VALUE"],
+        ),
+        (["query", "--file", "{missing}/q.rq"], ["cannot read query file"]),
+        (["query"], ["give a SPARQL query, a named query"]),
+        (
+            ["lineage", "Lora2", "--graph", "{graph}"],
+            ["paperkg lineage: error: no entity named 'Lora2'; closest: LoRA,"],
+        ),
+        (
+            ["lineage", "LoRA", "--graph", "{missing}"],
+            ["paperkg lineage: error: no built graph in"],
+        ),
+        (["serve", "--graph", "{missing}"], ["paperkg serve: error: no built graph in"]),
+    ],
+)
+def test_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str],
+    graph_dir: Path,
+    tmp_path: Path,
+    argv: list[str],
+    fragments: list[str],
+) -> None:
+    places = {"{graph}": str(graph_dir), "{missing}": str(tmp_path / "nowhere")}
+    for name, value in places.items():
+        argv = [a.replace(name, value) for a in argv]
+    code, _, err = run_cli(capsys, *argv)
+    assert_one_line_error(code, err, *fragments)
+
+
+@pytest.mark.parametrize("command", ["query", "serve", "lineage"])
+def test_help_has_examples(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and f"paperkg {command}" in out.split("examples:")[1]
+    assert "--graph" in out

@@ -1,0 +1,228 @@
+"""``paperkg serve``: the Oxigraph endpoint over the fixture, queried with SPARQLWrapper.
+
+Servers listen on a free port of 127.0.0.1 only and are always stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+from paperkg.query import serve as serve_module
+from paperkg.query.serve import ServeError, SparqlServer, find_oxigraph, start_server
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+PK = (
+    "PREFIX pk: <https://w3id.org/paperkg/ontology#> "
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+    "PREFIX e: <https://w3id.org/paperkg/entity/> "
+)
+LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(graph_dir: Path) -> Iterator[SparqlServer]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name in (
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+        ):
+            patch.delenv(name, raising=False)
+        patch.setenv("no_proxy", "127.0.0.1,localhost")
+        running = start_server(graph_dir, host="127.0.0.1", port=free_port(), timeout_s=10)
+        try:
+            yield running
+        finally:
+            running.stop()
+    assert running.process.poll() is not None
+
+
+def wrapper(server: SparqlServer, query: str, fmt: str = JSON) -> SPARQLWrapper:
+    sparql = SPARQLWrapper(server.endpoint)
+    sparql.setQuery(query)
+    sparql.setReturnFormat(fmt)
+    return sparql
+
+
+def test_urls(server: SparqlServer) -> None:
+    assert server.endpoint == f"http://127.0.0.1:{server.port}/query"
+    assert server.page_url == f"http://127.0.0.1:{server.port}/"
+    assert server.store.triples == 1128
+
+
+def test_select_json(server: SparqlServer) -> None:
+    query = (
+        PK + "SELECT ?label WHERE { ?c pk:derivedFrom+ e:LoRA ; rdfs:label ?label } ORDER BY ?label"
+    )
+    result = wrapper(server, query).query().convert()
+    assert [b["label"]["value"] for b in result["results"]["bindings"]] == [
+        "DoRA",
+        "LongLoRA",
+        "QA-LoRA",
+        "QLoRA",
+    ]
+
+
+def test_select_csv_and_xml(server: SparqlServer) -> None:
+    query = PK + "SELECT ?label WHERE { ?b a pk:Benchmark ; rdfs:label ?label } ORDER BY ?label"
+    csv_text = wrapper(server, query, CSV).query().convert().decode("utf-8")
+    assert csv_text.splitlines() == ["label", "GSM8K", "HumanEval", "MMLU", "MT-Bench"]
+    xml = wrapper(server, query, XML).query().convert()
+    assert [n.firstChild.data for n in xml.getElementsByTagName("literal")] == [
+        "GSM8K",
+        "HumanEval",
+        "MMLU",
+        "MT-Bench",
+    ]
+
+
+def test_ask(server: SparqlServer) -> None:
+    query = PK + "ASK { e:QA-LoRA pk:derivedFrom+ e:LoRA }"
+    assert wrapper(server, query).query().convert()["boolean"] is True
+
+
+def test_construct_turtle(server: SparqlServer) -> None:
+    query = PK + "CONSTRUCT { ?c pk:derivedFrom ?p } WHERE { ?c pk:derivedFrom ?p }"
+    graph = wrapper(server, query, TURTLE).query().convert()
+    assert isinstance(graph, bytes)
+    import rdflib  # noqa: PLC0415
+
+    parsed = rdflib.Graph().parse(data=graph.decode("utf-8"), format="turtle")
+    assert len(parsed) == 8
+
+
+@pytest.mark.parametrize("request_method", ["form", "sparql-query"])
+def test_post(server: SparqlServer, request_method: str) -> None:
+    sparql = wrapper(server, PK + "SELECT (COUNT(?p) AS ?n) WHERE { ?p a pk:Paper }")
+    sparql.setMethod(POST)
+    if request_method == "sparql-query":
+        sparql.setRequestMethod(POSTDIRECTLY)  # Content-Type: application/sparql-query
+    result = sparql.query().convert()
+    assert result["results"]["bindings"][0]["n"]["value"] == "12"
+
+
+def test_update_is_refused(server: SparqlServer) -> None:
+    body = urllib.parse.urlencode(
+        {"update": "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }"}
+    ).encode()
+    with pytest.raises(urllib.error.HTTPError) as err:
+        LOCAL.open(urllib.request.Request(f"{server.base_url}/update", data=body), timeout=5)
+    assert 400 <= err.value.code < 500  # 403 "The server is read-only"
+    sparql = SPARQLWrapper(server.endpoint, updateEndpoint=f"{server.base_url}/update")
+    sparql.setQuery("PREFIX e: <http://e/> INSERT DATA { e:a e:b e:c }")
+    sparql.setMethod(POST)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        sparql.query()
+    assert err.value.code == 403
+    count = wrapper(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").query().convert()
+    assert count["results"]["bindings"][0]["n"]["value"] == "1128"
+
+
+def test_malformed_query_is_400_with_the_parser_message(server: SparqlServer) -> None:
+    with pytest.raises(QueryBadFormed) as err:
+        wrapper(server, "SELECT ?x WHERE { ?x ").query()
+    assert "error at 1:" in str(err.value)
+    url = f"{server.endpoint}?{urllib.parse.urlencode({'query': 'SELECT * WHERE {'})}"
+    with pytest.raises(urllib.error.HTTPError) as http_err:
+        LOCAL.open(url, timeout=5)
+    assert http_err.value.code == 400
+
+
+def test_query_page_loads_nothing_remote(server: SparqlServer) -> None:
+    with LOCAL.open(server.page_url, timeout=5) as response:
+        page = response.read().decode("utf-8")
+    assert "Yasgui" in page
+    from paperkg.view.offline import external_references  # noqa: PLC0415
+
+    assert all("http" not in ref for ref in external_references(page))
+    with LOCAL.open(f"{server.base_url}/yasgui.min.js", timeout=5) as response:
+        assert response.status == 200
+
+
+def test_port_in_use(server: SparqlServer) -> None:
+    with pytest.raises(
+        ServeError, match=f"cannot listen on 127.0.0.1:{server.port}: Address already in use"
+    ):
+        start_server(server.store.source.parent, port=server.port, ready_timeout_s=10)
+
+
+def test_missing_binary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(serve_module.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ServeError, match="pip install oxigraph"):
+        find_oxigraph()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_signal_stops_the_cli_cleanly(server: SparqlServer, signum: int) -> None:
+    port = free_port()
+    env = {**os.environ, "no_proxy": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "paperkg",
+            "serve",
+            "--graph",
+            str(server.store.source.parent),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+    ).start()
+    try:
+        seen = []
+        while not seen or not seen[-1].startswith("Press Ctrl-C"):
+            seen.append(lines.get(timeout=30))
+        assert f"SPARQL endpoint: http://127.0.0.1:{port}/query\n" in seen
+        assert f"Query page:      http://127.0.0.1:{port}/\n" in seen
+        process.send_signal(signum)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    stderr = process.stderr.read()
+    assert "Traceback" not in stderr
+    assert lines.get(timeout=5) == "Stopped.\n"
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0  # the oxigraph child is gone too
+
+
+def test_server_that_exits_at_once(graph_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    failing = [sys.executable, "-c", "import sys; sys.stderr.write('boom\\n'); sys.exit(3)"]
+    monkeypatch.setattr(serve_module, "server_command", lambda *args: failing)
+    with pytest.raises(ServeError, match=r"did not start on http://127\.0\.0\.1:\d+: boom"):
+        start_server(graph_dir, port=free_port(), ready_timeout_s=10)

@@ -1,0 +1,116 @@
+"""Resolution: one node per real entity; versions and sizes never merge."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperkg.extract.text import name_key
+from paperkg.records import EntityType, Paper
+from paperkg.resolve import resolve
+from paperkg.resolve.lineage import naming_parents
+
+
+def resolved(extractor, resources, *abstracts: str):
+    papers = [Paper(f"id:{i}", f"Paper {i}", text) for i, text in enumerate(abstracts)]
+    return resolve(extractor.extract(papers), resources)
+
+
+def labels(resolution) -> set[str]:
+    return {e.label for e in resolution.entities.values()}
+
+
+def test_case_and_hyphen_variants_merge(extractor, resources):
+    result = resolved(extractor, resources, "We tune LLaMA.", "We tune LLaMa.", "We tune Llama.")
+    [llama] = [e for e in result.entities.values() if e.label == "LLaMA"]
+    assert llama.support == 3
+    assert {"LLaMa", "Llama"} <= set(llama.aliases)
+
+
+def test_gpt4_spellings_merge(extractor, resources):
+    result = resolved(extractor, resources, "Compared with GPT-4.", "Compared with GPT4.")
+    assert [e.support for e in result.entities.values() if e.label == "GPT-4"] == [2]
+
+
+@pytest.mark.parametrize("first,second", [
+    ("GPT-4", "GPT-4o"), ("Llama-2", "Llama-3"), ("ResNet-50", "ResNet-101"),
+    ("LLaMA", "Llama-2"),
+])
+def test_versions_and_sizes_never_merge(extractor, resources, first, second):
+    result = resolved(extractor, resources, f"We study {first} here.", f"We study {second} here.")
+    keys = {name_key(e.label) for e in result.entities.values()}
+    assert name_key(first) in keys and name_key(second) in keys
+    assert len(result.entities) >= 2
+
+
+@pytest.mark.parametrize("first,second", [("GPT-4", "GPT-4o"), ("Llama-2", "Llama-3"),
+                                          ("ResNet-50", "ResNet-101")])
+def test_name_keys_of_versions_differ(first, second):
+    assert name_key(first) != name_key(second)
+
+
+def test_acronym_and_long_form_merge_across_papers(extractor, resources):
+    result = resolved(extractor, resources,
+                      "We propose Sparse Expert Routing (SPERO) for speed.",
+                      "We build on SPERO for serving.")
+    [spero] = [e for e in result.entities.values() if e.label == "SPERO"]
+    assert spero.aliases == ("Sparse Expert Routing",)
+    assert spero.support == 2
+
+
+def test_ambiguous_short_forms_are_reported_and_kept_apart(extractor, resources):
+    result = resolved(extractor, resources,
+                      "We propose Fast Token Routing (FTR) for speed.",
+                      "We use Fast Token Routing (FTR) again.",
+                      "We present Federated Tensor Repair (FTR) for privacy.")
+    assert dict(result.ambiguous)["ftr"][0] == "Fast Token Routing"
+    ftr = [e for e in result.entities.values() if e.label == "FTR"]
+    assert sorted(e.support for e in ftr) == [1, 2]
+    assert len({e.key for e in ftr}) == 2
+
+
+def test_proposed_and_evaluates_on_links(extractor, resources):
+    result = resolved(extractor, resources,
+                      "We introduce ZetaNet, a new model. We evaluate ZetaNet on MMLU.")
+    relations = {(result.entities[k.entity_key].label, k.relation.value) for k in result.links}
+    assert ("ZetaNet", "proposes") in relations
+    assert ("ZetaNet", "mentions") in relations
+    assert ("MMLU", "evaluatesOn") in relations and ("MMLU", "mentions") in relations
+
+
+def test_naming_lineage_and_substring_guard(extractor, resources):
+    result = resolved(extractor, resources, "We compare QLoRA with LoRA and AlpacaEval.",
+                      "Alpaca is a model.")
+    pairs = {(result.entities[e.child].label, result.entities[e.parent].label)
+             for e in result.lineage}
+    assert ("QLoRA", "LoRA") in pairs
+    assert not any(child == "AlpacaEval" for child, _ in pairs)
+
+
+def test_checkpoint_derives_from_its_version(extractor, resources):
+    result = resolved(extractor, resources, "We fine-tune Llama-2-7B on our data.")
+    by_key = result.entities
+    pairs = {(by_key[e.child].label, by_key[e.parent].label) for e in result.lineage}
+    assert ("Llama-2-7B", "Llama-2") in pairs
+    assert next(e for e in by_key.values() if e.label == "Llama-2").support == 0
+
+
+@pytest.mark.parametrize("label,parent", [
+    ("QLoRA", "LoRA"), ("LongLoRA", "LoRA"), ("S-LoRA", "LoRA"), ("DistilBERT", "BERT"),
+    ("Mistral-7B-Instruct", "Mistral-7B"), ("FlashAttention-2", "FlashAttention"),
+    ("Qwen2", "Qwen"), ("MT-Bench", None), ("AlpacaEval", None), ("DoRA", None), ("MMLU", None),
+])
+def test_naming_parents(label, parent):
+    assert next(iter(naming_parents(label)), None) == parent
+
+
+def test_user_merges_join_names(extractor, resources):
+    papers = [Paper("id:1", "A", "We propose ZorbNet, a new model."),
+              Paper("id:2", "B", "We propose ZorbNet2, a new model.")]
+    result = resolve(extractor.extract(papers), resources, merges=[("ZorbNet", "ZorbNet2")])
+    zorb = [e for e in result.entities.values() if e.label.startswith("ZorbNet")]
+    assert len(zorb) == 1 and zorb[0].support == 2
+
+
+def test_entity_types_are_the_four_classes(extractor, resources):
+    result = resolved(extractor, resources, "We use LoRA on MMLU with GPT-4 and The Pile.")
+    assert {e.type for e in result.entities.values()} <= set(EntityType)

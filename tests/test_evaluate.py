@@ -1,0 +1,67 @@
+"""The scorer: contract matching rules on tiny gold files with known answers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from paperkg.errors import InputError
+from paperkg.evaluate import evaluate, load_gold
+
+
+def write_gold(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def entity(name, type_, aliases=(), proposed=False, kind="named"):
+    return {"name": name, "type": type_, "kind": kind, "aliases": list(aliases),
+            "proposed": proposed}
+
+
+def test_scores_match_hand_counts(tmp_path):
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "p1", "title": "A study",
+        "abstract": "We fine-tune LLaMA with Low-Rank Adaptation and evaluate on MMLU.",
+        "entities": [entity("LLaMA", "Model"), entity("LoRA", "Technique", ["Low-Rank Adaptation"]),
+                     entity("MMLU", "Dataset"), entity("FooBarNet", "Model")],
+        "lineage": [],
+    }])
+    result = evaluate(gold)
+    assert (result.untyped.tp, result.untyped.fp, result.untyped.fn) == (3, 0, 1)
+    assert (result.typed.tp, result.typed.fp, result.typed.fn) == (2, 1, 2)
+    assert result.per_type["Benchmark"].fp == 1 and result.per_type["Dataset"].fn == 1
+    assert result.named_recall.recall == pytest.approx(0.75)
+
+
+def test_matching_ignores_case_and_punctuation_and_counts_once(tmp_path):
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "p1", "title": "T", "abstract": "We compare GPT4 and gpt-4 with LLaMa.",
+        "entities": [entity("GPT-4", "Model"), entity("LLAMA", "Model")], "lineage": [],
+    }])
+    result = evaluate(gold)
+    assert (result.untyped.tp, result.untyped.fp, result.untyped.fn) == (2, 0, 0)
+
+
+def test_proposed_and_lineage_scores(tmp_path):
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "p1", "title": "ZetaTune: Tuning",
+        "abstract": "We introduce ZetaTune, a method that extends LoRA. It beats QLoRA.",
+        "entities": [entity("ZetaTune", "Technique", proposed=True), entity("LoRA", "Technique"),
+                     entity("QLoRA", "Technique")],
+        "lineage": [{"child": "ZetaTune", "parent": "LoRA", "evidence": "extends LoRA"},
+                    {"child": "QLoRA", "parent": "LoRA", "evidence": "name"}],
+    }])
+    result = evaluate(gold)
+    assert (result.proposed.tp, result.proposed.fp, result.proposed.fn) == (1, 0, 0)
+    assert result.lineage.tp == 2 and result.lineage.fn == 0
+
+
+def test_bad_gold_file_is_an_input_error(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json}\n")
+    with pytest.raises(InputError, match="bad.jsonl:1"):
+        load_gold(bad)
+    with pytest.raises(InputError, match="no such gold file"):
+        load_gold(tmp_path / "missing.jsonl")

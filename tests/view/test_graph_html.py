@@ -1,0 +1,150 @@
+"""graph.html: offline, escaped, filtered and deterministic."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import networkx as nx
+
+from paperkg.view import external_references, render_graph_html, write_graph_html
+from paperkg.view.graph_html import json_script
+
+from .conftest import PAYLOADS
+from .synthetic import corpus_graph
+
+
+class ScriptBlocks(HTMLParser):
+    """The text of every <script> element, as a browser would split the page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.scripts: list[tuple[dict, str]] = []
+        self._open: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self._open = dict(attrs)
+            self.scripts.append((self._open, ""))
+
+    def handle_data(self, data):
+        if self._open is not None:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._open = None
+
+
+def scripts_of(page: str) -> list[tuple[dict, str]]:
+    parser = ScriptBlocks()
+    parser.feed(page)
+    return parser.scripts
+
+
+def vis_nodes(page: str) -> list[dict]:
+    """The node list pyvis inlined (``new vis.DataSet([...])``)."""
+    match = re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page)
+    return json.loads(match.group(1))
+
+
+class SourcedTags(HTMLParser):
+    """Every tag with a ``src`` or ``href``, whatever its value (comments are skipped)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found += [f"<{tag} {k}={v}>" for k, v in attrs if k in ("src", "href")]
+
+
+def test_page_is_self_contained(small_graph):
+    page, _ = render_graph_html(small_graph)
+    assert external_references(page) == []
+    sourced = SourcedTags()
+    sourced.feed(page)
+    assert sourced.found == []
+    assert "bootstrap" not in page.lower()
+
+
+def test_hostile_strings_appear_only_escaped(small_graph):
+    page, _ = render_graph_html(small_graph)
+    for payload in PAYLOADS:
+        assert payload not in page
+    assert "onerror" in page  # the text is there, only escaped
+    assert page.count("\\u003cimg src=x onerror=") >= 2  # tooltip data and details blob
+
+
+def test_json_blob_cannot_end_its_script(small_graph):
+    page, _ = render_graph_html(small_graph)
+    blocks = scripts_of(page)
+    blobs = [text for attrs, text in blocks if attrs.get("id") == "pk-data"]
+    assert len(blobs) == 1
+    details = json.loads(blobs[0])
+    assert details["nodes"]["paper:xss-script"]["abstract"] == PAYLOADS[2]
+    assert details["nodes"]["paper:xss-img"]["name"] == PAYLOADS[1]
+    # Every script element the browser sees is one the page meant: the payloads made none
+    # (pyvis' utils.js, vis-network, pyvis' drawing code, the blob, graph.js).
+    assert len(blocks) == 5
+    assert "window.paperkg" in blocks[-1][1]
+
+
+def test_json_script_escapes_markup_characters():
+    element = json_script({"a": "</script><!-- & -->"}, "x")
+    body = element[len('<script type="application/json" id="x">') : -len("</script>")]
+    assert not set("<>&") & set(body)
+    assert json.loads(body) == {"a": "</script><!-- & -->"}
+
+
+def test_tooltips_and_details(small_graph):
+    page, _ = render_graph_html(small_graph)
+    nodes = {node["id"]: node for node in vis_nodes(page)}
+    bert = nodes["entity:bert"]
+    assert bert["group"] == "Model" and bert["value"] == 4
+    assert bert["title"].splitlines()[:2] == ["BERT", "Model · named · 4 papers"]
+    assert "label" not in nodes["paper:p2"] and nodes["paper:p2"]["size"] < 7
+    assert nodes["paper:p2"]["title"] == "BERT: pre-training\n2018-10-11 · 1810.04805"
+    details = json.loads(next(t for a, t in scripts_of(page) if a.get("id") == "pk-data"))
+    entry = details["nodes"]["entity:bert"]
+    assert entry["aliases"] == ["Bidirectional Encoder"] and entry["support"] == 4
+    proposers = {paper for paper, relation in entry["papers"][:2] if relation == "proposes"}
+    assert proposers == {"paper:p2", "paper:xss-script"}  # proposers first
+    assert entry["lineage"] == [["entity:roberta", "derivative"]]
+    paper = details["nodes"]["paper:p2"]
+    assert paper["entities"][0] == ["entity:bert", "proposes"]
+    assert {e for e, _ in paper["entities"]} == {"entity:bert", "entity:glue", "entity:transformer"}
+    # SQuAD is not drawn (support 1) but still named in its paper's details.
+    assert details["names"]["entity:squad"] == ["SQuAD", "Dataset"]
+
+
+def test_counts_follow_min_support_and_max_nodes(small_graph):
+    stats = write_graph_html(small_graph, io.StringIO(), min_support=2)
+    assert (stats.entities_total, stats.entities_shown, stats.papers_shown) == (5, 4, 6)
+    assert stats.nodes_drawn == 10
+    # pairs: BERT 4, GLUE 3, RoBERTa 2, Transformer 2; lineage RoBERTa -> BERT
+    assert stats.edges_drawn == 4 + 3 + 2 + 2 + 1
+    assert write_graph_html(small_graph, io.StringIO(), min_support=1).entities_shown == 5
+    capped = write_graph_html(small_graph, io.StringIO(), min_support=1, max_nodes=6)
+    assert (capped.entities_shown, capped.papers_shown, capped.nodes_drawn) == (2, 4, 6)
+
+
+def test_corpus_sized_graph_is_capped():
+    graph = corpus_graph(600, 2400)
+    stats = write_graph_html(graph, io.StringIO(), min_support=1, max_nodes=800)
+    assert stats.nodes_drawn <= 800 < graph.number_of_nodes()
+    assert stats.nodes_drawn == stats.entities_shown + stats.papers_shown
+
+
+def test_same_graph_same_bytes(small_graph, tmp_path):
+    shuffled = nx.MultiDiGraph()
+    shuffled.add_nodes_from(reversed(list(small_graph.nodes(data=True))))
+    shuffled.add_edges_from(reversed(list(small_graph.edges(keys=True, data=True))))
+    first, _ = render_graph_html(small_graph)
+    assert render_graph_html(small_graph)[0] == first
+    assert render_graph_html(shuffled)[0] == first  # insertion order does not matter
+    write_graph_html(small_graph, tmp_path / "graph.html")
+    assert (tmp_path / "graph.html").read_bytes() == first.encode("utf-8")

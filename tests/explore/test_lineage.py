@@ -211,3 +211,22 @@ def test_cli_text_json_html(
     assert "Lineage of Llama 2" in page and external_references(page) == []
     assert main(["lineage", "LoRA", "--format", "html", "--out", "x.html", "--graph", graph]) == 0
     assert (tmp_path / "x.html").is_file()
+
+
+def test_text_lists_a_few_papers_per_step(graph_writer) -> None:  # type: ignore[no-untyped-def]
+    papers = "\n".join(
+        f"p:p{i} a pk:Paper ; dcterms:title 'Paper {i}' ; dcterms:identifier 'id:{i}' ."
+        for i in range(7)
+    )
+    sources = ", ".join(f"p:p{i}" for i in range(7))
+    folder = graph_writer(
+        "e:A a pk:Model ; rdfs:label 'A' .\n"
+        "e:B a pk:Model ; rdfs:label 'B' ; pk:derivedFrom e:A .\n"
+        f"{papers}\n"
+        f"l:1 a pk:LineageLink ; pk:child e:B ; pk:parent e:A ; pk:sourcePaper {sources} .\n"
+    )
+    lineage = find_lineage(folder, "A")
+    text = format_text(lineage)
+    assert text.count("paper: Paper") == 5
+    assert "… and 2 more papers (--format json lists all)" in text
+    assert len(to_dict(lineage)["descendants"][0]["evidence"][0]["papers"]) == 7

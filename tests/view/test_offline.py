@@ -66,3 +66,14 @@ def test_inline_content_is_not_a_reference(markup):
 def test_extra_markup_that_goes_online_is_refused():
     with pytest.raises(OfflineError, match="cdn.example.org"):
         offline_html(tiny_net(), body='<script src="https://cdn.example.org/x.js"></script>')
+
+
+def test_href_in_a_title_never_switches_tooltips_to_html():
+    from pyvis.network import Network
+
+    from paperkg.view.offline import offline_html
+
+    net = Network()
+    net.nodes = [{"id": 1, "label": "x", "title": '<a HREF="x" onmouseover="alert(1)">t</a>'}]
+    page = offline_html(net)
+    assert "popup.innerHTML" not in page

@@ -22,7 +22,9 @@ EPILOG = """examples:
   paperkg query --file my-query.rq --format json --graph my-graph
 
 Prefixes pk, dcterms, rdfs, skos, prov, xsd, rdf, owl, paper and entity are
-pre-declared. The graph is read-only: SPARQL updates are refused.
+pre-declared. The graph is loaded once into DIR/store/ and reused until
+graph.ttl changes. It is read-only (updates are refused) and offline (SERVICE
+calls to other endpoints are refused).
 """
 
 

@@ -25,6 +25,8 @@ from paperkg.query.store import GraphStore
 
 ANCESTORS = "ancestors"
 DESCENDANTS = "descendants"
+#: papers listed per step in the text view (JSON and HTML list them all)
+TEXT_PAPERS_PER_STEP = 5
 
 _EDGES_QUERY = """
 SELECT ?child ?parent ?link ?evidence ?rule ?paper ?title ?key WHERE {
@@ -229,8 +231,11 @@ def _tree_lines(nodes: tuple[LineageNode, ...], prefix: str) -> list[str]:
         for ev in node.evidence:
             rule = f" ({ev.rule})" if ev.rule else ""
             lines.append(f"{detail}evidence{rule}: {_one_line(ev.text or '-')}")
-            for paper in ev.papers:
+            for paper in ev.papers[:TEXT_PAPERS_PER_STEP]:
                 lines.append(f"{detail}paper: {_one_line(paper.title)} [{paper.key}]")
+            if len(ev.papers) > TEXT_PAPERS_PER_STEP:
+                more = len(ev.papers) - TEXT_PAPERS_PER_STEP
+                lines.append(f"{detail}… and {more} more papers (--format json lists all)")
         if not node.evidence:
             lines.append(f"{detail}(no evidence recorded)")
         if node.cut:

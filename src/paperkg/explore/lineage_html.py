@@ -24,6 +24,8 @@ from paperkg.view.graph_html import TYPE_COLOURS
 from paperkg.view.offline import offline_html
 
 _ROOT_COLOUR = "#f1ce63"
+#: papers named in an arrow's tooltip (the list below the drawing has all)
+_TOOLTIP_PAPERS = 8
 _OPTIONS = {
     "layout": {
         "hierarchical": {
@@ -45,6 +47,7 @@ _OPTIONS = {
 }
 _CSS = """<style>
 body { display: flex; flex-direction: column; }
+#mynetwork { box-sizing: border-box; }
 #lineage-header { order: -1; padding: 10px 16px 4px; }
 #lineage-header h1 { font-size: 20px; margin: 0 0 4px; }
 #lineage-header p, #lineage-trees { color: #52606d; margin: 2px 0; }
@@ -96,7 +99,7 @@ def _node(entity: EntityRef, *, level: int, is_root: bool = False) -> dict:
     return {
         "id": entity.iri,
         "label": entity.label,
-        "title": _plain_title("\n".join(lines)),
+        "title": "\n".join(lines),
         "level": level,
         "color": _ROOT_COLOUR if is_root else TYPE_COLOURS.get(entity.type, "#b5bcc6"),
         "borderWidth": 3 if is_root else 1,
@@ -109,17 +112,10 @@ def _edge(child: EntityRef, parent: EntityRef, node: LineageNode) -> dict:
     for ev in node.evidence:
         rule = f" ({ev.rule})" if ev.rule else ""
         lines.append(f"evidence{rule}: {ev.text or '-'}")
-        lines += [f"paper: {p.title} [{p.key}]" for p in ev.papers]
-    return {"from": parent.iri, "to": child.iri, "title": _plain_title("\n".join(lines))}
-
-
-def _plain_title(text: str) -> str:
-    """A tooltip pyvis keeps as plain text.
-
-    pyvis switches to a popup that sets ``innerHTML`` from the title when a
-    title contains ``href``; a zero-width space keeps that switch off.
-    """
-    return text.replace("href", "hre\u200bf")
+        lines += [f"paper: {p.title} [{p.key}]" for p in ev.papers[:_TOOLTIP_PAPERS]]
+        if len(ev.papers) > _TOOLTIP_PAPERS:
+            lines.append(f"… and {len(ev.papers) - _TOOLTIP_PAPERS} more papers (listed below)")
+    return {"from": parent.iri, "to": child.iri, "title": "\n".join(lines)}
 
 
 def _header(lineage: Lineage) -> str:

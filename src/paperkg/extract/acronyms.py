@@ -194,14 +194,32 @@ class AcronymDetector:
 
 
 def _type_of_new(long: str, resources: Resources) -> EntityType | None:
-    """Type of an acronym the resource does not know, from its long form; None when
-    the long form names a task, field or generic class ("question answering")."""
+    """Type of an acronym the resource does not know, from its long form.
+
+    A long form in capitals ("Hierarchical Large Language Model") is a coined
+    name: typed by its head, else a technique. A lower-case one ("ordinary
+    differential equations", "question answering") is an entity only when a
+    technique, model, dataset or benchmark cue says so and its head is not a task,
+    field or generic class.
+    """
     head = (re.findall(r"[A-Za-z]+", long) or [""])[-1].lower()
-    if long[:1].islower() and (head in resources.not_entity_heads
-                               or head.rstrip("s") in resources.not_entity_heads):
-        return None
     found = type_from_head(long, resources) or _type_from_words(long, resources)
-    return found or EntityType.TECHNIQUE
+    if not is_lowercase_phrase(long):
+        return found or EntityType.TECHNIQUE
+    if head in resources.not_entity_heads or head.rstrip("s") in resources.not_entity_heads:
+        return None
+    return found
+
+
+def is_lowercase_phrase(text: str) -> bool:
+    """Is ``text`` ordinary lower-case words, perhaps capitalised at a sentence start?
+
+    >>> is_lowercase_phrase("Autoregressive models"), is_lowercase_phrase("Large Concept Model")
+    (True, False)
+    """
+    words = re.findall(r"[A-Za-z]+", text)
+    return bool(words) and all(w.islower() for w in words[1:]) and (
+        words[0].islower() or words[0].istitle())
 
 
 def _type_from_words(phrase: str, resources: Resources) -> EntityType | None:

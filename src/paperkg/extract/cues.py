@@ -11,7 +11,7 @@ from paperkg.records import EntityType
 
 _BENCH_SHAPE = re.compile(r"(bench|eval|arena|qa|leaderboard)$", re.IGNORECASE)
 _MODEL_SHAPE = re.compile(
-    r"(lm|llm|llms|gpt|bert|former|-?\d+(\.\d+)?[bm]|-instruct|-chat|-base)$", re.IGNORECASE
+    r"(lm|llm|gpt|bert|former|net|-?\d+(\.\d+)?[bm]|-instruct|-chat|-base)$", re.IGNORECASE
 )
 _DATA_SHAPE = re.compile(r"(corpus|data|dataset|set|\d+k|\d+m)$", re.IGNORECASE)
 EVALUATION_CUE = re.compile(

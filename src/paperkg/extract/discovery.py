@@ -43,6 +43,7 @@ NAMING = re.compile(
 NOVEL_APPOSITIVE = re.compile(r"^\s*,\s+(?:a|an)\s+(?:\w+\s+){0,3}?(?:novel|new|first)\b", re.I)
 _SIZE_ONLY = re.compile(r"^[\d.,x×]+[a-z%]{0,3}$|^[A-Z]?\d+[A-Za-z]?$|^(FP|INT|BF|TF|W|A)\d+", re.I)
 _PREFIX_MAX_WORDS = 4
+_LLM_HEADS = {"LLM", "LM", "VLM", "MLLM", "GPT"}
 _FUNCTION_WORDS = {"by", "to", "that", "which", "for", "with", "as", "and", "in", "on", "via"}
 _LIST_GAP = re.compile(r"^\s*(?:,|and|or|, and|, or)\s*$")
 _EVAL_PREP = re.compile(r"\b(?:on|across|using)\s+(?:the\s+)?$", re.IGNORECASE)
@@ -172,9 +173,9 @@ class Discovery:
             span = _capitalised_run(doc, start)
             if span is None:
                 continue
-            if any(c.start < span.end_char and span.start_char < c.end
+            if any(c.start <= span.start_char and span.end_char <= c.end
                    for c in current.candidates):
-                return False  # an acronym or known name stands there already
+                return False  # an acronym or known name covers it already
             phrase = span.text
             if self.resources.is_stopped(phrase) or self.resources.lookup(phrase):
                 return False
@@ -197,19 +198,28 @@ class Discovery:
 
     # -- coined-looking words ------------------------------------------------
     def _name_shapes(self, doc: Doc, current: DocState, words: list[Word]) -> None:
+        self._named_llms(doc, current, words)
         taken = {(c.start, c.end) for c in current.candidates}
         for word in words:
             if (word.start_char, word.end_char) in taken or not self._coined(word.text):
                 continue
             if word.start_char < current.title_end and word.start_char == 0:
                 continue  # handled by the title-prefix rule
-            by_context = type_from_context(doc, word.start, word.end, self.resources)
+            by_context = type_from_context(doc, word.start, word.end, self.resources) or \
+                self._type_from_preceding_cue(doc, word)
             if by_context is not None:
                 self._add_new(doc, current, word, "name-cue", entity_type=by_context)
                 continue
             by_shape = type_from_shape(word.text) or self._type_from_neighbours(doc, current, word)
             if by_shape is not None:
                 self._add_new(doc, current, word, "name-shape", entity_type=by_shape)
+
+    def _type_from_preceding_cue(self, doc: Doc, word: Word) -> EntityType | None:
+        """Type from a head noun just before the name: "a scheme, SimCTG,", "the model X"."""
+        i = word.start - 1
+        if i >= 1 and doc[i].text == ",":
+            i -= 1
+        return self.resources.cue_type(doc[i].lower_) if i >= 0 else None
 
     def _type_from_neighbours(self, doc: Doc, current: DocState, word: Word) -> EntityType | None:
         """Type of a list it stands in ("MMLU, GSM8K and X"), or Benchmark when it
@@ -234,6 +244,20 @@ class Discovery:
         if self.resources.lookup(word.text) is not None:
             return False
         return word.end < len(doc) and self.resources.cue_type(doc[word.end].lower_) is not None
+
+    def _named_llms(self, doc: Doc, current: DocState, words: list[Word]) -> None:
+        """A capitalised word naming an LLM mid-sentence: "the second User LLM"."""
+        for first, second in zip(words, words[1:]):
+            if second.text not in _LLM_HEADS or not first.text.istitle():
+                continue
+            if doc[first.start].is_sent_start or not first.text.isalpha():
+                continue
+            phrase = doc.text[first.start_char : second.end_char]
+            if self.resources.is_stopped(first.text) or self.resources.is_stopped(phrase):
+                continue
+            current.candidates.append(Candidate(
+                start=first.start_char, end=second.end_char, text=phrase,
+                type=EntityType.MODEL, kind="named", rule="name-shape", confidence=0.6))
 
     def _coined(self, word: str) -> bool:
         """A new coined name: name-like, not a size or number, not known, not stopped."""
@@ -267,6 +291,8 @@ class Discovery:
 
 _LEADING = {"a", "an", "the", "novel", "new", "simple", "general", "unified", "first"}
 _CONNECTORS = {"of", "for", "-", "and", "in", "to"}
+_PHRASE_END = {"which", "that", "to", "for", "with", "by", "and", "as", "in", "on", "is", "was",
+               "are", "where", "whose", "who", "from", "via", "using", "through"}
 
 
 def _capitalised_run(doc: Doc, char_start: int):
@@ -292,6 +318,9 @@ def _capitalised_run(doc: Doc, char_start: int):
             break
     while end > start and (doc[end - 1].lower_ in _CONNECTORS or doc[end - 1].text == "-"):
         end -= 1
+    if end < len(doc) and doc[end].is_alpha and doc[end].is_lower and \
+            doc[end].lower_ not in _PHRASE_END:
+        return None  # the noun phrase goes on in lower case: "Efficient and Extreme length"
     words = doc[start:end].text.replace("-", " ").split()
     if capitals < 2 or len(words) < 2 or len(words) > 7:
         return None

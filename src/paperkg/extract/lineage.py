@@ -15,13 +15,22 @@ from paperkg.extract.candidates import Candidate, state
 from paperkg.records import EntityType
 
 # child ... CUE ... parent
-FORWARD = re.compile(
-    r"^[\s,]*(?:(?:is|are|was|which is|,)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,4}?"
-    r"(?:based on|built (?:up)?on(?: top of)?|derived from|fine-?tuned (?:from|on)|"
-    r"finetuned (?:from|on)|initiali[sz]ed (?:from|with)|distilled from|adapted from|"
+_DERIVE_CUE = (
+    r"(?:based on|built (?:up)?on(?: top of)?|building (?:up)?on|derived from|"
+    r"fine-?tuned (?:from|on)|finetuned (?:from|on)|initiali[sz]ed (?:from|with)|"
+    r"distilled from|adapted from|trained from|"
     r"an? (?:extension|variant|generali[sz]ation|improvement|modification|adaptation) of|"
-    r"extends|extending|improves (?:up)?on|generali[sz]es|trained from)\s+"
-    r"(?:(?:the|a|an)\s+)?(?:[\w-]+\s+){0,2}?$",
+    r"(?:higher-order |simple |natural )?(?:extensions|variants|generali[sz]ations) of|"
+    r"an? (?:adapted|modified|extended|improved|enhanced|augmented|generali[sz]ed)(?: version of)?|"
+    r"(?:that|which) (?:extends|augments|improves (?:up)?on|generali[sz]es|modifies|"
+    r"builds (?:up)?on|adapts)|"
+    r"extends|extending|improves (?:up)?on|generali[sz]es|augments)"
+)
+FORWARD = re.compile(
+    r"^[\s,(]*(?:(?:is|are|was|which is|,)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,5}?"
+    + _DERIVE_CUE
+    + r"\s+(?:(?:the|a|an)\s+)?(?:(?:conventional|standard|vanilla|original|popular|"
+    r"widely used|existing)\s+)?(?:[\w-]+\s+){0,1}?$",
     re.IGNORECASE,
 )
 # parent ... CUE ... child   ("fine-tuning Vicuna to obtain Flacuna")
@@ -34,7 +43,7 @@ BACKWARD = re.compile(
 BASED = re.compile(r"^-based\s+(?:[\w-]+\s+){0,1}?$", re.IGNORECASE)
 # the paper's proposed entity from a parent: "we extend PPO", "by fine-tuning Vicuna"
 EXTENDS_PARENT = re.compile(
-    r"\b(?:we (?:extend|build (?:up)?on|improve (?:up)?on|adapt|generali[sz]e|modify)|"
+    r"\b(?:we (?:extend|build (?:up)?on|improve (?:up)?on|adapt|generali[sz]e|modify|augment)|"
     r"(?:by|through|via) (?:fine-?tuning|finetuning|extending|adapting|distilling)|"
     r"builds? (?:up)?on|extends|is built on|based on|fine-?tuned from|initiali[sz]ed from)\s+"
     r"(?:(?:the|a|an)\s+)?$",

@@ -45,6 +45,12 @@ def squash_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+#: lower-case suffixes that make a variant of a name ("HARDMath-mini", "Qwen-chat")
+VARIANT_WORDS = frozenset({"mini", "small", "base", "large", "lite", "pro", "instruct", "chat",
+                           "tiny", "turbo", "plus", "max", "nano", "micro", "medium", "xl",
+                           "hard", "easy", "lite", "zero", "coder", "math", "vision", "v"})
+
+
 def is_name_like(word: str) -> bool:
     """Does a single glued word look like a coined name (CamelCase, digits, all caps)?
 
@@ -63,8 +69,8 @@ def is_name_like(word: str) -> bool:
     parts = [p for p in word.split("-") if p]
     if len(parts) > 1:
         last = parts[-1]
-        if last.isalpha() and last.islower() and len(last) >= 3:
-            return False  # "ID-based", "ECG-specific"
+        if last.isalpha() and last.islower() and len(last) >= 3 and last not in VARIANT_WORDS:
+            return False  # "ID-based", "ECG-specific"; not "HARDMath-mini"
         if all(p.isalpha() and (p.islower() or p.istitle()) for p in parts):
             return False  # "Real-Time", "Speech-to-Entity"
     if re.search(r"[A-Z]{2,}s$", word):

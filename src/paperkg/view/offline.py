@@ -84,6 +84,7 @@ def offline_html(net: Network, *, head: str = "", body: str = "") -> str:
     OfflineError
         If the result still references a remote resource (e.g. in ``head``/``body``).
     """
+    _keep_tooltips_plain(net)
     saved = net.cdn_resources, net.heading
     net.cdn_resources, net.heading = "in_line", html.escape(net.heading)
     try:
@@ -97,6 +98,17 @@ def offline_html(net: Network, *, head: str = "", body: str = "") -> str:
     if remote:
         raise OfflineError(f"page still references remote resources: {remote[:5]}")
     return page
+
+
+def _keep_tooltips_plain(net: Network) -> None:
+    """pyvis 0.3.2 switches every tooltip to ``popup.innerHTML`` as soon as one node
+    title contains "href"; a zero-width space in that word keeps tooltips plain text,
+    so a hostile title can never become markup."""
+    for node in net.nodes:
+        title = node.get("title")
+        if isinstance(title, str) and "href" in title.lower():
+            node["title"] = re.sub("(?i)href", lambda m: m.group()[:3] + "\u200b" + m.group()[3:],
+                                   title)
 
 
 def external_references(page: str) -> list[str]:

@@ -148,7 +148,7 @@ class AcronymDetector:
 
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
-        for definition in find_definitions(doc.text):
+        for definition in find_definitions(current.text):
             self._add(doc, current, definition)
         return doc
 
@@ -183,14 +183,11 @@ class AcronymDetector:
             template.with_(start=definition.long_start, end=definition.long_end,
                            text=definition.long, aliases=(definition.short,))
         )
-        for token in doc:
-            if token.text in (definition.short, definition.short + "s") and not (
-                definition.short_start <= token.idx < definition.short_end
-            ):
+        occurrence = re.compile(rf"(?<![\w-]){re.escape(definition.short)}s?(?![\w-])")
+        for match in occurrence.finditer(current.text):
+            if match.start() != definition.short_start:
                 current.candidates.append(
-                    template.with_(start=token.idx, end=token.idx + len(token.text),
-                                   text=token.text)
-                )
+                    template.with_(start=match.start(), end=match.end(), text=match.group()))
 
 
 def _type_of_new(long: str, resources: Resources) -> EntityType | None:

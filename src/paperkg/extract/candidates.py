@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc
@@ -45,9 +46,18 @@ class Candidate:
 
 @dataclass
 class DocState:
-    """Mutable extraction state kept on ``doc._.paperkg`` while the pipeline runs."""
+    """Mutable extraction state kept on ``doc._.paperkg`` while the pipeline runs.
+
+    ``text`` and the sentence bounds are computed once: ``doc.text`` and
+    ``span.sent`` rebuild their answer on every call.
+    """
 
     title_end: int
+    text: str = ""
+    #: (start, end) character offsets of each sentence, in order
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    #: character offset of each token
+    token_starts: list[int] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
     #: name keys the paper proposes
     proposed: set[str] = field(default_factory=set)
@@ -55,7 +65,30 @@ class DocState:
     blocked: set[str] = field(default_factory=set)
     #: (child text, parent text, evidence, rule) stated in the text
     lineage: list[tuple[str, str, str, str]] = field(default_factory=list)
+    _sentence_starts: list[int] | None = field(default=None, repr=False)
 
+    def sentence_index(self, char: int) -> int:
+        """Index of the sentence that holds character offset ``char``."""
+        return max(0, bisect_right(self._starts, char) - 1)
+
+    def token_at(self, char: int) -> int:
+        """Index of the first token that starts at or after ``char``."""
+        return bisect_left(self.token_starts, char)
+
+    def sentence(self, char: int) -> tuple[int, int]:
+        """(start, end) of the sentence that holds ``char``."""
+        return self.sentences[self.sentence_index(char)] if self.sentences else (0, len(self.text))
+
+    def sentence_text(self, char: int) -> str:
+        """The sentence that holds ``char``, stripped."""
+        start, end = self.sentence(char)
+        return self.text[start:end].strip()
+
+    @property
+    def _starts(self) -> list[int]:
+        if self._sentence_starts is None:
+            self._sentence_starts = [start for start, _ in self.sentences]
+        return self._sentence_starts
 
 TITLE_SEPARATOR = "\n\n"
 
@@ -67,10 +100,8 @@ def register_extensions() -> None:
 
 
 def state(doc: Doc) -> DocState:
-    """The extraction state of ``doc``, created on first use."""
+    """The extraction state of ``doc`` (set up by the ``paperkg_sentences`` component)."""
     current = doc._.paperkg
     if current is None:
-        boundary = doc.text.find(TITLE_SEPARATOR)
-        current = DocState(title_end=boundary if boundary >= 0 else len(doc.text))
-        doc._.paperkg = current
+        raise ValueError("the paperkg_sentences component must run before the others")
     return current

@@ -57,7 +57,8 @@ class Discovery:
 
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
-        words = list(glued_words(doc))
+        words = list(glued_words(doc, current.text, current.token_starts,
+                                 interesting_only=True))
         self._title_prefix(doc, current)
         self._proposals(doc, current, words)
         self._name_shapes(doc, current, words)
@@ -65,12 +66,12 @@ class Discovery:
 
     # -- title prefix -------------------------------------------------------
     def _title_prefix(self, doc: Doc, current: DocState) -> None:
-        title = doc.text[: current.title_end]
+        title = current.text[: current.title_end]
         colon = title.find(":")
         if colon <= 0:
             return
         prefix = title[:colon].strip()
-        if not self._prefix_is_name(prefix, doc.text[current.title_end :]):
+        if not self._prefix_is_name(prefix, current.text[current.title_end :]):
             return
         start = title.find(prefix)
         current.proposed.add(name_key(prefix))
@@ -111,7 +112,7 @@ class Discovery:
 
     def _type_new(self, doc: Doc, name: str, subtitle: str = "") -> EntityType:
         """Type of a proposed name: its context in the abstract, its shape, the subtitle."""
-        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", doc.text):
+        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", state(doc).text):
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is not None:
                 found = type_from_context(doc, span.start, span.end, self.resources)
@@ -131,12 +132,14 @@ class Discovery:
 
     # -- "we propose X" -----------------------------------------------------
     def _proposals(self, doc: Doc, current: DocState, words: list[Word]) -> None:
-        text = doc.text
+        text = current.text
         for match in PROPOSAL.finditer(text):
             window_end = _clause_end(text, match.end())
             if not self._propose_phrase(doc, current, match.end()):
                 self._propose_first_name(doc, current, words, match.end(), window_end)
         for word in words:
+            if not word.text[:1].isupper() and not self._coined(word.text):
+                continue  # every rule below needs a capitalised or coined word
             before = text[max(0, word.start_char - 40) : word.start_char]
             after = text[word.end_char : word.end_char + 60]
             if NAMING.search(before) or NOVEL_APPOSITIVE.match(after):
@@ -164,7 +167,7 @@ class Discovery:
     def _propose_phrase(self, doc: Doc, current: DocState, verb_end: int) -> bool:
         """A multi-word capitalised name right after the verb, or after "a novel
         approach, the": "we develop Online Dynamic Pruning, which ..."."""
-        text = doc.text
+        text = current.text
         starts = [verb_end]
         comma = text.find(",", verb_end, verb_end + 60)
         if comma > 0 and not re.search(r"[A-Z(]", text[verb_end:comma]):
@@ -189,7 +192,7 @@ class Discovery:
 
     def _standalone_title_word(self, doc: Doc, word: Word, verb_end: int) -> bool:
         """A capitalised word right after the verb that stands alone: "we propose Flacuna by"."""
-        if doc.text[verb_end : word.start_char].strip() or not word.text[:1].isupper():
+        if state(doc).text[verb_end : word.start_char].strip() or not word.text[:1].isupper():
             return False
         if self.resources.is_stopped(word.text) or self.resources.lookup(word.text):
             return False
@@ -227,12 +230,12 @@ class Discovery:
         for other in current.candidates:
             if other.type is None or other.kind != "named":
                 continue
-            gap = (doc.text[other.end : word.start_char] if other.end <= word.start_char
-                   else doc.text[word.end_char : other.start])
+            gap = (current.text[other.end : word.start_char] if other.end <= word.start_char
+                   else current.text[word.end_char : other.start])
             if len(gap) <= 6 and _LIST_GAP.match(gap):
                 return other.type
-        before = doc.text[max(0, word.start_char - 20) : word.start_char]
-        sentence = doc[word.start].sent.text
+        before = current.text[max(0, word.start_char - 20) : word.start_char]
+        sentence = current.sentence_text(word.start_char)
         if _EVAL_PREP.search(before) and EVALUATION_CUE.search(sentence):
             return EntityType.BENCHMARK
         return None
@@ -250,9 +253,12 @@ class Discovery:
         for first, second in zip(words, words[1:]):
             if second.text not in _LLM_HEADS or not first.text.istitle():
                 continue
-            if doc[first.start].is_sent_start or not first.text.isalpha():
+            if current.text[first.end_char : second.start_char] != " ":
                 continue
-            phrase = doc.text[first.start_char : second.end_char]
+            if current.sentence(first.start_char)[0] == first.start_char or \
+                    not first.text.isalpha():
+                continue
+            phrase = current.text[first.start_char : second.end_char]
             if self.resources.is_stopped(first.text) or self.resources.is_stopped(phrase):
                 continue
             current.candidates.append(Candidate(
@@ -298,8 +304,10 @@ _PHRASE_END = {"which", "that", "to", "for", "with", "by", "and", "as", "in", "o
 def _capitalised_run(doc: Doc, char_start: int):
     """The run of two or more capitalised words starting at ``char_start`` (after
     articles and "novel"/"new"), or None: "Pre-Loading Mixed-Precision Quantization"."""
-    i = next((t.i for t in doc if t.idx >= char_start and not t.is_space), None)
-    if i is None:
+    i = state(doc).token_at(char_start)
+    while i < len(doc) and doc[i].is_space:
+        i += 1
+    if i >= len(doc):
         return None
     while i < len(doc) and doc[i].lower_ in _LEADING:
         i += 1

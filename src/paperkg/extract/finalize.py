@@ -43,8 +43,7 @@ class Finalizer:
         entity_type = candidate.type or EntityType.TECHNIQUE
         evaluated = False
         if entity_type in (EntityType.BENCHMARK, EntityType.DATASET) and not proposed:
-            span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
-            sentence = span.sent.text if span is not None else ""
+            sentence = current.sentence_text(candidate.start)
             evaluated = EVALUATION_CUE.search(sentence) is not None
         return candidate.with_(type=entity_type, proposed=proposed, evaluated=evaluated)
 

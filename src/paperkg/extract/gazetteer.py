@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 from paperkg.extract.candidates import Candidate, state
 from paperkg.extract.resources import KnownEntity, Resources, load_resources
 from paperkg.extract.text import name_key
+from paperkg.extract.tokenizer import pattern_tokenizer
 from paperkg.records import EntityType
 
 SIZE = re.compile(r"^\d+(\.\d+)?[BMKT]$|^\d+x\d+(\.\d+)?[BM]$", re.IGNORECASE)
@@ -66,6 +67,7 @@ class Gazetteer:
         self.any_case = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.exact_case = PhraseMatcher(nlp.vocab, attr="ORTH")
         self._known: dict[str, KnownEntity] = {}
+        patterns = pattern_tokenizer()
         exact: dict[str, list[Doc]] = {}
         loose: dict[str, list[Doc]] = {}
         for entity in resources.entities:
@@ -77,7 +79,9 @@ class Gazetteer:
                 else:
                     forms, target = surface_variants(surface), loose
                 for variant in sorted(forms):
-                    target.setdefault(match_id, []).append(nlp.make_doc(variant))
+                    target.setdefault(match_id, []).append(patterns.make_doc(variant))
+        for match_id in (*exact, *loose):
+            nlp.vocab.strings.add(match_id)
         for match_id, docs in exact.items():
             self.exact_case.add(match_id, docs)
         for match_id, docs in loose.items():

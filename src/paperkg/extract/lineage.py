@@ -70,24 +70,20 @@ class StatedLineage:
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
         by_sentence: dict[int, list[Candidate]] = {}
-        sentences = {}
         for candidate in current.candidates:
-            span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
-            if span is None:
-                continue
-            by_sentence.setdefault(span.sent.start, []).append(candidate)
-            sentences[span.sent.start] = span.sent
+            by_sentence.setdefault(current.sentence_index(candidate.start), []).append(candidate)
         proposed = [c for c in current.candidates if c.proposed]
-        for key, members in by_sentence.items():
-            sent = sentences[key]
-            self._pairs(doc, current, members, sent.text.strip())
-            self._from_proposed(doc, current, members, proposed, sent)
+        for index, members in by_sentence.items():
+            bounds = current.sentences[index] if current.sentences else (0, len(current.text))
+            evidence = current.text[bounds[0] : bounds[1]].strip()
+            self._pairs(current, members, evidence)
+            self._from_proposed(current, members, proposed, bounds, evidence)
         return doc
 
-    def _pairs(self, doc: Doc, current, members: list[Candidate], evidence: str) -> None:
+    def _pairs(self, current, members: list[Candidate], evidence: str) -> None:
         for i, first in enumerate(members):
             for second in members[i + 1 :]:
-                gap = doc.text[first.end : second.start]
+                gap = current.text[first.end : second.start]
                 if len(gap) > MAX_GAP or _COMPARISON.search(gap):
                     continue
                 if FORWARD.match(gap) and _compatible(first, second):
@@ -95,22 +91,22 @@ class StatedLineage:
                 elif (BACKWARD.match(gap) or BASED.match(gap)) and _compatible(second, first):
                     current.lineage.append((second.text, first.text, evidence, "stated"))
 
-    def _from_proposed(self, doc, current, members, proposed, sent) -> None:
+    def _from_proposed(self, current, members, proposed, bounds, evidence: str) -> None:
         if not proposed:
             return
-        here = [c for c in proposed if sent.start_char <= c.start < sent.end_char]
+        start, end = bounds
+        here = [c for c in proposed if start <= c.start < end]
         child = (here or proposed)[0]
         for parent in members:
             if parent.proposed or parent.text == child.text:
                 continue
-            before = doc.text[max(sent.start_char, parent.start - 60) : parent.start]
+            before = current.text[max(start, parent.start - 60) : parent.start]
             cue = EXTENDS_PARENT.search(before)
             if cue is None or not _compatible(child, parent):
                 continue
             said_by_us = re.search(r"\bwe\b|\b(?:by|through|via)\b", cue.group(), re.IGNORECASE)
-            child_here = sent.start_char <= child.start < sent.end_char
-            if said_by_us or child_here:
-                current.lineage.append((child.text, parent.text, sent.text.strip(), "proposal"))
+            if said_by_us or here:
+                current.lineage.append((child.text, parent.text, evidence, "proposal"))
 
 
 @Language.factory("paperkg_lineage")

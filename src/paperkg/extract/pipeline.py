@@ -17,10 +17,18 @@ from dataclasses import dataclass
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import compile_infix_regex, compile_suffix_regex
 
 # importing the component modules registers their factories
-from paperkg.extract import acronyms, discovery, finalize, gazetteer, lineage  # noqa: F401
+from paperkg.extract import (  # noqa: F401
+    acronyms,
+    discovery,
+    finalize,
+    gazetteer,
+    lineage,
+    sentences,
+)
+from paperkg.extract.sentences import TEXT_KEY
+from paperkg.extract.tokenizer import customise_tokenizer
 from paperkg.extract.candidates import TITLE_SEPARATOR, Candidate, register_extensions, state
 from paperkg.records import Extraction, LineageClaim, Mention, Paper
 
@@ -45,47 +53,21 @@ class Settings:
     batch_size: int = 256
 
 
-def _customise_tokenizer(nlp: Language) -> None:
-    """Split hyphens inside names (``GPT-4`` -> ``GPT - 4``) so that names and their
-    hyphen variants tokenize alike; split a sentence-final period off ``72B.``."""
-    infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z0-9])[-\u2010\u2011\u2013](?=[A-Za-z0-9])"]
-    suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Za-z0-9])\."]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
-
-
 def make_nlp(settings: Settings | None = None, *, components: bool = True) -> Language:
     """Build the extraction pipeline (no trained model is downloaded or loaded).
 
-    With ``components=False`` only the tokenizer and sentencizer are set up.
+    With ``components=False`` only the tokenizer and sentence bounds are set up.
     """
     settings = settings or Settings()
     register_extensions()
     nlp = spacy.blank("en")
-    _customise_tokenizer(nlp)
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("paperkg_title_boundary")
+    customise_tokenizer(nlp)
+    nlp.add_pipe("paperkg_sentences")
     if components:
         config = {"resource_dirs": list(settings.resource_dirs)}
         for name in COMPONENTS:
             nlp.add_pipe(name, config=config if name != "paperkg_lineage" else {})
     return nlp
-
-
-@Language.component("paperkg_title_boundary")
-def title_boundary(doc: Doc) -> Doc:
-    """The title is a sentence of its own: the abstract starts a new one."""
-    boundary = doc.text.find(TITLE_SEPARATOR)
-    if boundary >= 0:
-        for token in doc:
-            if token.idx > boundary and not token.is_space:
-                token.is_sent_start = True
-                break
-            if token.idx >= boundary:
-                continue
-            if token.i > 0:
-                token.is_sent_start = False
-    return doc
 
 
 def paper_text(paper: Paper) -> str:
@@ -106,9 +88,13 @@ class Extractor:
 
     def iter_extract(self, papers: Iterable[Paper]) -> Iterator[Extraction]:
         """Like :meth:`extract`, one result at a time."""
-        stream = ((paper_text(p), p) for p in papers)
-        for doc, paper in self.nlp.pipe(stream, as_tuples=True,
-                                        batch_size=self.settings.batch_size):
+        components = [proc for _, proc in self.nlp.pipeline]
+        for paper in papers:
+            text = paper_text(paper)
+            doc = self.nlp.make_doc(text)
+            doc.user_data[TEXT_KEY] = text
+            for component in components:
+                doc = component(doc)
             yield to_extraction(doc, paper)
 
 
@@ -125,8 +111,7 @@ def to_extraction(doc: Doc, paper: Paper) -> Extraction:
 
 
 def _mention(doc: Doc, paper: Paper, c: Candidate, title_end: int, offset: int) -> Mention:
-    span = doc.char_span(c.start, c.end, alignment_mode="expand")
-    sentence = span.sent.text.strip() if span is not None else c.text
+    sentence = state(doc).sentence_text(c.start) or c.text
     in_title = c.start < title_end
     return Mention(
         paper_key=paper.key,

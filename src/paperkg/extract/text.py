@@ -45,6 +45,7 @@ def squash_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_MAYBE_NAME = re.compile(r".[A-Z]|\d")  # a capital after the first letter, or a digit
 #: lower-case suffixes that make a variant of a name ("HARDMath-mini", "Qwen-chat")
 VARIANT_WORDS = frozenset({"mini", "small", "base", "large", "lite", "pro", "instruct", "chat",
                            "tiny", "turbo", "plus", "max", "nano", "micro", "medium", "xl",
@@ -62,7 +63,7 @@ def is_name_like(word: str) -> bool:
     >>> [is_name_like(w) for w in ["method", "However", "Real-Time", "ID-based", "SpeechLMs"]]
     [False, False, False, False, False]
     """
-    if len(word) < 2 or not any(c.isalpha() for c in word):
+    if len(word) < 2 or not _MAYBE_NAME.search(word):
         return False
     if "://" in word or word.startswith("www.") or "--" in word or "@" in word:
         return False

@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from paperkg.export.rdf import graph_triples, write_rdf
+from paperkg.export.rdf import write_rdf
 from paperkg.export.shacl import validate_turtle
 
 PK = Namespace("https://w3id.org/paperkg/ontology#")
@@ -29,12 +29,18 @@ def test_turtle_and_jsonld_parse_back_isomorphic(small_build, turtle):
     assert isomorphic(turtle, jsonld)
 
 
-def test_ntriples_round_trip(small_build, turtle):
+def test_ntriples_round_trip_and_second_parser(small_build, turtle):
+    import pyoxigraph
+
     out, _ = small_build
-    buffer = io.BytesIO()
-    triples = [t for t in __import__("pyoxigraph").parse(path=str(out / "graph.ttl"))]
-    write_rdf(triples, buffer, "ntriples")
-    assert isomorphic(turtle, Graph().parse(data=buffer.getvalue(), format="nt"))
+    ntriples = io.StringIO()
+
+    # the Turtle parses with a second, independent parser (Oxigraph) to the same triples
+    ox_triples = list(pyoxigraph.parse(path=str(out / "graph.ttl")))
+    assert len(ox_triples) == len(turtle)
+    for triple in ox_triples:
+        ntriples.write(f"{triple} .\n")
+    assert isomorphic(turtle, Graph().parse(data=ntriples.getvalue(), format="nt"))
 
 
 def test_every_specific_link_is_also_a_mention(turtle):
@@ -96,10 +102,44 @@ def test_shapes_catch_a_proposal_without_mention(small_build):
     assert not conforms and "without the matching pk:mentions" in report
 
 
-def test_triples_are_in_a_fixed_order(small_build):
-    import networkx as nx  # noqa: F401
+def test_writers_escape_hostile_text(tmp_path):
+    import networkx as nx
+    import pyoxigraph
 
-    out, _ = small_build
-    first = (out / "graph.ttl").read_bytes()
-    assert first == (out / "graph.ttl").read_bytes()
-    assert graph_triples  # exported order is checked end to end in tests/cli
+    from paperkg.vocab import mint
+
+    nasty = 'quote " backslash \\ newline \n tab \t <b>&amp; \u0007 bell 模型 \U0001F600'
+    graph = nx.MultiDiGraph()
+    graph.add_node("paper:id:x", node_type="Paper", label=nasty, title=nasty, abstract=nasty,
+                   date="2024-01-02", arxiv_id="", authors=(nasty,), iri=str(mint("paper", "id:x")))
+    graph.add_node("entity:e", node_type="Model", label=nasty, kind="named", aliases=(nasty,),
+                   support=1, iri=str(mint("entity", nasty)))
+    graph.add_edge("paper:id:x", "entity:e", key="mentions", relation="mentions", evidence=nasty,
+                   confidence=0.5, rule="r", field="abstract", start=0, end=1)
+    parsed = []
+    for fmt, rdflib_format in (("turtle", "turtle"), ("json-ld", "json-ld"), ("ntriples", "nt")):
+        path = tmp_path / f"g.{fmt}"
+        count = write_rdf(graph, str(path), fmt)
+        parsed.append(Graph().parse(path, format=rdflib_format))
+        assert len(parsed[-1]) == count
+    assert isomorphic(parsed[0], parsed[1]) and isomorphic(parsed[0], parsed[2])
+    assert Literal(nasty) in set(parsed[0].objects(None, DCT.title))
+    oxigraph_parsed = pyoxigraph.parse(path=str(tmp_path / "g.turtle"),
+                                       format=pyoxigraph.RdfFormat.TURTLE)
+    assert len(list(oxigraph_parsed)) == len(parsed[0])
+
+
+def test_structural_check_finds_what_shapes_forbid():
+    import networkx as nx
+
+    from paperkg.export.check import check_graph
+
+    graph = nx.MultiDiGraph()
+    graph.add_node("paper:p", node_type="Paper", title="T", abstract="A")
+    graph.add_node("entity:e", node_type="Model", label="E", kind="named", support=1)
+    graph.add_edge("paper:p", "entity:e", key="proposes", relation="proposes", confidence=0.9,
+                   field="abstract", start=0, end=1)
+    assert check_graph(graph) == ["paper:p -> entity:e: pk:proposes without the matching pk:mentions"]
+    graph.add_edge("paper:p", "entity:e", key="mentions", relation="mentions", confidence=1.5,
+                   field="abstract", start=0, end=1)
+    assert check_graph(graph) == ["paper:p -> entity:e: pk:confidence must be within 0 and 1"]

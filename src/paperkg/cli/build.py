@@ -42,6 +42,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--no-timings", action="store_true",
                         help="leave timings out of report.json, so it is byte-identical too")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--jobs", type=int, default=0, metavar="N",
+                        help="extraction processes (default 0: one per CPU)")
     return parser
 
 
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     options = BuildOptions(
         fmt=args.fmt, resource_dirs=tuple(args.resources), validate=args.validate,
         html=not args.no_html, html_min_support=args.min_support,
-        progress=not args.no_progress, timings=not args.no_timings,
+        progress=not args.no_progress, timings=not args.no_timings, jobs=args.jobs,
     )
     report = build(args.inputs or None, args.out, options)
     if not args.quiet:

@@ -2,13 +2,15 @@
 
 GraphML takes only scalars, and igraph refuses an attribute declared twice with
 two types, so every node and edge gets every attribute, each with one fixed
-type; tuples are joined with `` | ``; characters XML 1.0 forbids are dropped.
+type (a missing number is -1); tuples are joined with `` | ``; characters XML
+1.0 forbids are dropped.
 """
 
 from __future__ import annotations
 
 import re
-from typing import BinaryIO
+from typing import TextIO
+from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
@@ -25,7 +27,18 @@ EDGE_ATTRIBUTES: dict[str, type] = {
 }
 
 
+_GRAPHML_TYPES = {str: "string", int: "long", float: "double"}
+_HEADER = (
+    "<?xml version='1.0' encoding='utf-8'?>\n"
+    '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+    'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+)
+
+
 def _scalar(value, kind: type):
+    """``value`` as one scalar of type ``kind``: tuples joined, None as "" or -1."""
     if kind is str:
         if isinstance(value, (tuple, list)):
             value = JOIN.join(str(v) for v in value)
@@ -35,17 +48,42 @@ def _scalar(value, kind: type):
     return kind(value)
 
 
-def flat_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy of ``graph`` with scalar attributes of one fixed type each."""
-    flat = nx.MultiDiGraph()
+def _data(key: str, value) -> str:
+    text = escape(value) if isinstance(value, str) else repr(value)
+    return f'<data key="{key}">{text}</data>'
+
+
+def write_graphml(graph: nx.MultiDiGraph, destination: str | TextIO) -> None:
+    """Write ``graph`` as GraphML to a path or text stream.
+
+    Streams the XML directly (networkx's writer builds an element tree of the
+    whole graph first, about ten times slower at 100k papers).
+    """
+    if isinstance(destination, str):
+        with open(destination, "w", encoding="utf-8", newline="\n") as stream:
+            _write(graph, stream)
+    else:
+        _write(graph, destination)
+
+
+def _write(graph: nx.MultiDiGraph, stream: TextIO) -> None:
+    stream.write(_HEADER)
+    node_keys = {name: f"n{i}" for i, name in enumerate(NODE_ATTRIBUTES)}
+    edge_keys = {name: f"e{i}" for i, name in enumerate(EDGE_ATTRIBUTES)}
+    for domain, attributes, keys in (("node", NODE_ATTRIBUTES, node_keys),
+                                     ("edge", EDGE_ATTRIBUTES, edge_keys)):
+        for name, kind in attributes.items():
+            stream.write(f'  <key id="{keys[name]}" for="{domain}" attr.name="{name}" '
+                         f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
+    stream.write('  <graph edgedefault="directed">\n')
     for node, data in graph.nodes(data=True):
-        flat.add_node(node, **{k: _scalar(data.get(k), t) for k, t in NODE_ATTRIBUTES.items()})
+        cells = "".join(_data(node_keys[k], _scalar(data.get(k), t))
+                        for k, t in NODE_ATTRIBUTES.items())
+        stream.write(f'    <node id={quoteattr(_scalar(node, str))}>{cells}</node>\n')
     for source, target, key, data in graph.edges(keys=True, data=True):
-        flat.add_edge(source, target, key=key,
-                      **{k: _scalar(data.get(k), t) for k, t in EDGE_ATTRIBUTES.items()})
-    return flat
-
-
-def write_graphml(graph: nx.MultiDiGraph, destination: str | BinaryIO) -> None:
-    """Write ``graph`` as GraphML to a path or binary stream."""
-    nx.write_graphml_xml(flat_graph(graph), destination)
+        cells = "".join(_data(edge_keys[k], _scalar(data.get(k), t))
+                        for k, t in EDGE_ATTRIBUTES.items())
+        stream.write(f"    <edge source={quoteattr(_scalar(source, str))} "
+                     f"target={quoteattr(_scalar(target, str))} id={quoteattr(key)}>"
+                     f"{cells}</edge>\n")
+    stream.write("  </graph>\n</graphml>\n")

@@ -16,7 +16,7 @@ from spacy.attrs import IDX
 from spacy.tokens import Doc
 
 _CHUNK = re.compile(r"[^\s/(),;\[\]{}]+")
-_INTERESTING = re.compile(r"[A-Z0-9]")
+_INTERESTING_CHUNK = re.compile(r"[^\s/(),;\[\]{}]*[A-Z0-9][^\s/(),;\[\]{}]*")
 _EDGE = ",.;:!?\"'`“”‘’"
 _POSSESSIVE = re.compile(r"['’]s$")
 
@@ -46,10 +46,8 @@ def glued_words(doc: Doc, text: str | None = None, starts: list[int] | None = No
     """
     text = doc.text if text is None else text
     starts = doc.to_array(IDX).tolist() if starts is None else starts
-    for match in _CHUNK.finditer(text):
+    for match in (_INTERESTING_CHUNK if interesting_only else _CHUNK).finditer(text):
         chunk = match.group()
-        if interesting_only and not _INTERESTING.search(chunk):
-            continue
         stripped = _POSSESSIVE.sub("", chunk.strip(_EDGE)).rstrip(_EDGE)
         if not stripped:
             continue

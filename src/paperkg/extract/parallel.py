@@ -1,0 +1,63 @@
+"""Extraction over several processes: a pure function mapped over batches.
+
+:func:`paperkg.extract.pipeline.extract_batch` takes a batch of papers and
+returns their extractions with no shared state, so a process pool here, or a
+distributed engine such as Dask (see ``docs/scale-out.md``), can map it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+
+from paperkg.extract.pipeline import Extractor, Settings
+from paperkg.records import Extraction, Paper
+
+#: below this many papers a pool costs more than it saves
+MIN_PARALLEL = 2000
+BATCH = 400
+
+_worker: Extractor | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker
+    _worker = Extractor(settings)
+
+
+def _extract_in_worker(batch: Sequence[Paper]) -> list[Extraction]:
+    assert _worker is not None, "worker not initialised"
+    return _worker.extract(batch)
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def extract_all(papers: Sequence[Paper], settings: Settings | None = None, jobs: int = 0,
+                progress: Callable[[int], None] | None = None) -> Iterator[Extraction]:
+    """Extract every paper, in order, with ``jobs`` processes (0: one per CPU).
+
+    Small inputs are extracted in this process.
+    """
+    settings = settings or Settings()
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(papers) < MIN_PARALLEL:
+        for extraction in Extractor(settings).iter_extract(papers):
+            if progress:
+                progress(1)
+            yield extraction
+        return
+    batches = [papers[i : i + BATCH] for i in range(0, len(papers), BATCH)]
+    context = multiprocessing.get_context("fork" if "fork" in
+                                          multiprocessing.get_all_start_methods() else "spawn")
+    with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+        for results in pool.imap(_extract_in_worker, batches):
+            if progress:
+                progress(len(results))
+            yield from results

@@ -112,7 +112,10 @@ def find_definitions(text: str) -> Iterator[Definition]:
     for paren in _PAREN.finditer(text):
         inner = paren.group(1).strip()
         inner_start = paren.start(1) + (len(paren.group(1)) - len(paren.group(1).lstrip()))
-        before = text[: paren.start()]
+        # a long form never reaches back across the title / abstract boundary
+        base = text.rfind("\n\n", 0, paren.start())
+        base = base + 2 if base >= 0 else 0
+        before = text[base : paren.start()]
         # "long form (SF)"; a short form may carry a plural s: "LLMs"
         short = inner.split(";")[0].split(",")[0].strip()
         if _valid_short(short):
@@ -122,7 +125,8 @@ def find_definitions(text: str) -> Iterator[Definition]:
             long = best_long_form(core, window)
             long = _clean_long(long, short) if long else None
             if long:
-                yield Definition(short, inner_start, long, window_start + window.rfind(long))
+                yield Definition(short, inner_start, long,
+                                 base + window_start + window.rfind(long))
                 continue
         # "SF (long form)"
         words = list(_WORD.finditer(before.rstrip()))
@@ -133,7 +137,7 @@ def find_definitions(text: str) -> Iterator[Definition]:
         if _valid_short(candidate):
             long = best_long_form(candidate, inner)
             if long and long == inner and _clean_long(long, candidate):
-                yield Definition(candidate, last.start(), long, inner_start)
+                yield Definition(candidate, base + last.start(), long, inner_start)
 
 
 class AcronymDetector:

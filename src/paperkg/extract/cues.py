@@ -33,7 +33,10 @@ def type_from_head(phrase: str, resources: Resources) -> EntityType | None:
 
 
 def type_from_shape(name: str) -> EntityType | None:
-    """Type signalled by how a name is formed (``MT-Bench``, ``MIDI-LLM``, ``GEB-1.3B``)."""
+    """Type signalled by how a name is formed (``MT-Bench``, ``MIDI-LLM``, ``GEB-1.3B``;
+    ``LLM-to-SLM`` names a way of getting from one to the other: a technique)."""
+    if "-to-" in name:
+        return EntityType.TECHNIQUE
     if _BENCH_SHAPE.search(name):
         return EntityType.BENCHMARK
     if _MODEL_SHAPE.search(name):

@@ -30,10 +30,18 @@ from paperkg.extract.words import Word, glued_words
 from paperkg.records import EntityType
 
 PROPOSAL = re.compile(
-    r"\b(?:we|this (?:paper|work|study|report)|here,? we|in this (?:paper|work),? we)\s+"
+    r"\b(?:(?:we|this (?:paper|work|study|report)|here,? we|in this (?:paper|work),? we)\s+"
     r"(?:also\s+|further\s+|first\s+|then\s+)?"
     r"(?:propose|introduce|present|develop|release|design|build|construct|curate|create|"
-    r"contribute|devise|establish|offer|open-source|unveil)(?:s|d)?\b(?!\s+to\b)",
+    r"contribute|devise|establish|offer|open-source|unveil)(?:s|d)?"
+    r"|by (?:introducing|proposing|presenting|developing|designing))\b(?!\s+to\b)",
+    re.IGNORECASE,
+)
+SURVEY = re.compile(r"\b(?:survey|review|overview|tutorial|primer|position paper)\b", re.I)
+QUOTED_NAME = re.compile(
+    r"\b(?:name[ds]?|call(?:s|ed)?|dub(?:s|bed)?|term(?:s|ed)?|coin(?:s|ed)?|build|present|"
+    r"introduce|propose)\s+(?:(?:it|this|them|our|a|an|the)\s+)?"
+    r"[\"\u201c](?P<name>[^\"\u201d\n]{2,60})[\"\u201d]",
     re.IGNORECASE,
 )
 NAMING = re.compile(
@@ -43,7 +51,19 @@ NAMING = re.compile(
 NOVEL_APPOSITIVE = re.compile(r"^\s*,\s+(?:a|an)\s+(?:\w+\s+){0,3}?(?:novel|new|first)\b", re.I)
 _SIZE_ONLY = re.compile(r"^[\d.,x×]+[a-z%]{0,3}$|^[A-Z]?\d+[A-Za-z]?$|^(FP|INT|BF|TF|W|A)\d+", re.I)
 _PREFIX_MAX_WORDS = 4
+_TITLE_NP = re.compile(
+    r"^(?P<np>(?:[A-Z][\w]*(?:-[\w]+)*\s+){1,4}[A-Z][\w]*(?:-[\w]+)*)\s+(?:for|via|with)\s")
+_SUBTITLE_BENCHMARK = re.compile(
+    r"^\s*(?:benchmarking|evaluating|(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?"
+    r"(?:benchmark|leaderboard|test suite|evaluation suite|testbed|arena)s?\b)")
+_SUBTITLE_DATASET = re.compile(
+    r"^\s*(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?(?:dataset|corpus|data\s?set)s?\b")
 _LLM_HEADS = {"LLM", "LM", "VLM", "MLLM", "GPT"}
+#: a preposition between the verb and a name puts the name in a complement
+_COMPLEMENT = re.compile(r"\b(?:of|on|from|in|for|with|by|using|via|over|against|than)\b", re.I)
+#: a lower-case noun right after a name makes the name a modifier
+_MODIFIER = re.compile(r"^[-\s]+(?!(?:and|or|as|to|for|with|by|in|on|which|that|is|are)\b)[a-z]{3,}\b")
+_ARTICLES_ONLY = re.compile(r"^\s*(?:(?:a|an|the|our|novel|new|simple)\s+)*$", re.IGNORECASE)
 _FUNCTION_WORDS = {"by", "to", "that", "which", "for", "with", "as", "and", "in", "on", "via"}
 _LIST_GAP = re.compile(r"^\s*(?:,|and|or|, and|, or)\s*$")
 _EVAL_PREP = re.compile(r"\b(?:on|across|using)\s+(?:the\s+)?$", re.IGNORECASE)
@@ -61,6 +81,7 @@ class Discovery:
                                  interesting_only=True))
         self._title_prefix(doc, current)
         self._proposals(doc, current, words)
+        self._quoted_names(doc, current)
         self._name_shapes(doc, current, words)
         return doc
 
@@ -69,9 +90,11 @@ class Discovery:
         title = current.text[: current.title_end]
         colon = title.find(":")
         if colon <= 0:
+            self._title_noun_phrase(doc, current, title)
             return
         prefix = title[:colon].strip()
         if not self._prefix_is_name(prefix, current.text[current.title_end :]):
+            self._subtitle_name(doc, current, title, colon)
             return
         start = title.find(prefix)
         current.proposed.add(name_key(prefix))
@@ -90,6 +113,48 @@ class Discovery:
                 proposed=True,
             )
         )
+
+    def _title_noun_phrase(self, doc: Doc, current: DocState, title: str) -> None:
+        """A title that opens with a capitalised technique name before "for", "via"
+        or "with": "Dynamic Context Pruning for Efficient ... Transformers"."""
+        match = _TITLE_NP.match(title)
+        if match is None or SURVEY.search(title):
+            return
+        phrase = match.group("np")
+        words = phrase.replace("-", " ").split()
+        head, first = words[-1].lower(), words[0].lower()
+        entity_type = self.resources.cue_type(head)
+        if entity_type in (None, EntityType.MODEL) or first.endswith(("ing", "ly")):
+            return  # "Evaluating Large Language Models", "Compact Language Models"
+        if first in ("a", "an", "the", "on", "towards", "toward"):
+            return
+        content = [w for w in phrase.split()[:-1] if not self.resources.is_stopped(w)]
+        if not content:
+            return  # "LLM Compression" is a topic, not a name
+        if self.resources.is_stopped(phrase) or self.resources.lookup(phrase) is not None:
+            return
+        current.proposed.add(name_key(phrase))
+        current.candidates.append(Candidate(
+            start=0, end=len(phrase), text=phrase, type=entity_type, kind="named",
+            rule="title-prefix", confidence=0.7, proposed=True))
+
+    def _subtitle_name(self, doc: Doc, current: DocState, title: str, colon: int) -> None:
+        """After a slogan, a coined name may open the subtitle:
+        "Think Big, Generate Quick: LLM-to-SLM for Fast Decoding"."""
+        match = re.match(r"\s*(\S+)\s+(?:for|with|via|in|on|as)\b", title[colon + 1 :])
+        if match is None:
+            return
+        name = match.group(1)
+        if not (is_name_like(name) or "-" in name) or self.resources.is_stopped(name):
+            return
+        if self.resources.lookup(name) is not None or not name[:1].isupper():
+            return
+        start = colon + 1 + match.start(1)
+        current.proposed.add(name_key(name))
+        current.candidates.append(Candidate(
+            start=start, end=start + len(name), text=name,
+            type=self._type_new(doc, name, title[start + len(name):]), kind="named",
+            rule="title-prefix", confidence=0.75, proposed=True))
 
     def _prefix_is_name(self, prefix: str, abstract: str) -> bool:
         words = prefix.split()
@@ -122,9 +187,9 @@ class Discovery:
         if found is not None:
             return found
         sub = subtitle.lower()
-        if re.search(r"\bbenchmark|\bevaluating\b|\bleaderboard\b|\btest suite\b", sub):
+        if _SUBTITLE_BENCHMARK.match(sub):
             return EntityType.BENCHMARK
-        if re.search(r"\b(dataset|corpus)\b", sub):
+        if _SUBTITLE_DATASET.match(sub):
             return EntityType.DATASET
         if re.search(r"\b(an?|open|our)\s+(\w+\s+){0,3}(language |foundation )?models?\b", sub):
             return EntityType.MODEL
@@ -151,6 +216,11 @@ class Discovery:
                 self._add_new(doc, current, word, "proposal", proposed=True)
 
     def _propose_first_name(self, doc, current, words, start: int, end: int) -> None:
+        """The object of a proposal verb, if it is a name: a new coined word, or a
+        known name right after the verb. A name inside a complement ("labels of
+        the TREC track") or used as a modifier ("a RAG task categorization
+        method") is not what the paper proposes."""
+        text = current.text
         named = [c for c in current.candidates if start <= c.start < end and c.kind == "named"]
         new = [w for w in words if start <= w.start_char < end and
                (self._coined(w.text) or self._standalone_title_word(doc, w, start))]
@@ -158,11 +228,31 @@ class Discovery:
         first_new = min((w.start_char for w in new), default=None)
         if first_new is not None and (first_known is None or first_new < first_known):
             word = next(w for w in new if w.start_char == first_new)
-            self._add_new(doc, current, word, "proposal", proposed=True)
+            if not _COMPLEMENT.search(text[start : word.start_char]):
+                self._add_new(doc, current, word, "proposal", proposed=True)
         elif first_known is not None:
             chosen = next(c for c in named if c.start == first_known)
+            if not _ARTICLES_ONLY.match(text[start : chosen.start]):
+                return  # "we propose a method that uses FlashAttention"
+            if _MODIFIER.match(text[chosen.end : chosen.end + 40]):
+                return  # "we propose a RAG task categorization method"
             current.proposed.add(name_key(chosen.text))
             current.proposed.update(name_key(a) for a in chosen.aliases)
+
+    def _quoted_names(self, doc: Doc, current: DocState) -> None:
+        """A capitalised name in quotes after a naming verb: 'we build a "Large Concept Model"'."""
+        for match in QUOTED_NAME.finditer(current.text):
+            name = match.group("name").strip()
+            if not name[:1].isupper() or self.resources.is_stopped(name):
+                continue
+            if self.resources.lookup(name) is not None:
+                current.proposed.add(name_key(name))
+                continue
+            current.proposed.add(name_key(name))
+            current.candidates.append(Candidate(
+                start=match.start("name"), end=match.start("name") + len(name), text=name,
+                type=type_from_head(name, self.resources) or self._type_new(doc, name),
+                kind="named", rule="proposal", confidence=0.8, proposed=True))
 
     def _propose_phrase(self, doc: Doc, current: DocState, verb_end: int) -> bool:
         """A multi-word capitalised name right after the verb, or after "a novel
@@ -253,6 +343,8 @@ class Discovery:
         for first, second in zip(words, words[1:]):
             if second.text not in _LLM_HEADS or not first.text.istitle():
                 continue
+            if first.start_char < current.title_end:
+                continue  # titles capitalise every word
             if current.text[first.end_char : second.start_char] != " ":
                 continue
             if current.sentence(first.start_char)[0] == first.start_char or \

@@ -39,13 +39,20 @@ class Finalizer:
 
     def _settle(self, doc: Doc, current: DocState, candidate: Candidate) -> Candidate:
         keys = {name_key(candidate.text), *(name_key(a) for a in candidate.aliases)}
-        proposed = candidate.proposed or bool(keys & current.proposed)
+        proposed = candidate.proposed or bool(keys & current.proposed) or (
+            candidate.known is None and _variant_of_proposed(candidate.text, current.proposed))
         entity_type = candidate.type or EntityType.TECHNIQUE
         evaluated = False
         if entity_type in (EntityType.BENCHMARK, EntityType.DATASET) and not proposed:
             sentence = current.sentence_text(candidate.start)
             evaluated = EVALUATION_CUE.search(sentence) is not None
         return candidate.with_(type=entity_type, proposed=proposed, evaluated=evaluated)
+
+
+def _variant_of_proposed(text: str, proposed: set[str]) -> bool:
+    """A variant the paper names after its own proposal ("HARDMath-mini" of "HARDMath")."""
+    head, sep, _ = text.rpartition("-")
+    return bool(sep) and bool(head) and name_key(head) in proposed
 
 
 def _without_overlaps(candidates: list[Candidate]) -> list[Candidate]:

@@ -90,6 +90,8 @@ class Gazetteer:
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
         for match_id, start, end in self._matches(doc):
+            if _glued_on_the_left(doc, start):
+                continue  # "Adapters" in "P-Adapters" names something else
             entity = self._known[doc.vocab.strings[match_id]]
             span = doc[start:end]
             current.candidates.append(
@@ -124,6 +126,15 @@ class Gazetteer:
     def _matches(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
         yield from self.any_case(doc)
         yield from self.exact_case(doc)
+
+
+def _glued_on_the_left(doc: Doc, start: int) -> bool:
+    """Is token ``start`` the tail of a hyphenated compound ("P-Adapters")?"""
+    if start < 2:
+        return False
+    hyphen, head = doc[start - 1], doc[start - 2]
+    return hyphen.text in ("-", "\u2010", "\u2011", "\u2013") and not hyphen.whitespace_ \
+        and not head.whitespace_ and head.text[-1:].isalnum()
 
 
 def _checkpoint(doc: Doc, span: Span) -> Span | None:

@@ -119,9 +119,33 @@ def _entity(mentions: list[Mention], resources: Resources) -> Entity:
     kind = "named" if any(m.kind == "named" for m in mentions) else "concept"
     if known is not None and known.kind == "named":
         kind = "named"
+    if kind == "concept":
+        seen |= {variant for surface in seen for variant in number_variants(surface)}
     aliases = tuple(sorted(s for s in seen if s != label))
     support = len({m.paper_key for m in mentions})
     return Entity("", label, entity_type, kind, aliases, support)
+
+
+def number_variants(term: str) -> tuple[str, ...]:
+    """The other grammatical number of a lower-case term, so a concept is found under
+    both ("multi-armed bandit" / "multi-armed bandits").
+
+    >>> number_variants("multi-armed bandits"), number_variants("sparse autoencoder")
+    (('multi-armed bandit',), ('sparse autoencoders',))
+    >>> number_variants("LoRA"), number_variants("attention")
+    ((), ())
+    """
+    if not term.islower() or not term[-1:].isalpha():
+        return ()
+    if term.endswith(("ss", "sis", "ing", "tion", "ment", "ness", "ence", "ance", "ism", "ity")):
+        return ()
+    if term.endswith("ies"):
+        return (term[:-3] + "y",)
+    if term.endswith("s"):
+        return (term[:-1],)
+    if term.endswith("y") and term[-2:-1] not in "aeiou":
+        return (term[:-1] + "ies",)
+    return (term + "s",)
 
 
 def _label(mentions: list[Mention], surfaces: Counter) -> str:

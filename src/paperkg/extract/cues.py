@@ -16,7 +16,14 @@ _MODEL_SHAPE = re.compile(
 _DATA_SHAPE = re.compile(r"(corpus|data|dataset|set|\d+k|\d+m)$", re.IGNORECASE)
 EVALUATION_CUE = re.compile(
     r"\b(evaluat\w*|benchmark\w*|experiments? (?:on|across)|results? on|tested on|"
-    r"achiev\w*|outperform\w*|accuracy|scores?|state-of-the-art|sota|surpass\w*)\b",
+    r"achiev\w*|outperform\w*|accuracy|scores?|state-of-the-art|sota|surpass\w*|"
+    r"perplexity|improv\w* (?:the )?(?:performance|results|perplexity)|performance on)\b",
+    re.IGNORECASE,
+)
+#: a sentence about training data, not evaluation
+TRAINING_CUE = re.compile(
+    r"\b(?:(?:pre-?)?train\w*|fine-?tun\w*|finetun\w*|distill\w*|curat\w*) (?:\w+ ){0,3}?"
+    r"(?:on|with|from|using)\b|\btraining (?:data|corpus|set)\b",
     re.IGNORECASE,
 )
 _STOP_WORDS = {"that", "which", "who", "to", "for", "with", "by", "and", "or", "of", "in", "on"}

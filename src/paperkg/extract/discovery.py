@@ -44,6 +44,11 @@ QUOTED_NAME = re.compile(
     r"[\"\u201c](?P<name>[^\"\u201d\n]{2,60})[\"\u201d]",
     re.IGNORECASE,
 )
+QUOTED_TERM = re.compile(
+    r"[\"\u201c](?P<term>[a-z][\w-]*(?:\s[a-z][\w-]*){1,3})[\"\u201d]")
+ENUMERATED = re.compile(
+    r"(?:^|[.;]\s+)(?:One|The (?:first|second|third|other|latter|former))\s*,\s+"
+    r"(?P<name>[a-z][\w-]*(?:\s[a-z][\w-]*){1,3})\s*,")
 NAMING = re.compile(
     r"\b(?:called|named|dubbed|termed|coined|namely|denoted(?: as)?|entitled)\s*[:,]?\s+$",
     re.IGNORECASE,
@@ -82,6 +87,8 @@ class Discovery:
         self._title_prefix(doc, current)
         self._proposals(doc, current, words)
         self._quoted_names(doc, current)
+        self._quoted_terms(doc, current)
+        self._enumerated_methods(doc, current)
         self._name_shapes(doc, current, words)
         return doc
 
@@ -239,6 +246,39 @@ class Discovery:
             current.proposed.add(name_key(chosen.text))
             current.proposed.update(name_key(a) for a in chosen.aliases)
 
+    def _enumerated_methods(self, doc: Doc, current: DocState) -> None:
+        """Methods a paper lists as its own: "One, hidden state optimization, can ..." and
+        "The other, conditional beam search, allows ..."."""
+        if not PROPOSAL.search(current.text):
+            return
+        for match in ENUMERATED.finditer(current.text):
+            phrase = match.group("name")
+            if self.resources.is_stopped(phrase) or self.resources.lookup(phrase):
+                continue
+            current.proposed.add(name_key(phrase))
+            current.candidates.append(Candidate(
+                start=match.start("name"), end=match.end("name"), text=phrase,
+                type=EntityType.TECHNIQUE, kind="concept", rule="proposal", confidence=0.7,
+                proposed=True))
+
+    def _quoted_terms(self, doc: Doc, current: DocState) -> None:
+        """A lower-case term in quotes with a technique head: 'specialized "n-gram heads"'."""
+        for match in QUOTED_TERM.finditer(current.text):
+            term = match.group("term")
+            head = term.replace("-", " ").split()[-1]
+            if self.resources.cue_type(head) is not EntityType.TECHNIQUE:
+                continue
+            if self.resources.is_stopped(term) or self.resources.lookup(term):
+                continue
+            sentence = current.sentence_text(match.start())
+            proposed = re.search(r"\b(?:we|our)\b", sentence, re.IGNORECASE) is not None
+            if proposed:
+                current.proposed.add(name_key(term))
+            current.candidates.append(Candidate(
+                start=match.start("term"), end=match.end("term"), text=term,
+                type=EntityType.TECHNIQUE, kind="concept", rule="proposal", confidence=0.7,
+                proposed=proposed))
+
     def _quoted_names(self, doc: Doc, current: DocState) -> None:
         """A capitalised name in quotes after a naming verb: 'we build a "Large Concept Model"'."""
         for match in QUOTED_NAME.finditer(current.text):
@@ -351,7 +391,7 @@ class Discovery:
                     not first.text.isalpha():
                 continue
             phrase = current.text[first.start_char : second.end_char]
-            if self.resources.is_stopped(first.text) or self.resources.is_stopped(phrase):
+            if self.resources.is_stopped(phrase) or self.resources.lookup(phrase):
                 continue
             current.candidates.append(Candidate(
                 start=first.start_char, end=second.end_char, text=phrase,
@@ -370,6 +410,12 @@ class Discovery:
                  entity_type: EntityType | None = None) -> None:
         if name_key(word.text) in current.blocked:
             return
+        if word.end < len(doc) and doc[word.end].lower_ in self.resources.component_heads and \
+                current.text[word.end_char : word.end_char + 1] == " ":
+            head = doc[word.end]
+            word = Word(word.start, word.end + 1, word.start_char, head.idx + len(head.text),
+                        current.text[word.start_char : head.idx + len(head.text)])
+            entity_type = EntityType.TECHNIQUE if entity_type is None else entity_type
         if proposed:
             current.proposed.add(name_key(word.text))
         confidence = {"proposal": 0.85, "name-cue": 0.7, "name-shape": 0.6}[rule]

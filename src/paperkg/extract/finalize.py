@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from paperkg.extract.cues import EVALUATION_CUE
+from paperkg.extract.cues import EVALUATION_CUE, TRAINING_CUE
 from paperkg.extract.candidates import RULE_PRIORITY, Candidate, DocState, state
 from paperkg.extract.resources import Resources, load_resources
 from paperkg.extract.text import name_key
@@ -43,9 +43,14 @@ class Finalizer:
             candidate.known is None and _variant_of_proposed(candidate.text, current.proposed))
         entity_type = candidate.type or EntityType.TECHNIQUE
         evaluated = False
-        if entity_type in (EntityType.BENCHMARK, EntityType.DATASET) and not proposed:
+        if entity_type in (EntityType.BENCHMARK, EntityType.DATASET):
             sentence = current.sentence_text(candidate.start)
-            evaluated = EVALUATION_CUE.search(sentence) is not None
+            evaluated = EVALUATION_CUE.search(sentence) is not None and \
+                TRAINING_CUE.search(sentence) is None
+            if evaluated and entity_type is EntityType.DATASET and candidate.known is None:
+                # a data set the paper evaluates on is a benchmark (annotation guidelines)
+                entity_type = EntityType.BENCHMARK
+            evaluated = evaluated and not proposed
         return candidate.with_(type=entity_type, proposed=proposed, evaluated=evaluated)
 
 

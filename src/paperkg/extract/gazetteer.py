@@ -21,6 +21,12 @@ from paperkg.extract.text import name_key
 from paperkg.extract.tokenizer import pattern_tokenizer
 from paperkg.records import EntityType
 
+#: words that make a bare "attention" the mechanism
+ATTENTION_BEFORE = {"conventional", "standard", "vanilla", "full", "dense", "softmax", "causal",
+                    "global", "local", "quadratic", "original", "bidirectional", "masked"}
+ATTENTION_AFTER = {"layer", "layers", "head", "heads", "module", "modules", "scores", "weights",
+                   "map", "maps", "matrix", "matrices", "computation", "kernel", "kernels",
+                   "operation", "operations", "block", "blocks", "pattern", "patterns"}
 SIZE = re.compile(r"^\d+(\.\d+)?[BMKT]$|^\d+x\d+(\.\d+)?[BM]$", re.IGNORECASE)
 VARIANT_WORDS = {"instruct", "chat", "base", "it", "hf", "turbo", "sft", "dpo", "rlhf", "preview"}
 
@@ -126,6 +132,22 @@ class Gazetteer:
     def _matches(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
         yield from self.any_case(doc)
         yield from self.exact_case(doc)
+        yield from self._bare_attention(doc)
+
+    def _bare_attention(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
+        """"attention" alone names the mechanism only in a technical context ("the
+        conventional attention", "attention layers"), never in "drew attention"."""
+        entity = self.resources.lookup("attention mechanism")
+        if entity is None:
+            return
+        match_id = doc.vocab.strings[name_key(entity.name)]
+        for token in doc:
+            if token.lower_ != "attention":
+                continue
+            before = doc[token.i - 1].lower_ if token.i else ""
+            after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+            if before in ATTENTION_BEFORE or after in ATTENTION_AFTER:
+                yield match_id, token.i, token.i + 1
 
 
 def _glued_on_the_left(doc: Doc, start: int) -> bool:

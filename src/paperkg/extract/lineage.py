@@ -27,7 +27,7 @@ _DERIVE_CUE = (
     r"extends|extending|improves (?:up)?on|generali[sz]es|augments)"
 )
 FORWARD = re.compile(
-    r"^[\s,(]*(?:(?:is|are|was|which is|,)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,5}?"
+    r"^[\s,(\"'\u201d]*(?:(?:is|are|was|which is|,)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,5}?"
     + _DERIVE_CUE
     + r"\s+(?:(?:the|a|an)\s+)?(?:(?:conventional|standard|vanilla|original|popular|"
     r"widely used|existing)\s+)?(?:[\w-]+\s+){0,1}?$",
@@ -53,15 +53,17 @@ _COMPARISON = re.compile(r"\b(outperform|compared|than|versus|vs\.?|against|surp
 MAX_GAP = 80
 
 
+_WORKS = (EntityType.MODEL, EntityType.TECHNIQUE)
+_DATA = (EntityType.BENCHMARK, EntityType.DATASET)
+
+
 def _compatible(child: Candidate, parent: Candidate) -> bool:
-    """Models derive from models, techniques from techniques or models."""
+    """A stated derivation may link models and techniques either way (a model built
+    on a technique, a method built on a model), and data to data; never a model
+    or technique to a data set or benchmark, or back."""
     if child.text == parent.text or child.type is None or parent.type is None:
         return False
-    if child.type is EntityType.MODEL:
-        return parent.type is EntityType.MODEL
-    if child.type is EntityType.TECHNIQUE:
-        return parent.type in (EntityType.TECHNIQUE, EntityType.MODEL) and parent.kind == "named"
-    return child.type is parent.type
+    return (child.type in _WORKS) == (parent.type in _WORKS)
 
 
 class StatedLineage:
@@ -104,7 +106,8 @@ class StatedLineage:
             cue = EXTENDS_PARENT.search(before)
             if cue is None or not _compatible(child, parent):
                 continue
-            said_by_us = re.search(r"\bwe\b|\b(?:by|through|via)\b", cue.group(), re.IGNORECASE)
+            said_by_us = re.search(r"\bwe\b|\b(?:by|through|via)\b", cue.group(), re.IGNORECASE) \
+                or re.search(r"\bwe\b", evidence, re.IGNORECASE)
             if said_by_us or here:
                 current.lineage.append((child.text, parent.text, evidence, "proposal"))
 

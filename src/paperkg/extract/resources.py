@@ -58,6 +58,8 @@ class Resources:
     by_key: dict[str, KnownEntity] = field(default_factory=dict)
     #: head nouns of tasks, fields and generic classes (``cues.json`` key ``NotEntity``)
     not_entity_heads: frozenset[str] = frozenset()
+    #: nouns that join a coined name they follow (``cues.json`` key ``Component``)
+    component_heads: frozenset[str] = frozenset()
 
     def lookup(self, surface: str) -> KnownEntity | None:
         """The curated entity a surface name denotes, if any."""
@@ -142,6 +144,7 @@ def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
     stoplist: set[str] = set()
     cues: dict[EntityType, list[str]] = {t: [] for t in EntityType}
     not_entity: set[str] = set()
+    components: set[str] = set()
     for folder in (_bundled_dir(), *map(Path, extra_dirs)):
         if not folder.is_dir():
             raise InputError(f"resource folder not found: {folder}")
@@ -157,6 +160,7 @@ def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
             for entity_type in EntityType:
                 cues[entity_type].extend(w.lower() for w in data.get(entity_type.value, ()))
             not_entity.update(w.lower() for w in data.get("NotEntity", ()))
+            components.update(w.lower() for w in data.get("Component", ()))
     stoplist.discard("")
     by_key: dict[str, KnownEntity] = {}
     for entity in entities.values():
@@ -173,4 +177,5 @@ def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
         cues={t: tuple(dict.fromkeys(words)) for t, words in cues.items()},
         by_key=by_key,
         not_entity_heads=frozenset(not_entity),
+        component_heads=frozenset(components),
     )

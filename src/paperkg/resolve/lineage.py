@@ -27,8 +27,17 @@ _VARIANT_SUFFIX = re.compile(
 _AFFIX_PREFIX = re.compile(r"^(?:[A-Za-z]{1,2}-?|[A-Z][a-z]+|[a-z]+)$")
 
 
-def compatible(child: EntityType, parent: EntityType, parent_kind: str = "named") -> bool:
-    """May an entity of type ``child`` derive from one of type ``parent``?"""
+def compatible(child: EntityType, parent: EntityType, parent_kind: str = "named",
+               rule: str = "naming") -> bool:
+    """May an entity of type ``child`` derive from one of type ``parent``?
+
+    A derivation the text states may link models and techniques either way; one
+    read off names or the curated resource keeps models to models and techniques
+    to named techniques or models.
+    """
+    works = (EntityType.MODEL, EntityType.TECHNIQUE)
+    if rule in ("stated", "proposal"):
+        return (child in works) == (parent in works)
     if child is EntityType.MODEL:
         return parent is EntityType.MODEL
     if child is EntityType.TECHNIQUE:
@@ -93,7 +102,7 @@ def derive_lineage(
         if parent_root not in entities:
             return
         child, parent = entities[child_root], entities[parent_root]
-        if not compatible(child.type, parent.type, parent.kind):
+        if not compatible(child.type, parent.type, parent.kind, rule):
             return
         pair = (child.key, parent.key)
         previous = edges.get(pair)

@@ -22,6 +22,7 @@ from paperkg.records import Entity, EntityType, Extraction, Link, Mention, Relat
 from paperkg.resolve.clusters import UnionFind, acronym_senses
 from paperkg.resolve.curation import near_duplicates
 from paperkg.resolve.lineage import derive_lineage
+from paperkg.resolve.spread import spread_names
 from paperkg.vocab import slug
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def resolve(
 
     ``merges`` lists groups of names a user declared to be one entity.
     """
+    extractions = spread_names(extractions)
     index = _Index(extractions, resources, merges)
     clusters: dict[str, list[Mention]] = defaultdict(list)
     for extraction in extractions:
@@ -120,7 +122,7 @@ def _entity(mentions: list[Mention], resources: Resources) -> Entity:
     if known is not None and known.kind == "named":
         kind = "named"
     if kind == "concept":
-        seen |= {variant for surface in seen for variant in number_variants(surface)}
+        seen |= {variant for surface in (*seen, label) for variant in number_variants(surface)}
     aliases = tuple(sorted(s for s in seen if s != label))
     support = len({m.paper_key for m in mentions})
     return Entity("", label, entity_type, kind, aliases, support)

@@ -1,0 +1,79 @@
+"""Names one paper coins, found again in the other papers of the corpus.
+
+A paper defines "Sparse Expert Routing (SPERO)" or proposes "ExpertFlow"; a
+later paper that only writes "SPERO" names the same thing, with no definition
+or cue of its own for extraction to go on. After extraction, every coined
+single-word name that some paper defined or proposed is looked up, exactly as
+written, among the words of every other paper.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from paperkg.extract.pipeline import paper_text
+from paperkg.extract.sentences import sentence_bounds
+from paperkg.extract.candidates import TITLE_SEPARATOR
+from paperkg.records import Extraction, Mention
+
+#: rules whose names are solid enough to look for elsewhere
+SOURCE_RULES = {"acronym", "proposal", "title-prefix"}
+MIN_LENGTH = 3
+_WORD = re.compile(r"[^\s/(),;\[\]{}\"'“”‘’]*[A-Z0-9][^\s/(),;\[\]{}\"'“”‘’]*")
+_EDGE = ",.;:!?"
+
+
+def coined_names(extractions: Sequence[Extraction]) -> dict[str, Mention]:
+    """Single-word names defined or proposed somewhere, each with a mention to copy."""
+    names: dict[str, Mention] = {}
+    for extraction in extractions:
+        for mention in extraction.mentions:
+            text = mention.text
+            if mention.rule not in SOURCE_RULES or mention.resource_id is not None:
+                continue
+            if " " in text or len(text) < MIN_LENGTH or text.islower():
+                continue
+            names.setdefault(text, mention)
+    return names
+
+
+def spread_names(extractions: Sequence[Extraction]) -> list[Extraction]:
+    """The extractions with a ``corpus-name`` mention added wherever a coined name
+    stands in a paper that did not already name it."""
+    names = coined_names(extractions)
+    if not names:
+        return list(extractions)
+    result = []
+    for extraction in extractions:
+        have = {m.text for m in extraction.mentions}
+        text = paper_text(extraction.paper)
+        title_end = len(extraction.paper.title)
+        found = []
+        bounds = None
+        for match in _WORD.finditer(text):
+            word = match.group().rstrip(_EDGE)
+            source = names.get(word)
+            if source is None or word in have:
+                continue
+            bounds = bounds or sentence_bounds(text)
+            found.append(_mention(extraction, source, match.start(), word, text, title_end,
+                                  bounds))
+            have.add(word)
+        result.append(replace(extraction, mentions=extraction.mentions + tuple(found))
+                      if found else extraction)
+    return result
+
+
+def _mention(extraction: Extraction, source: Mention, start: int, word: str, text: str,
+             title_end: int, bounds: list[tuple[int, int]]) -> Mention:
+    sentence = next((text[s:e].strip() for s, e in bounds if s <= start < e), word)
+    in_title = start < title_end
+    offset = 0 if in_title else title_end + len(TITLE_SEPARATOR)
+    return Mention(
+        paper_key=extraction.paper.key, text=word, type=source.type, kind=source.kind,
+        field="title" if in_title else "abstract", start=start - offset,
+        end=start - offset + len(word), sentence=sentence, rule="corpus-name", confidence=0.6,
+        aliases=tuple(a for a in source.aliases if a != word),
+    )

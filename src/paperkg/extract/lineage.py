@@ -39,8 +39,6 @@ BACKWARD = re.compile(
     r"resulting in|giving|which (?:we call|yields))\s+(?:(?:a|an|the|our)\s+)?(?:[\w-]+\s+){0,2}?$",
     re.IGNORECASE,
 )
-# "<parent>-based <child>"
-BASED = re.compile(r"^-based\s+(?:[\w-]+\s+){0,1}?$", re.IGNORECASE)
 # the paper's proposed entity from a parent: "we extend PPO", "by fine-tuning Vicuna"
 EXTENDS_PARENT = re.compile(
     r"\b(?:we (?:extend|build (?:up)?on|improve (?:up)?on|adapt|generali[sz]e|modify|augment)|"
@@ -66,6 +64,13 @@ def _compatible(child: Candidate, parent: Candidate) -> bool:
     return (child.type in _WORKS) == (parent.type in _WORKS)
 
 
+def _may_derive(child: Candidate) -> bool:
+    """An established technique of the field ("pruning", "speculative decoding") does
+    not derive from something because one paper's sentence says so; a named or
+    new entity may."""
+    return not (child.known is not None and child.kind == "concept")
+
+
 class StatedLineage:
     """``Doc -> Doc``: fills ``state(doc).lineage`` with (child, parent, evidence, rule)."""
 
@@ -83,14 +88,20 @@ class StatedLineage:
         return doc
 
     def _pairs(self, current, members: list[Candidate], evidence: str) -> None:
+        """Pairs of names joined by a derivation cue; when several names before one
+        cue could be the child ("RecLLM, a large-scale CRS ... built on LaMDA"), the
+        first, the subject of the appositive, is."""
+        claimed: set[int] = set()
         for i, first in enumerate(members):
             for second in members[i + 1 :]:
                 gap = current.text[first.end : second.start]
                 if len(gap) > MAX_GAP or _COMPARISON.search(gap):
                     continue
-                if FORWARD.match(gap) and _compatible(first, second):
-                    current.lineage.append((first.text, second.text, evidence, "stated"))
-                elif (BACKWARD.match(gap) or BASED.match(gap)) and _compatible(second, first):
+                if FORWARD.match(gap) and _compatible(first, second) and _may_derive(first):
+                    if second.start not in claimed:
+                        current.lineage.append((first.text, second.text, evidence, "stated"))
+                        claimed.add(second.start)
+                elif BACKWARD.match(gap) and _compatible(second, first) and _may_derive(second):
                     current.lineage.append((second.text, first.text, evidence, "stated"))
 
     def _from_proposed(self, current, members, proposed, bounds, evidence: str) -> None:

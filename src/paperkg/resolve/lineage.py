@@ -38,6 +38,8 @@ def compatible(child: EntityType, parent: EntityType, parent_kind: str = "named"
     works = (EntityType.MODEL, EntityType.TECHNIQUE)
     if rule in ("stated", "proposal"):
         return (child in works) == (parent in works)
+    if rule == "naming":
+        return child is parent  # "SparseGPT" (a pruning method) is not a GPT
     if child is EntityType.MODEL:
         return parent is EntityType.MODEL
     if child is EntityType.TECHNIQUE:

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -33,7 +33,9 @@ from paperkg.extract.resources import load_resources
 from paperkg.graph import build_graph
 from paperkg.ingest import read_inputs
 from paperkg.resolve import resolve
+from paperkg.records import Extraction, Paper
 from paperkg.resolve.merges import load_merges
+from paperkg.state import STATE_FILE, fingerprint, load_state, save_state
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ class BuildOptions:
     timings: bool = True
     #: extraction processes (0: one per CPU; small inputs always use one)
     jobs: int = 0
+    #: add ``inputs`` to the build already in the output folder, extracting only new papers
+    update: bool = False
 
 
 class _Timer:
@@ -80,8 +84,10 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
     options = options or BuildOptions()
     timer = _Timer()
     report = BuildReport()
+    print_ = fingerprint(options.resource_dirs)
+    previous = load_state(out_dir, print_) if options.update else []
     with timer.stage("read"):
-        read = read_inputs(inputs, options.fmt)
+        read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
     report.files = list(read.files)
     report.records, report.duplicates = read.records, read.duplicates
     report.add_skips(read.skips)
@@ -90,10 +96,7 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
 
     resources = load_resources(options.resource_dirs)
     with timer.stage("extract"):
-        settings = Settings(resource_dirs=options.resource_dirs)
-        with tqdm(total=len(read.papers), desc="extract", unit="paper",
-                  disable=None if options.progress else True) as bar:
-            extractions = list(extract_all(read.papers, settings, options.jobs, bar.update))
+        extractions = _extract(read.papers, previous, options, report)
     report.mentions_by_rule = dict(sorted(Counter(
         m.rule for e in extractions for m in e.mentions).items()))
     with timer.stage("resolve"):
@@ -104,18 +107,58 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    _remove_stale_staging(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
     try:
         _write_all(graph, staging, options, report, timer)
+        with timer.stage("state"):
+            save_state(staging / STATE_FILE, extractions, print_)
         report.timings = timer.stages
         with open(staging / "report.json", "w", encoding="utf-8") as stream:
             report.write(stream, timings=options.timings)
-        for name in OUTPUT_FILES:
+        for name in (*OUTPUT_FILES, STATE_FILE):
             if (staging / name).exists():
                 os.replace(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Remove the staging folders of builds that were killed (their process is gone)."""
+    for folder in out.glob(".staging-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: BuildOptions,
+             report: BuildReport) -> list[Extraction]:
+    """Extractions of ``papers``, reusing an earlier build's for papers it already had
+    (same key, title and abstract), so an update extracts only the new ones."""
+    cached = {e.paper.key: e for e in previous}
+    reuse = {p.key for p in papers if p.key in cached
+             and (cached[p.key].paper.title, cached[p.key].paper.abstract) == (p.title, p.abstract)}
+    todo = [p for p in papers if p.key not in reuse]
+    settings = Settings(resource_dirs=options.resource_dirs)
+    with tqdm(total=len(todo), desc="extract", unit="paper",
+              disable=None if options.progress else True) as bar:
+        fresh = {e.paper.key: e for e in extract_all(todo, settings, options.jobs, bar.update)}
+    if options.update:
+        report.update = {"papers_before": len(previous), "reused": len(reuse),
+                         "extracted": len(todo)}
+    return [replace(cached[p.key], paper=p) if p.key in reuse else fresh[p.key] for p in papers]
 
 
 def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from paperkg.errors import InputError
 from paperkg.pipeline import BuildOptions, build
 
 log = logging.getLogger(__name__)
@@ -14,6 +15,7 @@ EPILOG = """examples:
   paperkg build                              # the bundled sample corpus -> outputs/
   paperkg build papers.jsonl listings/ --out my-graph
   paperkg build arxiv-metadata.json --format jsonl --validate sample
+  paperkg build --update new-day.jsonl       # add papers to the build in outputs/
 """
 
 
@@ -42,16 +44,22 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--no-timings", action="store_true",
                         help="leave timings out of report.json, so it is byte-identical too")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--update", action="store_true",
+                        help="add INPUTs to the build already in --out: only new papers are "
+                             "extracted; the result equals a full build of all inputs")
     parser.add_argument("--jobs", type=int, default=0, metavar="N",
                         help="extraction processes (default 0: one per CPU)")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.update and not args.inputs:
+        raise InputError("--update needs the new INPUT files or folders to add")
     options = BuildOptions(
         fmt=args.fmt, resource_dirs=tuple(args.resources), validate=args.validate,
         html=not args.no_html, html_min_support=args.min_support,
         progress=not args.no_progress, timings=not args.no_timings, jobs=args.jobs,
+        update=args.update,
     )
     report = build(args.inputs or None, args.out, options)
     if not args.quiet:

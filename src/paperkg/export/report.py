@@ -28,6 +28,8 @@ class BuildReport:
     triples: int = 0
     validation: str = ""
     html: dict = field(default_factory=dict)
+    #: for ``--update``: papers of the earlier build, extractions reused, papers extracted
+    update: dict = field(default_factory=dict)
     near_duplicates: list[dict] = field(default_factory=list)
     ambiguous: list[dict] = field(default_factory=list)
     #: seconds per stage; left out of the file when ``timings=False``

@@ -51,7 +51,9 @@ class ReadResult:
 
 
 def read_inputs(
-    paths: Sequence[str | os.PathLike[str]] | None = None, fmt: str = "auto"
+    paths: Sequence[str | os.PathLike[str]] | None = None,
+    fmt: str = "auto",
+    previous: Sequence[Paper] = (),
 ) -> ReadResult:
     """Read every paper in ``paths`` (files or folders), one paper per identity.
 
@@ -63,6 +65,10 @@ def read_inputs(
     fmt
         ``auto`` (detect each file's format) or one of
         :data:`paperkg.ingest.detect.FORMATS`.
+    previous
+        Papers already read (an earlier build's, for ``paperkg build --update``): they
+        come first, and a record of one of them counts as a duplicate. They are not
+        counted as records of this read.
 
     Raises
     ------
@@ -81,6 +87,10 @@ def read_inputs(
         paths = [paths]  # one path, not a sequence of characters
     files = input_files(paths)
     papers = _Papers()
+    for paper in previous:
+        papers.add(paper)
+    papers.duplicates = 0
+    known = len(papers.papers)
     skips: list[Skip] = []
     warnings: list[str] = []
     for item in _stream(files, fmt, warnings):
@@ -88,13 +98,13 @@ def read_inputs(
             skips.append(item)
         else:
             papers.add(item)
-    if not papers.papers:
+    if len(papers.papers) == known and not papers.duplicates:
         raise InputError(_nothing_found(paths, skips))
     return ReadResult(
         papers=tuple(papers.papers),
         skips=tuple(skips),
         files=tuple(file.name for file in files),
-        records=len(papers.papers) + papers.duplicates + len(skips),
+        records=len(papers.papers) - known + papers.duplicates + len(skips),
         duplicates=papers.duplicates,
         warnings=tuple(warnings),
     )

@@ -94,22 +94,39 @@ def resolve(
 
 
 def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[str, Entity]:
-    """One :class:`Entity` per cluster, keyed by cluster root; keys (IRI slugs) unique."""
-    drafts = {root: _entity(mentions, resources) for root, mentions in clusters.items()}
+    """One :class:`Entity` per cluster, keyed by cluster root.
+
+    The IRI key does not follow the display label, which is the most frequent
+    spelling and may change as papers are added: it is the curated name, else
+    the cluster's short form, else its first spelling in a fixed order, so a
+    build updated with new papers keeps every IRI. Two clusters with the same key
+    name are told apart by a suffix, in the order of their roots.
+    """
     used: set[str] = set()
     result: dict[str, Entity] = {}
-    # the best-supported cluster keeps the plain slug of a shared label
-    for root in sorted(drafts, key=lambda r: (-drafts[r].support, r)):
-        draft = drafts[root]
-        key = slug(draft.label)
-        number = 2
+    for root in sorted(clusters):
+        mentions = clusters[root]
+        draft = _entity(mentions, resources)
+        base = slug(_key_name(mentions, resources))
+        key, number = base, 2
         while key in used:
-            key = f"{slug(draft.label)}-{number}"
-            number += 1
+            key, number = f"{base}-{number}", number + 1
         used.add(key)
         result[root] = Entity(key, draft.label, draft.type, draft.kind, draft.aliases,
                               draft.support)
     return result
+
+
+def _key_name(mentions: list[Mention], resources: Resources) -> str:
+    """The name an entity's IRI is made from; it depends on which names the
+    cluster has, never on how often each occurs."""
+    known = next((m.resource_id for m in mentions if m.resource_id), None)
+    if known is not None:
+        return known
+    shorts = {m.text for m in mentions if m.rule == "acronym" and m.aliases
+              and len(m.text) < len(m.aliases[0])}
+    pool = shorts or {m.text for m in mentions}
+    return min(pool, key=lambda s: (name_key(s), s))
 
 
 def _entity(mentions: list[Mention], resources: Resources) -> Entity:

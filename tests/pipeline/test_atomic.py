@@ -1,0 +1,86 @@
+"""Outputs are replaced only by a whole, successful build; nothing read is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDF
+
+from paperkg.errors import PaperKGError
+from paperkg.pipeline import OUTPUT_FILES, BuildOptions, build
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+PK = Namespace("https://w3id.org/paperkg/ontology#")
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in OUTPUT_FILES if (out / name).exists()}
+
+
+def corpus(path: Path, papers: int) -> Path:
+    rows = [json.loads(line) for line in (FIXTURES / "papers.jsonl").read_text().splitlines()]
+    with path.open("w") as stream:
+        for i in range(papers):
+            row = dict(rows[i % len(rows)], id=f"gen-{i}")
+            row["title"] = f"{row['title']} (part {i})"
+            stream.write(json.dumps(row) + "\n")
+    return path
+
+
+def test_a_failing_build_leaves_the_previous_outputs(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    build([FIXTURES / "papers.jsonl"], out, BuildOptions(progress=False))
+    before = snapshot(out)
+
+    def broken(*args, **kwargs):
+        raise PaperKGError("disk full (simulated)")
+
+    monkeypatch.setattr("paperkg.pipeline.write_graphml", broken)
+    with pytest.raises(PaperKGError):
+        build([corpus(tmp_path / "more.jsonl", 8)], out, BuildOptions(progress=False))
+    assert snapshot(out) == before
+    assert not list(out.glob(".staging-*"))
+
+
+def test_a_killed_build_leaves_the_previous_outputs(tmp_path):
+    out = tmp_path / "out"
+    build([FIXTURES / "papers.jsonl"], out, BuildOptions(progress=False, html=False))
+    before = snapshot(out)
+    big = corpus(tmp_path / "big.jsonl", 2500)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paperkg", "-q", "build", str(big), "--out", str(out),
+         "--no-progress", "--jobs", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.0)
+    assert process.poll() is None, "the build finished before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert snapshot(out) == before
+    # the next build clears what the killed one left behind
+    build([FIXTURES / "papers.jsonl"], out, BuildOptions(progress=False, html=False))
+    assert not list(out.glob(".staging-*"))
+
+
+def test_every_valid_record_is_a_paper_and_every_other_is_reported(tmp_path):
+    good = (FIXTURES / "papers.jsonl").read_text().splitlines()
+    lines = [good[0], "{broken json", json.dumps({"title": "only a title"}), good[1],
+             json.dumps({"title": "T", "abstract": ""}), json.dumps([1, 2]), good[0], good[2],
+             json.dumps({"abstract": "no title here"}), good[3]]
+    (tmp_path / "mixed.jsonl").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    report = build([tmp_path / "mixed.jsonl"], out, BuildOptions(progress=False, html=False))
+    data = json.loads((out / "report.json").read_text())
+    assert data["records"] == len(lines)
+    assert data["records"] == data["papers"] + data["duplicates"] + len(data["skipped"])
+    assert data["papers"] == 4 and data["duplicates"] == 1
+    assert sorted(s["line"] for s in data["skipped"]) == [2, 3, 5, 6, 9]
+    graph = Graph().parse(out / "graph.ttl", format="turtle")
+    assert len(set(graph.subjects(RDF.type, PK.Paper))) == report.papers == 4

@@ -1,0 +1,78 @@
+"""Incremental builds: an update equals a full rebuild, keeps IRIs, extracts only new papers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from paperkg.cli import main
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+GRAPH_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html")
+
+
+def split_fixture(tmp_path: Path) -> tuple[Path, Path, Path]:
+    lines = (FIXTURES / "papers.jsonl").read_text().splitlines(keepends=True)
+    first, second, both = tmp_path / "first.jsonl", tmp_path / "second.jsonl", tmp_path / "all"
+    first.write_text("".join(lines[:2]))
+    second.write_text("".join(lines[2:]))
+    both.mkdir()
+    (both / "a.jsonl").write_text("".join(lines[:2]))
+    (both / "b.jsonl").write_text("".join(lines[2:]))
+    return first, second, both
+
+
+def build(*args: str) -> int:
+    return main(["-q", "build", *args, "--no-timings", "--no-progress"])
+
+
+def entity_iris(path: Path) -> set[str]:
+    graph = Graph().parse(path, format="turtle")
+    return {str(s) for s in graph.subjects(RDF.type, None) if "/entity/" in str(s)}
+
+
+def test_update_equals_full_rebuild_and_keeps_iris(tmp_path):
+    first, second, both = split_fixture(tmp_path)
+    updated, full = tmp_path / "updated", tmp_path / "full"
+    assert build(str(first), "--out", str(updated)) == 0
+    before = entity_iris(updated / "graph.ttl")
+    assert build("--update", str(second), "--out", str(updated)) == 0
+    assert build(str(both), "--out", str(full)) == 0
+    for name in GRAPH_FILES:
+        assert (updated / name).read_bytes() == (full / name).read_bytes(), name
+    assert before <= entity_iris(updated / "graph.ttl")
+    report = json.loads((updated / "report.json").read_text())
+    assert report["update"] == {"papers_before": 2, "reused": 2, "extracted": 2}
+    assert report["papers"] == 4 and report["records"] == 2
+
+
+def test_update_counts_a_paper_read_again_as_a_duplicate(tmp_path):
+    first, _, _ = split_fixture(tmp_path)
+    out = tmp_path / "out"
+    assert build(str(first), "--out", str(out)) == 0
+    assert build("--update", str(first), "--out", str(out)) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["papers"] == 2 and report["duplicates"] == 2
+    assert report["update"]["extracted"] == 0
+
+
+def test_update_refuses_a_build_made_with_other_resources(tmp_path, capsys):
+    first, second, _ = split_fixture(tmp_path)
+    out, extra = tmp_path / "out", tmp_path / "res"
+    extra.mkdir()
+    (extra / "stoplist.jsonl").write_text('{"term": "Guanaco"}\n')
+    assert build(str(first), "--out", str(out)) == 0
+    assert build("--update", str(second), "--out", str(out), "--resources", str(extra)) == 2
+    assert "full build" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--update"], ["--update", "x.jsonl"]])
+def test_update_without_inputs_or_earlier_build_is_an_error(tmp_path, capsys, args):
+    (tmp_path / "x.jsonl").write_text((FIXTURES / "papers.jsonl").read_text())
+    assert build(*[str(tmp_path / a) if a.endswith(".jsonl") else a for a in args],
+                 "--out", str(tmp_path / "empty")) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -1,0 +1,77 @@
+"""IRI minting and RDF text under hostile input (property tests)."""
+
+from __future__ import annotations
+
+import io
+
+import networkx as nx
+import pyoxigraph
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, RDFS
+
+from paperkg.export.rdf import write_rdf
+from paperkg.vocab import PK, mint, slug
+
+texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)
+# titles and names with quotes, brackets, newlines, backslashes, markup and other scripts
+hostile = st.sampled_from(['a "quoted" <b>name</b>', 'back\\slash\nnew line', '<script>alert(1)</script>',
+                          '模型 نموذج модель', 'x\\u0022y', '\t\r\x0b\x00'])
+
+
+@given(texts)
+def test_minted_iris_are_valid_and_stable(key):
+    for kind in ("paper", "entity", "link"):
+        iri = mint(kind, key if kind != "paper" else f"id:{key}")
+        assert iri == mint(kind, key if kind != "paper" else f"id:{key}")
+        pyoxigraph.NamedNode(str(iri))  # raises on an invalid IRI
+        assert all(c not in str(iri) for c in ' <>"{}|\\^`\n')
+
+
+@given(texts, texts)
+def test_distinct_keys_get_distinct_slugs(a, b):
+    if a != b:
+        assert slug(a) != slug(b) or a.replace(" ", "_") == b.replace(" ", "_")
+
+
+def test_unknown_iri_kind_and_term_are_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="entity"):
+        mint("person", "x")
+    with pytest.raises(AttributeError):
+        PK.mentionz  # noqa: B018 - a typo must raise, not mint a new term
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=st.one_of(texts, hostile), label=st.one_of(texts, hostile), evidence=texts)
+def test_any_text_stays_valid_rdf_in_every_format(title, label, evidence):
+    graph = nx.MultiDiGraph()
+    graph.add_node("paper:id:x", node_type="Paper", label=title, title=title, abstract=evidence,
+                   date="", arxiv_id="", authors=(label,), iri=str(mint("paper", "id:x")))
+    graph.add_node("entity:e", node_type="Technique", label=label, kind="named",
+                   aliases=(title,), support=1, iri=str(mint("entity", label)))
+    graph.add_edge("paper:id:x", "entity:e", key="mentions", relation="mentions",
+                   evidence=evidence, confidence=0.5, rule="r", field="abstract", start=0, end=1)
+    parsed = {}
+    for fmt, parser in (("turtle", "turtle"), ("json-ld", "json-ld"), ("ntriples", "nt")):
+        buffer = io.StringIO()
+        count = write_rdf(graph, buffer, fmt)
+        parsed[fmt] = Graph().parse(data=buffer.getvalue(), format=parser)
+        assert len(parsed[fmt]) == count
+    assert isomorphic(parsed["turtle"], parsed["json-ld"])
+    assert isomorphic(parsed["turtle"], parsed["ntriples"])
+    oxigraph = list(pyoxigraph.parse(io.BytesIO(_turtle(graph)), pyoxigraph.RdfFormat.TURTLE))
+    assert len(oxigraph) == len(parsed["turtle"])
+    entity = URIRef(str(mint("entity", label)))
+    assert str(parsed["turtle"].value(entity, RDFS.label)) == label
+    paper = URIRef(str(mint("paper", "id:x")))
+    assert (paper, DCTERMS.title, Literal(title)) in parsed["turtle"]
+
+
+def _turtle(graph) -> bytes:
+    buffer = io.StringIO()
+    write_rdf(graph, buffer, "turtle")
+    return buffer.getvalue().encode("utf-8")

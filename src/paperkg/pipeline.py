@@ -31,7 +31,7 @@ from paperkg.extract.parallel import extract_all
 from paperkg.extract.pipeline import Settings
 from paperkg.extract.resources import load_resources
 from paperkg.graph import build_graph
-from paperkg.ingest import read_inputs
+from paperkg.ingest import ReadResult, read_inputs
 from paperkg.resolve import resolve
 from paperkg.records import Extraction, Paper
 from paperkg.resolve.merges import load_merges
@@ -84,8 +84,7 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
     options = options or BuildOptions()
     timer = _Timer()
     report = BuildReport()
-    print_ = fingerprint(options.resource_dirs)
-    previous = load_state(out_dir, print_) if options.update else []
+    previous = load_state(out_dir, fingerprint(options.resource_dirs)) if options.update else []
     with timer.stage("read"):
         read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
     report.files = list(read.files)
@@ -94,9 +93,23 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
     report.warnings = list(getattr(read, "warnings", ()))
     log.info("read %d papers from %d files", len(read.papers), len(read.files))
 
-    resources = load_resources(options.resource_dirs)
     with timer.stage("extract"):
         extractions = _extract(read.papers, previous, options, report)
+    return finish(read, extractions, out_dir, options, timer, report)
+
+
+def finish(read: ReadResult, extractions: Sequence[Extraction], out_dir: str | Path,
+           options: BuildOptions, timer: _Timer | None = None,
+           report: BuildReport | None = None) -> BuildReport:
+    """Resolve, link and write a build from papers already read and extracted (by
+    :func:`build`, or by a distributed engine: see :mod:`paperkg.distributed`)."""
+    timer = timer or _Timer()
+    if report is None:
+        report = BuildReport(files=list(read.files), records=read.records,
+                             duplicates=read.duplicates, warnings=list(read.warnings))
+        report.add_skips(read.skips)
+    print_ = fingerprint(options.resource_dirs)
+    resources = load_resources(options.resource_dirs)
     report.mentions_by_rule = dict(sorted(Counter(
         m.rule for e in extractions for m in e.mentions).items()))
     with timer.stage("resolve"):

@@ -54,7 +54,7 @@ def test_a_killed_build_leaves_the_previous_outputs(tmp_path):
     out = tmp_path / "out"
     build([FIXTURES / "papers.jsonl"], out, BuildOptions(progress=False, html=False))
     before = snapshot(out)
-    big = corpus(tmp_path / "big.jsonl", 2500)
+    big = corpus(tmp_path / "big.jsonl", 8000)
     process = subprocess.Popen(
         [sys.executable, "-m", "paperkg", "-q", "build", str(big), "--out", str(out),
          "--no-progress", "--jobs", "1"],

@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 import networkx as nx
@@ -233,6 +234,34 @@ def write_jsonld(graph: nx.MultiDiGraph, stream: TextIO) -> int:
         count += len(pairs)
     stream.write("\n]}\n")
     return count
+
+
+def write_ntriples_shards(graph: nx.MultiDiGraph, folder: str | Path,
+                          triples_per_shard: int = 1_000_000) -> list[Path]:
+    """Write N-Triples in numbered shards (``part-00000.nt``...) of about
+    ``triples_per_shard`` triples each, never splitting a subject, for bulk loaders
+    that read files in parallel (``oxigraph load --file part-*.nt``, Jena
+    ``tdb2.tdbloader``, Virtuoso ``ld_dir``, QLever); returns the shard paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    stream = None
+    in_shard = 0
+    try:
+        for subject, pairs in describe(graph):
+            if stream is None or in_shard >= triples_per_shard:
+                if stream is not None:
+                    stream.close()
+                paths.append(folder / f"part-{len(paths):05d}.nt")
+                stream = open(paths[-1], "w", encoding="utf-8", newline="\n")
+                in_shard = 0
+            s = f"<{subject}>"
+            stream.write("".join(f"{s} <{p}> {_nt_term(o)} .\n" for p, o in pairs))
+            in_shard += len(pairs)
+    finally:
+        if stream is not None:
+            stream.close()
+    return paths
 
 
 WRITERS = {"turtle": write_turtle, "json-ld": write_jsonld, "ntriples": write_ntriples}

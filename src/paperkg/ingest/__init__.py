@@ -13,7 +13,14 @@ reader, :mod:`~paperkg.ingest.identity` decides which records are the same paper
 572
 """
 
-from paperkg.ingest.collect import READERS, ReadResult, iter_papers, merge, read_inputs
+from paperkg.ingest.collect import (
+    READERS,
+    ReadResult,
+    deduplicate,
+    iter_papers,
+    merge,
+    read_inputs,
+)
 from paperkg.ingest.detect import FORMAT_CHOICES, FORMATS, check_format, detect_format
 from paperkg.ingest.identity import normalise_arxiv_id, normalise_doi, paper_key, title_key
 from paperkg.ingest.inputs import BUNDLED_NAME, bundled_corpus
@@ -26,6 +33,7 @@ __all__ = [
     "ReadResult",
     "bundled_corpus",
     "check_format",
+    "deduplicate",
     "detect_format",
     "iter_papers",
     "merge",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from paperkg.errors import InputError
@@ -110,6 +110,20 @@ def read_inputs(
     )
 
 
+def deduplicate(records: Iterable[Paper]) -> tuple[list[Paper], int, list[int]]:
+    """The distinct papers of ``records`` by the same rules as :func:`read_inputs`,
+    the number of duplicates merged, and the index of each paper's first record.
+
+    For records read elsewhere (in the workers of a distributed engine).
+    """
+    papers = _Papers()
+    first: list[int] = []
+    for index, record in enumerate(records):
+        if papers.add(record) == len(first):
+            first.append(index)
+    return papers.papers, papers.duplicates, first
+
+
 def iter_papers(
     path: str | os.PathLike[str], fmt: str = "auto", *, warnings: list[str] | None = None
 ) -> Iterator[Paper | Skip]:
@@ -195,7 +209,8 @@ class _Papers:
         self._by_identity: dict[str, int] = {}
         self._by_title: dict[str, int] = {}
 
-    def add(self, paper: Paper) -> None:
+    def add(self, paper: Paper) -> int:
+        """Add a record; returns the slot (index in ``papers``) of the paper it is."""
         slot = self._find(paper)
         if slot is None:
             slot = len(self.papers)
@@ -207,6 +222,7 @@ class _Papers:
         for identity in _identities(paper):
             self._by_identity.setdefault(identity, slot)
         self._by_title.setdefault(title_key(paper.title), slot)
+        return slot
 
     def _find(self, paper: Paper) -> int | None:
         for identity in _identities(paper):

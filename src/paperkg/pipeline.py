@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -42,8 +44,10 @@ log = logging.getLogger(__name__)
 OUTPUT_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html", "report.json")
 #: above this many triples, ``validate="auto"`` checks a sample of papers instead of all
 FULL_VALIDATION_LIMIT = 100_000
+#: graphs with more edges than this write their exports in parallel processes
+PARALLEL_EXPORT_EDGES = 20_000
 #: papers in the pyshacl sample of a large build
-SAMPLE_PAPERS = 300
+SAMPLE_PAPERS = 100
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,7 @@ def finish(read: ReadResult, extractions: Sequence[Extraction], out_dir: str | P
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
     try:
-        _write_all(graph, staging, options, report, timer)
-        with timer.stage("state"):
-            save_state(staging / STATE_FILE, extractions, print_)
+        _write_all(graph, staging, options, report, timer, extractions, print_)
         report.timings = timer.stages
         with open(staging / "report.json", "w", encoding="utf-8") as stream:
             report.write(stream, timings=options.timings)
@@ -175,14 +177,44 @@ def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: B
 
 
 def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
-               timer: _Timer) -> None:
+               timer: _Timer, extractions: Sequence[Extraction], print_: str) -> None:
+    """Write every output into ``staging``; large graphs write their exports in
+    parallel processes (the graph is shared with them by ``fork``)."""
+    writers = {
+        "turtle": lambda: write_rdf(graph, str(staging / "graph.ttl"), "turtle"),
+        "jsonld": lambda: write_rdf(graph, str(staging / "graph.jsonld"), "json-ld"),
+        "state": lambda: save_state(staging / STATE_FILE, extractions, print_),
+    }
+    if graph.number_of_edges() > PARALLEL_EXPORT_EDGES and _can_fork():
+        children = [_Child(staging, ("turtle",), writers), _Child(staging, ("jsonld", "state"),
+                                                                   writers)]
+        _write_here(graph, staging, options, report, timer, validate=options.validate != "full")
+        results = {}
+        for child in children:
+            results.update(child.join())
+        for stage, (seconds, _) in results.items():
+            timer.stages[stage] = seconds
+        report.triples = results["turtle"][1]
+        if options.validate == "full":
+            with timer.stage("validate"):
+                report.validation = _validate(graph, staging / "graph.ttl", "full",
+                                              report.triples)
+        return
     with timer.stage("turtle"):
-        report.triples = write_rdf(graph, str(staging / "graph.ttl"), "turtle")
+        report.triples = writers["turtle"]()
     with timer.stage("jsonld"):
-        write_rdf(graph, str(staging / "graph.jsonld"), "json-ld")
-    with timer.stage("validate"):
-        report.validation = _validate(graph, staging / "graph.ttl", options.validate,
-                                      report.triples)
+        writers["jsonld"]()
+    with timer.stage("state"):
+        writers["state"]()
+    _write_here(graph, staging, options, report, timer, validate=True)
+
+
+def _write_here(graph, staging: Path, options: BuildOptions, report: BuildReport,
+                timer: _Timer, *, validate: bool) -> None:
+    if validate:
+        with timer.stage("validate"):
+            triples = report.triples or _count_triples(graph)
+            report.validation = _validate(graph, staging / "graph.ttl", options.validate, triples)
     with timer.stage("graphml"):
         write_graphml(graph, str(staging / "graph.graphml"))
     if options.html:
@@ -192,6 +224,53 @@ def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
             stats = write_graph_html(graph, str(staging / "graph.html"),
                                      min_support=options.html_min_support)
             report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+
+
+def _count_triples(graph) -> int:
+    """The number of triples the RDF writers will produce, without writing them."""
+    from paperkg.export.rdf import describe
+
+    return sum(len(pairs) for _, pairs in describe(graph))
+
+
+def _can_fork() -> bool:
+    return hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class _Child:
+    """A forked process running some writers; ``join`` returns {stage: (seconds, value)}
+    or raises :class:`BuildError` with the child's error."""
+
+    def __init__(self, staging: Path, stages: tuple[str, ...], writers: dict):
+        self.result = staging / f".result-{'-'.join(stages)}.json"
+        context = multiprocessing.get_context("fork")
+        self.process = context.Process(target=_run_writers,
+                                       args=(stages, writers, str(self.result)), daemon=True)
+        self.process.start()
+
+    def join(self) -> dict[str, tuple[float, object]]:
+        self.process.join()
+        try:
+            data = json.loads(self.result.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise BuildError(f"an export process ended with code {self.process.exitcode} "
+                             "and no result") from err
+        if "error" in data:
+            raise BuildError(data["error"])
+        return {stage: tuple(value) for stage, value in data["stages"].items()}
+
+
+def _run_writers(stages: tuple[str, ...], writers: dict, result: str) -> None:
+    out: dict = {"stages": {}}
+    try:
+        for stage in stages:
+            start = time.perf_counter()
+            value = writers[stage]()
+            out["stages"][stage] = [round(time.perf_counter() - start, 3), value]
+    except Exception as err:  # reported to the parent, which raises BuildError
+        out = {"error": f"writing {stage} failed: {err}"}
+    with open(result, "w", encoding="utf-8") as stream:
+        json.dump(out, stream)
 
 
 def _validate(graph, turtle: Path, mode: str, triples: int) -> str:

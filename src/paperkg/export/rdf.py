@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +53,16 @@ Term = str | Literal  # an IRI (str) or a literal
 Description = tuple[str, list[tuple[str, Term]]]
 
 
+_TERMS = ("Paper", "Model", "Dataset", "Benchmark", "Technique", "MentionLink", "LineageLink",
+          "mentions", "proposes", "evaluatesOn", "derivedFrom", "arxivId", "kind", "support",
+          "paper", "entity", "relation", "evidence", "field", "startOffset", "endOffset", "rule",
+          "confidence", "child", "parent", "sourcePaper")
+#: the IRI text of each term, looked up once (``PK[name]`` costs a microsecond a call)
+_PK_IRI = {name: str(PK[name]) for name in _TERMS}
+
+
 def _pk(name: str) -> str:
-    return str(PK[name])
+    return _PK_IRI[name]
 
 
 def _paper(key: str, data: dict) -> Description:
@@ -160,7 +169,12 @@ _NAMES = {"paper": "https://w3id.org/paperkg/paper/",
 TURTLE_PREFIXES = {**PREFIXES, **_NAMES}
 
 
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]')
+
+
 def _quote(value: str) -> str:
+    if _NEEDS_ESCAPE.search(value) is None:
+        return '"' + value + '"'
     return '"' + _SURROGATE.sub("\ufffd", value).translate(_ESCAPES) + '"'
 
 
@@ -171,7 +185,9 @@ def _nt_term(term: Term) -> str:
     return f"<{term}>"
 
 
+@lru_cache(maxsize=65536)
 def _short(iri: str, prefixes=tuple(sorted(TURTLE_PREFIXES.items(), key=lambda i: -len(i[1])))):
+    """The prefixed name of ``iri`` when it has a safe one (pure; cached)."""
     for prefix, base in prefixes:
         if iri.startswith(base) and _LOCAL.match(iri[len(base):]):
             return f"{prefix}:{iri[len(base):]}"

@@ -27,6 +27,7 @@ ATTENTION_BEFORE = {"conventional", "standard", "vanilla", "full", "dense", "sof
 ATTENTION_AFTER = {"layer", "layers", "head", "heads", "module", "modules", "scores", "weights",
                    "map", "maps", "matrix", "matrices", "computation", "kernel", "kernels",
                    "operation", "operations", "block", "blocks", "pattern", "patterns"}
+_ATTENTION = re.compile(r"\b[Aa]ttention\b")
 SIZE = re.compile(r"^\d+(\.\d+)?[BMKT]$|^\d+x\d+(\.\d+)?[BM]$", re.IGNORECASE)
 VARIANT_WORDS = {"instruct", "chat", "base", "it", "hf", "turbo", "sft", "dpo", "rlhf", "preview"}
 
@@ -141,13 +142,15 @@ class Gazetteer:
         if entity is None:
             return
         match_id = doc.vocab.strings[name_key(entity.name)]
-        for token in doc:
-            if token.lower_ != "attention":
+        current = state(doc)
+        for found in _ATTENTION.finditer(current.text):
+            i = current.token_at(found.start())
+            if i >= len(doc) or doc[i].idx != found.start():
                 continue
-            before = doc[token.i - 1].lower_ if token.i else ""
-            after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+            before = doc[i - 1].lower_ if i else ""
+            after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
             if before in ATTENTION_BEFORE or after in ATTENTION_AFTER:
-                yield match_id, token.i, token.i + 1
+                yield match_id, i, i + 1
 
 
 def _glued_on_the_left(doc: Doc, start: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[\W_]+")
 _NON_ALNUM_KEEP_MARK = re.compile(r"(?:[^\w+#\x00]|_)+")
@@ -11,6 +12,7 @@ _KEEP_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 18)
 def match_key(text: str) -> str:
     """The contract's matching key: lowercase, every non letter/digit removed.
 
@@ -21,6 +23,7 @@ def match_key(text: str) -> str:
     return _NON_ALNUM.sub("", folded)
 
 
+@lru_cache(maxsize=1 << 18)
 def name_key(text: str) -> str:
     """Key under which surface names merge: case, hyphen and spacing variants agree,
     version numbers stay apart (``Llama-3.1`` is not ``Llama-31``), and so do

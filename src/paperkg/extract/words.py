@@ -16,7 +16,8 @@ from spacy.attrs import IDX
 from spacy.tokens import Doc
 
 _CHUNK = re.compile(r"[^\s/(),;\[\]{}]+")
-_INTERESTING_CHUNK = re.compile(r"[^\s/(),;\[\]{}]*[A-Z0-9][^\s/(),;\[\]{}]*")
+# starts only where a chunk starts, so a chunk without capitals is not rescanned
+_INTERESTING_CHUNK = re.compile(r"(?<![^\s/(),;\[\]{}])[^\s/(),;\[\]{}]*[A-Z0-9][^\s/(),;\[\]{}]*")
 _EDGE = ",.;:!?\"'`“”‘’"
 _POSSESSIVE = re.compile(r"['’]s$")
 

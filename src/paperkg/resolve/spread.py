@@ -21,7 +21,8 @@ from paperkg.records import Extraction, Mention
 #: rules whose names are solid enough to look for elsewhere
 SOURCE_RULES = {"acronym", "proposal", "title-prefix"}
 MIN_LENGTH = 3
-_WORD = re.compile(r"[^\s/(),;\[\]{}\"'“”‘’]*[A-Z0-9][^\s/(),;\[\]{}\"'“”‘’]*")
+_WORD = re.compile(
+    r"(?<![^\s/(),;\[\]{}\"'“”‘’])[^\s/(),;\[\]{}\"'“”‘’]*[A-Z0-9][^\s/(),;\[\]{}\"'“”‘’]*")
 _EDGE = ",.;:!?"
 
 
@@ -45,25 +46,32 @@ def spread_names(extractions: Sequence[Extraction]) -> list[Extraction]:
     names = coined_names(extractions)
     if not names:
         return list(extractions)
+    wanted = set(names)
     result = []
     for extraction in extractions:
-        have = {m.text for m in extraction.mentions}
         text = paper_text(extraction.paper)
+        hits = {w.rstrip(_EDGE) for w in _WORD.findall(text)} & wanted
+        hits -= {m.text for m in extraction.mentions}
+        if not hits:
+            result.append(extraction)
+            continue
         title_end = len(extraction.paper.title)
+        bounds = sentence_bounds(text)
         found = []
-        bounds = None
-        for match in _WORD.finditer(text):
-            word = match.group().rstrip(_EDGE)
-            source = names.get(word)
-            if source is None or word in have:
-                continue
-            bounds = bounds or sentence_bounds(text)
-            found.append(_mention(extraction, source, match.start(), word, text, title_end,
-                                  bounds))
-            have.add(word)
-        result.append(replace(extraction, mentions=extraction.mentions + tuple(found))
-                      if found else extraction)
+        for word in sorted(hits):
+            start = _first_whole_word(text, word)
+            if start is not None:
+                found.append(_mention(extraction, names[word], start, word, text, title_end,
+                                      bounds))
+        found.sort(key=lambda m: (m.field != "title", m.start))
+        result.append(replace(extraction, mentions=extraction.mentions + tuple(found)))
     return result
+
+
+def _first_whole_word(text: str, word: str) -> int | None:
+    """Offset of the first occurrence of ``word`` not inside a longer word."""
+    match = re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+    return match.start() if match else None
 
 
 def _mention(extraction: Extraction, source: Mention, start: int, word: str, text: str,

@@ -51,7 +51,8 @@ _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 _NEW_NAME = re.compile(
     r"(?<![\w\-(])("
     r"[A-Z][a-z]+(?:[A-Z][A-Za-z0-9]*)+(?:-[A-Z0-9][A-Za-z0-9.]*)*"  # ExpertFlow, MiniCPM-V
-    r"|[A-Z][A-Za-z]*[a-z][A-Za-z]*-?\d+(?:\.\d+)?[A-Za-z]*(?:-[A-Z][A-Za-z0-9]*)*"  # Qwen2, Mamba-2
+    # Qwen2, Mamba-2
+    r"|[A-Z][A-Za-z]*[a-z][A-Za-z]*-?\d+(?:\.\d+)?[A-Za-z]*(?:-[A-Z][A-Za-z0-9]*)*"
     r")(?![\w\-])"
 )
 _PROPOSAL = re.compile(r"\b(?:we|We) (?:propose|introduce|present|develop|release)\b")
@@ -275,7 +276,8 @@ class Coiner:
             return stem + rnd.choice(_MODEL_TAILS)
         if kind == "Benchmark":
             if rnd.random() < 0.25:
-                letters = "".join(rnd.choice("ABCDEFGHKLMPRSTVWX") for _ in range(rnd.choice((2, 3))))
+                size = rnd.choice((2, 3))
+                letters = "".join(rnd.choice("ABCDEFGHKLMPRSTVWX") for _ in range(size))
                 return letters + rnd.choice(("Bench", "-Bench", "-QA", "Eval"))
             return stem + rnd.choice(_BENCH_TAILS)
         if kind == "Dataset":

@@ -520,10 +520,13 @@ def summarise(results: dict) -> str:
         ["end-to-end papers/s"] + [e["papers_per_s"] for e in sizes.values()],
     ]
     for stage in stages:
-        rows.append([f"  {stage} (s)"] + [e["build"]["stages_s"].get(stage) for e in sizes.values()])
-        rows.append([f"  {stage} papers/s"] + [_rate(e["build"]["papers"], e["build"]["stages_s"].get(stage))
-                                               for e in sizes.values()])
-    rows.append(["  other: startup, report (s)"] + [e["other_s"] for e in sizes.values()])
+        seconds = [e["build"]["stages_s"].get(stage) for e in sizes.values()]
+        rows.append([f"  {stage} (s)", *seconds])
+        rows.append([f"  {stage} papers/s"] + [_rate(e["build"]["papers"], s)
+                                               for e, s in zip(sizes.values(), seconds)])
+    rows.append(["  sum of stages (s)"] + [round(sum(e["build"]["stages_s"].values()), 2)
+                                          for e in sizes.values()])
+    rows.append(["  wall - sum (<0: stages overlap)"] + [e["other_s"] for e in sizes.values()])
     rows += [
         ["CPU user+sys (s)"] + [e["build"]["cpu_s"] for e in sizes.values()],
         ["CPU utilisation (cores)"] + [e["build"]["cpu_utilisation"] for e in sizes.values()],
@@ -545,8 +548,10 @@ def summarise(results: dict) -> str:
         ["tokenizer papers/s (1 proc)"] + [e["tokenizer"]["papers_per_s"] for e in sizes.values()],
         ["extract / tokenizer"] + [e["ratios"].get("extract_vs_tokenizer") for e in sizes.values()],
         ["end-to-end / tokenizer"] + [e["ratios"].get("e2e_vs_tokenizer") for e in sizes.values()],
-        ["extract / trained pipeline"] + [e["ratios"].get("extract_vs_trained") for e in sizes.values()],
-        ["end-to-end / trained pipeline"] + [e["ratios"].get("e2e_vs_trained") for e in sizes.values()],
+        ["extract / trained pipeline"] + [e["ratios"].get("extract_vs_trained")
+                                          for e in sizes.values()],
+        ["end-to-end / trained pipeline"] + [e["ratios"].get("e2e_vs_trained")
+                                             for e in sizes.values()],
     ]
     parts.append(_table(headers, rows, "== build (python -m paperkg build, subprocess) =="))
 
@@ -573,7 +578,9 @@ def summarise(results: dict) -> str:
     for key, sp in results.get("sparql", {}).items():
         if not isinstance(sp, dict) or "queries" not in sp:
             continue
-        rdf = results.get("rdflib") if results.get("rdflib", {}).get("graph") == sp["graph"] else None
+        rdf = results.get("rdflib")
+        if not rdf or rdf.get("graph") != sp["graph"]:
+            rdf = None
         headers = ["query", "rows", "engine median ms", "API median ms"]
         if rdf:
             headers += ["rdflib median ms", "rdflib runs", "rdflib / pyoxigraph engine"]
@@ -588,7 +595,8 @@ def summarise(results: dict) -> str:
             rows.append(row)
         parts.append(_table(headers, rows,
                             f"== SPARQL, {key}: {sp['triples']:,} triples; first open (load) "
-                            f"{sp['load_s']} s; median of {sp['runs']} runs (3 if slow); API = "
+                            f"{sp['load_s']} s; median of {sp['runs']} runs "
+                            "(>= 3 once a query passes 30 s); API = "
                             f"run_named_query(limit={sp['api_limit']}) =="))
     for key, sp in results.get("sparql", {}).items():
         picks = ", ".join(f"{k}={v['entity'].rsplit('/', 1)[-1]} ({v['count']})"
@@ -600,7 +608,8 @@ def summarise(results: dict) -> str:
         parts.append(f"rdflib {results['environment']['rdflib']}: graph {rdf['graph']}, parse "
                      f"{rdf.get('load_s')} s, {rdf.get('triples')} triples, peak RSS "
                      f"{peak / MiB if peak else 0:,.0f} MiB, {rdf['runs']} runs max, "
-                     f"{rdf['timeout_s']} s per query" + (f"; {rdf['error']}" if rdf.get("error") else ""))
+                     f"{rdf['timeout_s']} s per query"
+                     + (f"; {rdf['error']}" if rdf.get("error") else ""))
     if results.get("targets"):
         rows = [[name, t["value"], "MET" if t["met"] else "NOT MET"]
                 for name, t in results["targets"].items()]
@@ -703,10 +712,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-load-timeout", type=float, default=900.0)
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
+    parser.add_argument("--report", type=Path, metavar="RESULTS_JSON",
+                        help="only print the tables of an earlier run's results.json")
     parser.add_argument("--rdflib-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rdflib_worker:
         return rdflib_worker(args.rdflib_worker)
+    if args.report:
+        print(summarise(json.loads(args.report.read_text(encoding="utf-8"))))
+        return 0
 
     sizes = sorted(set(args.sizes))
     root = args.out_root
@@ -725,7 +739,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         corpus, gen_s = ensure_corpus(n, args.seed, root)
         corpora[n] = corpus
-        print(f"[{n:,}] corpus {corpus}" + (f" generated in {gen_s:.1f} s" if gen_s else " (cached)"),
+        made = f" generated in {gen_s:.1f} s" if gen_s else " (cached)"
+        print(f"[{n:,}] corpus {corpus}{made}",
               flush=True)
         build = run_build(corpus, root / f"build-{n}", args.jobs, root / "logs")
         print(f"[{n:,}] build: {build['wall_s']} s wall, {build['papers']:,} papers, "
@@ -771,7 +786,8 @@ def main(argv: list[str] | None = None) -> int:
         one = base["paperkg_1proc"]["papers_per_s"]
         base["per_core_ratios"] = {
             "paperkg_1proc_vs_tokenizer": _ratio(one, base["tokenizer_on_sample"]["papers_per_s"]),
-            "paperkg_1proc_vs_trained": _ratio(one, (base.get("trained") or {}).get("papers_per_s")),
+            "paperkg_1proc_vs_trained": _ratio(
+                one, (base.get("trained") or {}).get("papers_per_s")),
         }
 
     if len(sizes) >= 2:

@@ -100,3 +100,65 @@ def test_tokenizer_splits_hyphens_and_final_periods(text, expected):
 
 def test_paper_text_puts_title_first():
     assert paper_text(Paper("id:1", "T", "A")) == "T\n\nA"
+
+
+def test_typed_by_the_words_after_an_acronym_definition(extractor):
+    result = extract_one(extractor, "A study",
+                         "On a newly built Interleaved Image-Text (IIT) benchmark, X wins.")
+    assert names(result)["IIT"] is EntityType.BENCHMARK
+    result = extract_one(extractor, "A study",
+                         "We introduce MTOB (Machine Translation from One Book), a benchmark for "
+                         "learning to translate. MTOB is hard.")
+    assert names(result)["MTOB"] is EntityType.BENCHMARK
+
+
+def test_a_text_that_redefines_a_curated_acronym_wins(extractor):
+    # The resource knows LCM as the Latent Consistency Model.
+    text = ("Meta has introduced Large Concept Models (LCMs). LCMs use concepts. "
+            "We discuss LCM development.")
+    result = extract_one(extractor, "A study", text)
+    assert {m.resource_id for m in result.mentions} == {None}
+    assert {m.text for m in result.mentions} == {"Large Concept Models", "LCMs", "LCM"}
+    same = extract_one(extractor, "A study", "We distill Latent Consistency Models (LCMs).")
+    assert {m.resource_id for m in same.mentions} == {"Latent Consistency Model"}
+
+
+def test_no_names_inside_web_addresses(extractor):
+    result = extract_one(extractor, "A study",
+                         "We fine-tune LLaMA. Code: https://github.com/OpenGVLab/InternGPT and "
+                         "huggingface.co/meta/Mistral-7B.")
+    assert set(names(result)) == {"LLaMA"}
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "name", "entity_type"),
+    [
+        ("Momentum Decoding: Text Generation as Graph Exploration",
+         "We propose a decoding method, momentum decoding, which explores.",
+         "Momentum Decoding", EntityType.TECHNIQUE),
+        ("Llama Scope: Extracting Features with Sparse Autoencoders",
+         "The Llama Scope checkpoints are public.", "Llama Scope", None),
+        ("InfMLLM: A Unified Framework for Visual-Language Tasks",
+         "We name our proposed approach InfMLLM.", "InfMLLM", EntityType.MODEL),
+    ],
+)
+def test_title_prefix_names(extractor, title, abstract, name, entity_type):
+    result = extract_one(extractor, title, abstract)
+    found = [m for m in result.mentions if m.text == name]
+    assert found and all(m.proposed for m in found)
+    assert entity_type is None or found[0].type is entity_type
+    if name == "Llama Scope":  # its uses in the abstract are the new name, not LLaMA
+        assert "LLaMA" not in {m.resource_id for m in result.mentions}
+
+
+@pytest.mark.parametrize("title", [
+    "Enhancing Amharic-LLaMA: Integrating Task Specific Datasets",
+    "LLM Inference Unveiled: Survey and Roofline Model Insights",
+    "TinyHelen's First Curriculum: Training Tiny Language Models",
+    "Generative AI Beyond LLMs: System Implications",
+])
+def test_slogans_before_a_colon_are_not_proposed_names(extractor, title):
+    prefix = title.split(":")[0]
+    result = extract_one(extractor, title, f"We study {prefix.split()[-1]} here.")
+    assert prefix not in {m.text for m in result.mentions}
+    assert not any(m.proposed and m.text == prefix for m in result.mentions)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from paperkg.errors import QueryError
-from paperkg.query.entities import EntityIndex, UnknownEntityError, normalize_name
+from paperkg.query.entities import EntityIndex, NameIndex, UnknownEntityError, normalize_name
 from paperkg.query.named import (
     bind_params,
     get_named_query,
@@ -248,3 +252,35 @@ def test_entity_lookup(graph_dir: Path) -> None:
     assert index.suggest("Lora2")[:1] == ["LoRA"]
     assert len(index.suggest("Lora2")) == 5
     assert index.suggest("mistral")[0] == "Mistral 7B"
+
+
+def test_entity_index_is_read_from_the_cache_next_to_the_store(fresh_graph_dir: Path) -> None:
+    with GraphStore.open(fresh_graph_dir) as store:
+        assert len(EntityIndex.from_store(store).entities) == 20
+        cache = store.info.db_path.parent / "cache-entities.json"
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        # the second call reads the file: an edit to it shows through
+        kept["value"] = [row for row in kept["value"] if row[0] != "QLoRA"]
+        cache.write_text(json.dumps(kept), encoding="utf-8")
+        index = EntityIndex.from_store(store)
+    assert len(index.entities) == 19 and index.lookup("QLoRA") == []
+
+
+@given(st.text())
+def test_normalize_name_keeps_exactly_the_letters_and_digits(text: str) -> None:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    assert normalize_name(text) == "".join(ch for ch in folded if ch.isalnum())
+
+
+def test_name_index_answers_as_the_entity_index_does(graph_dir: Path) -> None:
+    with GraphStore.open(graph_dir) as store:
+        full = EntityIndex.from_store(store)
+        names = NameIndex(store)
+        try:
+            probes = [n for e in full.entities for n in (e.label, *e.alt_labels, e.iri)]
+            probes += ["lora ", "LLAMA-2", "quantized_lora", "", "!!!", "no such thing"]
+            for probe in probes:
+                assert [e.iri for e in names.lookup(probe)] == [e.iri for e in full.lookup(probe)]
+            assert names.miss_message("Lora2") == full.miss_message("Lora2")
+        finally:
+            names.close()

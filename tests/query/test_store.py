@@ -211,3 +211,27 @@ def test_the_word_service_elsewhere_is_fine(graph_dir: Path) -> None:
         store.query(
             "SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }", allow_service=True
         )
+
+
+def test_cached_values_are_computed_once_per_graph(fresh_graph_dir: Path) -> None:
+    calls: list[int] = []
+
+    def count() -> list[str]:
+        calls.append(1)
+        return first.query(COUNT_PAPERS).column("n")
+
+    with GraphStore.open(fresh_graph_dir) as first:
+        assert first.cached("papers", 1, count) == ["12"]
+        assert first.cached("papers", 1, count) == ["12"] and len(calls) == 1
+        assert first.cached("papers", 2, count) == ["12"] and len(calls) == 2  # new version
+        cache = first.info.db_path.parent / "cache-papers.json"
+        cache.write_text("{not json", encoding="utf-8")
+        assert first.cached("papers", 2, count) == ["12"] and len(calls) == 3
+    # a changed graph.ttl gets a new store folder, so nothing stale is reused
+    ttl = fresh_graph_dir / "graph.ttl"
+    ttl.write_text(ttl.read_text(encoding="utf-8") + "\n<urn:x> <urn:y> <urn:z> .\n",
+                   encoding="utf-8")  # fmt: skip
+    with GraphStore.open(fresh_graph_dir) as second:
+        first = second
+        assert second.info.built
+        assert second.cached("papers", 2, count) == ["12"] and len(calls) == 4

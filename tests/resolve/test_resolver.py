@@ -114,3 +114,14 @@ def test_user_merges_join_names(extractor, resources):
 def test_entity_types_are_the_four_classes(extractor, resources):
     result = resolved(extractor, resources, "We use LoRA on MMLU with GPT-4 and The Pile.")
     assert {e.type for e in result.entities.values()} <= set(EntityType)
+
+
+def test_a_redefined_acronym_is_not_the_curated_entity(extractor, resources):
+    result = resolved(extractor, resources,
+                      "Meta has introduced Large Concept Models (LCMs). LCMs use concepts.",
+                      "We distill Latent Consistency Models (LCMs) from Stable Diffusion.")
+    found = {e.label: set(e.aliases) for e in result.entities.values()}
+    assert "Latent Consistency Model" in found
+    concept = [label for label, aliases in found.items()
+               if "Large Concept Models" in aliases | {label}]
+    assert concept and concept[0] != "Latent Consistency Model"

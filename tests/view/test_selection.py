@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import pytest
 
 from paperkg.view import ViewError
@@ -23,13 +24,57 @@ def test_min_support_above_every_entity_draws_nothing(small_graph):
     assert chosen.entities == () and chosen.papers == ()
 
 
+def test_everything_is_drawn_when_it_fits(small_graph):
+    # 5 entities and their 6 papers: 11 nodes.
+    chosen = select_view(small_graph, min_support=1, max_nodes=11)
+    assert len(chosen.entities) == 5 and len(chosen.papers) == 6 and chosen.papers_total == 6
+
+
 def test_max_nodes_keeps_the_best_supported_prefix(small_graph):
-    # BERT + its 4 papers = 5 nodes; adding GLUE (+1 new paper p? none new: p2, p3,
-    # xss-script are BERT's) = 6; RoBERTa adds p4 = 8.
+    # BERT + its 4 papers = 5 nodes; adding GLUE (no new paper) = 6; RoBERTa adds p4 = 8.
     assert select_view(small_graph, min_support=1, max_nodes=5).entities == ("entity:bert",)
     six = select_view(small_graph, min_support=1, max_nodes=6)
     assert six.entities == ("entity:bert", "entity:glue") and len(six.papers) == 4
-    assert select_view(small_graph, min_support=1, max_nodes=4).entities == ()
+
+
+def test_when_no_prefix_fits_the_best_entity_gets_the_papers_that_fit(small_graph):
+    # BERT has 4 papers: 5 nodes. In 4 nodes, BERT and 3 of its papers.
+    four = select_view(small_graph, min_support=1, max_nodes=4)
+    assert four.entities == ("entity:bert",)
+    assert len(four.papers) == 3 and four.papers_total == 4
+    assert set(four.papers) < {"paper:p2", "paper:p3", "paper:xss-img", "paper:xss-script"}
+    assert select_view(small_graph, min_support=1, max_nodes=1).entities == ()
+
+
+def _star_graph(entities: int, papers_each: int) -> nx.MultiDiGraph:
+    """Entity e0 in every paper (like 'Transformer'), e1..en in papers_each papers each."""
+    graph = nx.MultiDiGraph()
+    for e in range(entities):
+        graph.add_node(f"e{e}", node_type="Technique", label=f"E{e}")
+    paper = 0
+    for e in range(1, entities):
+        for _ in range(papers_each):
+            graph.add_node(f"p{paper:05d}", node_type="Paper", title=str(paper))
+            graph.add_edge(f"p{paper:05d}", f"e{e}", key="mentions")
+            graph.add_edge(f"p{paper:05d}", "e0", key="mentions")
+            paper += 1
+    for e in range(entities):
+        graph.nodes[f"e{e}"]["support"] = len(graph.in_edges(f"e{e}"))
+    return graph
+
+
+def test_an_entity_with_more_papers_than_the_budget_still_leaves_a_useful_view():
+    # The 100k-paper failure: the top entity alone has more papers than max_nodes,
+    # and the view used to draw nothing.
+    graph = _star_graph(entities=300, papers_each=5)  # e0 in 1,495 papers
+    chosen = select_view(graph, min_support=2, max_nodes=600)
+    assert len(chosen.entities) == 200 and chosen.entities[0] == "e0"
+    assert len(chosen.entities) + len(chosen.papers) <= 600
+    assert len(chosen.papers) == 400 and chosen.papers_total == 1495  # e0 is in all of them
+    # every entity drawn has at least one of its papers drawn
+    drawn = set(chosen.papers)
+    for entity in chosen.entities:
+        assert any(paper in drawn for paper, _ in graph.in_edges(entity)), entity
 
 
 @pytest.mark.parametrize("option", [{"min_support": 0}, {"max_nodes": 0}])

@@ -113,7 +113,9 @@ class LineageGraph:
         """Read entities, edges and their ``pk:LineageLink`` provenance from a store."""
         graph = cls(EntityIndex.from_store(store))
         links: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
-        for row in store.query(_EDGES_QUERY).records():
+        # every edge with its evidence; kept next to the store, like the entities
+        rows = store.cached("lineage", 1, lambda: store.query(_EDGES_QUERY).records())
+        for row in rows:
             child, parent = row["child"], row["parent"]
             graph.parents[child].add(parent)
             graph.children[parent].add(child)

@@ -17,8 +17,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from paperkg.extract.candidates import Candidate, DocState, state
-from paperkg.extract.cues import type_from_head
-from paperkg.extract.resources import Resources, load_resources
+from paperkg.extract.cues import type_from_context, type_from_head
+from paperkg.extract.resources import KnownEntity, Resources, load_resources
 from paperkg.extract.text import name_key
 from paperkg.records import EntityType
 
@@ -158,7 +158,14 @@ class AcronymDetector:
 
     def _add(self, doc: Doc, current: DocState, definition: Definition) -> None:
         res = self.resources
-        known = res.lookup(definition.short) or res.lookup(definition.long)
+        known = res.lookup(definition.long) or res.lookup(definition.short)
+        if known is not None and res.lookup(definition.long) is None and \
+                not same_meaning(definition.long, known):
+            # "Large Concept Models (LCMs)" where the resource knows LCM as the
+            # Latent Consistency Model: the text's own definition wins here
+            base = _singular(definition.short)
+            current.redefined.update({name_key(base), name_key(base + "s")})
+            known = None
         if known is None and (res.is_stopped(definition.short) or res.is_stopped(definition.long)):
             current.blocked.update({name_key(definition.short), name_key(definition.long)})
             return
@@ -170,6 +177,9 @@ class AcronymDetector:
             entity_type = _type_of_new(definition.long, res)
             if entity_type is None:
                 return
+            if type_from_head(definition.long, res) is None:
+                # "Interleaved Image-Text (IIT) benchmark", "MTOB (...), a benchmark"
+                entity_type = _type_after(doc, current, definition, res) or entity_type
             kind, confidence = "named", 0.8 if not definition.long.islower() else 0.65
         template = Candidate(
             start=definition.short_start,
@@ -187,11 +197,48 @@ class AcronymDetector:
             template.with_(start=definition.long_start, end=definition.long_end,
                            text=definition.long, aliases=(definition.short,))
         )
-        occurrence = re.compile(rf"(?<![\w-]){re.escape(definition.short)}s?(?![\w-])")
+        base = _singular(definition.short)
+        occurrence = re.compile(rf"(?<![\w-]){re.escape(base)}s?(?![\w-])")
         for match in occurrence.finditer(current.text):
             if match.start() != definition.short_start:
                 current.candidates.append(
                     template.with_(start=match.start(), end=match.end(), text=match.group()))
+
+
+def _singular(short: str) -> str:
+    """``LCMs`` -> ``LCM``: a plural acronym's later mentions may be singular."""
+    return short[:-1] if re.search(r"[A-Z]s$", short) else short
+
+
+def same_meaning(long: str, known: KnownEntity) -> bool:
+    """Could ``long`` be another spelling of ``known`` (most of its words in one of its names)?
+
+    >>> lcm = KnownEntity("Latent Consistency Model", EntityType.MODEL, "named", ("LCM",))
+    >>> same_meaning("Large Concept Models", lcm), same_meaning("latent consistency models", lcm)
+    (False, True)
+    """
+    words = _content_words(long)
+    if not words:
+        return True
+    return any(
+        len(words & _content_words(name)) * 2 >= len(words) for name in known.names
+    )
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
+
+
+def _type_after(
+    doc: Doc, current: DocState, definition: Definition, resources: Resources
+) -> EntityType | None:
+    """Type from the words right after a definition's closing parenthesis."""
+    end_char = max(definition.short_end, definition.long_end)
+    close = current.text.find(")", end_char, end_char + 2)
+    after = current.token_at((close if close >= 0 else end_char - 1) + 1)
+    if after >= len(doc):
+        return None
+    return type_from_context(doc, after, after, resources)
 
 
 def _type_of_new(long: str, resources: Resources) -> EntityType | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 
@@ -65,7 +66,17 @@ class DocState:
     blocked: set[str] = field(default_factory=set)
     #: (child text, parent text, evidence, rule) stated in the text
     lineage: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: name keys of curated short forms this text defines with another meaning
+    #: ("Large Concept Models (LCMs)" where the resource knows LCM as another model)
+    redefined: set[str] = field(default_factory=set)
     _sentence_starts: list[int] | None = field(default=None, repr=False)
+    _urls: list[tuple[int, int]] | None = field(default=None, repr=False)
+
+    def in_url(self, start: int, end: int) -> bool:
+        """Does the span ``start:end`` lie in a web address (a repository, a model page)?"""
+        if self._urls is None:
+            self._urls = [m.span() for m in _URL.finditer(self.text)]
+        return any(s <= start and end <= e for s, e in self._urls)
 
     def sentence_index(self, char: int) -> int:
         """Index of the sentence that holds character offset ``char``."""
@@ -91,6 +102,11 @@ class DocState:
         return self._sentence_starts
 
 TITLE_SEPARATOR = "\n\n"
+#: a web address: scheme or www, or a bare host of a code or model hub, to the next space
+_URL = re.compile(
+    r"(?:https?://|www\.|\b(?:github|gitlab|huggingface|hf)\.(?:com|co|io)/)[^\s<>\"]*",
+    re.IGNORECASE,
+)
 
 
 def register_extensions() -> None:

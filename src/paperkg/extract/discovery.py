@@ -108,18 +108,22 @@ class Discovery:
         if self.resources.lookup(prefix) is not None:
             return  # the gazetteer has it; it is only marked proposed
         subtitle = title[colon + 1 :]
-        current.candidates.append(
-            Candidate(
-                start=start,
-                end=start + len(prefix),
-                text=prefix,
-                type=self._type_new(doc, prefix, subtitle),
-                kind="named",
-                rule="title-prefix",
-                confidence=0.85,
-                proposed=True,
-            )
+        template = Candidate(
+            start=start,
+            end=start + len(prefix),
+            text=prefix,
+            type=self._type_new(doc, prefix, subtitle),
+            kind="named",
+            rule="title-prefix",
+            confidence=0.85,
+            proposed=True,
         )
+        current.candidates.append(template)
+        if " " in prefix:  # the abstract's uses of a multi-word name ("The Llama Scope SAEs")
+            pattern = rf"(?<![\w-]){re.escape(prefix)}(?![\w-])"
+            for match in re.finditer(pattern, current.text[current.title_end :]):
+                offset = current.title_end + match.start()
+                current.candidates.append(template.with_(start=offset, end=offset + len(prefix)))
 
     def _title_noun_phrase(self, doc: Doc, current: DocState, title: str) -> None:
         """A title that opens with a capitalised technique name before "for", "via"
@@ -171,6 +175,8 @@ class Discovery:
             return False
         if self.resources.lookup(prefix) is not None:
             return True
+        if len(words) > 1 and _slogan(words):
+            return False
         if len(words) == 1:
             word = words[0]
             if not word[:1].isupper():
@@ -178,12 +184,26 @@ class Discovery:
             if is_name_like(word) or "-" in word:
                 return True
             return re.search(rf"\b{re.escape(word)}\b", abstract) is not None
+        if not all(w[:1].isupper() or w[:1].isdigit() for w in words):
+            return False
         # short multi-word names need a coined-looking word ("Phi-3 Mini", "Nemotron-4 340B")
-        return any(is_name_like(w) for w in words) and all(w[:1].isupper() or w[:1].isdigit()
-                                                           for w in words)
+        if any(is_name_like(w) for w in words):
+            return True
+        # or the abstract uses the phrase as a name: a known name made into a new
+        # one ("Llama Scope"), or a technique head ("Momentum Decoding") the
+        # abstract repeats
+        if re.search(rf"(?<![\w-]){re.escape(prefix)}(?![\w-])", abstract, re.IGNORECASE) is None:
+            return False
+        head = words[-1].lower()
+        return any(self.resources.lookup(w) is not None for w in words[:-1]) or (
+            self.resources.cue_type(head) is EntityType.TECHNIQUE
+            and not any(self.resources.is_stopped(w) for w in words[:-1])
+        )
 
     def _type_new(self, doc: Doc, name: str, subtitle: str = "") -> EntityType:
         """Type of a proposed name: its context in the abstract, its shape, the subtitle."""
+        if _GLUED_MODEL.search(name):
+            return EntityType.MODEL  # "InfMLLM", "VisionLLM", "MiniGPT", "SciBERT"
         for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", state(doc).text):
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is not None:
@@ -437,6 +457,27 @@ _LEADING = {"a", "an", "the", "novel", "new", "simple", "general", "unified", "f
 _CONNECTORS = {"of", "for", "-", "and", "in", "to"}
 _PHRASE_END = {"which", "that", "to", "for", "with", "by", "and", "as", "in", "on", "is", "was",
                "are", "where", "whose", "who", "from", "via", "using", "through"}
+
+
+#: one glued word ending in a model-family suffix names a model, whatever the
+#: subtitle calls it ("InfMLLM: A Unified Framework for ...")
+_GLUED_MODEL = re.compile(r"^[A-Z][A-Za-z0-9]*[a-z0-9][A-Za-z0-9]*(?:LLM|LM|GPT|BERT)$")
+
+#: words that make a title's opening phrase a slogan or a topic, not a name
+_SLOGAN_WORDS = frozenset({"beyond", "unveiled", "revisited", "explained", "matters", "meets",
+                           "solutions", "survey", "review", "versus", "vs", "really", "need",
+                           "made", "easy", "unleashed", "demystified", "unlocked"})
+
+
+def _slogan(words: list[str]) -> bool:
+    """Is a multi-word title opening a slogan ("Enhancing Amharic-LLaMA", "LLM Inference
+    Unveiled", "TinyHelen's First Curriculum") rather than a name?"""
+    first = words[0]
+    if first.istitle() and first.endswith("ing") and len(first) > 5:
+        return True  # a gerund: "Enhancing X", "Unpacking X"
+    if any(w.endswith(("'s", "’s")) for w in words):
+        return True
+    return any(w.lower().strip(".!?") in _SLOGAN_WORDS for w in words[1:])
 
 
 def _capitalised_run(doc: Doc, char_start: int):

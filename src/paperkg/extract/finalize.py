@@ -30,9 +30,12 @@ class Finalizer:
         return doc
 
     def _allowed(self, candidate: Candidate, current: DocState) -> bool:
-        if candidate.known is not None:
-            return True
+        if current.in_url(candidate.start, candidate.end):
+            return False
         key = name_key(candidate.text)
+        if candidate.known is not None:
+            # a short form the text defines otherwise means what the text says
+            return candidate.rule != "gazetteer" or key not in current.redefined
         if key in current.blocked or self.resources.is_stopped(candidate.text):
             return False
         return len(key) >= 2

@@ -33,7 +33,7 @@ from importlib import resources
 import pyoxigraph as ox
 
 from paperkg.errors import QueryError
-from paperkg.query.entities import EntityIndex, UnknownEntityError
+from paperkg.query.entities import EntityIndex, NameIndex, UnknownEntityError
 from paperkg.query.store import GraphStore, QueryResult
 
 PARAM_KINDS = ("entity", "text", "number", "integer")
@@ -147,7 +147,7 @@ def _parse_param(query_name: str, spec: str) -> Param:
 
 
 def bind_params(
-    query: NamedQuery, values: Mapping[str, str], entities: EntityIndex | None = None
+    query: NamedQuery, values: Mapping[str, str], entities: EntityIndex | NameIndex | None = None
 ) -> str:
     """The query text with each parameter's placeholder bound to its (escaped) value.
 
@@ -187,14 +187,17 @@ def run_named_query(
     """
     query = get_named_query(name)
     with GraphStore.open(graph_dir) as store:
-        entities = (
-            EntityIndex.from_store(store) if any(p.kind == "entity" for p in query.params) else None
-        )
-        return store.query(bind_params(query, params or {}, entities), limit=limit)
+        if not any(p.kind == "entity" for p in query.params):
+            return store.query(bind_params(query, params or {}), limit=limit)
+        names = NameIndex(store)
+        try:
+            return store.query(bind_params(query, params or {}, names), limit=limit)
+        finally:
+            names.close()
 
 
 def _terms(
-    query: NamedQuery, param: Param, raw: str, entities: EntityIndex | None
+    query: NamedQuery, param: Param, raw: str, entities: EntityIndex | NameIndex | None
 ) -> list[ox.NamedNode | ox.Literal]:
     if param.kind == "entity":
         if entities is None:

@@ -28,9 +28,10 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -196,6 +197,35 @@ class GraphStore:
             raise QueryError(f"malformed SPARQL: {one_line(str(err))}") from err
         except (OSError, ValueError, RuntimeError) as err:
             raise QueryError(f"query failed: {one_line(str(err))}") from err
+
+    def cached(self, name: str, version: int, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept as JSON next to the store and reused while it is current.
+
+        For summaries that take seconds to read out of a large graph (every
+        entity's names, every lineage edge) and that every command needs: the
+        store folder belongs to one ``graph.ttl``, so the file is never stale. A
+        missing, unreadable or older-``version`` file is recomputed; a folder we
+        may not write to just goes uncached.
+        """
+        path = self.info.db_path.parent / f"cache-{name}.json"
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+            if kept.get("version") == version and kept.get("paperkg-cache") == name:
+                return kept["value"]
+        except (OSError, ValueError, AttributeError, KeyError):
+            pass
+        value = compute()
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(
+                json.dumps({"paperkg-cache": name, "version": version, "value": value}),
+                encoding="utf-8",
+            )
+            os.replace(tmp, path)
+        except OSError as err:
+            logger.debug("cannot keep %s: %s", path, err)
+            tmp.unlink(missing_ok=True)
+        return value
 
     def close(self) -> None:
         """Release the store; further queries raise."""

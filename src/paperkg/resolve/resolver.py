@@ -40,27 +40,45 @@ class _Index:
         self.sets = UnionFind()
         for extraction in extractions:
             for mention in extraction.mentions:
-                node = self.node(mention.paper_key, mention.text, mention.resource_id)
+                node = self.mention_node(mention)
                 self.sets.find(node)
                 if mention.resource_id is None:
                     for alias in mention.aliases:
-                        self.sets.union(node, self.node(mention.paper_key, alias, None))
+                        self.sets.union(node, self.node(mention.paper_key, alias, None,
+                                                        redefined=_redefined(mention)))
         for group in merges:
             nodes = [self.node("", name, None) for name in group]
             for other in nodes[1:]:
                 self.sets.union(nodes[0], other)
 
-    def node(self, paper_key: str, text: str, resource_id: str | None) -> str:
-        known = resource_id or (self.resources.lookup(text).name
-                                if self.resources.lookup(text) else None)
+    def node(self, paper_key: str, text: str, resource_id: str | None, *,
+             redefined: bool = False) -> str:
+        """The union-find node of a name: its curated entity, else its key (and sense).
+
+        ``redefined``: the paper defines this short form itself with another
+        meaning than the curated one ("Large Concept Models (LCMs)"), so the
+        curated entity is not looked up.
+        """
+        found = None if redefined else self.resources.lookup(text)
+        known = resource_id or (found.name if found else None)
         if known is not None:
             return "known:" + name_key(known)
         key = name_key(text)
         sense = self.senses.get((paper_key, key))
         return f"{key}|{sense}" if sense else key
 
+    def mention_node(self, mention: Mention) -> str:
+        return self.node(mention.paper_key, mention.text, mention.resource_id,
+                         redefined=_redefined(mention))
+
     def root(self, mention: Mention) -> str:
-        return self.sets.find(self.node(mention.paper_key, mention.text, mention.resource_id))
+        return self.sets.find(self.mention_node(mention))
+
+
+def _redefined(mention: Mention) -> bool:
+    """An acronym the text defines that did not resolve to the curated entry of the
+    same short form: the extractor found the text's long form means something else."""
+    return mention.rule == "acronym" and mention.resource_id is None
 
 
 def resolve(

@@ -73,6 +73,9 @@ RELATION_NAMES = {
     LINEAGE: "derived from",
 }
 _TOOLTIP_CHARS = 300
+#: Papers and lineage steps the details panel lists per entity (drawn ones first);
+#: a 100k-paper corpus has entities with tens of thousands of papers.
+DETAILS_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ class ViewStats:
     entities_shown: int
     #: Papers drawn.
     papers_shown: int
+    #: Papers linked to the entities drawn (more than papers_shown when capped).
+    papers_total: int = 0
 
 
 def write_graph_html(
@@ -138,6 +143,7 @@ def render_graph_html(
         entities_total=selection.entities_total,
         entities_shown=len(selection.entities),
         papers_shown=len(selection.papers),
+        papers_total=selection.papers_total,
     )
     details = _details(graph, selection)
     head = f"<title>paperkg graph</title>\n<style>{_asset('graph.css')}</style>"
@@ -225,9 +231,12 @@ def _evidence(graph: nx.MultiDiGraph, source: str, target: str, relation: str) -
 def _vis_edges(graph: nx.MultiDiGraph, selection: Selection) -> list[dict]:
     """One edge per drawn paper/entity pair (its most specific relation), then lineage."""
     shown = set(selection.entities)
+    papers = set(selection.papers)
     edges = []
     for entity in selection.entities:
         for paper, relation in sorted(_paper_links(graph, entity).items()):
+            if paper not in papers:
+                continue
             evidence = _evidence(graph, paper, entity, relation)
             edges.append(_vis_edge(paper, entity, relation, evidence))
     for entity in selection.entities:
@@ -259,8 +268,9 @@ def _details(graph: nx.MultiDiGraph, selection: Selection) -> dict:
         attrs = graph.nodes[node]
         names[node] = [str(attrs.get("label", node)), str(attrs.get("node_type", ""))]
 
+    drawn = set(selection.entities) | set(selection.papers)
     for entity in selection.entities:
-        nodes[entity] = _entity_details(graph, entity)
+        nodes[entity] = _entity_details(graph, entity, drawn)
         for other, _ in nodes[entity]["papers"] + nodes[entity]["lineage"]:
             name(other)
     for paper in selection.papers:
@@ -274,14 +284,21 @@ def _details(graph: nx.MultiDiGraph, selection: Selection) -> dict:
     return {"legend": legend, "names": names, "nodes": nodes}
 
 
-def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict:
+def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str]) -> dict:
+    """An entity's panel: its papers and lineage, at most DETAILS_LIMIT of each."""
     attrs = graph.nodes[entity]
 
     def order(item: tuple[str, str]) -> tuple:
         paper, relation = item
-        return (PAPER_RELATIONS.index(relation), str(graph.nodes[paper].get("title", "")), paper)
+        return (
+            paper not in drawn,
+            PAPER_RELATIONS.index(relation),
+            str(graph.nodes[paper].get("title", "")),
+            paper,
+        )
 
-    papers = sorted(_paper_links(graph, entity).items(), key=order)
+    links = _paper_links(graph, entity)
+    papers = sorted(links.items(), key=order)[:DETAILS_LIMIT]
     lineage = [
         (parent, "derived from")
         for _, parent, key in sorted(graph.out_edges(entity, keys=True))
@@ -291,6 +308,8 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict:
         for child, _, key in sorted(graph.in_edges(entity, keys=True))
         if key == LINEAGE
     ]
+    lineage_total = len(lineage)
+    lineage = sorted(lineage, key=lambda item: item[0] not in drawn)[:DETAILS_LIMIT]
     return {
         "name": str(attrs.get("label", entity)),
         "type": str(attrs.get("node_type", "")),
@@ -298,7 +317,9 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict:
         "aliases": [str(a) for a in attrs.get("aliases", ())],
         "support": support(graph, entity),
         "papers": [list(item) for item in papers],
+        "papers_total": len(links),
         "lineage": [list(item) for item in lineage],
+        "lineage_total": lineage_total,
     }
 
 
@@ -395,10 +416,13 @@ def _options() -> dict:
 
 def _side_panel(stats: ViewStats, min_support: int) -> str:
     """Markup of the left panel; its only data are numbers (the rest is built in JS)."""
+    papers = _plural(stats.papers_shown, "paper")
+    if stats.papers_total > stats.papers_shown:
+        papers = f"{stats.papers_shown:,} of their {stats.papers_total:,} papers"
     status = (
         f"{_plural(stats.entities_shown, 'entity', 'entities')} of "
         f"{stats.entities_total:,} (≥ {_plural(min_support, 'paper')}) and "
-        f"{_plural(stats.papers_shown, 'paper')}; {_plural(stats.edges_drawn, 'link')}"
+        f"{papers}; {_plural(stats.edges_drawn, 'link')}"
     )
     keys = "".join(
         f'<div class="pk-edge-key"><span class="pk-line" style="border-top: '

@@ -4,7 +4,13 @@ A corpus of a few hundred papers names thousands of entities, most of them once.
 The default view keeps the entities at least ``min_support`` papers mention,
 ranked by support (then name, then id, so ties are stable), and the papers that
 mention them. When that is more than ``max_nodes`` nodes, it keeps the longest
-prefix of the ranking that fits together with its papers.
+prefix of the ranking that fits together with all its papers. When that prefix
+is short (a corpus of 100k papers, where one entity alone has thousands of
+papers), it keeps the best-ranked entities instead (a third of the nodes) and
+shares the rest out among them:
+each entity in turn, best first, adds its next paper, the papers that link the
+most chosen entities first, until the budget is spent. So every entity drawn has
+papers around it, and the papers drawn are the ones that tie the view together.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ class Selection:
     papers: tuple[str, ...]
     #: Entities in the whole graph.
     entities_total: int
+    #: Papers linked to the chosen entities (all of them are drawn when they fit).
+    papers_total: int = 0
 
 
 def is_paper(attrs: dict) -> bool:
@@ -84,19 +92,58 @@ def select_view(graph: nx.MultiDiGraph, *, min_support: int, max_nodes: int) -> 
         (e for e in entities if support(graph, e) >= min_support),
         key=lambda e: (-support(graph, e), str(graph.nodes[e].get("label", "")).casefold(), e),
     )
+    around = {entity: entity_papers(graph, entity) for entity in ranked}
+    prefix, papers = _fitting_prefix(ranked, around, max_nodes)
+    if len(prefix) >= min(len(ranked), max_nodes // 3):
+        return Selection(tuple(prefix), tuple(sorted(papers)), len(entities), len(papers))
+    chosen = ranked[: max(1, max_nodes // 3)] if max_nodes > 1 else []
+    papers = _share_papers({entity: around[entity] for entity in chosen}, max_nodes - len(chosen))
+    papers_total = len(set().union(*(around[e] for e in chosen))) if chosen else 0
+    log.info(
+        "graph view: %d of %d entities with support >= %d and %d of their %d papers fit in %d nodes",
+        len(chosen), len(ranked), min_support, len(papers), papers_total, max_nodes,
+    )  # fmt: skip
+    return Selection(tuple(chosen), tuple(sorted(papers)), len(entities), papers_total)
+
+
+def _fitting_prefix(
+    ranked: list[str], around: dict[str, list[str]], max_nodes: int
+) -> tuple[list[str], set[str]]:
+    """The longest prefix of ``ranked`` that fits in ``max_nodes`` with all its papers."""
     chosen: list[str] = []
     papers: set[str] = set()
     for entity in ranked:
-        new_papers = papers.union(entity_papers(graph, entity))
+        new_papers = papers.union(around[entity])
         if len(chosen) + 1 + len(new_papers) > max_nodes:
-            log.warning(
-                "graph view: %d of %d entities with support >= %d fit in %d nodes",
-                len(chosen),
-                len(ranked),
-                min_support,
-                max_nodes,
-            )
             break
         chosen.append(entity)
         papers = new_papers
-    return Selection(tuple(chosen), tuple(sorted(papers)), len(entities))
+    return chosen, papers
+
+
+def _share_papers(around: dict[str, list[str]], budget: int) -> set[str]:
+    """Up to ``budget`` papers, taken in turns by the entities (in their order).
+
+    Each entity's papers are ordered by how many of the chosen entities they
+    link (most first), then by id, so the papers drawn connect the view.
+    """
+    links: dict[str, int] = {}
+    for papers in around.values():
+        for paper in papers:
+            links[paper] = links.get(paper, 0) + 1
+    queues = [
+        iter(sorted(papers, key=lambda paper: (-links[paper], paper))) for papers in around.values()
+    ]
+    drawn: set[str] = set()
+    while queues and len(drawn) < budget:
+        still = []
+        for queue in queues:
+            if len(drawn) >= budget:
+                break
+            for paper in queue:
+                if paper not in drawn:
+                    drawn.add(paper)
+                    still.append(queue)
+                    break
+        queues = still
+    return drawn

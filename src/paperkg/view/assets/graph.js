@@ -155,9 +155,12 @@
     return list;
   }
 
-  function section(title, entries) {
+  function section(title, entries, total) {
     var part = document.createDocumentFragment();
-    part.appendChild(el("h3", "pk-heading", title + " (" + entries.length + ")"));
+    var count = total && total > entries.length
+      ? entries.length + " of " + total.toLocaleString("en")
+      : String(entries.length);
+    part.appendChild(el("h3", "pk-heading", title + " (" + count + ")"));
     var list = el("ul", "pk-list");
     entries.forEach(function (entry) {
       list.appendChild(linkItem(entry[0], entry[1] === "mentions" ? null : entry[1]));
@@ -173,8 +176,10 @@
       ["Support", node.support + (node.support === 1 ? " paper" : " papers")],
       ["Aliases", (node.aliases || []).join(", ")],
     ]));
-    if (node.lineage.length) { part.appendChild(section("Lineage", node.lineage)); }
-    part.appendChild(section("Papers", node.papers));
+    if (node.lineage.length) {
+      part.appendChild(section("Lineage", node.lineage, node.lineage_total));
+    }
+    part.appendChild(section("Papers", node.papers, node.papers_total));
     return part;
   }
 

@@ -162,3 +162,11 @@ def test_slogans_before_a_colon_are_not_proposed_names(extractor, title):
     result = extract_one(extractor, title, f"We study {prefix.split()[-1]} here.")
     assert prefix not in {m.text for m in result.mentions}
     assert not any(m.proposed and m.text == prefix for m in result.mentions)
+
+
+def test_a_task_defined_as_an_acronym_is_not_an_entity(extractor):
+    result = extract_one(extractor, "A study",
+                         "Gains on Multi-Choice Question Answering (MCQA) datasets. MCQA is hard.")
+    assert names(result) == {}
+    method = extract_one(extractor, "A study", "We propose Retrieval-Augmented Code Generation (RACG).")
+    assert names(method)["RACG"] is EntityType.TECHNIQUE

@@ -7,7 +7,6 @@ import logging
 import sys
 
 from paperkg.errors import InputError
-from paperkg.pipeline import BuildOptions, build
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     if args.update and not args.inputs:
         raise InputError("--update needs the new INPUT files or folders to add")
+    from paperkg.pipeline import BuildOptions, build  # spaCy: only for the commands that extract
+
     options = BuildOptions(
         fmt=args.fmt, resource_dirs=tuple(args.resources), validate=args.validate,
         html=not args.no_html, html_min_support=args.min_support,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from paperkg.evaluate import evaluate, format_evaluation
 
 EPILOG = """examples:
   paperkg evaluate ../shared/gold/dev.jsonl
@@ -30,6 +29,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from paperkg.evaluate import evaluate, format_evaluation  # spaCy: only when evaluating
+
     result = evaluate(args.gold, args.resources)
     if args.format == "json":
         data = result.as_dict()

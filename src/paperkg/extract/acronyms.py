@@ -176,6 +176,8 @@ class AcronymDetector:
         else:
             entity_type = _type_of_new(definition.long, res)
             if entity_type is None:
+                if _names_task(definition.long):  # nor is "MCQA datasets" a benchmark
+                    current.blocked.update({name_key(definition.short), name_key(definition.long)})
                 return
             if type_from_head(definition.long, res) is None:
                 # "Interleaved Image-Text (IIT) benchmark", "MTOB (...), a benchmark"
@@ -241,6 +243,23 @@ def _type_after(
     return type_from_context(doc, after, after, resources)
 
 
+#: heads of task names; a capitalised long form with one of them names a task
+#: unless a participle makes it a method ("Retrieval-Augmented Code Generation")
+_TASK_HEADS = frozenset({
+    "answering", "captioning", "classification", "completion", "detection", "extraction",
+    "forecasting", "generation", "localization", "navigation", "parsing", "prediction",
+    "processing", "recognition", "segmentation", "summarization", "tagging", "tracking",
+    "translation", "understanding",
+})
+
+
+def _names_task(long: str) -> bool:
+    """Is a capitalised long form the name of a task ("Visual Question Answering")?"""
+    words = re.findall(r"[A-Za-z]+", long)
+    return (bool(words) and not is_lowercase_phrase(long) and words[-1].lower() in _TASK_HEADS
+            and not any(w.endswith("ed") for w in words[:-1]))
+
+
 def _type_of_new(long: str, resources: Resources) -> EntityType | None:
     """Type of an acronym the resource does not know, from its long form.
 
@@ -250,9 +269,12 @@ def _type_of_new(long: str, resources: Resources) -> EntityType | None:
     technique, model, dataset or benchmark cue says so and its head is not a task,
     field or generic class.
     """
-    head = (re.findall(r"[A-Za-z]+", long) or [""])[-1].lower()
+    words = re.findall(r"[A-Za-z]+", long)
+    head = (words or [""])[-1].lower()
     found = type_from_head(long, resources) or _type_from_words(long, resources)
     if not is_lowercase_phrase(long):
+        if _names_task(long):
+            return None  # a task: "Multi-Choice Question Answering", "Natural Language Processing"
         return found or EntityType.TECHNIQUE
     if head in resources.not_entity_heads or head.rstrip("s") in resources.not_entity_heads:
         return None

@@ -65,3 +65,23 @@ def test_bad_gold_file_is_an_input_error(tmp_path):
         load_gold(bad)
     with pytest.raises(InputError, match="no such gold file"):
         load_gold(tmp_path / "missing.jsonl")
+
+
+def test_details_list_lineage_errors(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "id": "p1", "title": "QLoRA: Efficient Finetuning",
+        "abstract": "We present QLoRA, which extends LoRA. We compare with Alpaca.",
+        "entities": [
+            {"name": "QLoRA", "type": "Technique", "kind": "named", "aliases": [], "proposed": True},
+            {"name": "LoRA", "type": "Technique", "kind": "named", "aliases": [], "proposed": False},
+            {"name": "Alpaca", "type": "Model", "kind": "named", "aliases": [], "proposed": False},
+        ],
+        "lineage": [{"child": "QLoRA", "parent": "LoRA", "evidence": "extends LoRA"},
+                    {"child": "QLoRA", "parent": "Alpaca", "evidence": "made up"}],
+    }) + "\n", encoding="utf-8")
+    result = evaluate(gold)
+    [paper] = result.errors
+    assert paper["lineage_false_negatives"] == ["QLoRA <- Alpaca"]
+    assert result.lineage.tp == 1 and result.lineage.fn == 1
+    assert paper["lineage_false_positives"] == [] and result.lineage.fp == 0

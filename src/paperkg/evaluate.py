@@ -187,14 +187,21 @@ def evaluate(gold_path: str | Path, resource_dirs: Sequence[str] = ()) -> Evalua
         result.named_recall.add(Score(named.tp, 0, named.fn))
         result.proposed.add(_match([p for p in mine if p.proposed],
                                    [e for e in g.entities if e.proposed])[0])
-        result.lineage.add(_score_lineage(lineage.get(f"id:{g.id}", []), g))
+        lineage_score, lineage_fp, lineage_fn = _score_lineage(lineage.get(f"id:{g.id}", []), g)
+        result.lineage.add(lineage_score)
         result.errors.append({"id": g.id, "title": g.title,
                               "false_positives": [f"{p.label} ({p.type})" for p in fp],
-                              "false_negatives": [f"{e.name} ({e.type})" for e in fn]})
+                              "false_negatives": [f"{e.name} ({e.type})" for e in fn],
+                              "lineage_false_positives": lineage_fp,
+                              "lineage_false_negatives": lineage_fn})
     return result
 
 
-def _lineage_by_paper(resolution: Resolution) -> dict[str, list[tuple[frozenset, frozenset]]]:
+#: a predicted lineage edge: the child's and the parent's match keys, and a readable form
+PredictedEdge = tuple[frozenset, frozenset, str]
+
+
+def _lineage_by_paper(resolution: Resolution) -> dict[str, list[PredictedEdge]]:
     """Lineage edges each paper supports: those it states or names both ends of."""
     names = {k: frozenset(match_key(n) for n in (e.label, *e.aliases))
              for k, e in resolution.entities.items()}
@@ -205,23 +212,31 @@ def _lineage_by_paper(resolution: Resolution) -> dict[str, list[tuple[frozenset,
     for paper, keys in mentioned.items():
         for edge in resolution.lineage:
             if paper in edge.papers and edge.child in keys and edge.parent in keys:
-                result.setdefault(paper, []).append((names[edge.child], names[edge.parent]))
+                shown = (f"{resolution.entities[edge.child].label} <- "
+                         f"{resolution.entities[edge.parent].label}")
+                result.setdefault(paper, []).append((names[edge.child], names[edge.parent], shown))
     return result
 
 
-def _score_lineage(predicted: list[tuple[frozenset, frozenset]], gold: GoldPaper) -> Score:
-    free = [(match_key(c), match_key(p)) for c, p in gold.lineage]
+def _score_lineage(
+    predicted: list[PredictedEdge], gold: GoldPaper
+) -> tuple[Score, list[str], list[str]]:
+    """The score of a paper's lineage edges, its false positives and false negatives
+    (``child <- parent``)."""
+    free = [(match_key(c), match_key(p), f"{c} <- {p}") for c, p in gold.lineage]
     score = Score()
-    for child_keys, parent_keys in predicted:
+    wrong: list[str] = []
+    for child_keys, parent_keys, shown in predicted:
         hit = next((pair for pair in free if pair[0] in child_keys and pair[1] in parent_keys),
                    None)
         if hit is None:
             score.fp += 1
+            wrong.append(shown)
         else:
             score.tp += 1
             free.remove(hit)
     score.fn = len(free)
-    return score
+    return score, wrong, [shown for _, _, shown in free]
 
 
 def format_evaluation(result: Evaluation) -> str:

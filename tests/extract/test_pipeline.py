@@ -170,3 +170,22 @@ def test_a_task_defined_as_an_acronym_is_not_an_entity(extractor):
     assert names(result) == {}
     method = extract_one(extractor, "A study", "We propose Retrieval-Augmented Code Generation (RACG).")
     assert names(method)["RACG"] is EntityType.TECHNIQUE
+
+
+def test_an_acronym_whose_long_form_ends_with_a_name_derives_from_it(extractor):
+    text = ("We propose a joint speech and language model (SLM) using an adapter. "
+            "We augment SLM with a retriever. With this retrieval-augmented SLM (ReSLM), "
+            "accuracy jumps.")
+    result = extract_one(extractor, "A study", text)
+    assert names(result)["SLM"] is EntityType.MODEL  # generic "SLM", but proposed here
+    assert [(c.child, c.parent, c.rule) for c in result.lineage] == [("ReSLM", "SLM", "naming")]
+    # a name that is not the head of the long form is no parent
+    other = extract_one(extractor, "A study",
+                        "We train a LLaMA-based Vision Model (LVM). LVM beats LLaMA.")
+    assert not [c for c in other.lineage if c.child == "LVM"]
+
+
+def test_a_generic_acronym_stays_generic_when_not_proposed(extractor):
+    result = extract_one(extractor, "A study",
+                         "Our method guides a small language model (SLM) with an LLM.")
+    assert "SLM" not in names(result)

@@ -125,3 +125,12 @@ def test_a_redefined_acronym_is_not_the_curated_entity(extractor, resources):
     concept = [label for label, aliases in found.items()
                if "Large Concept Models" in aliases | {label}]
     assert concept and concept[0] != "Latent Consistency Model"
+
+
+def test_a_generic_name_one_paper_proposes_is_not_spread_to_others(extractor, resources):
+    result = resolved(extractor, resources,
+                      "We propose a joint speech and language model (SLM) for dialog.",
+                      "We distil an LLM into an SLM for fast decoding.")
+    papers = {link.paper_key for link in result.links
+              if result.entities[link.entity_key].label in ("SLM", "speech and language model")}
+    assert papers == {"id:0"}

@@ -41,10 +41,14 @@ def run(args: argparse.Namespace) -> int:
     print(format_evaluation(result))
     if args.details:
         for paper in result.errors:
-            if paper["false_positives"] or paper["false_negatives"]:
+            plus = paper["false_positives"] + [
+                f"lineage {edge}" for edge in paper["lineage_false_positives"]]
+            minus = paper["false_negatives"] + [
+                f"lineage {edge}" for edge in paper["lineage_false_negatives"]]
+            if plus or minus:
                 print(f"\n{paper['id']}  {paper['title']}")
-                for fp in paper["false_positives"]:
+                for fp in plus:
                     print(f"  + {fp}")
-                for fn in paper["false_negatives"]:
+                for fn in minus:
                     print(f"  - {fn}")
     return 0

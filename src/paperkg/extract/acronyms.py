@@ -166,7 +166,9 @@ class AcronymDetector:
             base = _singular(definition.short)
             current.redefined.update({name_key(base), name_key(base + "s")})
             known = None
-        if known is None and (res.is_stopped(definition.short) or res.is_stopped(definition.long)):
+        stopped = res.is_stopped(definition.long) or (
+            res.is_stopped(definition.short) and not _proposed_here(current, definition))
+        if known is None and stopped:  # "SLM" is generic, unless the paper proposes its own
             current.blocked.update({name_key(definition.short), name_key(definition.long)})
             return
         if known is not None:
@@ -175,6 +177,11 @@ class AcronymDetector:
                 kind = "named"  # an acronym makes a concept a named technique
         else:
             entity_type = _type_of_new(definition.long, res)
+            if entity_type is None and not _names_task(definition.long) and \
+                    _proposed_here(current, definition):
+                # "we propose a joint speech and language model (SLM)": what the paper
+                # names as its own is an entity even when its long form is generic
+                entity_type = type_from_head(definition.long, res) or EntityType.TECHNIQUE
             if entity_type is None:
                 if _names_task(definition.long):  # nor is "MCQA datasets" a benchmark
                     current.blocked.update({name_key(definition.short), name_key(definition.long)})
@@ -251,6 +258,20 @@ _TASK_HEADS = frozenset({
     "processing", "recognition", "segmentation", "summarization", "tagging", "tracking",
     "translation", "understanding",
 })
+
+
+_PROPOSED_BEFORE = re.compile(
+    r"\bwe\s+(?:\w+\s+)?(?:propose|introduce|present|develop|design|build|construct)[sd]?\b"
+    r"(?:\s+[\w-]+){0,4}\s+$",  # the long form follows within a few words
+    re.IGNORECASE,
+)
+
+
+def _proposed_here(current: DocState, definition: Definition) -> bool:
+    """Is the definition the object of "we propose / introduce ..." in its sentence?"""
+    start = min(definition.short_start, definition.long_start)
+    sentence_start, _ = current.sentence(start)
+    return _PROPOSED_BEFORE.search(current.text[sentence_start:start] + " ") is not None
 
 
 def _names_task(long: str) -> bool:

@@ -63,6 +63,10 @@ _SUBTITLE_BENCHMARK = re.compile(
     r"(?:benchmark|leaderboard|test suite|evaluation suite|testbed|arena)s?\b)")
 _SUBTITLE_DATASET = re.compile(
     r"^\s*(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?(?:dataset|corpus|data\s?set)s?\b")
+#: a subtitle that is a noun phrase headed by "models": the name is a model family
+_SUBTITLE_MODELS = re.compile(
+    r"^\s*(?!\w+ing\b)(?:[\w-]+\s+){0,4}?(?:language|foundation|vision|multimodal|"
+    r"speech|code|chat)\s+models?\s*$")
 _LLM_HEADS = {"LLM", "LM", "VLM", "MLLM", "GPT"}
 #: a preposition between the verb and a name puts the name in a complement
 _COMPLEMENT = re.compile(r"\b(?:of|on|from|in|for|with|by|using|via|over|against|than)\b", re.I)
@@ -220,6 +224,8 @@ class Discovery:
             return EntityType.DATASET
         if re.search(r"\b(an?|open|our)\s+(\w+\s+){0,3}(language |foundation )?models?\b", sub):
             return EntityType.MODEL
+        if _SUBTITLE_MODELS.match(sub):
+            return EntityType.MODEL  # "YAYI 2: Multilingual Open-Source Large Language Models"
         return EntityType.TECHNIQUE
 
     # -- "we propose X" -----------------------------------------------------

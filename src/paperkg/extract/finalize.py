@@ -36,8 +36,10 @@ class Finalizer:
         if candidate.known is not None:
             # a short form the text defines otherwise means what the text says
             return candidate.rule != "gazetteer" or key not in current.redefined
-        if key in current.blocked or self.resources.is_stopped(candidate.text):
+        if key in current.blocked:
             return False
+        if candidate.rule != "acronym" and self.resources.is_stopped(candidate.text):
+            return False  # (the acronym detector has already weighed the stoplist)
         return len(key) >= 2
 
     def _settle(self, doc: Doc, current: DocState, candidate: Candidate) -> Candidate:

@@ -11,6 +11,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from paperkg.extract.text import name_key
 from paperkg.extract.candidates import Candidate, state
 from paperkg.records import EntityType
 
@@ -85,7 +86,29 @@ class StatedLineage:
             evidence = current.text[bounds[0] : bounds[1]].strip()
             self._pairs(current, members, evidence)
             self._from_proposed(current, members, proposed, bounds, evidence)
+        self._long_forms(current)
         return doc
+
+    def _long_forms(self, current) -> None:
+        """An acronym whose long form ends with another name derives from it:
+        "retrieval-augmented SLM (ReSLM)" from SLM, "Quantized LoRA (QLoRA)" from LoRA.
+        Not "LLaMA-based Vision Model": the name must be the long form's head."""
+        named = {name_key(c.text): c for c in current.candidates if c.kind == "named"}
+        for candidate in current.candidates:
+            if candidate.rule != "acronym" or not candidate.aliases or " " not in candidate.text:
+                continue
+            short = candidate.aliases[0]
+            if name_key(short) not in named:
+                continue
+            for parent in named.values():
+                tail = candidate.text[: -len(parent.text)] if len(parent.text) < len(
+                    candidate.text) else ""
+                if tail and candidate.text.endswith(parent.text) and tail[-1] in " -" and \
+                        name_key(parent.text) != name_key(short) and _compatible(named[
+                            name_key(short)], parent):
+                    evidence = current.sentence_text(candidate.start)
+                    current.lineage.append((short, parent.text, evidence, "naming"))
+                    break
 
     def _pairs(self, current, members: list[Candidate], evidence: str) -> None:
         """Pairs of names joined by a derivation cue; when several names before one

@@ -140,6 +140,8 @@ def derive_lineage(
     for root, entity in sorted(entities.items()):
         for parent_name in naming_parents(entity.label):
             parent_root = label_index.get(name_key(parent_name))
+            if parent_root is not None and resources.is_stopped(parent_name):
+                break  # "GenSLM" is not formed from one paper's "SLM": the name is generic
             if parent_root is not None:
                 add(root, parent_root, "naming",
                     f"the name {entity.label} is formed from {entities[parent_root].label}",

@@ -90,7 +90,7 @@ def resolve(
 
     ``merges`` lists groups of names a user declared to be one entity.
     """
-    extractions = spread_names(extractions)
+    extractions = spread_names(extractions, resources.is_stopped)
     index = _Index(extractions, resources, merges)
     clusters: dict[str, list[Mention]] = defaultdict(list)
     for extraction in extractions:

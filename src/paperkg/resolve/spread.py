@@ -10,7 +10,7 @@ written, among the words of every other paper.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from paperkg.extract.pipeline import paper_text
@@ -26,24 +26,33 @@ _WORD = re.compile(
 _EDGE = ",.;:!?"
 
 
-def coined_names(extractions: Sequence[Extraction]) -> dict[str, Mention]:
-    """Single-word names defined or proposed somewhere, each with a mention to copy."""
+def coined_names(
+    extractions: Sequence[Extraction], generic: Callable[[str], bool] = lambda _name: False
+) -> dict[str, Mention]:
+    """Single-word names defined or proposed somewhere, each with a mention to copy.
+
+    ``generic`` tells the names that are only names where a paper defines them
+    ("SLM" proposed by one paper is still a generic "small language model" in
+    the others): the stoplist.
+    """
     names: dict[str, Mention] = {}
     for extraction in extractions:
         for mention in extraction.mentions:
             text = mention.text
             if mention.rule not in SOURCE_RULES or mention.resource_id is not None:
                 continue
-            if " " in text or len(text) < MIN_LENGTH or text.islower():
+            if " " in text or len(text) < MIN_LENGTH or text.islower() or generic(text):
                 continue
             names.setdefault(text, mention)
     return names
 
 
-def spread_names(extractions: Sequence[Extraction]) -> list[Extraction]:
+def spread_names(
+    extractions: Sequence[Extraction], generic: Callable[[str], bool] = lambda _name: False
+) -> list[Extraction]:
     """The extractions with a ``corpus-name`` mention added wherever a coined name
-    stands in a paper that did not already name it."""
-    names = coined_names(extractions)
+    stands in a paper that did not already name it (``generic``: see :func:`coined_names`)."""
+    names = coined_names(extractions, generic)
     if not names:
         return list(extractions)
     wanted = set(names)

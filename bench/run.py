@@ -691,6 +691,21 @@ def environment() -> dict:
 # --------------------------------------------------------------------------------------
 
 
+def _sparql_only(graph_dir: Path, runs: int, api_limit: int | None) -> int:
+    """Print the named-query timings of one existing build (a table and the JSON)."""
+    result = sparql_bench(graph_dir, runs, api_limit)
+    print(f"{result['graph']}: {result['triples']:,} triples; first open {result['load_s']} s; "
+          f"EntityIndex {result['entity_index_ms']} ms")
+    print(f"{'query':26s} {'rows':>8s} {'engine ms':>10s} {'API ms':>10s}")
+    for name, entry in sorted(result["queries"].items()):
+        if "params" not in entry:
+            print(f"{name:26s} skipped: {entry['skipped']}")
+            continue
+        print(f"{name:26s} {entry['rows']:8,d} {entry['exec_ms']['median']:10,.1f} "
+              f"{entry['api_ms']['median']:10,.1f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
@@ -714,10 +729,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
     parser.add_argument("--report", type=Path, metavar="RESULTS_JSON",
                         help="only print the tables of an earlier run's results.json")
+    parser.add_argument("--sparql-only", type=Path, metavar="GRAPH_DIR",
+                        help="only time the named queries on an existing build "
+                             "(first open, engine and run_named_query medians)")
     parser.add_argument("--rdflib-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rdflib_worker:
         return rdflib_worker(args.rdflib_worker)
+    if args.sparql_only:
+        return _sparql_only(args.sparql_only, args.sparql_runs, args.api_limit)
     if args.report:
         print(summarise(json.loads(args.report.read_text(encoding="utf-8"))))
         return 0

@@ -179,6 +179,8 @@ def test_an_acronym_whose_long_form_ends_with_a_name_derives_from_it(extractor):
     result = extract_one(extractor, "A study", text)
     assert names(result)["SLM"] is EntityType.MODEL  # generic "SLM", but proposed here
     assert [(c.child, c.parent, c.rule) for c in result.lineage] == [("ReSLM", "SLM", "naming")]
+    # both are the paper's own: SLM is proposed, ReSLM is built on it
+    assert {m.text for m in result.mentions if m.proposed} >= {"SLM", "ReSLM"}
     # a name that is not the head of the long form is no parent
     other = extract_one(extractor, "A study",
                         "We train a LLaMA-based Vision Model (LVM). LVM beats LLaMA.")

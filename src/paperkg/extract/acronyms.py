@@ -190,6 +190,8 @@ class AcronymDetector:
                 # "Interleaved Image-Text (IIT) benchmark", "MTOB (...), a benchmark"
                 entity_type = _type_after(doc, current, definition, res) or entity_type
             kind, confidence = "named", 0.8 if not definition.long.islower() else 0.65
+            if _proposed_here(current, definition):  # "we propose X-Y Model (XYM)"
+                current.proposed.update({name_key(definition.short), name_key(definition.long)})
         template = Candidate(
             start=definition.short_start,
             end=definition.short_end,

@@ -45,7 +45,8 @@ class Finalizer:
     def _settle(self, doc: Doc, current: DocState, candidate: Candidate) -> Candidate:
         keys = {name_key(candidate.text), *(name_key(a) for a in candidate.aliases)}
         proposed = candidate.proposed or bool(keys & current.proposed) or (
-            candidate.known is None and _variant_of_proposed(candidate.text, current.proposed))
+            candidate.known is None and _variant_of_proposed(candidate.text, current.proposed)) or (
+            candidate.rule == "acronym" and _built_on_proposed(candidate, current.proposed))
         entity_type = candidate.type or EntityType.TECHNIQUE
         evaluated = False
         if entity_type in (EntityType.BENCHMARK, EntityType.DATASET):
@@ -63,6 +64,16 @@ def _variant_of_proposed(text: str, proposed: set[str]) -> bool:
     """A variant the paper names after its own proposal ("HARDMath-mini" of "HARDMath")."""
     head, sep, _ = text.rpartition("-")
     return bool(sep) and bool(head) and name_key(head) in proposed
+
+
+def _built_on_proposed(candidate: Candidate, proposed: set[str]) -> bool:
+    """An acronym whose long form ends with the paper's own name is the paper's own too:
+    "this retrieval-augmented SLM (ReSLM)" after "we propose ... (SLM)"."""
+    for name in (candidate.text, *candidate.aliases):
+        words = name.replace("-", " ").split()
+        if len(words) > 1 and name_key(words[-1]) in proposed:
+            return True
+    return False
 
 
 def _without_overlaps(candidates: list[Candidate]) -> list[Candidate]:

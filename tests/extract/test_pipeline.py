@@ -191,3 +191,8 @@ def test_a_generic_acronym_stays_generic_when_not_proposed(extractor):
     result = extract_one(extractor, "A study",
                          "Our method guides a small language model (SLM) with an LLM.")
     assert "SLM" not in names(result)
+
+
+def test_sizes_are_not_names(extractor):
+    result = extract_one(extractor, "A study", "Using these 50B+ models and 7B models needs an A100.")
+    assert names(result) == {}

@@ -54,7 +54,7 @@ NAMING = re.compile(
     re.IGNORECASE,
 )
 NOVEL_APPOSITIVE = re.compile(r"^\s*,\s+(?:a|an)\s+(?:\w+\s+){0,3}?(?:novel|new|first)\b", re.I)
-_SIZE_ONLY = re.compile(r"^[\d.,x×]+[a-z%]{0,3}$|^[A-Z]?\d+[A-Za-z]?$|^(FP|INT|BF|TF|W|A)\d+", re.I)
+_SIZE_ONLY = re.compile(r"^[\d.,x×]+[a-z%]{0,3}\+?$|^[A-Z]?\d+[A-Za-z]?\+?$|^(FP|INT|BF|TF|W|A)\d+", re.I)
 _PREFIX_MAX_WORDS = 4
 _TITLE_NP = re.compile(
     r"^(?P<np>(?:[A-Z][\w]*(?:-[\w]+)*\s+){1,4}[A-Z][\w]*(?:-[\w]+)*)\s+(?:for|via|with)\s")

@@ -11,7 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperkg.errors import QueryError
-from paperkg.query.entities import EntityIndex, NameIndex, UnknownEntityError, normalize_name
+from paperkg.query.entities import (
+    EntityIndex,
+    EntityRef,
+    NameIndex,
+    UnknownEntityError,
+    normalize_name,
+)
 from paperkg.query.named import (
     bind_params,
     get_named_query,
@@ -284,3 +290,12 @@ def test_name_index_answers_as_the_entity_index_does(graph_dir: Path) -> None:
             assert names.miss_message("Lora2") == full.miss_message("Lora2")
         finally:
             names.close()
+
+
+def test_an_exact_label_wins_over_names_that_only_normalise_alike() -> None:
+    lora = EntityRef("LoRA", "Technique", "https://w3id.org/paperkg/entity/LoRA")
+    plus = EntityRef("LoRA+", "Technique", "https://w3id.org/paperkg/entity/LoRA_plus")
+    index = EntityIndex([lora, plus])
+    assert index.lookup("lora") == [lora]
+    assert index.lookup("LoRA+") == [plus]
+    assert index.lookup("Lo-RA") == sorted([lora, plus])  # neither is exact: both, for the user

@@ -24,6 +24,9 @@ PROBE = """
       return !network.body.nodes[id].options.hidden; }).length;
   }
   function hover(id) {
+    // close in on the node without animation, so that no neighbour overlaps it and
+    // a slow machine does not hover while the camera is still moving
+    network.moveTo({ position: network.getPosition(id), scale: 4, animation: false });
     var canvas = document.querySelector("#mynetwork canvas");
     var rect = canvas.getBoundingClientRect();
     var at = network.canvasToDOM(network.getPosition(id));

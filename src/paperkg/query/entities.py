@@ -103,7 +103,7 @@ class EntityIndex:
         key = normalize_name(name)
         if not key:
             return []
-        return list(self._by_label.get(key) or self._by_alias.get(key) or [])
+        return _exact_first(name, list(self._by_label.get(key) or self._by_alias.get(key) or []))
 
     def resolve(self, name: str) -> EntityRef:
         """The one entity called ``name``; raises :class:`UnknownEntityError` otherwise."""
@@ -170,7 +170,7 @@ class NameIndex:
                 (key, is_label),
             ).fetchall()
             if rows:
-                return [EntityRef(*row) for row in rows]
+                return _exact_first(name, [EntityRef(*row) for row in rows])
         return []
 
     def miss_message(self, name: str) -> str:
@@ -179,6 +179,16 @@ class NameIndex:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _exact_first(name: str, found: list[EntityRef]) -> list[EntityRef]:
+    """Of several entities with the same normalised name ("LoRA" and "LoRA+"), the one
+    whose label is exactly ``name`` (ignoring case), if there is one."""
+    if len(found) > 1:
+        exact = [e for e in found if e.label.casefold() == name.strip().casefold()]
+        if len(exact) == 1:
+            return exact
+    return found
 
 
 def _write_name_table(path: os.PathLike[str] | str, rows: list[list]) -> None:

@@ -383,7 +383,7 @@ def _options() -> dict:
                 "max": 42,
                 "label": {
                     "enabled": True,
-                    "min": 9,
+                    "min": 6,  # small entities are labelled once zoomed in
                     "max": 30,
                     "drawThreshold": 8,
                     "maxVisible": 40,

@@ -196,3 +196,25 @@ def test_a_generic_acronym_stays_generic_when_not_proposed(extractor):
 def test_sizes_are_not_names(extractor):
     result = extract_one(extractor, "A study", "Using these 50B+ models and 7B models needs an A100.")
     assert names(result) == {}
+
+
+def test_a_long_form_never_reaches_into_the_previous_sentence(extractor):
+    result = extract_one(extractor, "A study", "We tune T5 models. Results show that fine-tuned "
+                                               "FLAN-T5-large (MathT5) wins.")
+    assert all("." not in m.text for m in result.mentions)
+    assert names(result)["FLAN-T5-large"] is EntityType.MODEL
+
+
+def test_a_coined_short_form_with_letters_out_of_order(extractor):
+    result = extract_one(extractor, "A study",
+                         "We introduce Knowledge-Intensive Compressed LLM BenchmarK (LLM-KICK), a "
+                         "set of tasks. LLM-KICK unveils merits.")
+    found = [m for m in result.mentions if m.text == "LLM-KICK"]
+    assert found and found[0].type is EntityType.BENCHMARK and found[0].proposed
+    assert found[0].aliases == ("Knowledge-Intensive Compressed LLM BenchmarK",)
+
+
+def test_a_variant_of_a_known_name_takes_its_type(extractor):
+    result = extract_one(extractor, "A study",
+                         "Our experiments using LLAMA2-13/70B, on five reasoning datasets, show gains.")
+    assert names(result) == {"LLAMA2-13": EntityType.MODEL}

@@ -24,6 +24,8 @@ from paperkg.records import EntityType
 
 _PAREN = re.compile(r"\(([^()]{1,120})\)")
 _WORD = re.compile(r"\S+")
+#: a sentence end: a full stop, question or exclamation mark, a space, then a capital
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,31 @@ def best_long_form(short: str, long: str) -> str | None:
     return result or None
 
 
+def _capitalised_long_form(short: str, window: str) -> str | None:
+    """A coined short form whose letters come out of order ("Knowledge-Intensive
+    Compressed LLM BenchmarK (LLM-KICK)"): the run of capitalised words right
+    before the parenthesis, when it holds every capital of the short form.
+
+    >>> _capitalised_long_form("LLM-KICK", "we introduce Knowledge-Intensive Compressed LLM BenchmarK")
+    'Knowledge-Intensive Compressed LLM BenchmarK'
+    >>> _capitalised_long_form("SDXL", "we use Stable Diffusion") is None
+    True
+    """
+    capitals = {c for c in short if c.isupper()}
+    if len(short) < 4 or len(capitals) < 3 or not any(c in short for c in "-0123456789"):
+        return None  # only hyphenated or numbered coinages: SH handles plain acronyms
+    words = window.split()
+    run: list[str] = []
+    for word in reversed(words):
+        if not word[:1].isupper() or word in ("We", "Our", "The", "A", "An", "This"):
+            break
+        run.insert(0, word)
+    if len(run) < 2:
+        return None
+    long = " ".join(run)
+    return long if capitals <= set(long.upper()) else None
+
+
 def _tail_words(text: str, limit: int) -> tuple[str, int]:
     words = list(_WORD.finditer(text))[-limit:]
     if not words:
@@ -112,9 +139,12 @@ def find_definitions(text: str) -> Iterator[Definition]:
     for paren in _PAREN.finditer(text):
         inner = paren.group(1).strip()
         inner_start = paren.start(1) + (len(paren.group(1)) - len(paren.group(1).lstrip()))
-        # a long form never reaches back across the title / abstract boundary
+        # a long form never reaches back across the title / abstract boundary, nor
+        # across the end of a sentence ("... models. Results show that X (MathT5)")
         base = text.rfind("\n\n", 0, paren.start())
         base = base + 2 if base >= 0 else 0
+        for stop in _SENTENCE_END.finditer(text, base, paren.start()):
+            base = stop.end()
         before = text[base : paren.start()]
         # "long form (SF)"; a short form may carry a plural s: "LLMs"
         short = inner.split(";")[0].split(",")[0].strip()
@@ -124,6 +154,8 @@ def find_definitions(text: str) -> Iterator[Definition]:
             core = short[:-1] if short.endswith("s") and short[:-1].isupper() else short
             long = best_long_form(core, window)
             long = _clean_long(long, short) if long else None
+            if long is None:
+                long = _capitalised_long_form(core, window)
             if long:
                 yield Definition(short, inner_start, long,
                                  base + window_start + window.rfind(long))

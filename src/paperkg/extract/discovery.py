@@ -359,11 +359,17 @@ class Discovery:
     def _name_shapes(self, doc: Doc, current: DocState, words: list[Word]) -> None:
         self._named_llms(doc, current, words)
         taken = {(c.start, c.end) for c in current.candidates}
+        prefixes = {c.start: c for c in current.candidates if c.known is not None and c.type}
         for word in words:
             if (word.start_char, word.end_char) in taken or not self._coined(word.text):
                 continue
             if word.start_char < current.title_end and word.start_char == 0:
                 continue  # handled by the title-prefix rule
+            known = prefixes.get(word.start_char)
+            if known is not None and known.end < word.end_char:
+                # a variant of a known name ("LLAMA2-13" of Llama-2) is of its type
+                self._add_new(doc, current, word, "name-shape", entity_type=known.type)
+                continue
             by_context = type_from_context(doc, word.start, word.end, self.resources) or \
                 self._type_from_preceding_cue(doc, word)
             if by_context is not None:

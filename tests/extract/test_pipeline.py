@@ -218,3 +218,12 @@ def test_a_variant_of_a_known_name_takes_its_type(extractor):
     result = extract_one(extractor, "A study",
                          "Our experiments using LLAMA2-13/70B, on five reasoning datasets, show gains.")
     assert names(result) == {"LLAMA2-13": EntityType.MODEL}
+
+
+def test_a_model_renamed_in_parentheses_after_training_is_new(extractor):
+    result = extract_one(extractor, "A study",
+                         "Results show that fine-tuned FLAN-T5-large (MathT5) wins. "
+                         "We compare with GPT-4 (OpenAI) and Llama-2 (7B).")
+    assert names(result)["MathT5"] is EntityType.MODEL
+    assert [(c.child, c.parent) for c in result.lineage] == [("MathT5", "FLAN-T5-large")]
+    assert "OpenAI" not in names(result) and "7B" not in names(result)

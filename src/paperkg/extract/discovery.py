@@ -93,8 +93,29 @@ class Discovery:
         self._quoted_names(doc, current)
         self._quoted_terms(doc, current)
         self._enumerated_methods(doc, current)
+        self._renamed_models(current)
         self._name_shapes(doc, current, words)
         return doc
+
+    def _renamed_models(self, current: DocState) -> None:
+        """A model the paper makes and names in parentheses: "fine-tuned FLAN-T5-large
+        (MathT5)" is a new model, MathT5, derived from FLAN-T5-large."""
+        text = current.text
+        for known in [c for c in current.candidates if c.known and c.type is EntityType.MODEL]:
+            before = text[max(0, known.start - 40) : known.start]
+            match = _RENAMED.match(text, known.end)
+            if match is None or not _MADE_FROM.search(before):
+                continue
+            name = match.group("name")
+            if _SIZE_ONLY.match(name) or self.resources.lookup(name) is not None or \
+                    not is_name_like(name):
+                continue
+            start = match.start("name")
+            current.proposed.add(name_key(name))
+            current.candidates.append(Candidate(
+                start=start, end=start + len(name), text=name, type=EntityType.MODEL,
+                kind="named", rule="proposal", confidence=0.8, proposed=True))
+            current.lineage.append((name, known.text, current.sentence_text(start), "stated"))
 
     # -- title prefix -------------------------------------------------------
     def _title_prefix(self, doc: Doc, current: DocState) -> None:
@@ -474,6 +495,13 @@ _PHRASE_END = {"which", "that", "to", "for", "with", "by", "and", "as", "in", "o
 #: one glued word ending in a model-family suffix names a model, whatever the
 #: subtitle calls it ("InfMLLM: A Unified Framework for ...")
 _GLUED_MODEL = re.compile(r"^[A-Z][A-Za-z0-9]*[a-z0-9][A-Za-z0-9]*(?:LLM|LM|GPT|BERT)$")
+
+#: "(MathT5)" right after a model name
+_RENAMED = re.compile(r"\s*\((?P<name>[A-Z][A-Za-z0-9.+-]{2,24})\)")
+#: the model before it was made by training it: "fine-tuned", "our distilled"
+_MADE_FROM = re.compile(
+    r"\b(?:fine-?tuned|trained|adapted|distilled|instruction-tuned|aligned|our)\s+(?:\S+\s+)?$",
+    re.IGNORECASE)
 
 #: words that make a title's opening phrase a slogan or a topic, not a name
 _SLOGAN_WORDS = frozenset({"beyond", "unveiled", "revisited", "explained", "matters", "meets",

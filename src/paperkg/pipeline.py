@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -85,7 +86,30 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
           options: BuildOptions | None = None) -> BuildReport:
     """Build the knowledge graph of ``inputs`` (the bundled sample corpus if none)
     and write it to ``out_dir``. A build that fails leaves ``out_dir`` as it was."""
-    options = options or BuildOptions()
+    with _fewer_collections():
+        return _build(inputs, out_dir, options or BuildOptions())
+
+
+#: generation-0 threshold of the cyclic garbage collector during a build
+GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def _fewer_collections():
+    """Run the cyclic garbage collector less often while a build allocates millions of
+    long-lived objects (mentions, graph attributes) that are never cyclic garbage.
+    Four builds of 10k papers each way took 58.6 s against 62.8 s on average (the
+    runs varied by several seconds on the shared machine), a few MB more memory."""
+    before = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
+           options: BuildOptions) -> BuildReport:
     timer = _Timer()
     report = BuildReport()
     previous = load_state(out_dir, fingerprint(options.resource_dirs)) if options.update else []

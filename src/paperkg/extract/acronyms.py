@@ -190,40 +190,42 @@ class AcronymDetector:
 
     def _add(self, doc: Doc, current: DocState, definition: Definition) -> None:
         res = self.resources
-        known = res.lookup(definition.long) or res.lookup(definition.short)
-        if known is not None and res.lookup(definition.long) is None and \
-                not same_meaning(definition.long, known):
+        long_known = res.lookup(definition.long)
+        known = long_known or res.lookup(definition.short)
+        ours = _proposed_here(current, definition)
+        both = {name_key(definition.short), name_key(definition.long)}
+        if known is not None and long_known is None and not same_meaning(definition.long, known):
             # "Large Concept Models (LCMs)" where the resource knows LCM as the
             # Latent Consistency Model: the text's own definition wins here
             base = _singular(definition.short)
             current.redefined.update({name_key(base), name_key(base + "s")})
             known = None
-        stopped = res.is_stopped(definition.long) or (
-            res.is_stopped(definition.short) and not _proposed_here(current, definition))
+        stopped = res.is_stopped(definition.long) or (res.is_stopped(definition.short) and not ours)
         if known is None and stopped:  # "SLM" is generic, unless the paper proposes its own
-            current.blocked.update({name_key(definition.short), name_key(definition.long)})
+            current.blocked.update(both)
             return
         if known is not None:
             entity_type, kind, confidence = known.type, known.kind, 0.95
             if known.kind == "concept":
                 kind = "named"  # an acronym makes a concept a named technique
         else:
+            task = _names_task(definition.long)
+            head_type = type_from_head(definition.long, res)
             entity_type = _type_of_new(definition.long, res)
-            if entity_type is None and not _names_task(definition.long) and \
-                    _proposed_here(current, definition):
+            if entity_type is None and not task and ours:
                 # "we propose a joint speech and language model (SLM)": what the paper
                 # names as its own is an entity even when its long form is generic
-                entity_type = type_from_head(definition.long, res) or EntityType.TECHNIQUE
+                entity_type = head_type or EntityType.TECHNIQUE
             if entity_type is None:
-                if _names_task(definition.long):  # nor is "MCQA datasets" a benchmark
-                    current.blocked.update({name_key(definition.short), name_key(definition.long)})
+                if task:  # nor is "MCQA datasets" a benchmark
+                    current.blocked.update(both)
                 return
-            if type_from_head(definition.long, res) is None:
+            if head_type is None:
                 # "Interleaved Image-Text (IIT) benchmark", "MTOB (...), a benchmark"
                 entity_type = _type_after(doc, current, definition, res) or entity_type
             kind, confidence = "named", 0.8 if not definition.long.islower() else 0.65
-            if _proposed_here(current, definition):  # "we propose X-Y Model (XYM)"
-                current.proposed.update({name_key(definition.short), name_key(definition.long)})
+            if ours:  # "we propose X-Y Model (XYM)"
+                current.proposed.update(both)
         template = Candidate(
             start=definition.short_start,
             end=definition.short_end,

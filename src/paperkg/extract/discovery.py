@@ -25,7 +25,7 @@ from paperkg.extract.cues import (
     type_from_shape,
 )
 from paperkg.extract.resources import Resources, load_resources
-from paperkg.extract.text import is_name_like, name_key
+from paperkg.extract.text import is_name_like, name_key, whole_name
 from paperkg.extract.words import Word, glued_words
 from paperkg.records import EntityType
 
@@ -145,10 +145,8 @@ class Discovery:
         )
         current.candidates.append(template)
         if " " in prefix:  # the abstract's uses of a multi-word name ("The Llama Scope SAEs")
-            pattern = rf"(?<![\w-]){re.escape(prefix)}(?![\w-])"
-            for match in re.finditer(pattern, current.text[current.title_end :]):
-                offset = current.title_end + match.start()
-                current.candidates.append(template.with_(start=offset, end=offset + len(prefix)))
+            for match in whole_name(prefix).finditer(current.text, current.title_end):
+                current.candidates.append(template.with_(start=match.start(), end=match.end()))
 
     def _title_noun_phrase(self, doc: Doc, current: DocState, title: str) -> None:
         """A title that opens with a capitalised technique name before "for", "via"
@@ -217,7 +215,7 @@ class Discovery:
         # or the abstract uses the phrase as a name: a known name made into a new
         # one ("Llama Scope"), or a technique head ("Momentum Decoding") the
         # abstract repeats
-        if re.search(rf"(?<![\w-]){re.escape(prefix)}(?![\w-])", abstract, re.IGNORECASE) is None:
+        if whole_name(prefix, re.IGNORECASE).search(abstract) is None:
             return False
         head = words[-1].lower()
         return any(self.resources.lookup(w) is not None for w in words[:-1]) or (
@@ -229,7 +227,7 @@ class Discovery:
         """Type of a proposed name: its context in the abstract, its shape, the subtitle."""
         if _GLUED_MODEL.search(name):
             return EntityType.MODEL  # "InfMLLM", "VisionLLM", "MiniGPT", "SciBERT"
-        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", state(doc).text):
+        for match in whole_name(name).finditer(state(doc).text):
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is not None:
                 found = type_from_context(doc, span.start, span.end, self.resources)

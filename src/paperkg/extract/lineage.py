@@ -95,19 +95,18 @@ class StatedLineage:
         Not "LLaMA-based Vision Model": the name must be the long form's head."""
         named = {name_key(c.text): c for c in current.candidates if c.kind == "named"}
         for candidate in current.candidates:
-            if candidate.rule != "acronym" or not candidate.aliases or " " not in candidate.text:
+            long = candidate.text
+            if candidate.rule != "acronym" or not candidate.aliases or " " not in long:
                 continue
-            short = candidate.aliases[0]
-            if name_key(short) not in named:
+            child = named.get(name_key(candidate.aliases[0]))
+            if child is None:
                 continue
             for parent in named.values():
-                tail = candidate.text[: -len(parent.text)] if len(parent.text) < len(
-                    candidate.text) else ""
-                if tail and candidate.text.endswith(parent.text) and tail[-1] in " -" and \
-                        name_key(parent.text) != name_key(short) and _compatible(named[
-                            name_key(short)], parent):
+                head = len(long) - len(parent.text)
+                if head > 0 and long.endswith(parent.text) and long[head - 1] in " -" and \
+                        parent is not child and _compatible(child, parent):
                     evidence = current.sentence_text(candidate.start)
-                    current.lineage.append((short, parent.text, evidence, "naming"))
+                    current.lineage.append((candidate.aliases[0], parent.text, evidence, "naming"))
                     break
 
     def _pairs(self, current, members: list[Candidate], evidence: str) -> None:

@@ -43,6 +43,15 @@ def name_key(text: str) -> str:
     return _NON_ALNUM_KEEP_MARK.sub("", folded).replace("\x00", ".")
 
 
+def whole_name(name: str, flags: int = 0) -> re.Pattern[str]:
+    """``name`` where it is not part of a longer word or hyphenated compound.
+
+    >>> bool(whole_name("LoRA").search("QLoRA and LoRA-based")), bool(whole_name("LoRA").search("a LoRA."))
+    (False, True)
+    """
+    return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", flags)
+
+
 def squash_space(text: str) -> str:
     """Collapse runs of white space to one space and strip the ends."""
     return _SPACE.sub(" ", text).strip()

@@ -16,6 +16,7 @@ from dataclasses import replace
 from paperkg.extract.pipeline import paper_text
 from paperkg.extract.sentences import sentence_bounds
 from paperkg.extract.candidates import TITLE_SEPARATOR
+from paperkg.extract.text import whole_name
 from paperkg.records import Extraction, Mention
 
 #: rules whose names are solid enough to look for elsewhere
@@ -79,7 +80,7 @@ def spread_names(
 
 def _first_whole_word(text: str, word: str) -> int | None:
     """Offset of the first occurrence of ``word`` not inside a longer word."""
-    match = re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+    match = whole_name(word).search(text)
     return match.start() if match else None
 
 

@@ -143,3 +143,74 @@ def test_structural_check_finds_what_shapes_forbid():
     graph.add_edge("paper:p", "entity:e", key="mentions", relation="mentions", confidence=1.5,
                    field="abstract", start=0, end=1)
     assert check_graph(graph) == ["paper:p -> entity:e: pk:confidence must be within 0 and 1"]
+
+
+def _synthetic_graph(papers: int):
+    """``papers`` papers, each mentioning three of 50 entities, with some lineage."""
+    import networkx as nx
+
+    from paperkg.vocab import mint
+
+    graph = nx.MultiDiGraph()
+    for e in range(50):
+        graph.add_node(f"entity:E{e}", node_type="Model", label=f"E{e}", kind="named",
+                       aliases=(f"Entity {e}",), support=papers // 10,
+                       iri=str(mint("entity", f"E{e}")))
+        if e:
+            graph.add_edge(f"entity:E{e}", f"entity:E{e - 1}", key="derivedFrom",
+                           relation="derivedFrom", evidence=f"E{e} extends E{e - 1}.",
+                           rule="naming", papers=(f"id:{e}",))
+    for p in range(papers):
+        node = f"paper:id:{p}"
+        graph.add_node(node, node_type="Paper", label=f"Paper {p}", title=f"Paper {p}",
+                       abstract=f"We study E{p % 50}. " * 20, date="2024-01-02", arxiv_id="",
+                       authors=("A. Author",), iri=str(mint("paper", f"id:{p}")))
+        for e in (p % 50, (p * 7) % 50, (p * 13 + 1) % 50):
+            graph.add_edge(node, f"entity:E{e}", key="mentions", relation="mentions",
+                           evidence=f"We study E{e}.", confidence=0.9, rule="gazetteer",
+                           field="abstract", start=9, end=11)
+    return graph
+
+
+def test_writing_several_formats_at_once_gives_the_same_files(tmp_path, small_build):
+    from paperkg.export.rdf import write_rdf_files
+
+    graph = _synthetic_graph(40)
+    one_pass = {"turtle": tmp_path / "all.ttl", "json-ld": tmp_path / "all.jsonld",
+                "ntriples": tmp_path / "all.nt"}
+    count = write_rdf_files(graph, one_pass)
+    for fmt, path in one_pass.items():
+        alone = tmp_path / f"alone.{fmt}"
+        assert write_rdf(graph, str(alone), fmt) == count
+        assert path.read_bytes() == alone.read_bytes(), fmt
+    with pytest.raises(ValueError, match="unknown RDF format 'xml'"):
+        write_rdf_files(graph, {"turtle": tmp_path / "x.ttl", "xml": tmp_path / "x.xml"})
+    assert not (tmp_path / "x.ttl").exists()  # nothing is opened before the formats are checked
+
+
+def test_writers_hold_one_subject_at_a_time():
+    """Writing costs memory for one subject's description, not for the whole graph:
+    the peak allocated while writing stays far below the text written, and does
+    not grow with the number of papers."""
+    import tracemalloc
+
+    class Counting(io.TextIOBase):
+        def __init__(self):
+            self.chars = 0
+
+        def write(self, text):
+            self.chars += len(text)
+            return len(text)
+
+    peaks, sizes = [], []
+    for papers in (500, 2000):
+        graph = _synthetic_graph(papers)
+        sink = Counting()
+        tracemalloc.start()
+        write_rdf(graph, sink, "turtle")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        sizes.append(sink.chars)
+    assert sizes[1] > 3.5 * sizes[0]
+    assert peaks[1] < 0.2 * sizes[1]
+    assert peaks[1] < 1.5 * peaks[0]

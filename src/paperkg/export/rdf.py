@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -128,31 +128,41 @@ def describe(graph: nx.MultiDiGraph) -> Iterator[Description]:
 
     Papers and entities come in node-id order, each with its outgoing links
     (``pk:mentions``... for papers, ``pk:derivedFrom`` for entities) folded in,
-    then the provenance nodes in edge order.
+    then the provenance nodes in the same order. Nothing is collected for the
+    whole graph: one node's description at a time, so exporting a large graph
+    costs no memory beyond the graph.
     """
     nodes = graph.nodes
-    out_links: dict[str, list[tuple[str, Term]]] = {}
-    provenance: list[Description] = []
-    for source, target, attrs in sorted(graph.edges(data=True), key=_edge_order):
-        src, dst = nodes[source], nodes[target]
-        src_key, dst_key = source.split(":", 1)[1], target.split(":", 1)[1]
-        out_links.setdefault(source, []).append((_pk(attrs["relation"]), dst["iri"]))
-        if attrs["relation"] == "derivedFrom":
-            provenance.append(_lineage(graph, src, dst, src_key, dst_key, attrs))
-        else:
-            provenance.append(_link(src, dst, src_key, dst_key, attrs))
-    for node_id in sorted(nodes):
+    order = sorted(nodes)
+    for node_id in order:
         data = nodes[node_id]
         if data["node_type"] == "Paper":
             subject, pairs = _paper(node_id.split(":", 1)[1], data)
         else:
             subject, pairs = _entity(data)
-        yield subject, pairs + out_links.get(node_id, [])
-    yield from provenance
+        pairs += [(_pk(attrs["relation"]), nodes[target]["iri"])
+                  for target, attrs in _out_edges(graph, node_id)]
+        yield subject, pairs
+    for node_id in order:
+        src, src_key = nodes[node_id], node_id.split(":", 1)[1]
+        for target, attrs in _out_edges(graph, node_id):
+            dst, dst_key = nodes[target], target.split(":", 1)[1]
+            if attrs["relation"] == "derivedFrom":
+                yield _lineage(graph, src, dst, src_key, dst_key, attrs)
+            else:
+                yield _link(src, dst, src_key, dst_key, attrs)
 
 
-def _edge_order(edge) -> tuple[str, str, str]:
-    return edge[0], edge[1], edge[2]["relation"]
+def _out_edges(graph: nx.MultiDiGraph, node_id: str) -> list[tuple[str, dict]]:
+    """The edges leaving ``node_id`` as (target, attributes), by target and relation."""
+    edges = [(target, attrs) for target, keyed in graph.succ[node_id].items()
+             for attrs in keyed.values()]
+    edges.sort(key=_edge_order)
+    return edges
+
+
+def _edge_order(edge: tuple[str, dict]) -> tuple[str, str]:
+    return edge[0], edge[1]["relation"]
 
 
 # -- writers --------------------------------------------------------------------
@@ -185,10 +195,13 @@ def _nt_term(term: Term) -> str:
     return f"<{term}>"
 
 
-@lru_cache(maxsize=65536)
-def _short(iri: str, prefixes=tuple(sorted(TURTLE_PREFIXES.items(), key=lambda i: -len(i[1])))):
+_LONGEST_BASE_FIRST = tuple(sorted(TURTLE_PREFIXES.items(), key=lambda item: -len(item[1])))
+
+
+@lru_cache(maxsize=1024)  # predicates, classes and the entities and papers in hand: a small
+def _short(iri: str) -> str:  # cache serves most calls and stays small on any graph
     """The prefixed name of ``iri`` when it has a safe one (pure; cached)."""
-    for prefix, base in prefixes:
+    for prefix, base in _LONGEST_BASE_FIRST:
         if iri.startswith(base) and _LOCAL.match(iri[len(base):]):
             return f"{prefix}:{iri[len(base):]}"
     return f"<{iri}>"
@@ -201,55 +214,111 @@ def _ttl_term(term: Term) -> str:
     return _short(term)
 
 
-def write_ntriples(graph: nx.MultiDiGraph, stream: TextIO) -> int:
-    """Write N-Triples; returns the number of triples."""
-    count = 0
-    for subject, pairs in describe(graph):
+class _NTriples:
+    def start(self) -> str:
+        return ""
+
+    def block(self, subject: str, pairs: list[tuple[str, Term]]) -> str:
         s = f"<{subject}>"
-        stream.write("".join(f"{s} <{p}> {_nt_term(o)} .\n" for p, o in pairs))
-        count += len(pairs)
-    return count
+        return "".join(f"{s} <{p}> {_nt_term(o)} .\n" for p, o in pairs)
+
+    def end(self) -> str:
+        return ""
 
 
-def write_turtle(graph: nx.MultiDiGraph, stream: TextIO) -> int:
-    """Write Turtle, one subject block at a time; returns the number of triples."""
-    for prefix, base in TURTLE_PREFIXES.items():
-        stream.write(f"@prefix {prefix}: <{base}> .\n")
-    count = 0
-    for subject, pairs in describe(graph):
+class _Turtle:
+    def start(self) -> str:
+        return "".join(f"@prefix {prefix}: <{base}> .\n" for prefix, base in TURTLE_PREFIXES.items())
+
+    def block(self, subject: str, pairs: list[tuple[str, Term]]) -> str:
         lines = [f"{'a' if p == TYPE else _short(p)} {_ttl_term(o)}" for p, o in pairs]
-        stream.write(f"\n{_short(subject)} " + " ;\n    ".join(lines) + " .\n")
-        count += len(pairs)
-    return count
+        return f"\n{_short(subject)} " + " ;\n    ".join(lines) + " .\n"
+
+    def end(self) -> str:
+        return ""
 
 
-def _json_value(term: Term):
-    if isinstance(term, Literal):
-        if term.datatype is None:
-            return term.value
-        return {"@value": term.value, "@type": _short(term.datatype)}
-    return {"@id": term}
+class _JsonLd:
+    """A ``@context`` of the prefixes and a ``@graph`` of node objects."""
 
+    def __init__(self) -> None:
+        self.first = True
 
-def write_jsonld(graph: nx.MultiDiGraph, stream: TextIO) -> int:
-    """Write JSON-LD (a ``@context`` of the prefixes and a ``@graph`` of node
-    objects); returns the number of triples."""
-    context = {prefix: base for prefix, base in sorted(PREFIXES.items())}
-    stream.write('{"@context": ' + json.dumps(context, sort_keys=True) + ',\n "@graph": [')
-    count = 0
-    first = True
-    for subject, pairs in describe(graph):
-        node: dict = {"@id": subject}
+    def start(self) -> str:
+        context = {prefix: base for prefix, base in sorted(PREFIXES.items())}
+        return '{"@context": ' + json.dumps(context, sort_keys=True) + ',\n "@graph": ['
+
+    def block(self, subject: str, pairs: list[tuple[str, Term]]) -> str:
+        """The node object as ``json.dumps(..., ensure_ascii=False)`` prints it, put
+        together from encoded strings (twice as fast as building dicts to dump)."""
+        keys: dict[str, list[str]] = {}
         for predicate, obj in pairs:
             if predicate == TYPE:
-                node.setdefault("@type", []).append(_short(obj))
+                keys.setdefault("@type", []).append(_json_string(_short(obj)))
             else:
-                node.setdefault(_short(predicate).strip("<>"), []).append(_json_value(obj))
-        stream.write(("\n  " if first else ",\n  ") + json.dumps(node, ensure_ascii=False))
-        first = False
+                keys.setdefault(_short(predicate).strip("<>"), []).append(_json_value(obj))
+        members = [f'"@id": {_json_string(subject)}']
+        members += [f"{_json_string(key)}: [{', '.join(values)}]" for key, values in keys.items()]
+        separator = "\n  " if self.first else ",\n  "
+        self.first = False
+        return separator + "{" + ", ".join(members) + "}"
+
+    def end(self) -> str:
+        return "\n]}\n"
+
+
+#: a JSON string literal, as ``json.dumps(text, ensure_ascii=False)`` writes it
+_json_string = json.encoder.encode_basestring
+
+
+def _json_value(term: Term) -> str:
+    if isinstance(term, Literal):
+        if term.datatype is None:
+            return _json_string(term.value)
+        datatype = _json_string(_short(term.datatype))
+        return f'{{"@value": {_json_string(term.value)}, "@type": {datatype}}}'
+    return f'{{"@id": {_json_string(term)}}}'
+
+
+_FORMATTERS = {"turtle": _Turtle, "json-ld": _JsonLd, "ntriples": _NTriples}
+
+
+def write_rdf_streams(graph: nx.MultiDiGraph, streams: dict[str, TextIO]) -> int:
+    """Write ``graph`` in several formats at once (``{format: stream}``), describing
+    it once; returns the number of triples."""
+    writers = [(_formatter(fmt)(), stream) for fmt, stream in streams.items()]
+    for formatter, stream in writers:
+        stream.write(formatter.start())
+    count = 0
+    for subject, pairs in describe(graph):
+        for formatter, stream in writers:
+            stream.write(formatter.block(subject, pairs))
         count += len(pairs)
-    stream.write("\n]}\n")
+    for formatter, stream in writers:
+        stream.write(formatter.end())
     return count
+
+
+def write_rdf_files(graph: nx.MultiDiGraph, paths: dict[str, str | Path]) -> int:
+    """Write ``graph`` to several files at once (``{format: path}``), describing it
+    once; returns the number of triples."""
+    for fmt in paths:
+        _formatter(fmt)
+    streams: dict[str, TextIO] = {}
+    try:
+        for fmt, path in paths.items():
+            streams[fmt] = open(path, "w", encoding="utf-8", newline="\n")
+        return write_rdf_streams(graph, streams)
+    finally:
+        for stream in streams.values():
+            stream.close()
+
+
+def _formatter(fmt: str):
+    try:
+        return _FORMATTERS[fmt]
+    except KeyError as err:
+        raise ValueError(f"unknown RDF format {fmt!r}; choose from {', '.join(FORMATS)}") from err
 
 
 def write_ntriples_shards(graph: nx.MultiDiGraph, folder: str | Path,
@@ -271,8 +340,7 @@ def write_ntriples_shards(graph: nx.MultiDiGraph, folder: str | Path,
                 paths.append(folder / f"part-{len(paths):05d}.nt")
                 stream = open(paths[-1], "w", encoding="utf-8", newline="\n")
                 in_shard = 0
-            s = f"<{subject}>"
-            stream.write("".join(f"{s} <{p}> {_nt_term(o)} .\n" for p, o in pairs))
+            stream.write(_NTriples().block(subject, pairs))
             in_shard += len(pairs)
     finally:
         if stream is not None:
@@ -280,17 +348,10 @@ def write_ntriples_shards(graph: nx.MultiDiGraph, folder: str | Path,
     return paths
 
 
-WRITERS = {"turtle": write_turtle, "json-ld": write_jsonld, "ntriples": write_ntriples}
-
-
 def write_rdf(graph: nx.MultiDiGraph, destination: str | TextIO, fmt: str = "turtle") -> int:
     """Write ``graph`` as RDF to a path or text stream in ``fmt`` (``turtle``,
     ``json-ld`` or ``ntriples``); returns the number of triples."""
-    try:
-        writer = WRITERS[fmt]
-    except KeyError as err:
-        raise ValueError(f"unknown RDF format {fmt!r}; choose from {', '.join(FORMATS)}") from err
     if isinstance(destination, str):
-        with open(destination, "w", encoding="utf-8", newline="\n") as stream:
-            return writer(graph, stream)
-    return writer(graph, destination)
+        return write_rdf_files(graph, {fmt: destination})
+    _formatter(fmt)
+    return write_rdf_streams(graph, {fmt: destination})

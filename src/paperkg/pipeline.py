@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import gc
 import io
-import json
 import logging
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -25,9 +23,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from paperkg.errors import BuildError
-from paperkg.export.graphml import write_graphml
 from paperkg.export.check import check_graph
-from paperkg.export.rdf import write_rdf
+from paperkg.export.graphml import write_graphml
+from paperkg.export.rdf import write_rdf, write_rdf_files
 from paperkg.export.report import BuildReport
 from paperkg.export.shacl import validate_turtle
 from paperkg.extract.parallel import extract_all
@@ -35,8 +33,8 @@ from paperkg.extract.pipeline import Settings
 from paperkg.extract.resources import load_resources
 from paperkg.graph import build_graph
 from paperkg.ingest import ReadResult, read_inputs
-from paperkg.resolve import resolve
 from paperkg.records import Extraction, Paper
+from paperkg.resolve import resolve
 from paperkg.resolve.merges import load_merges
 from paperkg.state import STATE_FILE, fingerprint, load_state, save_state
 
@@ -45,8 +43,6 @@ log = logging.getLogger(__name__)
 OUTPUT_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html", "report.json")
 #: above this many triples, ``validate="auto"`` checks a sample of papers instead of all
 FULL_VALIDATION_LIMIT = 100_000
-#: graphs with more edges than this write their exports in parallel processes
-PARALLEL_EXPORT_EDGES = 20_000
 #: papers in the pyshacl sample of a large build
 SAMPLE_PAPERS = 100
 
@@ -123,14 +119,19 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
 
     with timer.stage("extract"):
         extractions = _extract(read.papers, previous, options, report)
+    del previous  # the reused extractions are in ``extractions`` now
     return finish(read, extractions, out_dir, options, timer, report)
 
 
-def finish(read: ReadResult, extractions: Sequence[Extraction], out_dir: str | Path,
+def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
            options: BuildOptions, timer: _Timer | None = None,
            report: BuildReport | None = None) -> BuildReport:
     """Resolve, link and write a build from papers already read and extracted (by
-    :func:`build`, or by a distributed engine: see :mod:`paperkg.distributed`)."""
+    :func:`build`, or by a distributed engine: see :mod:`paperkg.distributed`).
+
+    The build takes ``extractions`` over: the list is emptied once the state file
+    and the resolution have used it, so its memory is free before the exports.
+    """
     timer = timer or _Timer()
     if report is None:
         report = BuildReport(files=list(read.files), records=read.records,
@@ -140,18 +141,21 @@ def finish(read: ReadResult, extractions: Sequence[Extraction], out_dir: str | P
     resources = load_resources(options.resource_dirs)
     report.mentions_by_rule = dict(sorted(Counter(
         m.rule for e in extractions for m in e.mentions).items()))
-    with timer.stage("resolve"):
-        resolution = resolve(extractions, resources, load_merges(options.resource_dirs))
-    with timer.stage("graph"):
-        graph = build_graph(read.papers, resolution)
-    report.add_graph(graph, resolution)
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
     try:
-        _write_all(graph, staging, options, report, timer, extractions, print_)
+        with timer.stage("state"):
+            save_state(staging / STATE_FILE, extractions, print_)
+        with timer.stage("resolve"):
+            resolution = resolve(extractions, resources, load_merges(options.resource_dirs))
+        extractions.clear()
+        with timer.stage("graph"):
+            graph = build_graph(read.papers, resolution)
+        report.add_graph(graph, resolution)
+        del resolution
+        _write_all(graph, staging, options, report, timer)
         report.timings = timer.stages
         with open(staging / "report.json", "w", encoding="utf-8") as stream:
             report.write(stream, timings=options.timings)
@@ -201,44 +205,17 @@ def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: B
 
 
 def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
-               timer: _Timer, extractions: Sequence[Extraction], print_: str) -> None:
-    """Write every output into ``staging``; large graphs write their exports in
-    parallel processes (the graph is shared with them by ``fork``)."""
-    writers = {
-        "turtle": lambda: write_rdf(graph, str(staging / "graph.ttl"), "turtle"),
-        "jsonld": lambda: write_rdf(graph, str(staging / "graph.jsonld"), "json-ld"),
-        "state": lambda: save_state(staging / STATE_FILE, extractions, print_),
-    }
-    if graph.number_of_edges() > PARALLEL_EXPORT_EDGES and _can_fork():
-        children = [_Child(staging, ("turtle",), writers), _Child(staging, ("jsonld", "state"),
-                                                                   writers)]
-        _write_here(graph, staging, options, report, timer, validate=options.validate != "full")
-        results = {}
-        for child in children:
-            results.update(child.join())
-        for stage, (seconds, _) in results.items():
-            timer.stages[stage] = seconds
-        report.triples = results["turtle"][1]
-        if options.validate == "full":
-            with timer.stage("validate"):
-                report.validation = _validate(graph, staging / "graph.ttl", "full",
-                                              report.triples)
-        return
-    with timer.stage("turtle"):
-        report.triples = writers["turtle"]()
-    with timer.stage("jsonld"):
-        writers["jsonld"]()
-    with timer.stage("state"):
-        writers["state"]()
-    _write_here(graph, staging, options, report, timer, validate=True)
-
-
-def _write_here(graph, staging: Path, options: BuildOptions, report: BuildReport,
-                timer: _Timer, *, validate: bool) -> None:
-    if validate:
-        with timer.stage("validate"):
-            triples = report.triples or _count_triples(graph)
-            report.validation = _validate(graph, staging / "graph.ttl", options.validate, triples)
+               timer: _Timer) -> None:
+    """Write every output into ``staging``, one after the other in this process: the
+    graph is the largest thing a build holds, and a second process walking it would
+    hold a second copy (copy-on-write pages are copied as soon as Python touches an
+    object's reference count)."""
+    with timer.stage("rdf"):
+        report.triples = write_rdf_files(graph, {"turtle": staging / "graph.ttl",
+                                                 "json-ld": staging / "graph.jsonld"})
+    with timer.stage("validate"):
+        report.validation = _validate(graph, staging / "graph.ttl", options.validate,
+                                      report.triples)
     with timer.stage("graphml"):
         write_graphml(graph, str(staging / "graph.graphml"))
     if options.html:
@@ -248,53 +225,6 @@ def _write_here(graph, staging: Path, options: BuildOptions, report: BuildReport
             stats = write_graph_html(graph, str(staging / "graph.html"),
                                      min_support=options.html_min_support)
             report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
-
-
-def _count_triples(graph) -> int:
-    """The number of triples the RDF writers will produce, without writing them."""
-    from paperkg.export.rdf import describe
-
-    return sum(len(pairs) for _, pairs in describe(graph))
-
-
-def _can_fork() -> bool:
-    return hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
-
-
-class _Child:
-    """A forked process running some writers; ``join`` returns {stage: (seconds, value)}
-    or raises :class:`BuildError` with the child's error."""
-
-    def __init__(self, staging: Path, stages: tuple[str, ...], writers: dict):
-        self.result = staging / f".result-{'-'.join(stages)}.json"
-        context = multiprocessing.get_context("fork")
-        self.process = context.Process(target=_run_writers,
-                                       args=(stages, writers, str(self.result)), daemon=True)
-        self.process.start()
-
-    def join(self) -> dict[str, tuple[float, object]]:
-        self.process.join()
-        try:
-            data = json.loads(self.result.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise BuildError(f"an export process ended with code {self.process.exitcode} "
-                             "and no result") from err
-        if "error" in data:
-            raise BuildError(data["error"])
-        return {stage: tuple(value) for stage, value in data["stages"].items()}
-
-
-def _run_writers(stages: tuple[str, ...], writers: dict, result: str) -> None:
-    out: dict = {"stages": {}}
-    try:
-        for stage in stages:
-            start = time.perf_counter()
-            value = writers[stage]()
-            out["stages"][stage] = [round(time.perf_counter() - start, 3), value]
-    except Exception as err:  # reported to the parent, which raises BuildError
-        out = {"error": f"writing {stage} failed: {err}"}
-    with open(result, "w", encoding="utf-8") as stream:
-        json.dump(out, stream)
 
 
 def _validate(graph, turtle: Path, mode: str, triples: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -243,11 +244,16 @@ class AcronymDetector:
                            text=definition.long, aliases=(definition.short,))
         )
         base = _singular(definition.short)
-        occurrence = re.compile(rf"(?<![\w-]){re.escape(base)}s?(?![\w-])")
-        for match in occurrence.finditer(current.text):
+        for match in _occurrence(base).finditer(current.text):
             if match.start() != definition.short_start:
                 current.candidates.append(
                     template.with_(start=match.start(), end=match.end(), text=match.group()))
+
+
+@lru_cache(maxsize=4096)
+def _occurrence(short: str) -> re.Pattern[str]:
+    """``short`` or its plural as a whole word."""
+    return re.compile(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])")
 
 
 def _singular(short: str) -> str:

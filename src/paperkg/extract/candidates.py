@@ -75,7 +75,9 @@ class DocState:
     def in_url(self, start: int, end: int) -> bool:
         """Does the span ``start:end`` lie in a web address (a repository, a model page)?"""
         if self._urls is None:
-            self._urls = [m.span() for m in _URL.finditer(self.text)]
+            lowered = self.text.lower()
+            maybe = any(hint in lowered for hint in _URL_HINTS)
+            self._urls = [m.span() for m in _URL.finditer(self.text)] if maybe else []
         return any(s <= start and end <= e for s, e in self._urls)
 
     def sentence_index(self, char: int) -> int:
@@ -107,6 +109,8 @@ _URL = re.compile(
     r"(?:https?://|www\.|\b(?:github|gitlab|huggingface|hf)\.(?:com|co|io)/)[^\s<>\"]*",
     re.IGNORECASE,
 )
+#: one of these is in every web address ``_URL`` finds (a cheap test before the search)
+_URL_HINTS = ("http", "www.", "github.", "gitlab.", "huggingface.", "hf.")
 
 
 def register_extensions() -> None:

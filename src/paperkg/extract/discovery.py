@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -83,6 +84,8 @@ class Discovery:
 
     def __init__(self, resources: Resources):
         self.resources = resources
+        #: the same words recur in every abstract; each is judged once per process
+        self._coined = lru_cache(maxsize=1 << 16)(self._coined_word)
 
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
@@ -262,7 +265,7 @@ class Discovery:
             if NAMING.search(before) or NOVEL_APPOSITIVE.match(after):
                 if self._coined(word.text):
                     self._add_new(doc, current, word, "proposal", proposed=True)
-            elif re.search(r"\bour\s+$", before, re.IGNORECASE) and (
+            elif _OUR_BEFORE.search(before) and (
                 self._coined(word.text) or self._titled_with_cue(doc, word)
             ):
                 self._add_new(doc, current, word, "proposal", proposed=True)
@@ -448,7 +451,7 @@ class Discovery:
                 start=first.start_char, end=second.end_char, text=phrase,
                 type=EntityType.MODEL, kind="named", rule="name-shape", confidence=0.6))
 
-    def _coined(self, word: str) -> bool:
+    def _coined_word(self, word: str) -> bool:
         """A new coined name: name-like, not a size or number, not known, not stopped."""
         if not is_name_like(word) or _SIZE_ONLY.match(word):
             return False
@@ -552,10 +555,13 @@ def _capitalised_run(doc: Doc, char_start: int):
     return doc[start:end]
 
 
+_CLAUSE_STOP = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
+_OUR_BEFORE = re.compile(r"\bour\s+$", re.IGNORECASE)
+
+
 def _clause_end(text: str, start: int) -> int:
     """End of the clause that follows a proposal verb (sentence end or 160 characters)."""
-    stop = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
-    found = stop.search(text, start, start + 160)
+    found = _CLAUSE_STOP.search(text, start, start + 160)
     return found.start() if found else min(len(text), start + 160)
 
 

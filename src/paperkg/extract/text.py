@@ -43,6 +43,7 @@ def name_key(text: str) -> str:
     return _NON_ALNUM_KEEP_MARK.sub("", folded).replace("\x00", ".")
 
 
+@lru_cache(maxsize=8192)
 def whole_name(name: str, flags: int = 0) -> re.Pattern[str]:
     """``name`` where it is not part of a longer word or hyphenated compound.
 
@@ -58,6 +59,7 @@ def squash_space(text: str) -> str:
 
 
 _MAYBE_NAME = re.compile(r".[A-Z]|\d")  # a capital after the first letter, or a digit
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s$")
 #: lower-case suffixes that make a variant of a name ("HARDMath-mini", "Qwen-chat")
 VARIANT_WORDS = frozenset({"mini", "small", "base", "large", "lite", "pro", "instruct", "chat",
                            "tiny", "turbo", "plus", "max", "nano", "micro", "medium", "xl",
@@ -86,7 +88,7 @@ def is_name_like(word: str) -> bool:
             return False  # "ID-based", "ECG-specific"; not "HARDMath-mini"
         if all(p.isalpha() and (p.islower() or p.istitle()) for p in parts):
             return False  # "Real-Time", "Speech-to-Entity"
-    if re.search(r"[A-Z]{2,}s$", word):
+    if _PLURAL_ACRONYM.search(word):
         return False  # a plural acronym names a class: "LLMs", "GNNs", "SpeechLMs"
     has_digit = any(c.isdigit() for c in word)
     inner_upper = any(c.isupper() for c in word[1:])

@@ -49,7 +49,9 @@ def glued_words(doc: Doc, text: str | None = None, starts: list[int] | None = No
     starts = doc.to_array(IDX).tolist() if starts is None else starts
     for match in (_INTERESTING_CHUNK if interesting_only else _CHUNK).finditer(text):
         chunk = match.group()
-        stripped = _POSSESSIVE.sub("", chunk.strip(_EDGE)).rstrip(_EDGE)
+        stripped = chunk.strip(_EDGE)
+        if "'" in stripped or "’" in stripped:
+            stripped = _POSSESSIVE.sub("", stripped).rstrip(_EDGE)
         if not stripped:
             continue
         start_char = match.start() + chunk.find(stripped)

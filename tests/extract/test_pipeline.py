@@ -227,3 +227,20 @@ def test_a_model_renamed_in_parentheses_after_training_is_new(extractor):
     assert names(result)["MathT5"] is EntityType.MODEL
     assert [(c.child, c.parent) for c in result.lineage] == [("MathT5", "FLAN-T5-large")]
     assert "OpenAI" not in names(result) and "7B" not in names(result)
+
+
+def test_mentions_of_one_sentence_share_its_evidence_string(extractor):
+    """A paper's evidence is held once per sentence, also after a trip through a pipe
+    (pickle keeps shared objects shared), which is what a worker process sends."""
+    import pickle
+
+    result = extract_one(extractor, "A study",
+                         "We fine-tune LLaMA with LoRA on MMLU. Then we try GPT-4 and BERT.")
+    first = [m for m in result.mentions if m.text in ("LLaMA", "LoRA", "MMLU")]
+    second = [m for m in result.mentions if m.text in ("GPT-4", "BERT")]
+    assert len(first) == 3 and len(second) == 2
+    assert first[0].sentence == "We fine-tune LLaMA with LoRA on MMLU."
+    assert all(m.sentence is first[0].sentence for m in first)
+    assert second[0].sentence is second[1].sentence is not first[0].sentence
+    copied = pickle.loads(pickle.dumps(result.mentions))
+    assert copied[0].sentence is copied[1].sentence

@@ -71,6 +71,7 @@ class DocState:
     redefined: set[str] = field(default_factory=set)
     _sentence_starts: list[int] | None = field(default=None, repr=False)
     _urls: list[tuple[int, int]] | None = field(default=None, repr=False)
+    _sentence_texts: dict[int, str] = field(default_factory=dict, repr=False)
 
     def in_url(self, start: int, end: int) -> bool:
         """Does the span ``start:end`` lie in a web address (a repository, a model page)?"""
@@ -93,9 +94,14 @@ class DocState:
         return self.sentences[self.sentence_index(char)] if self.sentences else (0, len(self.text))
 
     def sentence_text(self, char: int) -> str:
-        """The sentence that holds ``char``, stripped."""
-        start, end = self.sentence(char)
-        return self.text[start:end].strip()
+        """The sentence that holds ``char``, stripped; the same string object for every
+        mention in the sentence, so the evidence of a paper is held (and pickled) once."""
+        index = self.sentence_index(char) if self.sentences else -1
+        text = self._sentence_texts.get(index)
+        if text is None:
+            start, end = self.sentence(char)
+            text = self._sentence_texts[index] = self.text[start:end].strip()
+        return text
 
     @property
     def _starts(self) -> list[int]:

@@ -17,7 +17,7 @@ def test_workers_find_what_one_process_finds(monkeypatch, start_method):
 
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
     monkeypatch.setattr(parallel, "BATCH", 4)  # several batches, the last one short
-    if start_method == "spawn":  # how platforms without fork run, sending the papers
+    if start_method == "spawn":  # how platforms without fork run
         monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods",
                             lambda: ["spawn"])
     done: list[int] = []
@@ -27,4 +27,3 @@ def test_workers_find_what_one_process_finds(monkeypatch, start_method):
     assert all(a.paper is b for a, b in zip(together, papers))
     assert [(e.mentions, e.lineage) for e in together] == [(e.mentions, e.lineage) for e in alone]
     assert sum(done) == len(papers) and any(e.mentions for e in together)
-    assert parallel._papers == ()  # the module lets go of the papers afterwards

@@ -19,8 +19,6 @@ MIN_PARALLEL = 2000
 BATCH = 400
 
 _worker: Extractor | None = None
-#: the papers of the current run, inherited by forked workers (they get index ranges)
-_papers: Sequence[Paper] = ()
 
 Found = tuple[tuple[Mention, ...], tuple[LineageClaim, ...]]
 
@@ -30,12 +28,11 @@ def _init_worker(settings: Settings) -> None:
     _worker = Extractor(settings)
 
 
-def _extract_in_worker(batch: Sequence[Paper] | range) -> list[Found]:
-    """What the worker found in ``batch``: papers, or a range of ``_papers`` (fork).
-    The papers themselves are not sent back; the parent has them."""
+def _extract_in_worker(batch: Sequence[Paper]) -> list[Found]:
+    """What the worker found in ``batch``; the papers themselves are not sent back,
+    the parent has them."""
     assert _worker is not None, "worker not initialised"
-    papers = _papers[batch.start : batch.stop] if isinstance(batch, range) else batch
-    return [(e.mentions, e.lineage) for e in _worker.extract(papers)]
+    return [(e.mentions, e.lineage) for e in _worker.extract(batch)]
 
 
 def default_jobs() -> int:
@@ -50,11 +47,10 @@ def extract_all(papers: Sequence[Paper], settings: Settings | None = None, jobs:
                 progress: Callable[[int], None] | None = None) -> Iterator[Extraction]:
     """Extract every paper, in order, with ``jobs`` processes (0: one per CPU).
 
-    Small inputs are extracted in this process. Forked workers read the papers
-    from the parent's memory and return only what they found, so neither the
-    titles and abstracts nor a second copy of them cross a pipe.
+    Small inputs are extracted in this process. Workers send back only what they
+    found, and the extractions hold the caller's own paper objects, so the
+    titles and abstracts are not held twice.
     """
-    global _papers
     settings = settings or Settings()
     jobs = jobs or default_jobs()
     if jobs <= 1 or len(papers) < MIN_PARALLEL:
@@ -63,17 +59,12 @@ def extract_all(papers: Sequence[Paper], settings: Settings | None = None, jobs:
                 progress(1)
             yield extraction
         return
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    bounds = [range(i, min(i + BATCH, len(papers))) for i in range(0, len(papers), BATCH)]
-    batches = bounds if fork else [papers[r.start : r.stop] for r in bounds]
-    context = multiprocessing.get_context("fork" if fork else "spawn")
-    _papers = papers
-    try:
-        with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-            for where, results in zip(bounds, pool.imap(_extract_in_worker, batches)):
-                if progress:
-                    progress(len(results))
-                for paper, (mentions, lineage) in zip(papers[where.start : where.stop], results):
-                    yield Extraction(paper, mentions, lineage)
-    finally:
-        _papers = ()
+    batches = [papers[i : i + BATCH] for i in range(0, len(papers), BATCH)]
+    context = multiprocessing.get_context("fork" if "fork" in
+                                          multiprocessing.get_all_start_methods() else "spawn")
+    with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+        for batch, results in zip(batches, pool.imap(_extract_in_worker, batches)):
+            if progress:
+                progress(len(results))
+            for paper, (mentions, lineage) in zip(batch, results):
+                yield Extraction(paper, mentions, lineage)

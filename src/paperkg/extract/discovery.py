@@ -50,10 +50,15 @@ QUOTED_TERM = re.compile(
 ENUMERATED = re.compile(
     r"(?:^|[.;]\s+)(?:One|The (?:first|second|third|other|latter|former))\s*,\s+"
     r"(?P<name>[a-z][\w-]*(?:\s[a-z][\w-]*){1,3})\s*,")
+#: what every ENUMERATED match holds, found four times faster (no anchor alternatives)
+_ENUMERATOR = re.compile(r"(?:One|The (?:first|second|third|other|latter|former))\s*,")
 NAMING = re.compile(
     r"\b(?:called|named|dubbed|termed|coined|namely|denoted(?: as)?|entitled)\s*[:,]?\s+$",
     re.IGNORECASE,
 )
+#: every text NAMING matches ends with one of these once trailing space, ":" and "," go
+_NAMING_WORDS = ("called", "named", "dubbed", "termed", "coined", "namely", "denoted",
+                 "denoted as", "entitled")
 NOVEL_APPOSITIVE = re.compile(r"^\s*,\s+(?:a|an)\s+(?:\w+\s+){0,3}?(?:novel|new|first)\b", re.I)
 _SIZE_ONLY = re.compile(r"^[\d.,x×]+[a-z%]{0,3}\+?$|^[A-Z]?\d+[A-Za-z]?\+?$|^(FP|INT|BF|TF|W|A)\d+", re.I)
 _PREFIX_MAX_WORDS = 4
@@ -209,7 +214,7 @@ class Discovery:
                 return False
             if is_name_like(word) or "-" in word:
                 return True
-            return re.search(rf"\b{re.escape(word)}\b", abstract) is not None
+            return _word(word).search(abstract) is not None
         if not all(w[:1].isupper() or w[:1].isdigit() for w in words):
             return False
         # short multi-word names need a coined-looking word ("Phi-3 Mini", "Nemotron-4 340B")
@@ -262,10 +267,15 @@ class Discovery:
                 continue  # every rule below needs a capitalised or coined word
             before = text[max(0, word.start_char - 40) : word.start_char]
             after = text[word.end_char : word.end_char + 60]
-            if NAMING.search(before) or NOVEL_APPOSITIVE.match(after):
+            # the tests on the last word before the name are what NAMING and
+            # _OUR_BEFORE need, and cheap: most words fail them
+            last = before.rstrip().rstrip(":,").rstrip().lower()
+            if (last.endswith(_NAMING_WORDS) and NAMING.search(before)) or (
+                after.lstrip().startswith(",") and NOVEL_APPOSITIVE.match(after)
+            ):
                 if self._coined(word.text):
                     self._add_new(doc, current, word, "proposal", proposed=True)
-            elif _OUR_BEFORE.search(before) and (
+            elif last.endswith("our") and _OUR_BEFORE.search(before) and (
                 self._coined(word.text) or self._titled_with_cue(doc, word)
             ):
                 self._add_new(doc, current, word, "proposal", proposed=True)
@@ -297,7 +307,7 @@ class Discovery:
     def _enumerated_methods(self, doc: Doc, current: DocState) -> None:
         """Methods a paper lists as its own: "One, hidden state optimization, can ..." and
         "The other, conditional beam search, allows ..."."""
-        if not PROPOSAL.search(current.text):
+        if not _ENUMERATOR.search(current.text) or not PROPOSAL.search(current.text):
             return
         for match in ENUMERATED.finditer(current.text):
             phrase = match.group("name")
@@ -329,6 +339,8 @@ class Discovery:
 
     def _quoted_names(self, doc: Doc, current: DocState) -> None:
         """A capitalised name in quotes after a naming verb: 'we build a "Large Concept Model"'."""
+        if '"' not in current.text and "\u201c" not in current.text:
+            return
         for match in QUOTED_NAME.finditer(current.text):
             name = match.group("name").strip()
             if not name[:1].isupper() or self.resources.is_stopped(name):
@@ -557,6 +569,12 @@ def _capitalised_run(doc: Doc, char_start: int):
 
 _CLAUSE_STOP = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
 _OUR_BEFORE = re.compile(r"\bour\s+$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _word(word: str) -> re.Pattern[str]:
+    """``word`` between word boundaries."""
+    return re.compile(rf"\b{re.escape(word)}\b")
 
 
 def _clause_end(text: str, start: int) -> int:

@@ -9,6 +9,7 @@ type (a missing number is -1); tuples are joined with `` | ``; characters XML
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -53,6 +54,18 @@ def _data(key: str, value) -> str:
     return f'<data key="{key}">{text}</data>'
 
 
+@lru_cache(maxsize=4096)
+def _edge_cell(key: str, value, kind: type) -> str:
+    """One ``<data>`` of an edge. Edge values repeat (relations, rules, a paper's
+    evidence sentences, the ids of its entities): each is escaped once while in use."""
+    return _data(key, _scalar(value, kind))
+
+
+@lru_cache(maxsize=4096)
+def _attribute(node_id: str) -> str:
+    return quoteattr(_scalar(node_id, str))
+
+
 def write_graphml(graph: nx.MultiDiGraph, destination: str | TextIO) -> None:
     """Write ``graph`` as GraphML to a path or text stream.
 
@@ -80,10 +93,12 @@ def _write(graph: nx.MultiDiGraph, stream: TextIO) -> None:
         cells = "".join(_data(node_keys[k], _scalar(data.get(k), t))
                         for k, t in NODE_ATTRIBUTES.items())
         stream.write(f'    <node id={quoteattr(_scalar(node, str))}>{cells}</node>\n')
+    columns = [(edge_keys[k], k, t) for k, t in EDGE_ATTRIBUTES.items()]
     for source, target, key, data in graph.edges(keys=True, data=True):
-        cells = "".join(_data(edge_keys[k], _scalar(data.get(k), t))
-                        for k, t in EDGE_ATTRIBUTES.items())
-        stream.write(f"    <edge source={quoteattr(_scalar(source, str))} "
-                     f"target={quoteattr(_scalar(target, str))} id={quoteattr(key)}>"
-                     f"{cells}</edge>\n")
+        try:
+            cells = "".join([_edge_cell(column, data.get(k), t) for column, k, t in columns])
+        except TypeError:  # an unhashable value (a list): not cached
+            cells = "".join([_data(column, _scalar(data.get(k), t)) for column, k, t in columns])
+        stream.write(f"    <edge source={_attribute(source)} target={_attribute(target)} "
+                     f"id={_attribute(key)}>{cells}</edge>\n")
     stream.write("  </graph>\n</graphml>\n")

@@ -195,15 +195,18 @@ def _nt_term(term: Term) -> str:
     return f"<{term}>"
 
 
-_LONGEST_BASE_FIRST = tuple(sorted(TURTLE_PREFIXES.items(), key=lambda item: -len(item[1])))
+#: every base ends with "/" or "#", and a local name has neither, so the base of an
+#: IRI that has a prefixed name is its text up to the last "/" or "#"
+_PREFIX_OF_BASE = {base: prefix for prefix, base in TURTLE_PREFIXES.items()}
 
 
 @lru_cache(maxsize=1024)  # predicates, classes and the entities and papers in hand: a small
 def _short(iri: str) -> str:  # cache serves most calls and stays small on any graph
     """The prefixed name of ``iri`` when it has a safe one (pure; cached)."""
-    for prefix, base in _LONGEST_BASE_FIRST:
-        if iri.startswith(base) and _LOCAL.match(iri[len(base):]):
-            return f"{prefix}:{iri[len(base):]}"
+    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+    prefix, local = _PREFIX_OF_BASE.get(iri[:cut]), iri[cut:]
+    if prefix is not None and _LOCAL.match(local):
+        return f"{prefix}:{local}"
     return f"<{iri}>"
 
 

@@ -545,7 +545,8 @@ def summarise(results: dict) -> str:
         rows.append([f"{name} (MiB)"] + [e["build"]["output_bytes"].get(name, 0) / MiB
                                          for e in sizes.values()])
     rows += [
-        ["tokenizer papers/s (1 proc)"] + [e["tokenizer"]["papers_per_s"] for e in sizes.values()],
+        ["tokenizer papers/s (1 proc)"] + [(e.get("tokenizer") or {}).get("papers_per_s")
+                                           for e in sizes.values()],
         ["extract / tokenizer"] + [e["ratios"].get("extract_vs_tokenizer") for e in sizes.values()],
         ["end-to-end / tokenizer"] + [e["ratios"].get("e2e_vs_tokenizer") for e in sizes.values()],
         ["extract / trained pipeline"] + [e["ratios"].get("extract_vs_trained")

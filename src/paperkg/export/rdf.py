@@ -1,7 +1,9 @@
 """RDF export (Turtle, JSON-LD, N-Triples) in the contract's vocabulary.
 
 :func:`describe` turns the graph into subjects with their predicate-object
-pairs, in a fixed order; one small writer per format prints them. Writing the
+pairs, in a fixed order, one subject at a time; one small formatter per format
+prints them, and :func:`write_rdf_files` feeds several formats from one pass
+over the graph. Writing the
 text directly is about ten times faster than building term objects (rdflib or
 pyoxigraph) for the millions of triples a 100k-paper build has, and keeps the
 output byte-identical for the same graph. Tests parse every format back with
@@ -82,7 +84,8 @@ def _paper(key: str, data: dict) -> Description:
 
 
 def _entity(data: dict) -> Description:
-    pairs: list[tuple[str, Term]] = [(TYPE, _pk(data["node_type"])), (LABEL, Literal(data["label"]))]
+    pairs: list[tuple[str, Term]] = [(TYPE, _pk(data["node_type"])),
+                                     (LABEL, Literal(data["label"]))]
     pairs += [(ALT, Literal(alias)) for alias in data["aliases"]]
     pairs += [(_pk("kind"), Literal(data["kind"])),
               (_pk("support"), Literal(str(int(data["support"])), INTEGER))]
@@ -172,7 +175,6 @@ _ESCAPES.update({c: f"\\u{c:04X}" for c in range(0x20) if c not in _ESCAPES})
 _ESCAPES.update({0x7F: "\\u007F", 0xFFFE: "\\uFFFE", 0xFFFF: "\\uFFFF"})
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
-_PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 _NAMES = {"paper": "https://w3id.org/paperkg/paper/",
           "entity": "https://w3id.org/paperkg/entity/",
           "link": "https://w3id.org/paperkg/link/"}
@@ -231,7 +233,8 @@ class _NTriples:
 
 class _Turtle:
     def start(self) -> str:
-        return "".join(f"@prefix {prefix}: <{base}> .\n" for prefix, base in TURTLE_PREFIXES.items())
+        return "".join(f"@prefix {prefix}: <{base}> .\n"
+                       for prefix, base in TURTLE_PREFIXES.items())
 
     def block(self, subject: str, pairs: list[tuple[str, Term]]) -> str:
         lines = [f"{'a' if p == TYPE else _short(p)} {_ttl_term(o)}" for p, o in pairs]

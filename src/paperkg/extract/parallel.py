@@ -63,8 +63,8 @@ def extract_all(papers: Sequence[Paper], settings: Settings | None = None, jobs:
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
-        for batch, results in zip(batches, pool.imap(_extract_in_worker, batches)):
+        for batch, results in zip(batches, pool.imap(_extract_in_worker, batches), strict=True):
             if progress:
                 progress(len(results))
-            for paper, (mentions, lineage) in zip(batch, results):
+            for paper, (mentions, lineage) in zip(batch, results, strict=True):
                 yield Extraction(paper, mentions, lineage)

@@ -26,6 +26,7 @@ abstract can inject markup or leave its ``<script>`` element::
 
 from __future__ import annotations
 
+import heapq
 import html
 import json
 from dataclasses import dataclass
@@ -130,7 +131,8 @@ def render_graph_html(
     """The page of :func:`write_graph_html` as a string, and what it draws."""
     selection = select_view(graph, min_support=min_support, max_nodes=max_nodes)
     drawn = selection.entities + selection.papers
-    vis_edges = _vis_edges(graph, selection)
+    links = {entity: _paper_links(graph, entity) for entity in selection.entities}
+    vis_edges = _vis_edges(graph, selection, links)
     positions = force_layout(drawn, [(e["from"], e["to"]) for e in vis_edges], seed=1)
 
     net = Network(height="100vh", width="100%", bgcolor="#f7f8fa", cdn_resources="in_line")
@@ -145,7 +147,7 @@ def render_graph_html(
         papers_shown=len(selection.papers),
         papers_total=selection.papers_total,
     )
-    details = _details(graph, selection)
+    details = _details(graph, selection, links)
     head = f"<title>paperkg graph</title>\n<style>{_asset('graph.css')}</style>"
     body = "\n".join(
         [
@@ -216,10 +218,14 @@ def _vis_node(graph: nx.MultiDiGraph, node: str, xy: tuple[float, float]) -> dic
 def _paper_links(graph: nx.MultiDiGraph, entity: str) -> dict[str, str]:
     """Paper -> its most specific relation to ``entity``."""
     found: dict[str, str] = {}
-    for paper, _, relation in graph.in_edges(entity, keys=True):
-        if relation in PAPER_RELATIONS and is_paper(graph.nodes[paper]):
-            current = found.get(paper, "mentions")
-            found[paper] = min(current, relation, key=PAPER_RELATIONS.index)
+    nodes = graph.nodes
+    for paper, relations in graph.pred[entity].items():
+        if not is_paper(nodes[paper]):
+            continue
+        for relation in relations:
+            if relation in PAPER_RELATIONS:
+                current = found.get(paper, "mentions")
+                found[paper] = min(current, relation, key=PAPER_RELATIONS.index)
     return found
 
 
@@ -228,13 +234,15 @@ def _evidence(graph: nx.MultiDiGraph, source: str, target: str, relation: str) -
     return _clip(data.get("evidence", ""))
 
 
-def _vis_edges(graph: nx.MultiDiGraph, selection: Selection) -> list[dict]:
-    """One edge per drawn paper/entity pair (its most specific relation), then lineage."""
+def _vis_edges(graph: nx.MultiDiGraph, selection: Selection,
+               links: dict[str, dict[str, str]]) -> list[dict]:
+    """One edge per drawn paper/entity pair (its most specific relation), then lineage;
+    ``links``: each drawn entity's :func:`_paper_links`."""
     shown = set(selection.entities)
     papers = set(selection.papers)
     edges = []
     for entity in selection.entities:
-        for paper, relation in sorted(_paper_links(graph, entity).items()):
+        for paper, relation in sorted(links[entity].items()):
             if paper not in papers:
                 continue
             evidence = _evidence(graph, paper, entity, relation)
@@ -259,7 +267,8 @@ def _vis_edge(source: str, target: str, relation: str, evidence: str) -> dict:
     return edge
 
 
-def _details(graph: nx.MultiDiGraph, selection: Selection) -> dict:
+def _details(graph: nx.MultiDiGraph, selection: Selection,
+             links: dict[str, dict[str, str]]) -> dict:
     """The JSON blob the details panel and the search read."""
     nodes: dict[str, dict] = {}
     names: dict[str, list[str]] = {}
@@ -270,7 +279,7 @@ def _details(graph: nx.MultiDiGraph, selection: Selection) -> dict:
 
     drawn = set(selection.entities) | set(selection.papers)
     for entity in selection.entities:
-        nodes[entity] = _entity_details(graph, entity, drawn)
+        nodes[entity] = _entity_details(graph, entity, drawn, links[entity])
         for other, _ in nodes[entity]["papers"] + nodes[entity]["lineage"]:
             name(other)
     for paper in selection.papers:
@@ -284,8 +293,10 @@ def _details(graph: nx.MultiDiGraph, selection: Selection) -> dict:
     return {"legend": legend, "names": names, "nodes": nodes}
 
 
-def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str]) -> dict:
-    """An entity's panel: its papers and lineage, at most DETAILS_LIMIT of each."""
+def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str],
+                    links: dict[str, str]) -> dict:
+    """An entity's panel: its papers (``links``, from :func:`_paper_links`) and
+    lineage, at most DETAILS_LIMIT of each."""
     attrs = graph.nodes[entity]
 
     def order(item: tuple[str, str]) -> tuple:
@@ -297,8 +308,7 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str]) -> dic
             paper,
         )
 
-    links = _paper_links(graph, entity)
-    papers = sorted(links.items(), key=order)[:DETAILS_LIMIT]
+    papers = heapq.nsmallest(DETAILS_LIMIT, links.items(), key=order)
     lineage = [
         (parent, "derived from")
         for _, parent, key in sorted(graph.out_edges(entity, keys=True))

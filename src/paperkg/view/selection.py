@@ -51,12 +51,11 @@ def is_paper(attrs: dict) -> bool:
 
 def entity_papers(graph: nx.MultiDiGraph, entity: str) -> list[str]:
     """The papers linked to ``entity`` by any paper -> entity relation, sorted."""
+    nodes = graph.nodes
     return sorted(
-        {
-            paper
-            for paper, _, relation in graph.in_edges(entity, keys=True)
-            if relation in PAPER_RELATIONS and is_paper(graph.nodes[paper])
-        }
+        paper
+        for paper, relations in graph.pred[entity].items()
+        if is_paper(nodes[paper]) and any(r in PAPER_RELATIONS for r in relations)
     )
 
 

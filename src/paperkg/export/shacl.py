@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from importlib import resources as importlib_resources
 
+from typing import Any
+
 import pyshacl
 from rdflib import Graph
+from rdflib.plugins.sparql import prepareQuery
 
 
 def ontology_text(name: str) -> str:
@@ -13,16 +16,41 @@ def ontology_text(name: str) -> str:
     return (importlib_resources.files("paperkg") / "ontology" / name).read_text(encoding="utf-8")
 
 
+class _PreparedQueries(Graph):
+    """A graph that parses each SPARQL text once.
+
+    pyshacl runs a SPARQL constraint by sending its text to the data graph once
+    per focus node, and rdflib parses the text every time (22 ms with pyparsing):
+    two thirds of validating the sample corpus went into parsing the same query
+    572 times. A prepared query gives the same answers for each binding.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._prepared: dict[str, Any] = {}
+
+    def query(self, query_object, processor="sparql", result="sparql",  # rdflib's signature
+              initNs=None, initBindings=None, use_store_provided=True, **kwargs):  # noqa: N803
+        if isinstance(query_object, str) and not initNs and "base" not in kwargs:
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(query_object, processor, result, initNs, initBindings,
+                             use_store_provided, **kwargs)
+
+
 def validate_turtle(data: bytes | str) -> tuple[bool, str]:
     """Validate Turtle data with pyshacl (ontology mixed in, so subclasses count).
 
     Returns whether it conforms and pyshacl's text report.
     """
-    data_graph = Graph().parse(data=data, format="turtle")
+    data_graph = _PreparedQueries().parse(data=data, format="turtle")
     shapes = Graph().parse(data=ontology_text("shapes.ttl"), format="turtle")
     ontology = Graph().parse(data=ontology_text("paperkg.ttl"), format="turtle")
     conforms, _, report = pyshacl.validate(
         data_graph, shacl_graph=shapes, ont_graph=ontology, inference="none",
         advanced=True, allow_warnings=True,
+        inplace=True,  # the graph was parsed for this check alone; no copy needed
     )
     return bool(conforms), str(report)

@@ -338,6 +338,7 @@ def write_ntriples_shards(graph: nx.MultiDiGraph, folder: str | Path,
     paths: list[Path] = []
     stream = None
     in_shard = 0
+    ntriples = _NTriples()
     try:
         for subject, pairs in describe(graph):
             if stream is None or in_shard >= triples_per_shard:
@@ -346,7 +347,7 @@ def write_ntriples_shards(graph: nx.MultiDiGraph, folder: str | Path,
                 paths.append(folder / f"part-{len(paths):05d}.nt")
                 stream = open(paths[-1], "w", encoding="utf-8", newline="\n")
                 in_shard = 0
-            stream.write(_NTriples().block(subject, pairs))
+            stream.write(ntriples.block(subject, pairs))
             in_shard += len(pairs)
     finally:
         if stream is not None:
@@ -359,5 +360,4 @@ def write_rdf(graph: nx.MultiDiGraph, destination: str | TextIO, fmt: str = "tur
     ``json-ld`` or ``ntriples``); returns the number of triples."""
     if isinstance(destination, str):
         return write_rdf_files(graph, {fmt: destination})
-    _formatter(fmt)
     return write_rdf_streams(graph, {fmt: destination})

@@ -46,6 +46,7 @@ from paperkg.view.selection import (
     PAPER_RELATIONS,
     Selection,
     is_paper,
+    paper_links,
     select_view,
     support,
 )
@@ -131,7 +132,7 @@ def render_graph_html(
     """The page of :func:`write_graph_html` as a string, and what it draws."""
     selection = select_view(graph, min_support=min_support, max_nodes=max_nodes)
     drawn = selection.entities + selection.papers
-    links = {entity: _paper_links(graph, entity) for entity in selection.entities}
+    links = {entity: paper_links(graph, entity) for entity in selection.entities}
     vis_edges = _vis_edges(graph, selection, links)
     positions = force_layout(drawn, [(e["from"], e["to"]) for e in vis_edges], seed=1)
 
@@ -215,20 +216,6 @@ def _vis_node(graph: nx.MultiDiGraph, node: str, xy: tuple[float, float]) -> dic
     }
 
 
-def _paper_links(graph: nx.MultiDiGraph, entity: str) -> dict[str, str]:
-    """Paper -> its most specific relation to ``entity``."""
-    found: dict[str, str] = {}
-    nodes = graph.nodes
-    for paper, relations in graph.pred[entity].items():
-        if not is_paper(nodes[paper]):
-            continue
-        for relation in relations:
-            if relation in PAPER_RELATIONS:
-                current = found.get(paper, "mentions")
-                found[paper] = min(current, relation, key=PAPER_RELATIONS.index)
-    return found
-
-
 def _evidence(graph: nx.MultiDiGraph, source: str, target: str, relation: str) -> str:
     data = graph.get_edge_data(source, target, key=relation) or {}
     return _clip(data.get("evidence", ""))
@@ -237,7 +224,7 @@ def _evidence(graph: nx.MultiDiGraph, source: str, target: str, relation: str) -
 def _vis_edges(graph: nx.MultiDiGraph, selection: Selection,
                links: dict[str, dict[str, str]]) -> list[dict]:
     """One edge per drawn paper/entity pair (its most specific relation), then lineage;
-    ``links``: each drawn entity's :func:`_paper_links`."""
+    ``links``: each drawn entity's :func:`paper_links`."""
     shown = set(selection.entities)
     papers = set(selection.papers)
     edges = []
@@ -295,7 +282,7 @@ def _details(graph: nx.MultiDiGraph, selection: Selection,
 
 def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str],
                     links: dict[str, str]) -> dict:
-    """An entity's panel: its papers (``links``, from :func:`_paper_links`) and
+    """An entity's panel: its papers (``links``, from :func:`paper_links`) and
     lineage, at most DETAILS_LIMIT of each."""
     attrs = graph.nodes[entity]
 

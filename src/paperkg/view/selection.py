@@ -49,14 +49,23 @@ def is_paper(attrs: dict) -> bool:
     return attrs.get("node_type") == PAPER
 
 
+def paper_links(graph: nx.MultiDiGraph, entity: str) -> dict[str, str]:
+    """Each paper linked to ``entity`` -> its most specific relation to it."""
+    found: dict[str, str] = {}
+    nodes = graph.nodes
+    for paper, relations in graph.pred[entity].items():
+        if not is_paper(nodes[paper]):
+            continue
+        for relation in relations:
+            if relation in PAPER_RELATIONS:
+                current = found.get(paper, "mentions")
+                found[paper] = min(current, relation, key=PAPER_RELATIONS.index)
+    return found
+
+
 def entity_papers(graph: nx.MultiDiGraph, entity: str) -> list[str]:
     """The papers linked to ``entity`` by any paper -> entity relation, sorted."""
-    nodes = graph.nodes
-    return sorted(
-        paper
-        for paper, relations in graph.pred[entity].items()
-        if is_paper(nodes[paper]) and any(r in PAPER_RELATIONS for r in relations)
-    )
+    return sorted(paper_links(graph, entity))
 
 
 def support(graph: nx.MultiDiGraph, entity: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -75,6 +76,26 @@ def test_changed_graph_is_reloaded_and_old_store_removed(
     assert len(loads) == 2
     new = store_folders(fresh_graph_dir)
     assert len(new) == 1 and new != old
+
+
+def test_store_of_an_older_layout_is_rebuilt_and_removed(
+    fresh_graph_dir: Path, loads: list[Path]
+) -> None:
+    """Stores loaded before compaction (layout 1) are slow on large graphs: rebuilt once."""
+    with GraphStore.open(fresh_graph_dir) as store:
+        folder = store.info.db_path.parent
+    marker_path = folder / store_module.MARKER_FILE
+    marker = json.loads(marker_path.read_text(encoding="utf-8"))
+    assert marker["layout"] == store_module.STORE_LAYOUT
+    del marker["layout"]  # what earlier versions wrote
+    marker_path.write_text(json.dumps(marker), encoding="utf-8")
+    old_name = folder.name.replace(f"-s{store_module.STORE_LAYOUT}", "")
+    folder.rename(folder.with_name(old_name))
+    with GraphStore.open(fresh_graph_dir) as store:
+        assert store.info.built
+        assert store.query(COUNT_PAPERS).column("n") == ["12"]
+    assert len(loads) == 2
+    assert store_folders(fresh_graph_dir) == [folder.name]
 
 
 def test_store_in_use_is_kept_until_released(fresh_graph_dir: Path) -> None:

@@ -88,6 +88,29 @@ def test_header_parsing() -> None:
         parse_named_query("q", "# param: other (text) - x\nSELECT * WHERE {}")
     with pytest.raises(QueryError, match="KIND one of"):
         parse_named_query("q", "# param: other (colour) - x\nSELECT * WHERE {}")
+    with pytest.raises(QueryError, match="LIMIT or OFFSET"):
+        parse_named_query("q", "SELECT * WHERE { ?s ?p ?o }\nORDER BY ?s\nlimit 10\n")
+
+
+EXAMPLE_PARAMS = {
+    "co-mentioned": {"entity": "LoRA"},
+    "derived-from": {"entity": "LoRA"},
+    "lineage": {"entity": "QLoRA"},
+    "papers-evaluating-on": {"entity": "MMLU"},
+    "entity-search": {"text": "lora"},
+}
+
+
+@pytest.mark.parametrize("query", list_named_queries(), ids=lambda q: q.name)
+def test_a_limit_keeps_the_first_rows_and_says_more_were_cut(graph_dir: Path, query) -> None:
+    """The limit is handed to the engine: the rows kept are the first ones of the full answer."""
+    params = EXAMPLE_PARAMS.get(query.name, {})
+    full = run_named_query(graph_dir, query.name, params)
+    assert len(full.rows) >= 2, query.name
+    for limit in (1, len(full.rows) - 1, len(full.rows)):
+        cut = run_named_query(graph_dir, query.name, params, limit=limit)
+        assert cut.rows == full.rows[:limit]
+        assert cut.truncated == (limit < len(full.rows))
 
 
 def test_top_benchmarks(graph_dir: Path) -> None:

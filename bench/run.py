@@ -692,9 +692,18 @@ def environment() -> dict:
 # --------------------------------------------------------------------------------------
 
 
-def _sparql_only(graph_dir: Path, runs: int, api_limit: int | None) -> int:
-    """Print the named-query timings of one existing build (a table and the JSON)."""
+def _sparql_only(graph_dir: Path, runs: int, api_limit: int | None,
+                 results_path: Path | None) -> int:
+    """Print the named-query timings of one existing build; keep them in ``results_path``."""
+    started = dt.datetime.now(dt.timezone.utc)
     result = sparql_bench(graph_dir, runs, api_limit)
+    if results_path is not None:
+        results_path.write_text(json.dumps({
+            "date": started.isoformat(timespec="seconds"),
+            "command": " ".join([sys.executable, *sys.argv]),
+            "environment": environment(),
+            "sparql_only": result,
+        }, indent=2) + "\n", encoding="utf-8")
     print(f"{result['graph']}: {result['triples']:,} triples; first open {result['load_s']} s; "
           f"EntityIndex {result['entity_index_ms']} ms")
     print(f"{'query':26s} {'rows':>8s} {'engine ms':>10s} {'API ms':>10s}")
@@ -730,7 +739,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds per query for rdflib (all its runs)")
     parser.add_argument("--rdflib-load-timeout", type=float, default=900.0)
     parser.add_argument("--skip-baselines", action="store_true")
-    parser.add_argument("--results", type=Path, default=HERE / "results.json")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="where to keep the raw figures (default: bench/results.json; "
+                             "with --sparql-only, only when given)")
     parser.add_argument("--report", type=Path, metavar="RESULTS_JSON",
                         help="only print the tables of an earlier run's results.json")
     parser.add_argument("--sparql-only", type=Path, metavar="GRAPH_DIR",
@@ -741,10 +752,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.rdflib_worker:
         return rdflib_worker(args.rdflib_worker)
     if args.sparql_only:
-        return _sparql_only(args.sparql_only, args.sparql_runs, args.api_limit)
+        return _sparql_only(args.sparql_only, args.sparql_runs, args.api_limit, args.results)
     if args.report:
         print(summarise(json.loads(args.report.read_text(encoding="utf-8"))))
         return 0
+    if args.results is None:
+        args.results = HERE / "results.json"
 
     sizes = sorted(set(args.sizes))
     root = args.out_root

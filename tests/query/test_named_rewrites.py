@@ -35,6 +35,7 @@ def pk(term: str) -> ox.NamedNode:
 
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
 
 
 def random_graph(seed: int, entities: int = 24, papers: int = 30) -> tuple[ox.Store, list[str]]:
@@ -76,9 +77,28 @@ def add_papers(
             add(store, paper, ox.NamedNode(DCT + "identifier"), ox.Literal(f"id:{j:03d}"))
         for node in rng.sample(nodes, rng.randrange(1, 6)):
             add(store, paper, pk("mentions"), node)
+            relation = "mentions"
             if rng.random() < 0.3:
                 add(store, paper, pk("evaluatesOn"), node)
+                relation = "evaluatesOn"
+            add_mention_link(store, rng, paper, node, relation)
     return paper_nodes
+
+
+def add_mention_link(
+    store: ox.Store, rng: random.Random, paper: ox.NamedNode, node: ox.NamedNode, relation: str
+) -> None:
+    link = ox.NamedNode(f"{LINK_BASE}m-{paper.value[-3:]}-{node.value[-3:]}")
+    add(store, link, RDF_TYPE, pk("MentionLink"))
+    add(store, link, pk("paper"), paper)
+    add(store, link, pk("entity"), node)
+    add(store, link, pk("relation"), pk(relation))
+    confidence = ox.Literal(str(rng.choice((0.5, 0.6, 0.8, 0.95))), datatype=XSD_DOUBLE)
+    add(store, link, pk("confidence"), confidence)
+    if rng.random() < 0.8:
+        add(store, link, pk("rule"), ox.Literal(rng.choice(("gazetteer", "acronym"))))
+    if rng.random() < 0.8:
+        add(store, link, pk("evidence"), ox.Literal(f"sentence {rng.randrange(4)}"))
 
 
 def add_lineage(
@@ -149,3 +169,14 @@ def test_entity_search_and_top_benchmarks_match_their_plain_formulation(seed: in
         assert answer(store, get_named_query("entity-search").sparql, {"text": text}) == expected
     expected = answer(store, reference("top-benchmarks"), {})
     assert expected and answer(store, get_named_query("top-benchmarks").sparql, {}) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_low_confidence_links_match_their_plain_formulation(seed: int) -> None:
+    store, _iris = random_graph(seed)
+    for below in ("0.55", "0.7", "0.9", "0.1"):
+        literal = f'"{below}"^^<http://www.w3.org/2001/XMLSchema#double>'
+        expected = answer(store, reference("low-confidence-links"), {"below": literal})
+        fast = answer(store, get_named_query("low-confidence-links").sparql, {"below": literal})
+        assert fast == expected
+        assert expected or below == "0.1"

@@ -44,7 +44,7 @@ _PARAM = re.compile(
     r"(?:\((?P<kind>\w+)(?:\s*,\s*default\s+(?P<default>[^)]*?))?\s*\))?"
     r"\s*(?:-\s*(?P<description>.*))?$"
 )
-#: a LIMIT or OFFSET clause of the whole query (the last lines, after ORDER BY)
+#: a LIMIT or OFFSET line: named queries leave them to the caller (``limit=``)
 _OWN_LIMIT = re.compile(r"^\s*(?:LIMIT|OFFSET)\s+\d+\s*(?:#.*)?$", re.IGNORECASE | re.MULTILINE)
 _PLACEHOLDER = r"VALUES\s+\?{name}\s*\{{\s*UNDEF\s*\}}"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -207,8 +207,8 @@ def run_named_query(
 def _limited(sparql: str, limit: int | None) -> str:
     """The query asking the engine for ``limit`` + 1 rows (one more tells that rows were cut).
 
-    The engine then keeps only the best rows while sorting and looks up nothing
-    for the rest: 10-30% faster on large answers. Named queries have no
+    The engine then keeps only the best rows while sorting and hands over only
+    those: 10-30% faster on answers of tens of thousands of rows. Named queries have no
     ``LIMIT`` of their own (:func:`parse_named_query` checks).
     """
     return sparql if limit is None else f"{sparql.rstrip()}\nLIMIT {limit + 1}\n"

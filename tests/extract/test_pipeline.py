@@ -198,6 +198,50 @@ def test_sizes_are_not_names(extractor):
     assert names(result) == {}
 
 
+def test_shapes_that_look_coined_but_are_not_names(extractor):
+    """A leftover size ("LLaMA(/2)-7B"), an amount, a number of dimensions and an
+    ordinary word joined to a model-class acronym are not names."""
+    result = extract_one(extractor, "A study",
+                         "Experiments on LLaMA(/2)-7B serve ~1B requests. We introduce a 1-D "
+                         "tagging design and a Human-LLM collaborative system beyond the "
+                         "single-LLM approach, while our MIDI-LLM model writes music.")
+    found = names(result)
+    assert not {"-7B", "~1B", "1-D", "Human-LLM", "single-LLM"} & set(found)
+    assert found["MIDI-LLM"] is EntityType.MODEL
+
+
+def test_ranges_compounds_and_classes_are_not_names(extractor):
+    result = extract_one(extractor, "A study",
+                         "We train models of 370M-2.7B parameters in an LLM-Empowered pipeline "
+                         "and score them on SLU tasks.we evaluated them.In (ii) For LLM alignment, "
+                         "we merge a Japanese LLM with the second User LLM into BERT-Large-Uncased.")
+    found = names(result)
+    assert not {"370M-2.7B", "LLM-Empowered", "SLU", "For LLM", "Japanese LLM",
+                "tasks.we", "them.In"} & set(found)
+    assert found["User LLM"] is EntityType.MODEL
+    assert found["BERT-Large-Uncased"] is EntityType.MODEL
+
+
+def test_two_capitals_are_a_name_only_where_the_text_defines_them(extractor):
+    undefined = extract_one(extractor, "A study",
+                            "We scale CF models and report gains on the WG task.")
+    assert names(undefined) == {}
+    defined = extract_one(extractor, "A study",
+                          "We study Voice Conversion (VC). Our VC model beats CF models.")
+    assert "VC" in names(defined) and "CF" not in names(defined)
+
+
+def test_a_proposed_phrase_is_not_cut_inside_a_compound_or_joined_over_and(extractor):
+    result = extract_one(extractor, "A study",
+                         "We introduce the Layerwise Recurrent Router for Mixture-of-Experts. "
+                         "We design the Sliding Window-based estimate. "
+                         "We present two models, ARBERT and MARBERT.")
+    found = names(result)
+    assert not {"Layerwise Recurrent Router for Mixture", "Sliding Window",
+                "ARBERT and MARBERT"} & set(found)
+    assert {"ARBERT", "MARBERT"} <= set(found)
+
+
 def test_a_long_form_never_reaches_into_the_previous_sentence(extractor):
     result = extract_one(extractor, "A study", "We tune T5 models. Results show that fine-tuned "
                                                "FLAN-T5-large (MathT5) wins.")

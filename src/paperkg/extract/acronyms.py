@@ -127,6 +127,8 @@ def _clean_long(long: str, short: str) -> str | None:
         return None
     if long.lower() == short.lower():
         return None
+    if "(" in long or ")" in long:
+        return None  # reaches back over another definition or an enumeration: "(GEMM), while ..."
     return long
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -60,8 +61,12 @@ NAMING = re.compile(
 _NAMING_WORDS = ("called", "named", "dubbed", "termed", "coined", "namely", "denoted",
                  "denoted as", "entitled")
 NOVEL_APPOSITIVE = re.compile(r"^\s*,\s+(?:a|an)\s+(?:\w+\s+){0,3}?(?:novel|new|first)\b", re.I)
-_SIZE_ONLY = re.compile(r"^[\d.,x×]+[a-z%]{0,3}\+?$|^[A-Z]?\d+[A-Za-z]?\+?$|^(FP|INT|BF|TF|W|A)\d+", re.I)
+_SIZE_ONLY = re.compile(r"^[\d.,x×]+[a-z%]{0,3}\+?$|^[A-Z]?\d+[A-Za-z]?\+?$|^(FP|INT|BF|TF|W|A)\d+"
+                        r"|^[\d.]+[KMBT]?-[\d.]+[KMBT]$", re.I)  # ... or a range: "370M-2.7B"
 _PREFIX_MAX_WORDS = 4
+#: two capitals alone; a name only where the text defines it or a resource knows it
+_TWO_CAPITALS = re.compile(r"^[A-Z]{2}$")
+_TASK_AFTER = re.compile(r"\s+tasks?\b")
 _TITLE_NP = re.compile(
     r"^(?P<np>(?:[A-Z][\w]*(?:-[\w]+)*\s+){1,4}[A-Z][\w]*(?:-[\w]+)*)\s+(?:for|via|with)\s")
 _SUBTITLE_BENCHMARK = re.compile(
@@ -74,6 +79,7 @@ _SUBTITLE_MODELS = re.compile(
     r"^\s*(?!\w+ing\b)(?:[\w-]+\s+){0,4}?(?:language|foundation|vision|multimodal|"
     r"speech|code|chat)\s+models?\s*$")
 _LLM_HEADS = {"LLM", "LM", "VLM", "MLLM", "GPT"}
+_INDEFINITE_BEFORE = re.compile(r"\b(?:a|an)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
 #: a preposition between the verb and a name puts the name in a complement
 _COMPLEMENT = re.compile(r"\b(?:of|on|from|in|for|with|by|using|via|over|against|than)\b", re.I)
 #: a lower-case noun right after a name makes the name a modifier
@@ -399,6 +405,10 @@ class Discovery:
                 continue
             if word.start_char < current.title_end and word.start_char == 0:
                 continue  # handled by the title-prefix rule
+            if _TWO_CAPITALS.match(word.text):
+                continue  # "CF models", "the WG task": too ambiguous unless the text defines it
+            if word.text.isupper() and _TASK_AFTER.match(current.text, word.end_char):
+                continue  # "on SLU tasks": an acronym the text does not define names a task
             known = prefixes.get(word.start_char)
             if known is not None and known.end < word.end_char:
                 # a variant of a known name ("LLAMA2-13" of Llama-2) is of its type
@@ -454,8 +464,11 @@ class Discovery:
             if current.text[first.end_char : second.start_char] != " ":
                 continue
             if current.sentence(first.start_char)[0] == first.start_char or \
-                    not first.text.isalpha():
-                continue
+                    not first.text.isalpha() or first.text.lower() in STOP_WORDS:
+                continue  # "(ii) For LLM alignment"
+            before = current.text[max(0, first.start_char - 40) : first.start_char]
+            if _INDEFINITE_BEFORE.search(before):
+                continue  # "a Japanese LLM" is one of a class, not a name
             phrase = current.text[first.start_char : second.end_char]
             if self.resources.is_stopped(phrase) or self.resources.lookup(phrase):
                 continue
@@ -561,9 +574,13 @@ def _capitalised_run(doc: Doc, char_start: int):
     if end < len(doc) and doc[end].is_alpha and doc[end].is_lower and \
             doc[end].lower_ not in _PHRASE_END:
         return None  # the noun phrase goes on in lower case: "Efficient and Extreme length"
+    if end < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_:
+        return None  # cut inside a compound: "Sliding Window-based", "Router for Mixture-of-Experts"
     words = doc[start:end].text.replace("-", " ").split()
     if capitals < 2 or len(words) < 2 or len(words) > 7:
         return None
+    if len(words) == 3 and words[1] == "and":
+        return None  # two names: "ARBERT and MARBERT"
     return doc[start:end]
 
 

@@ -59,6 +59,16 @@ def squash_space(text: str) -> str:
 
 
 _MAYBE_NAME = re.compile(r".[A-Z]|\d")  # a capital after the first letter, or a digit
+#: "1-D", "3D": a number of dimensions, not a name
+_DIMENSIONS = re.compile(r"^\d-?D$")
+#: acronyms of model classes: an ordinary word joined to one is an adjective
+#: compound ("human-LLM collaboration", "a multi-LLM framework")
+_CLASS_ACRONYMS = frozenset({"LLM", "VLM", "MLLM", "LVLM"})
+#: "systems.In": two sentences glued where a space is missing
+_GLUED_SENTENCES = re.compile(r"^[a-z]+\.[A-Z][a-z]+$")
+#: a participle or adjective that ends a compound describing something else
+#: ("LLM-Empowered", "LLMs-Driven", "Decoder-Only")
+_DESCRIBING_LAST = re.compile(r"^[A-Z][a-z]+ed$|^(?:Driven|Aware|Free|Only)$")
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s$")
 #: lower-case suffixes that make a variant of a name ("HARDMath-mini", "Qwen-chat")
 VARIANT_WORDS = frozenset({"mini", "small", "base", "large", "lite", "pro", "instruct", "chat",
@@ -76,8 +86,15 @@ def is_name_like(word: str) -> bool:
     [True, True, True, True, True]
     >>> [is_name_like(w) for w in ["method", "However", "Real-Time", "ID-based", "SpeechLMs"]]
     [False, False, False, False, False]
+    >>> [is_name_like(w) for w in ["-7B", "~1B", "1-D", "Human-LLM", "multi-LLM", "prefix-LM"]]
+    [False, False, False, False, False, True]
+    >>> [is_name_like(w) for w in ["LLM-Empowered", "systems.In", "OnPrem.LLM", "SAM-Decoding",
+    ...                            "BERT-Large-Uncased"]]
+    [False, False, True, True, True]
     """
-    if len(word) < 2 or not _MAYBE_NAME.search(word):
+    if len(word) < 2 or not word[0].isalnum() or not _MAYBE_NAME.search(word):
+        return False  # a name starts with a letter or digit: not "-7B", "~1B"
+    if _DIMENSIONS.match(word) or _GLUED_SENTENCES.match(word):
         return False
     if "://" in word or word.startswith("www.") or "--" in word or "@" in word:
         return False
@@ -88,6 +105,11 @@ def is_name_like(word: str) -> bool:
             return False  # "ID-based", "ECG-specific"; not "HARDMath-mini"
         if all(p.isalpha() and (p.islower() or p.istitle()) for p in parts):
             return False  # "Real-Time", "Speech-to-Entity"
+        if len(parts) == 2 and _DESCRIBING_LAST.match(last):
+            return False  # "LLM-Empowered", "LLMs-Driven"; not "SAM-Decoding"
+        if len(parts) == 2 and parts[1] in _CLASS_ACRONYMS and parts[0].isalpha() and \
+                (parts[0].islower() or parts[0].istitle()):
+            return False  # "Human-LLM", "single-LLM"; not "MIDI-LLM", "prefix-LM"
     if _PLURAL_ACRONYM.search(word):
         return False  # a plural acronym names a class: "LLMs", "GNNs", "SpeechLMs"
     has_digit = any(c.isdigit() for c in word)

@@ -85,3 +85,17 @@ def test_details_list_lineage_errors(tmp_path):
     assert paper["lineage_false_negatives"] == ["QLoRA <- Alpaca"]
     assert result.lineage.tp == 1 and result.lineage.fn == 1
     assert paper["lineage_false_positives"] == [] and result.lineage.fp == 0
+
+
+def test_details_list_proposed_errors(tmp_path):
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "p1", "title": "ZetaTune: Tuning",
+        "abstract": "We introduce ZetaTune, a method that extends LoRA.",
+        "entities": [entity("ZetaTune", "Technique"), entity("LoRA", "Technique", proposed=True)],
+        "lineage": [],
+    }])
+    result = evaluate(gold)
+    [paper] = result.errors
+    assert paper["proposed_false_positives"] == ["ZetaTune"]
+    assert paper["proposed_false_negatives"] == ["LoRA"]
+    assert (result.proposed.tp, result.proposed.fp, result.proposed.fn) == (0, 1, 1)

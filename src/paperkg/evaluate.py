@@ -185,13 +185,16 @@ def evaluate(gold_path: str | Path, resource_dirs: Sequence[str] = ()) -> Evalua
             result.per_type.setdefault(entity_type, Score()).add(score)
         named = _match(mine, [e for e in g.entities if e.kind == "named"])[0]
         result.named_recall.add(Score(named.tp, 0, named.fn))
-        result.proposed.add(_match([p for p in mine if p.proposed],
-                                   [e for e in g.entities if e.proposed])[0])
+        proposed, proposed_fp, proposed_fn = _match([p for p in mine if p.proposed],
+                                                    [e for e in g.entities if e.proposed])
+        result.proposed.add(proposed)
         lineage_score, lineage_fp, lineage_fn = _score_lineage(lineage.get(f"id:{g.id}", []), g)
         result.lineage.add(lineage_score)
         result.errors.append({"id": g.id, "title": g.title,
                               "false_positives": [f"{p.label} ({p.type})" for p in fp],
                               "false_negatives": [f"{e.name} ({e.type})" for e in fn],
+                              "proposed_false_positives": [p.label for p in proposed_fp],
+                              "proposed_false_negatives": [e.name for e in proposed_fn],
                               "lineage_false_positives": lineage_fp,
                               "lineage_false_negatives": lineage_fn})
     return result

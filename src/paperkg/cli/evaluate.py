@@ -42,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
     if args.details:
         for paper in result.errors:
             plus = paper["false_positives"] + [
+                f"proposed {name}" for name in paper["proposed_false_positives"]] + [
                 f"lineage {edge}" for edge in paper["lineage_false_positives"]]
             minus = paper["false_negatives"] + [
+                f"proposed {name}" for name in paper["proposed_false_negatives"]] + [
                 f"lineage {edge}" for edge in paper["lineage_false_negatives"]]
             if plus or minus:
                 print(f"\n{paper['id']}  {paper['title']}")

@@ -31,7 +31,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 def store_folders(graph_dir: Path) -> list[str]:
-    return sorted(p.name for p in (graph_dir / "store").iterdir())
+    return sorted(p.name for p in (graph_dir / "store").iterdir() if p.is_dir())
 
 
 def test_first_open_loads_second_reuses(fresh_graph_dir: Path, loads: list[Path]) -> None:
@@ -256,3 +256,45 @@ def test_cached_values_are_computed_once_per_graph(fresh_graph_dir: Path) -> Non
         first = second
         assert second.info.built
         assert second.cached("papers", 2, count) == ["12"] and len(calls) == 4
+
+
+
+def _open_and_count(graph_dir: str, start, results) -> None:  # type: ignore[no-untyped-def]
+    """In a fresh process: make loading slow, wait for the others, open and count."""
+    import time
+
+    real = store_module._bulk_load
+
+    def slow(handle, db_path, source):  # type: ignore[no-untyped-def]
+        triples = real(handle, db_path, source)
+        time.sleep(0.5)  # widen the window in which the others would load too
+        return triples
+
+    store_module._bulk_load = slow
+    start.wait()
+    try:
+        with GraphStore.open(graph_dir) as store:
+            results.put((store.info.built, store.query(COUNT_PAPERS).column("n")))
+    except Exception as err:  # noqa: BLE001 - the test reports whatever went wrong
+        results.put(("error", repr(err)))
+
+
+def test_processes_opening_a_new_store_at_once_load_it_once(fresh_graph_dir: Path) -> None:
+    """Four processes start on a graph without a store at the same moment: one loads
+    it, the others wait and reuse it, and every query answers. (Before the build lock,
+    a late loader removed the store an earlier one had just put in place.)"""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no threads of this process inherited
+    start, results = context.Event(), context.Queue()
+    workers = [context.Process(target=_open_and_count, args=(str(fresh_graph_dir), start, results))
+               for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    answers = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=10)
+    assert [n for _, n in answers] == [["12"]] * 4, answers
+    assert sorted(built for built, _ in answers) == [False, False, False, True]
+    assert len(store_folders(fresh_graph_dir)) == 1

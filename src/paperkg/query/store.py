@@ -8,7 +8,8 @@ the size and modification time it was built from, so an unchanged graph is
 recognised without hashing it, and a byte-identical rebuild without reloading.
 
 A store is built in a temporary folder and renamed into place when complete,
-so a concurrent reader never sees half a store. Every process using a store
+so a concurrent reader never sees half a store; one process loads a graph at a
+time (an exclusive lock), and processes that start meanwhile wait and reuse it. Every process using a store
 holds a shared lock on it; stale stores are removed only when nobody holds one.
 
     >>> query = "SELECT (COUNT(*) AS ?n) WHERE { ?p a pk:Paper }"
@@ -29,6 +30,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,8 @@ GRAPH_FILE = "graph.ttl"
 STORE_DIR = "store"
 MARKER_FILE = "paperkg-store.json"
 LOCK_FILE = ".lock"
+#: held (exclusively) by the one process loading a graph into a new store
+BUILD_LOCK_FILE = ".build.lock"
 DB_DIR = "db"
 #: how a store folder is laid out; a new layout makes older stores stale
 #: (2: compacted after loading)
@@ -396,11 +400,31 @@ def _find_or_build(root: Path, handle, stat: os.stat_result, source: Path) -> tu
         digest.update(chunk)
     sha = digest.hexdigest()
     folder = root / f"{sha[:20]}-ox{ox.__version__}-s{STORE_LAYOUT}"
-    marker = _read_marker(folder)
-    if marker is not None:  # same content, new mtime (e.g. a byte-identical rebuild)
-        logger.debug("graph.ttl unchanged in content; reusing query store %s", folder)
-        _write_marker(folder, {**marker, "source": _stamp(stat)})
-        return folder, False
+    with _exclusive(root / BUILD_LOCK_FILE):  # one loader; the others wait, then reuse
+        marker = _read_marker(folder)
+        if marker is not None:  # same content, new mtime (e.g. a byte-identical rebuild)
+            logger.debug("graph.ttl unchanged in content; reusing query store %s", folder)
+            _write_marker(folder, {**marker, "source": _stamp(stat)})
+            return folder, False
+        return _build(root, folder, handle, stat, source, sha), True
+
+
+@contextmanager
+def _exclusive(path: Path):  # type: ignore[no-untyped-def]
+    """An exclusive advisory lock on ``path`` (created if missing) while in the block."""
+    with open(path, "a+b") as handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                logger.info("waiting for another process to load the query store")
+                fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _build(root: Path, folder: Path, handle, stat: os.stat_result, source: Path,  # type: ignore[no-untyped-def]
+           sha: str) -> Path:
+    """Load ``graph.ttl`` into a new store at ``folder`` (under the build lock)."""
     handle.seek(0)
     logger.info("loading %s into the query store %s", source, folder)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
@@ -417,16 +441,10 @@ def _find_or_build(root: Path, handle, stat: os.stat_result, source: Path) -> tu
         _write_marker(tmp, marker)
         if folder.exists():  # an unusable leftover (e.g. an interrupted removal)
             shutil.rmtree(folder, ignore_errors=True)
-        try:
-            os.rename(tmp, folder)
-        except OSError:
-            if _read_marker(folder) is None:  # not a concurrent build that won the race
-                raise
-            logger.debug("another process built %s first", folder)
-            return folder, False
+        os.rename(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return folder, True
+    return folder
 
 
 def _bulk_load(handle, db_path: Path, source: Path) -> int:  # type: ignore[no-untyped-def]

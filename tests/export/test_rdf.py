@@ -222,3 +222,22 @@ def test_writers_hold_one_subject_at_a_time():
     assert sizes[1] > 3.5 * sizes[0]
     assert peaks[1] < 0.2 * sizes[1]
     assert peaks[1] < 1.5 * peaks[0]
+
+
+@pytest.mark.parametrize("date,typed", [("2024-02-29", True), ("2023-02-30", False),
+                                        ("2023-13-45", False), ("spring 2024", False)])
+def test_only_real_calendar_dates_are_typed_xsd_date(date, typed):
+    import networkx as nx
+    from rdflib.namespace import XSD
+
+    from paperkg.vocab import mint
+
+    graph = nx.MultiDiGraph()
+    graph.add_node("paper:id:x", node_type="Paper", title="T", abstract="A", date=date,
+                   arxiv_id="", authors=(), iri=str(mint("paper", "id:x")))
+    out = io.StringIO()
+    write_rdf(graph, out, "turtle")
+    [value] = Graph().parse(data=out.getvalue(), format="turtle").objects(None, DCT.date)
+    assert str(value) == date
+    assert (value.datatype == XSD.date) is typed
+    assert value.datatype in (XSD.date, None)

@@ -21,6 +21,7 @@ rdflib and compare graphs.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Iterator
@@ -76,11 +77,28 @@ def _paper(key: str, data: dict) -> Description:
     ]
     if data["date"]:
         date = data["date"]
-        pairs.append((DATE, Literal(date, XSD_DATE if _ISO_DATE.match(date) else None)))
+        pairs.append((DATE, Literal(date, XSD_DATE if _is_iso_date(date) else None)))
     pairs += [(CREATOR, Literal(author)) for author in data["authors"]]
     if data["arxiv_id"]:
         pairs.append((_pk("arxivId"), Literal(data["arxiv_id"])))
     return data["iri"], pairs
+
+
+@lru_cache(maxsize=4096)
+def _is_iso_date(text: str) -> bool:
+    """Is ``text`` a real calendar date ``YYYY-MM-DD`` (typed ``xsd:date``)? Inputs may
+    hold "2023-02-30" or "2023-13-45"; those stay plain strings, as "spring 2024" does.
+
+    >>> _is_iso_date("2024-02-29"), _is_iso_date("2023-02-30"), _is_iso_date("2023-13-45")
+    (True, False, False)
+    """
+    if not _ISO_DATE.match(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _entity(data: dict) -> Description:

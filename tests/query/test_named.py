@@ -322,3 +322,11 @@ def test_an_exact_label_wins_over_names_that_only_normalise_alike() -> None:
     assert index.lookup("lora") == [lora]
     assert index.lookup("LoRA+") == [plus]
     assert index.lookup("Lo-RA") == sorted([lora, plus])  # neither is exact: both, for the user
+
+
+def test_aliases_that_differ_only_in_case_name_the_entity_once() -> None:
+    lora = EntityRef("LoRA", "Technique", "https://w3id.org/paperkg/entity/LoRA",
+                     ("Low-Rank Adaptation", "low-rank adaptation", "Low-rank adaptation"))
+    index = EntityIndex([lora])
+    assert index.lookup("low-rank adaptation") == [lora]
+    assert index.resolve("LOW-RANK ADAPTATION") == lora

@@ -14,7 +14,7 @@ FORMATS = ("text", "json", "html")
 
 EPILOG = """examples:
   paperkg lineage LoRA
-  paperkg lineage "quantized lora" --depth 1
+  paperkg lineage "low-rank adaptation" --depth 1
   paperkg lineage QLoRA --format json > qlora.json
   paperkg lineage LoRA --format html            # writes ./lineage-LoRA.html
 

@@ -69,8 +69,8 @@ class EntityIndex:
     """All entities of a graph, looked up by normalised label or alias.
 
     >>> with GraphStore.open("outputs") as store:  # doctest: +SKIP
-    ...     EntityIndex.from_store(store).resolve("quantized lora").label
-    'QLoRA'
+    ...     EntityIndex.from_store(store).resolve("low-rank adaptation").label
+    'LoRA'
     """
 
     def __init__(self, entities: list[EntityRef]) -> None:
@@ -80,8 +80,9 @@ class EntityIndex:
         self._by_alias: dict[str, list[EntityRef]] = {}
         for entity in self.entities:
             self._by_label.setdefault(normalize_name(entity.label), []).append(entity)
-            for alt in entity.alt_labels:
-                self._by_alias.setdefault(normalize_name(alt), []).append(entity)
+            # aliases that differ only in case or punctuation name the entity once
+            for key in dict.fromkeys(normalize_name(alt) for alt in entity.alt_labels):
+                self._by_alias.setdefault(key, []).append(entity)
         #: every label and alias, for suggestions: name -> the entity's label
         self._names = {n: e.label for e in self.entities for n in (e.label, *e.alt_labels)}
 

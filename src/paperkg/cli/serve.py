@@ -10,7 +10,9 @@ EPILOG = """examples:
   paperkg serve                          # http://127.0.0.1:7878/query
   paperkg serve --graph my-graph --port 8000
   curl -H 'Accept: text/csv' --data-urlencode \\
-       'query=SELECT ?label WHERE { ?e a pk:Model ; rdfs:label ?label }' \\
+       'query=PREFIX pk: <https://w3id.org/paperkg/ontology#>
+              PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+              SELECT ?label WHERE { ?e a pk:Model ; rdfs:label ?label }' \\
        http://127.0.0.1:7878/query
 
 The endpoint speaks the SPARQL 1.1 Protocol: GET ?query=..., POST form-encoded
@@ -18,6 +20,11 @@ or application/sparql-query; results as JSON (default), XML, CSV or TSV by
 Accept, CONSTRUCT as Turtle, N-Triples, RDF/XML or JSON-LD. Updates are refused
 (403). Unlike `paperkg query`, declare the PREFIXes you use. The query page at
 http://HOST:PORT/ (YASGUI) works offline. Ctrl-C stops the server.
+
+--timeout cancels a query that is still sending rows after SECONDS. Oxigraph
+cannot interrupt a query before its first row (an aggregate or a sort over a
+huge join): such a query runs on in the server until it ends, and only a
+restart stops it (oxigraph/oxigraph#1336).
 """
 
 
@@ -47,7 +54,8 @@ def register(subparsers) -> argparse.ArgumentParser:  # type: ignore[no-untyped-
         type=int,
         default=DEFAULT_TIMEOUT_S,
         metavar="SECONDS",
-        help=f"longest time a query may run (default: {DEFAULT_TIMEOUT_S})",
+        help=f"cancel a query still sending rows after this long (default: "
+        f"{DEFAULT_TIMEOUT_S}; see below)",
     )
     return parser
 

@@ -81,3 +81,79 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(command):
 def test_help_runs_through_the_console_entry_point():
     result = run_cli("--help")
     assert result.returncode == 0 and "build" in result.stdout
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["build", "--jobs", "x"], "invalid int value"),
+    (["build", "--validate", "maybe"], "invalid choice"),
+    (["query", "--format", "xml", "ASK {}"], "invalid choice"),
+    (["build", "--min-support", "0"], "--min-support must be at least 1"),
+    (["build", "--jobs", "-1"], "--jobs must be 0"),
+])
+def test_bad_option_values_are_one_line_before_any_input_is_read(tmp_path, args, expected):
+    result = run_cli(*args, "--out", str(tmp_path / "o")) if args[0] == "build" else run_cli(*args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_an_output_path_that_is_a_file_is_refused_before_reading(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    result = run_cli("build", "--out", str(taken))
+    assert result.returncode == 2 and "is a file, not a folder" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_quiet_and_verbose_work_after_the_command_too(tmp_path):
+    args = ["build", str(FIXTURES / "papers.jsonl"), "--no-progress", "--no-html"]
+    loud = run_cli(*args, "--out", str(tmp_path / "a"))
+    quiet = run_cli(*args, "--out", str(tmp_path / "b"), "-q")
+    before = run_cli("-q", *args, "--out", str(tmp_path / "c"))
+    assert loud.returncode == quiet.returncode == before.returncode == 0
+    assert "papers:" in loud.stdout and "INFO" in loud.stderr
+    assert quiet.stdout == before.stdout == "" and "INFO" not in quiet.stderr + before.stderr
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
+    """``paperkg evaluate ... | head -1``: no error once the reader has gone."""
+    gold = FIXTURES.parent.parent.parent / "shared" / "gold" / "dev.jsonl"
+    if not gold.exists():
+        pytest.skip("needs ../shared/gold next to the repository")
+    proc = subprocess.Popen([sys.executable, "-m", "paperkg", "evaluate", str(gold), "--details"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141 and stderr == "", stderr
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
+    import signal
+    import time
+
+    corpus = tmp_path / "big.jsonl"
+    line = (FIXTURES / "papers.jsonl").read_text().splitlines()[0]
+    record = json.loads(line)
+    corpus.write_text("".join(json.dumps({**record, "id": f"x{i}", "title": f"{record['title']} {i}"})
+                              + "\n" for i in range(3000)))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "paperkg", "build", str(corpus), "--out",
+                             str(out), "--no-progress", "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".staging-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(out.glob(".staging-*")), "the build never reached its exports"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and "terminated" in stderr and "Traceback" not in stderr
+    assert not list(out.glob(".staging-*"))
+
+
+def test_build_help_states_the_validation_limit_the_code_uses():
+    from paperkg.pipeline import FULL_VALIDATION_LIMIT
+
+    sub = make_parser()._subparsers._group_actions[0].choices["build"]
+    assert f"full up to {FULL_VALIDATION_LIMIT // 1000}k triples" in " ".join(
+        sub.format_help().split())

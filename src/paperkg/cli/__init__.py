@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
+import signal
 import sys
 
 from paperkg import __version__
@@ -27,9 +29,20 @@ COMMANDS = {
 EXIT_ERROR = 2
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so ``finally`` blocks clean up."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line on stderr and exit code 2, like every other error."""
+
+    def error(self, message: str):  # type: ignore[no-untyped-def]
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The top-level parser with one subparser per command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="paperkg",
         description="Build and explore a knowledge graph of ML papers from their abstracts.",
         epilog="Example: paperkg build && paperkg lineage LoRA",
@@ -42,6 +55,12 @@ def make_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"paperkg.cli.{module_name}")
         sub = module.register(subparsers)
         sub.set_defaults(run=module.run)
+        # also after the command ("paperkg build -q"); SUPPRESS keeps a -q given
+        # before the command from being reset by the subcommand's default
+        sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="log debug details")
+        sub.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                         help="only warnings and errors")
     return parser
 
 
@@ -58,8 +77,25 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     _configure_logging(args.verbose, args.quiet)
+    main_pid = os.getpid()
+
+    def terminate(signum: int, _frame: object) -> None:
+        if os.getpid() != main_pid:  # a worker process forked from this one
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, terminate)  # clean up (staging folders) as on Ctrl-C
     try:
         return args.run(args)
+    except _Terminated:
+        print(f"paperkg {args.command}: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except BrokenPipeError:  # the reader went away: `paperkg query ... | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 128 + signal.SIGPIPE
     except PaperKGError as err:
         print(f"paperkg {args.command}: error: {err}", file=sys.stderr)
         return EXIT_ERROR

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from paperkg.errors import InputError
@@ -36,7 +37,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                              "merges.jsonl (repeatable)")
     parser.add_argument("--validate", default="auto", choices=("auto", "full", "sample", "off"),
                         help="SHACL validation: all triples, a sample of papers, or none "
-                             "(default: auto = full up to 400k triples)")
+                             "(default: auto = full up to 100k triples)")
     parser.add_argument("--no-html", action="store_true", help="skip graph.html")
     parser.add_argument("--min-support", type=int, default=2, metavar="N",
                         help="graph.html shows entities named by at least N papers (default 2)")
@@ -54,6 +55,13 @@ def register(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     if args.update and not args.inputs:
         raise InputError("--update needs the new INPUT files or folders to add")
+    # checked before any input is read, which can take minutes
+    if args.min_support < 1:
+        raise InputError(f"--min-support must be at least 1, got {args.min_support}")
+    if args.jobs < 0:
+        raise InputError(f"--jobs must be 0 (one per CPU) or more, got {args.jobs}")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise InputError(f"--out {args.out} is a file, not a folder")
     from paperkg.pipeline import BuildOptions, build  # spaCy: only for the commands that extract
 
     options = BuildOptions(

@@ -35,3 +35,24 @@ def test_not_an_array_and_broken_items(tmp_path):
     path.write_text("[" * 100_000)
     (deep,) = iter_papers(path, "hf-api")
     assert deep.reason == "invalid JSON: nested too deeply"
+
+
+def test_a_plain_array_of_arxiv_metadata_keeps_its_fields(tmp_path):
+    """The same records as JSON Lines and as one JSON array give the same papers."""
+    import json
+
+    records = [{"id": "2106.09685", "title": "LoRA", "abstract": "We propose LoRA.",
+                "doi": "10.48550/arXiv.2106.09685", "categories": "cs.CL cs.LG",
+                "update_date": "2021-10-18", "authors": "E. Hu, Y. Shen"},
+               {"id": "2401.00001", "title": "T", "summary": "S", "publishedAt": "2024-01-02"}]
+    array, lines = tmp_path / "meta.json", tmp_path / "meta.jsonl"
+    array.write_text(json.dumps(records, indent=1))
+    lines.write_text("".join(json.dumps(r) + "\n" for r in records))
+    from_array = list(iter_papers(array))
+    lora, other = from_array
+    assert lora.date == "2021-10-18" and lora.doi and lora.categories == ("cs.CL", "cs.LG")
+    assert lora.key == "arxiv:2106.09685"
+    assert other.key == "arxiv:2401.00001" and other.date == "2024-01-02"
+    [lora_line, _] = iter_papers(lines)
+    assert (lora.key, lora.date, lora.doi, lora.categories, lora.authors) == (
+        lora_line.key, lora_line.date, lora_line.doi, lora_line.categories, lora_line.authors)

@@ -3,7 +3,10 @@
 The response is a JSON array; each item has a ``title`` and a ``paper`` object with
 ``id`` (the arXiv id), ``title``, ``summary`` (the abstract), ``authors``
 (``[{"name": ...}]``) and ``publishedAt``. Other keys are ignored. An item without
-``paper`` is read as the paper itself, so a plain JSON array of paper objects works too.
+``paper`` is read as the paper itself, with the field names of JSON Lines
+(:func:`~paperkg.ingest.record.fields_from_mapping`: ``doi``, ``categories``,
+``update_date``...), so a plain JSON array of paper objects, such as arXiv
+metadata records, works too.
 
 Items are decoded one at a time, so each record knows the line it starts on and a
 broken item is reported where it breaks.
@@ -17,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from paperkg.ingest.jsonl import json_kind
-from paperkg.ingest.record import make_paper
+from paperkg.ingest.record import fields_from_mapping, make_paper
 from paperkg.ingest.source import Source
 from paperkg.records import Paper, Skip
 
@@ -60,8 +63,11 @@ def _paper(source: Source, line: int, item: Any) -> Paper | Skip:
     if not isinstance(item, dict):
         return source.skip(line, f"expected an object, got {json_kind(item)}")
     paper = item.get("paper")
-    if not isinstance(paper, dict):
-        paper = item
+    if not isinstance(paper, dict):  # a plain array of paper records
+        fields = fields_from_mapping(item)
+        fields["arxiv_id"] = fields["arxiv_id"] or item.get("id")
+        fields["date"] = fields["date"] or item.get("publishedAt")
+        return make_paper(source, line, **fields)
     return make_paper(
         source,
         line,

@@ -42,3 +42,16 @@ def test_semicolons_bom_and_large_fields(tmp_path):
     assert paper.title == "Big notes" and paper.abstract == "An abstract; with a semicolon."
     assert skip.line == 3
     assert skip.reason == "abstract too long (149,999 characters; the limit is 100,000)"
+
+
+def test_a_row_with_more_fields_than_the_header_is_skipped_with_its_reason(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("id;title;abstract\n"
+                    "1;LoRA;We adapt; then we merge.\n"  # an unquoted ";" in the abstract
+                    "2;QLoRA;We quantize.;\n"            # a trailing delimiter is fine
+                    '3;DoRA;"We decompose; then tune."\n')
+    cut, trailing, quoted = iter_papers(path)
+    assert isinstance(cut, Skip) and cut.line == 2
+    assert cut.reason == "row has 4 fields, the header 3 (a delimiter inside an unquoted field?)"
+    assert isinstance(trailing, Paper) and trailing.abstract == "We quantize."
+    assert isinstance(quoted, Paper) and quoted.abstract == "We decompose; then tune."

@@ -2,8 +2,9 @@
 
 Column names are matched case-insensitively and the other columns are those of JSON
 Lines (``id``, ``arxiv_id``, ``doi``, ``url``, ``authors``, ``date``, ``categories``...).
-The delimiter is the commonest of ``,`` ``;`` tab and ``|`` in the header line. Rows
-stream; a record's line is the physical line it starts on (quoted fields may span
+The delimiter is the commonest of ``,`` ``;`` tab and ``|`` in the header line. A row
+with more non-empty fields than the header is skipped with its reason (its fields
+cannot be told apart). Rows stream; a record's line is the physical line it starts on (quoted fields may span
 lines).
 """
 
@@ -30,9 +31,10 @@ def read(source: Source) -> Iterator[Paper | Skip]:
         csv.field_size_limit(FIELD_SIZE_LIMIT)
     too_long: list[int] = []
     rows = csv.reader(_physical_lines(source, too_long), delimiter=_delimiter(source))
-    columns = yield from _header(source, rows)
-    if columns is None:
+    header = yield from _header(source, rows)
+    if header is None:
         return
+    columns, width = header
     start = rows.line_num + 1
     while True:
         try:
@@ -45,13 +47,18 @@ def read(source: Source) -> Iterator[Paper | Skip]:
         yield from (source.skip(line, "line too long") for line in too_long)
         too_long.clear()
         if row and any(cell.strip() for cell in row):
-            record = {name: row[index] for name, index in columns.items() if index < len(row)}
-            yield make_paper(source, start, **fields_from_mapping(record))
+            if any(cell.strip() for cell in row[width:]):  # not just a trailing delimiter
+                yield source.skip(start, f"row has {len(row)} fields, the header {width} "
+                                         "(a delimiter inside an unquoted field?)")
+            else:
+                record = {name: row[index] for name, index in columns.items() if index < len(row)}
+                yield make_paper(source, start, **fields_from_mapping(record))
         start = rows.line_num + 1
 
 
 def _header(source: Source, rows: Iterator[list[str]]) -> Iterator[Skip]:
-    """Read the header row; return its column indexes by lowercased name, or None."""
+    """Read the header row; return its column indexes by lowercased name and its
+    number of fields, or None."""
     try:
         header = next(rows, None)
     except csv.Error as err:
@@ -69,7 +76,7 @@ def _header(source: Source, rows: Iterator[list[str]]) -> Iterator[Skip]:
             1, f"CSV header lacks {' and '.join(missing)} column(s) (columns: {found})"
         )
         return None
-    return columns
+    return columns, len(header)
 
 
 def _delimiter(source: Source) -> str:

@@ -206,3 +206,20 @@ def test_pretty_printed_json_object_in_a_folder_is_not_read_as_lines(tmp_path):
 def test_device_files_are_not_read():
     with pytest.raises(InputError, match="not a regular file"):
         read_inputs(["/dev/zero"])
+
+
+def test_a_duplicate_id_with_another_title_is_merged_with_a_warning(tmp_path):
+    import json
+
+    path = tmp_path / "ids.jsonl"
+    path.write_text(
+        json.dumps({"id": "x1", "title": "Scaling GPT-4", "abstract": "A"}) + "\n"
+        + json.dumps({"id": "x1", "title": "Scaling GPT-4", "abstract": "A", "date": "2024-01-02"})
+        + "\n" + json.dumps({"id": "x1", "title": "Probing BERT", "abstract": "B"}) + "\n")
+    result = read_inputs([path])
+    [paper] = result.papers
+    assert paper.title == "Scaling GPT-4" and paper.date == "2024-01-02"
+    assert result.duplicates == 2 and result.records == 3
+    [warning] = result.warnings  # the same title read twice is no conflict
+    assert warning.startswith(f"{path}:3: same identity as {path}:1")
+    assert "'Probing BERT'" in warning and "merged into the first" in warning

@@ -100,6 +100,9 @@ def read_inputs(
             papers.add(item)
     if len(papers.papers) == known and not papers.duplicates:
         raise InputError(_nothing_found(paths, skips))
+    for conflict in papers.conflicts:
+        log.warning("%s", conflict)
+    warnings += papers.conflicts
     return ReadResult(
         papers=tuple(papers.papers),
         skips=tuple(skips),
@@ -206,6 +209,8 @@ class _Papers:
     def __init__(self) -> None:
         self.papers: list[Paper] = []
         self.duplicates = 0
+        #: duplicates by identity whose title differs from the first record's
+        self.conflicts: list[str] = []
         self._by_identity: dict[str, int] = {}
         self._by_title: dict[str, int] = {}
 
@@ -217,7 +222,13 @@ class _Papers:
             self.papers.append(paper)
         else:
             self.duplicates += 1
-            paper = merge(self.papers[slot], paper)
+            first = self.papers[slot]
+            if title_key(first.title) != title_key(paper.title):
+                self.conflicts.append(
+                    f"{paper.source}: same identity as {first.source} ({first.key}) but "
+                    f"another title ({_clip(paper.title)!r}, kept {_clip(first.title)!r}); "
+                    "merged into the first")
+            paper = merge(first, paper)
             self.papers[slot] = paper
         for identity in _identities(paper):
             self._by_identity.setdefault(identity, slot)
@@ -232,6 +243,10 @@ class _Papers:
         if slot is not None and (_title_only(paper) or _title_only(self.papers[slot])):
             return slot
         return None
+
+
+def _clip(title: str, limit: int = 80) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
 def merge(first: Paper, other: Paper) -> Paper:

@@ -223,3 +223,23 @@ def test_a_duplicate_id_with_another_title_is_merged_with_a_warning(tmp_path):
     [warning] = result.warnings  # the same title read twice is no conflict
     assert warning.startswith(f"{path}:3: same identity as {path}:1")
     assert "'Probing BERT'" in warning and "merged into the first" in warning
+
+
+def test_archives_and_prose_in_a_folder_are_skips_with_their_reason(tmp_path):
+    import gzip
+    import zipfile
+
+    listing = (FIXTURES / "listing_blank.txt").read_bytes()
+    (tmp_path / "day.txt").write_bytes(listing)
+    (tmp_path / "day.txt.gz").write_bytes(gzip.compress(listing))
+    with zipfile.ZipFile(tmp_path / "days.zip", "w") as archive:
+        archive.writestr("day.txt", listing)
+    (tmp_path / "NOTES.txt").write_text("## Commands\n\nRun the build.\n\nThen query it.\n")
+    result = read_inputs([tmp_path])
+    assert {(skip.path.rsplit("/", 1)[1], skip.reason) for skip in result.skips} == {
+        ("day.txt.gz", "gzip-compressed files are not read; decompress it (gunzip) first"),
+        ("days.zip", "zip archive files are not read; extract it (unzip) first"),
+        ("NOTES.txt", "unrecognised format"),
+    }
+    assert result.records == len(result.papers) + result.duplicates + 3
+    assert all("Commands" not in paper.title for paper in result.papers)

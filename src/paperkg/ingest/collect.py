@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from paperkg.errors import InputError
 from paperkg.ingest import atom, csv_reader, hf_api, hf_listing, jsonl
-from paperkg.ingest.detect import FORMATS, check_format, detect_format
+from paperkg.ingest.detect import FORMATS, check_format, detect_format, is_listing
 from paperkg.ingest.identity import paper_key, title_key
 from paperkg.ingest.inputs import InputFile, input_files
 from paperkg.ingest.source import Source, file_problem
@@ -164,6 +164,8 @@ def _read_file(file: InputFile, fmt: str, warnings: list[str]) -> Iterator[Paper
         yield source.skip(None, problem)
         return
     name = fmt if fmt != "auto" else detect_format(file.path, head)
+    if name == "hf-listing" and fmt == "auto" and not file.explicit and not is_listing(head):
+        name = None  # a README or notes file in an input folder, not a saved listing page
     if name is None:
         if file.explicit:
             raise InputError(

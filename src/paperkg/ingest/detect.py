@@ -50,8 +50,9 @@ valid formats: auto, hf-listing, jsonl, hf-api, atom, csv
 def detect_format(path: Path, head: bytes) -> str | None:
     """The format of the file at ``path`` whose first bytes are ``head``, or None.
 
-    The extension decides when it names a format; otherwise (``.json``, no or an
-    unknown extension) the content does: ``<feed`` is Atom, ``[`` the daily-papers
+    The extension decides when it names a format (a ``.txt`` file inside a folder
+    must also show a listing page's chrome; see :func:`is_listing`); otherwise
+    (``.json``, no or an unknown extension) the content does: ``<feed`` is Atom, ``[`` the daily-papers
     API, ``{`` JSON Lines, a header with ``title`` and ``abstract`` CSV, and the
     listing page's chrome a listing dump.
     """
@@ -75,6 +76,11 @@ def sniff(head: bytes) -> str | None:
     if any(mark in text for mark in _LISTING_MARKS):
         return "hf-listing"
     return None
+
+
+def is_listing(head: bytes) -> bool:
+    """Do the first bytes show the chrome of a saved Hugging Face listing page?"""
+    return any(mark in head for mark in _LISTING_MARKS)
 
 
 def _has_delimiter(line: bytes) -> bool:

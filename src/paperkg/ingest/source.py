@@ -91,10 +91,19 @@ class Source:
         return self.decode(self.path.read_bytes(), 1)
 
 
+#: compressed or archived inputs: how to recognise them and what to do instead
+_ARCHIVES = ((b"\x1f\x8b", "gzip-compressed", "decompress it (gunzip)"),
+             (b"PK\x03\x04", "zip archive", "extract it (unzip)"),
+             (b"\xfd7zXZ\x00", "xz-compressed", "decompress it (unxz)"))
+
+
 def file_problem(head: bytes) -> str | None:
     """Why a file whose first bytes are ``head`` cannot be read as text, or None."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16 text is not supported; convert the file to UTF-8"
+    for magic, kind, how in _ARCHIVES:
+        if head.startswith(magic):
+            return f"{kind} files are not read; {how} first"
     if b"\x00" in head:
         return "binary file (NUL bytes)"
     if not head.strip() and len(head) < SNIFF_BYTES:

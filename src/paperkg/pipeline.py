@@ -115,7 +115,11 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
     report.records, report.duplicates = read.records, read.duplicates
     report.add_skips(read.skips)
     report.warnings = list(getattr(read, "warnings", ()))
-    log.info("read %d papers from %d files", len(read.papers), len(read.files))
+    if previous:
+        log.info("read %d records from %d files; %d papers with the %d of the build before",
+                 read.records, len(read.files), len(read.papers), len(previous))
+    else:
+        log.info("read %d papers from %d files", len(read.papers), len(read.files))
 
     with timer.stage("extract"):
         extractions = _extract(read.papers, previous, options, report)

@@ -103,5 +103,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"paperkg {args.command}: interrupted", file=sys.stderr)
         return 130
     except OSError as err:
-        print(f"paperkg {args.command}: error: {err}", file=sys.stderr)
+        message = f"{err.filename}: {err.strerror}" if err.filename and err.strerror else err
+        print(f"paperkg {args.command}: error: {message}", file=sys.stderr)
         return EXIT_ERROR

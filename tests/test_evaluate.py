@@ -99,3 +99,26 @@ def test_details_list_proposed_errors(tmp_path):
     assert paper["proposed_false_positives"] == ["ZetaTune"]
     assert paper["proposed_false_negatives"] == ["LoRA"]
     assert (result.proposed.tp, result.proposed.fp, result.proposed.fn) == (0, 1, 1)
+
+
+@pytest.mark.parametrize("line,expected", [
+    ('{"id": "a", "title": "t", "abstract": "x"}', "missing entities"),
+    ('{"id": "a", "title": "t", "abstract": "x", "entities": ["LoRA"]}',
+     "entities must be a list of objects with name and type"),
+    ("[1]", "expected a JSON object with id, title, abstract, entities"),
+    ('{"id": "a", "title": "t", "abstract": "x", "entities": [{"name": "LoRA"}]}',
+     "an entity or lineage link lacks 'type'"),
+    ("{not json", "invalid JSON"),
+])
+def test_bad_gold_lines_say_what_is_wrong_in_the_format_s_words(tmp_path, line, expected):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(InputError) as caught:
+        load_gold(path)
+    assert str(caught.value).startswith(f"{path}:1: ") and expected in str(caught.value)
+    assert "string indices" not in str(caught.value)
+
+
+def test_a_folder_is_not_a_gold_file(tmp_path):
+    with pytest.raises(InputError, match="is a folder; give the gold JSON Lines file"):
+        load_gold(tmp_path)

@@ -107,27 +107,53 @@ class Evaluation:
 def load_gold(path: str | Path) -> list[GoldPaper]:
     """Read a gold JSONL file; a malformed line is an :class:`InputError` naming it."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give the gold JSON Lines file")
     if not path.is_file():
         raise InputError(f"no such gold file: {path}")
     papers = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path} is not UTF-8 text ({err.reason})") from err
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            entities = tuple(
-                GoldEntity(e["name"], e["type"], e.get("kind", "named"),
-                           frozenset(match_key(n) for n in (e["name"], *e.get("aliases", ()))),
-                           bool(e.get("proposed", False)))
-                for e in row["entities"])
-            lineage = tuple((link["child"], link["parent"]) for link in row.get("lineage", ()))
-            papers.append(GoldPaper(str(row["id"]), row["title"], row["abstract"], entities,
-                                    lineage))
-        except (json.JSONDecodeError, KeyError, TypeError) as err:
-            raise InputError(f"{path}:{number}: not a gold record ({err})") from err
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path}:{number}: invalid JSON ({err.msg})") from err
+        try:
+            papers.append(_gold_paper(row))
+        except (KeyError, TypeError, AttributeError) as err:
+            raise InputError(f"{path}:{number}: not a gold record: {_gold_problem(row, err)}; "
+                             "see GUIDELINES.md for the format") from err
     if not papers:
         raise InputError(f"no gold papers in {path}")
     return papers
+
+
+def _gold_paper(row: dict) -> GoldPaper:
+    entities = tuple(
+        GoldEntity(e["name"], e["type"], e.get("kind", "named"),
+                   frozenset(match_key(n) for n in (e["name"], *e.get("aliases", ()))),
+                   bool(e.get("proposed", False)))
+        for e in row["entities"])
+    lineage = tuple((link["child"], link["parent"]) for link in row.get("lineage", ()))
+    return GoldPaper(str(row["id"]), row["title"], row["abstract"], entities, lineage)
+
+
+def _gold_problem(row: object, err: Exception) -> str:
+    """What is wrong with a gold line, in the words of the format."""
+    if not isinstance(row, dict):
+        return "expected a JSON object with id, title, abstract, entities and lineage"
+    missing = [key for key in ("id", "title", "abstract", "entities") if key not in row]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if isinstance(err, KeyError):
+        return f"an entity or lineage link lacks {err}"
+    return "entities must be a list of objects with name and type, lineage a list of " \
+           "objects with child and parent"
 
 
 def _match(predicted: Sequence, gold: Sequence, same=lambda p, g: True) -> tuple[Score, list, list]:

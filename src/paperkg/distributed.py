@@ -70,7 +70,8 @@ def _merge(parts: list[dict]) -> tuple[ReadResult, list[Extraction]]:
     distinct paper keeping the extraction of its first record."""
     records = [p for part in parts for p in part["papers"]]
     extracted = [e for part in parts for e in part["extractions"]]
-    papers, duplicates, first = deduplicate(records)
+    conflicts: list[str] = []
+    papers, duplicates, first = deduplicate(records, conflicts)
     extractions = [_rekey(extracted[index], paper) for paper, index in zip(papers, first)]
     skips = tuple(s for part in parts for s in part["skips"])
     if not papers:
@@ -78,7 +79,7 @@ def _merge(parts: list[dict]) -> tuple[ReadResult, list[Extraction]]:
     read = ReadResult(
         papers=tuple(papers), skips=skips, files=tuple(part["path"] for part in parts),
         records=len(papers) + duplicates + len(skips), duplicates=duplicates,
-        warnings=tuple(w for part in parts for w in part["warnings"]),
+        warnings=(*(w for part in parts for w in part["warnings"]), *conflicts),
     )
     return read, extractions
 

@@ -243,3 +243,17 @@ def test_archives_and_prose_in_a_folder_are_skips_with_their_reason(tmp_path):
     }
     assert result.records == len(result.papers) + result.duplicates + 3
     assert all("Commands" not in paper.title for paper in result.papers)
+
+
+def test_deduplicate_gives_the_same_warnings_as_read_inputs(tmp_path):
+    import json
+
+    from paperkg.ingest import deduplicate
+
+    path = tmp_path / "ids.jsonl"
+    path.write_text(json.dumps({"id": "x1", "title": "Scaling GPT-4", "abstract": "A"}) + "\n"
+                    + json.dumps({"id": "x1", "title": "Probing BERT", "abstract": "B"}) + "\n")
+    warnings: list[str] = []
+    papers, duplicates, first = deduplicate(list(iter_papers(path)), warnings)
+    assert (len(papers), duplicates, first) == (1, 1, [0])
+    assert warnings == list(read_inputs([path]).warnings) and len(warnings) == 1

@@ -113,9 +113,13 @@ def read_inputs(
     )
 
 
-def deduplicate(records: Iterable[Paper]) -> tuple[list[Paper], int, list[int]]:
+def deduplicate(
+    records: Iterable[Paper], warnings: list[str] | None = None
+) -> tuple[list[Paper], int, list[int]]:
     """The distinct papers of ``records`` by the same rules as :func:`read_inputs`,
-    the number of duplicates merged, and the index of each paper's first record.
+    the number of duplicates merged, and the index of each paper's first record;
+    the warnings :func:`read_inputs` gives about conflicting duplicates are appended
+    to ``warnings`` when given.
 
     For records read elsewhere (in the workers of a distributed engine).
     """
@@ -124,6 +128,10 @@ def deduplicate(records: Iterable[Paper]) -> tuple[list[Paper], int, list[int]]:
     for index, record in enumerate(records):
         if papers.add(record) == len(first):
             first.append(index)
+    for conflict in papers.conflicts:
+        log.warning("%s", conflict)
+    if warnings is not None:
+        warnings += papers.conflicts
     return papers.papers, papers.duplicates, first
 
 

@@ -157,3 +157,28 @@ def test_build_help_states_the_validation_limit_the_code_uses():
     sub = make_parser()._subparsers._group_actions[0].choices["build"]
     assert f"full up to {FULL_VALIDATION_LIMIT // 1000}k triples" in " ".join(
         sub.format_help().split())
+
+
+def test_ctrl_c_during_parallel_extraction_is_one_line(tmp_path):
+    """Ctrl-C in a terminal signals the whole process group, workers included."""
+    import os
+    import signal
+    import time
+
+    corpus = tmp_path / "big.jsonl"
+    record = json.loads((FIXTURES / "papers.jsonl").read_text().splitlines()[0])
+    corpus.write_text("".join(json.dumps({**record, "id": f"x{i}", "title": f"{record['title']} {i}"})
+                              + "\n" for i in range(6000)))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "paperkg", "build", str(corpus), "--out",
+                             str(out), "--no-progress", "--jobs", "2"], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stderr.readline()  # "INFO: read 6000 papers from 1 files"
+    assert "read 6000 papers" in line, line
+    time.sleep(2.0)  # the pool is up and extracting
+    assert proc.poll() is None, "the build ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1] == "paperkg build: interrupted"
+    assert not out.exists() or not list(out.glob("graph.*"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 
 from paperkg.extract.pipeline import Extractor, Settings
@@ -25,6 +26,9 @@ Found = tuple[tuple[Mention, ...], tuple[LineageClaim, ...]]
 
 def _init_worker(settings: Settings) -> None:
     global _worker
+    # Ctrl-C reaches every process of the terminal's group: only the parent handles
+    # it (and stops the pool), so a user sees one line, not a traceback per worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = Extractor(settings)
 
 

@@ -149,6 +149,7 @@ def test_html_is_offline_hierarchical_and_escaped(graph_writer) -> None:  # type
     for raw in ("<script>alert(1)", "<img src=x", "</script><b>T", "<i>extends</i>"):
         assert raw not in page
     assert "Lineage of Y &amp; Co" in page
+    assert page.count("<title>") == 1 and "<title>Lineage of Y &amp; Co - paperkg</title>" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # in the list below the drawing
     assert "href" not in re.sub(
         r"hre\u200bf", "", page.split("nodes = new vis.DataSet(")[1].split(");")[0]

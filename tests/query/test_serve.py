@@ -171,6 +171,14 @@ def test_port_in_use(server: SparqlServer) -> None:
         start_server(server.store.source.parent, port=server.port, ready_timeout_s=10)
 
 
+def test_each_bind_failure_points_at_the_option_to_change(server: SparqlServer) -> None:
+    with pytest.raises(ServeError, match=r"Address already in use \(choose another --port\)"):
+        serve_module._check_port_free("127.0.0.1", server.port)
+    # 192.0.2.1 (TEST-NET-1) is no address of this machine
+    with pytest.raises(ServeError, match=r"\(--host must be an address of this machine"):
+        serve_module._check_port_free("192.0.2.1", 7878)
+
+
 def test_missing_binary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(serve_module.sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))

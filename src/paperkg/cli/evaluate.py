@@ -20,9 +20,11 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "with the contract's matching rules.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("gold", metavar="GOLD.jsonl", help="gold annotations (JSON Lines)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="a table (default) or JSON")
     parser.add_argument("--details", action="store_true",
-                        help="also list each paper's false positives and false negatives")
+                        help="also list each paper's false positives and negatives (entities, "
+                             "proposed, lineage)")
     parser.add_argument("--resources", action="append", default=[], metavar="DIR",
                         help="extra resource folder (as for build)")
     return parser

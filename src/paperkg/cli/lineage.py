@@ -20,8 +20,9 @@ EPILOG = """examples:
 
 NAME is matched against labels and aliases ignoring case and punctuation; on a
 miss the closest names are suggested. text and json go to stdout unless --out
-is given; html goes to lineage-<NAME>.html in the current folder unless --out
-is given (--out - prints it). The page works offline.
+is given; html goes to lineage-<LABEL>.html (LABEL: the entity's canonical
+name) in the current folder unless --out is given (--out - prints it). The page
+works offline.
 """
 
 

@@ -19,7 +19,9 @@ The endpoint speaks the SPARQL 1.1 Protocol: GET ?query=..., POST form-encoded
 or application/sparql-query; results as JSON (default), XML, CSV or TSV by
 Accept, CONSTRUCT as Turtle, N-Triples, RDF/XML or JSON-LD. Updates are refused
 (403). Unlike `paperkg query`, declare the PREFIXes you use. The query page at
-http://HOST:PORT/ (YASGUI) works offline. Ctrl-C stops the server.
+http://HOST:PORT/ (YASGUI, served by Oxigraph itself) works offline; only its
+optional autocompletion asks prefix.cc and LOV on the web, and finds nothing
+offline. Ctrl-C stops the server.
 
 --timeout cancels a query that is still sending rows after SECONDS. Oxigraph
 cannot interrupt a query before its first row (an aggregate or a sort over a

@@ -65,7 +65,8 @@ def lineage_html(lineage: Lineage) -> str:
     nodes, edges = _network_data(lineage)
     net.nodes, net.edges = nodes, edges
     net.options = _OPTIONS
-    return offline_html(net, head=_CSS, body=_header(lineage) + _trees(lineage))
+    title = f"<title>Lineage of {html.escape(lineage.entity.label)} - paperkg</title>\n"
+    return offline_html(net, head=title + _CSS, body=_header(lineage) + _trees(lineage))
 
 
 def _network_data(lineage: Lineage) -> tuple[list[dict], list[dict]]:

@@ -33,6 +33,7 @@ What the server (Oxigraph 0.5) offers, checked against the running binary:
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import shutil
@@ -272,8 +273,10 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as err:
+            hint = ("--host must be an address of this machine, e.g. 127.0.0.1"
+                    if err.errno == errno.EADDRNOTAVAIL else "choose another --port")
             raise ServeError(
-                f"cannot listen on {host}:{port}: {err.strerror or err} (choose another --port)"
+                f"cannot listen on {host}:{port}: {err.strerror or err} ({hint})"
             ) from err
 
 

@@ -20,6 +20,16 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
+def copies_of_one_paper(path: Path, count: int) -> Path:
+    """A JSON Lines corpus of ``count`` distinct papers (ids and titles numbered) long
+    enough for a build to be interrupted while it runs."""
+    record = json.loads((FIXTURES / "papers.jsonl").read_text().splitlines()[0])
+    path.write_text("".join(
+        json.dumps({**record, "id": f"x{i}", "title": f"{record['title']} {i}"}) + "\n"
+        for i in range(count)))
+    return path
+
+
 def test_build_is_deterministic_and_complete(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     for out in (first, second):
@@ -115,15 +125,21 @@ def test_quiet_and_verbose_work_after_the_command_too(tmp_path):
     assert quiet.stdout == before.stdout == "" and "INFO" not in quiet.stderr + before.stderr
 
 
-def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
-    """``paperkg evaluate ... | head -1``: no error once the reader has gone."""
+@pytest.mark.parametrize("args", [["query", "--list"], ["evaluate", "GOLD", "--details"]])
+def test_a_closed_pipe_ends_the_command_quietly(args):
+    """``paperkg ... | head -1``: no error once the reader has gone, whether the output
+    is written while the command runs (evaluate) or flushed as it ends (query)."""
+    import os
+
     gold = FIXTURES.parent.parent.parent / "shared" / "gold" / "dev.jsonl"
-    if not gold.exists():
+    if "GOLD" in args and not gold.exists():
         pytest.skip("needs ../shared/gold next to the repository")
-    proc = subprocess.Popen([sys.executable, "-m", "paperkg", "evaluate", str(gold), "--details"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    proc.stdout.readline()
-    proc.stdout.close()
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    proc = subprocess.Popen([sys.executable, "-m", "paperkg",
+                             *(str(gold) if a == "GOLD" else a for a in args)],
+                            stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 141 and stderr == "", stderr
 
@@ -132,11 +148,7 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
     import signal
     import time
 
-    corpus = tmp_path / "big.jsonl"
-    line = (FIXTURES / "papers.jsonl").read_text().splitlines()[0]
-    record = json.loads(line)
-    corpus.write_text("".join(json.dumps({**record, "id": f"x{i}", "title": f"{record['title']} {i}"})
-                              + "\n" for i in range(3000)))
+    corpus = copies_of_one_paper(tmp_path / "big.jsonl", 3000)
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "paperkg", "build", str(corpus), "--out",
                              str(out), "--no-progress", "--jobs", "1"],
@@ -165,10 +177,7 @@ def test_ctrl_c_during_parallel_extraction_is_one_line(tmp_path):
     import signal
     import time
 
-    corpus = tmp_path / "big.jsonl"
-    record = json.loads((FIXTURES / "papers.jsonl").read_text().splitlines()[0])
-    corpus.write_text("".join(json.dumps({**record, "id": f"x{i}", "title": f"{record['title']} {i}"})
-                              + "\n" for i in range(10000)))
+    corpus = copies_of_one_paper(tmp_path / "big.jsonl", 10000)
     out = tmp_path / "out"
     # a shell without job control starts background commands with SIGINT ignored
     # (CI may run the suite so); a terminal's foreground command has it at default

@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, terminate)  # clean up (staging folders) as on Ctrl-C
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except _Terminated:
         print(f"paperkg {args.command}: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM

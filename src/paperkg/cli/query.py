@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -162,11 +161,6 @@ def _non_negative(text: str) -> int:
 
 
 def write_stdout(text: str) -> None:
-    """Print ``text``; a closed pipe (``| head``) ends quietly."""
-    try:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # stdout's buffer cannot be flushed any more; point it at devnull for exit
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    """Print ``text`` ending in one newline (a closed pipe, ``| head``, is handled
+    for every command in :func:`paperkg.cli.main`)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")

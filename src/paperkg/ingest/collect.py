@@ -100,8 +100,6 @@ def read_inputs(
             papers.add(item)
     if len(papers.papers) == known and not papers.duplicates:
         raise InputError(_nothing_found(paths, skips))
-    for conflict in papers.conflicts:
-        log.warning("%s", conflict)
     warnings += papers.conflicts
     return ReadResult(
         papers=tuple(papers.papers),
@@ -128,8 +126,6 @@ def deduplicate(
     for index, record in enumerate(records):
         if papers.add(record) == len(first):
             first.append(index)
-    for conflict in papers.conflicts:
-        log.warning("%s", conflict)
     if warnings is not None:
         warnings += papers.conflicts
     return papers.papers, papers.duplicates, first
@@ -238,6 +234,7 @@ class _Papers:
                     f"{paper.source}: same identity as {first.source} ({first.key}) but "
                     f"another title ({_clip(paper.title)!r}, kept {_clip(first.title)!r}); "
                     "merged into the first")
+                log.warning("%s", self.conflicts[-1])
             paper = merge(first, paper)
             self.papers[slot] = paper
         for identity in _identities(paper):

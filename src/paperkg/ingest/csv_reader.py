@@ -4,8 +4,8 @@ Column names are matched case-insensitively and the other columns are those of J
 Lines (``id``, ``arxiv_id``, ``doi``, ``url``, ``authors``, ``date``, ``categories``...).
 The delimiter is the commonest of ``,`` ``;`` tab and ``|`` in the header line. A row
 with more non-empty fields than the header is skipped with its reason (its fields
-cannot be told apart). Rows stream; a record's line is the physical line it starts on (quoted fields may span
-lines).
+cannot be told apart). Rows stream; a record's line is the physical line it starts
+on (quoted fields may span lines).
 """
 
 from __future__ import annotations

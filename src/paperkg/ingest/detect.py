@@ -52,9 +52,9 @@ def detect_format(path: Path, head: bytes) -> str | None:
 
     The extension decides when it names a format (a ``.txt`` file inside a folder
     must also show a listing page's chrome; see :func:`is_listing`); otherwise
-    (``.json``, no or an unknown extension) the content does: ``<feed`` is Atom, ``[`` the daily-papers
-    API, ``{`` JSON Lines, a header with ``title`` and ``abstract`` CSV, and the
-    listing page's chrome a listing dump.
+    (``.json``, no or an unknown extension) the content does: ``<feed`` is Atom,
+    ``[`` the daily-papers API, ``{`` JSON Lines, a header with ``title`` and
+    ``abstract`` CSV, and the listing page's chrome a listing dump.
     """
     by_extension = EXTENSIONS.get(path.suffix.lower())
     return by_extension or sniff(head)

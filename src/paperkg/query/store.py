@@ -9,8 +9,9 @@ recognised without hashing it, and a byte-identical rebuild without reloading.
 
 A store is built in a temporary folder and renamed into place when complete,
 so a concurrent reader never sees half a store; one process loads a graph at a
-time (an exclusive lock), and processes that start meanwhile wait and reuse it. Every process using a store
-holds a shared lock on it; stale stores are removed only when nobody holds one.
+time (an exclusive lock), and processes that start meanwhile wait and reuse it.
+Every process using a store holds a shared lock on it; stale stores are removed
+only when nobody holds one.
 
     >>> query = "SELECT (COUNT(*) AS ?n) WHERE { ?p a pk:Paper }"
     >>> result = run_query("outputs", query)  # doctest: +SKIP

@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from paperkg.extract.candidates import Candidate, DocState, state
-from paperkg.extract.cues import type_from_context, type_from_head
+from paperkg.extract.cues import OURS_BEFORE, type_from_context, type_from_head
 from paperkg.extract.resources import KnownEntity, Resources, load_resources
 from paperkg.extract.text import name_key
 from paperkg.records import EntityType
@@ -312,10 +312,12 @@ _PROPOSED_BEFORE = re.compile(
 
 
 def _proposed_here(current: DocState, definition: Definition) -> bool:
-    """Is the definition the object of "we propose / introduce ..." in its sentence?"""
+    """Is the definition the object of "we propose / introduce ..." in its sentence,
+    or what the paper calls its own ("Our proposed Mixture of Soft Prompts (MSP)")?"""
     start = min(definition.short_start, definition.long_start)
     sentence_start, _ = current.sentence(start)
-    return _PROPOSED_BEFORE.search(current.text[sentence_start:start] + " ") is not None
+    before = current.text[sentence_start:start] + " "
+    return _PROPOSED_BEFORE.search(before) is not None or OURS_BEFORE.search(before) is not None
 
 
 def _names_task(long: str) -> bool:

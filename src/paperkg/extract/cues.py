@@ -26,6 +26,15 @@ TRAINING_CUE = re.compile(
     r"(?:on|with|from|using)\b|\btraining (?:data|corpus|set)\b",
     re.IGNORECASE,
 )
+#: what the paper calls its own right before a name: "our proposed X", "the proposed X",
+#: "our novel X", "Our method, X," ("our model FLACUNA")
+
+OURS_BEFORE = re.compile(
+    r"\b(?:our|the)\s+(?:newly\s+)?proposed\s+$|\bour\s+(?:new|novel)\s+$"
+    r"|\bour\s+(?:(?:proposed|new|novel|final|resulting)\s+)?(?:method|model|approach|framework|"
+    r"system|algorithm|technique|architecture|pipeline|dataset|benchmark|library|tool|agent)"
+    r"\s*[,:]?\s+$",
+    re.IGNORECASE)
 _STOP_WORDS = {"that", "which", "who", "to", "for", "with", "by", "and", "or", "of", "in", "on"}
 _ARTICLES = {"a", "an", "the"}
 

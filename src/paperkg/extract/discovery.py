@@ -22,6 +22,7 @@ from spacy.tokens import Doc
 from paperkg.extract.candidates import Candidate, DocState, state
 from paperkg.extract.cues import (
     EVALUATION_CUE,
+    OURS_BEFORE,
     type_from_context,
     type_from_head,
     type_from_shape,
@@ -69,6 +70,14 @@ _TWO_CAPITALS = re.compile(r"^[A-Z]{2}$")
 _TASK_AFTER = re.compile(r"\s+tasks?\b")
 _TITLE_NP = re.compile(
     r"^(?P<np>(?:[A-Z][\w]*(?:-[\w]+)*\s+){1,4}[A-Z][\w]*(?:-[\w]+)*)\s+(?:for|via|with)\s")
+#: the capitalised phrase that ends a title after "via", "with", "using", ...
+_TITLE_TAIL = re.compile(
+    r"\b(?:via|with|using|through|by)\s+"
+    r"(?P<np>(?:[A-Z][\w]*(?:-[\w]+)*\s+){1,4}[A-Z][\w]*(?:-[\w]+)*)\s*[.!?]?\s*$")
+#: a version or size at the end of a name: "-100", "-1.1B", "v2"
+_VERSION_TAIL = re.compile(r"(?:[-_ ]?(?:v?\d+(?:\.\d+)*[BMK]?))+$", re.IGNORECASE)
+_QUANTIFIERS = frozenset({"multiple", "many", "several", "few", "more", "less", "all", "any",
+                          "some", "small", "large", "single", "simple", "better", "limited"})
 _SUBTITLE_BENCHMARK = re.compile(
     r"^\s*(?:benchmarking|evaluating|(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?"
     r"(?:benchmark|leaderboard|test suite|evaluation suite|testbed|arena)s?\b)")
@@ -97,12 +106,18 @@ class Discovery:
         self.resources = resources
         #: the same words recur in every abstract; each is judged once per process
         self._coined = lru_cache(maxsize=1 << 16)(self._coined_word)
+        #: written forms of known models, to type a new name built on one ("ruT5")
+        self._model_forms = frozenset(
+            form for entity in resources.entities if entity.type is EntityType.MODEL
+            for form in (entity.name, *entity.aliases)
+            if len(form) >= 2 and " " not in form and not form.islower())
 
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
         words = list(glued_words(doc, current.text, current.token_starts,
                                  interesting_only=True))
         self._title_prefix(doc, current)
+        self._title_tail(doc, current)
         self._proposals(doc, current, words)
         self._quoted_names(doc, current)
         self._quoted_terms(doc, current)
@@ -144,8 +159,9 @@ class Discovery:
             return
         start = title.find(prefix)
         current.proposed.add(name_key(prefix))
-        if self.resources.lookup(prefix) is not None:
-            return  # the gazetteer has it; it is only marked proposed
+        if any(c.start == start and c.end == start + len(prefix) and c.known is not None
+               for c in current.candidates):
+            return  # the gazetteer has found it; it is only marked proposed
         subtitle = title[colon + 1 :]
         template = Candidate(
             start=start,
@@ -185,6 +201,42 @@ class Discovery:
         current.candidates.append(Candidate(
             start=0, end=len(phrase), text=phrase, type=entity_type, kind="named",
             rule="title-prefix", confidence=0.7, proposed=True))
+
+    def _title_tail(self, doc: Doc, current: DocState) -> None:
+        """A title that ends in the capitalised name of a new technique after "via",
+        "with", "using", "through" or "by": "Boosting Tool Use of Large Language Models
+        via Iterative Reinforced Fine-Tuning". A known technique ("... with
+        Reinforcement Learning"), a model class ("... with Large Language Models")
+        or a phrase with a known name in it ("via FLAN Fine-Tuning") is not new, and
+        neither is the phrase after a title that names the work before a colon."""
+        if current.proposed:
+            return  # the title has named its contribution already ("LLM Bandit: ... via ...")
+        title = current.text[: current.title_end]
+        match = _TITLE_TAIL.search(title)
+        if match is None or SURVEY.search(title):
+            return
+        phrase = match.group("np")
+        words = phrase.split()
+        parts = phrase.replace("-", " ").split()
+        if self.resources.cue_type(parts[-1].lower()) is not EntityType.TECHNIQUE:
+            return
+        if parts[0].lower() in _QUANTIFIERS or any(
+                self.resources.cue_type(w.lower()) is EntityType.MODEL for w in parts[:-1]):
+            return  # "Multiple Decoding Heads", "Large Language Model Fine-tuning"
+        if self.resources.is_stopped(phrase) or self.resources.lookup(phrase) is not None or \
+                any(self.resources.lookup(w) is not None or is_name_like(w) for w in words[:-1]):
+            return  # "via FLAN Fine-Tuning" uses FLAN
+        if name_key(phrase) in current.blocked:
+            return
+        current.proposed.add(name_key(phrase))
+        template = Candidate(
+            start=match.start("np"), end=match.end("np"), text=phrase,
+            type=EntityType.TECHNIQUE, kind="named", rule="title-prefix", confidence=0.7,
+            proposed=True)
+        current.candidates.append(template)
+        for found in whole_name(phrase, re.IGNORECASE).finditer(current.text, current.title_end):
+            current.candidates.append(template.with_(start=found.start(), end=found.end(),
+                                                     text=found.group()))
 
     def _subtitle_name(self, doc: Doc, current: DocState, title: str, colon: int) -> None:
         """After a slogan, a coined name may open the subtitle:
@@ -247,7 +299,7 @@ class Discovery:
                 found = type_from_context(doc, span.start, span.end, self.resources)
                 if found is not None:
                     return found
-        found = type_from_shape(name)
+        found = type_from_shape(name) or self._type_from_model_inside(name)
         if found is not None:
             return found
         sub = subtitle.lower()
@@ -276,15 +328,23 @@ class Discovery:
             # the tests on the last word before the name are what NAMING and
             # _OUR_BEFORE need, and cheap: most words fail them
             last = before.rstrip().rstrip(":,").rstrip().lower()
-            if (last.endswith(_NAMING_WORDS) and NAMING.search(before)) or (
-                after.lstrip().startswith(",") and NOVEL_APPOSITIVE.match(after)
-            ):
-                if self._coined(word.text):
-                    self._add_new(doc, current, word, "proposal", proposed=True)
+            named = last.endswith(_NAMING_WORDS) and NAMING.search(before) is not None
+            if named or (after.lstrip().startswith(",") and NOVEL_APPOSITIVE.match(after)):
+                if self._coined(word.text) or (named and self._titled_name(word.text) and
+                                               before.rstrip(" :,").rsplit(None, 1)[-1].islower()
+                                               and not after[:2].lstrip()[:1].isupper()):
+                    # "a model named Bode"; not "Named Entity Recognition", nor the first
+                    # word of a longer name ("dubbed Aligning TeacheR with ...")
+                    self._add_new(doc, current, word, "proposal", proposed=True,
+                                  entity_type=self._type_from_words_before(before))
             elif last.endswith("our") and _OUR_BEFORE.search(before) and (
                 self._coined(word.text) or self._titled_with_cue(doc, word)
             ):
                 self._add_new(doc, current, word, "proposal", proposed=True)
+            elif ("our" in last or "proposed" in last) and OURS_BEFORE.search(before) and \
+                    self._coined(word.text):
+                self._add_new(doc, current, word, "proposal", proposed=True,
+                              entity_type=self._type_from_words_before(before))
 
     def _propose_first_name(self, doc, current, words, start: int, end: int) -> None:
         """The object of a proposal verb, if it is a name: a new coined word, or a
@@ -419,9 +479,19 @@ class Discovery:
             if by_context is not None:
                 self._add_new(doc, current, word, "name-cue", entity_type=by_context)
                 continue
-            by_shape = type_from_shape(word.text) or self._type_from_neighbours(doc, current, word)
+            by_shape = type_from_shape(word.text) or self._type_from_neighbours(doc, current, word) \
+                or self._type_from_model_inside(word.text)
             if by_shape is not None:
                 self._add_new(doc, current, word, "name-shape", entity_type=by_shape)
+
+    def _type_from_model_inside(self, name: str) -> EntityType | None:
+        """Model, for a name that ends in a known model's name, version and size aside:
+        "ruT5", "FRED-T5", "ruGPT-3", "xLLaMA-100"."""
+        for stem in {name, _VERSION_TAIL.sub("", name)}:
+            for i in range(1, len(stem) - 1):
+                if stem[i:] in self._model_forms or stem[i:].lstrip("-") in self._model_forms:
+                    return EntityType.MODEL
+        return None
 
     def _type_from_preceding_cue(self, doc: Doc, word: Word) -> EntityType | None:
         """Type from a head noun just before the name: "a scheme, SimCTG,", "the model X"."""
@@ -445,6 +515,26 @@ class Discovery:
         if _EVAL_PREP.search(before) and EVALUATION_CUE.search(sentence):
             return EntityType.BENCHMARK
         return None
+
+    def _type_from_words_before(self, before: str) -> EntityType | None:
+        """Type from the noun the text names or calls its own just before a name:
+        "a fine-tuned model for Portuguese named Bode", "Our method, GemFilter"."""
+        phrase = NAMING.sub("", before).rstrip(" ,:")
+        phrase = re.split(r"[,;:.()]", phrase)[-1]  # this clause only
+        for word in reversed(re.findall(r"[A-Za-z-]+", phrase)[-7:]):
+            if word.lower() in _TYPE_SEARCH_STOP:
+                break
+            found = self.resources.cue_type(word)
+            if found is not None:
+                return found
+        return None
+
+    def _titled_name(self, word: str) -> bool:
+        """A capitalised ordinary-looking word the text names something with
+        ("a model named Bode"): not known, not a stop-listed term."""
+        return (word.istitle() and word.isalpha() and len(word) >= 3 and
+                not word.endswith("ing") and
+                not self.resources.is_stopped(word) and self.resources.lookup(word) is None)
 
     def _titled_with_cue(self, doc: Doc, word: Word) -> bool:
         """A capitalised word followed by a type cue: "our Guanaco model"."""
@@ -512,6 +602,9 @@ class Discovery:
         )
 
 
+#: where the search for the noun a name is given stops: another clause
+_TYPE_SEARCH_STOP = frozenset({"we", "which", "that", "it", "they", "is", "are", "was", "were",
+                               "with", "of", "on", "in", "by", "from", "using", "and", "or"})
 _LEADING = {"a", "an", "the", "novel", "new", "simple", "general", "unified", "first"}
 _CONNECTORS = {"of", "for", "-", "and", "in", "to"}
 _PHRASE_END = {"which", "that", "to", "for", "with", "by", "and", "as", "in", "on", "is", "was",

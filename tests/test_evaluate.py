@@ -58,6 +58,27 @@ def test_proposed_and_lineage_scores(tmp_path):
     assert result.lineage.tp == 2 and result.lineage.fn == 0
 
 
+def test_a_derivation_only_the_curated_resource_gives_is_not_the_paper_s_lineage(tmp_path):
+    # the resource says RoBERTa derives from BERT; this text compares them only, so
+    # by the guidelines the paper states no lineage (the graph still has the edge)
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "p1", "title": "A comparison",
+        "abstract": "We compare BERT and RoBERTa on MMLU. RoBERTa scores higher.",
+        "entities": [entity("BERT", "Model"), entity("RoBERTa", "Model"),
+                     entity("MMLU", "Benchmark")],
+        "lineage": [],
+    }])
+    assert (evaluate(gold).lineage.tp, evaluate(gold).lineage.fp) == (0, 0)
+    stated = write_gold(tmp_path / "stated.jsonl", [{
+        "id": "p1", "title": "A comparison",
+        "abstract": "RoBERTa, a model based on BERT, scores higher on MMLU.",
+        "entities": [entity("BERT", "Model"), entity("RoBERTa", "Model"),
+                     entity("MMLU", "Benchmark")],
+        "lineage": [{"child": "RoBERTa", "parent": "BERT", "evidence": "based on BERT"}],
+    }])
+    assert (evaluate(stated).lineage.tp, evaluate(stated).lineage.fp) == (1, 0)
+
+
 def test_bad_gold_file_is_an_input_error(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json}\n")
@@ -122,3 +143,12 @@ def test_bad_gold_lines_say_what_is_wrong_in_the_format_s_words(tmp_path, line, 
 def test_a_folder_is_not_a_gold_file(tmp_path):
     with pytest.raises(InputError, match="is a folder; give the gold JSON Lines file"):
         load_gold(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["heldout-a.jsonl", "heldout-b.jsonl"])
+def test_the_held_out_sets_are_gold_files_of_twenty_papers(name):
+    from pathlib import Path
+
+    papers = load_gold(Path(__file__).parents[1] / "evaluation" / name)
+    assert len(papers) == 20 and all(p.abstract and p.title for p in papers)
+    assert sum(len(p.entities) for p in papers) > 60

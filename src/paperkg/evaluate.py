@@ -231,7 +231,12 @@ PredictedEdge = tuple[frozenset, frozenset, str]
 
 
 def _lineage_by_paper(resolution: Resolution) -> dict[str, list[PredictedEdge]]:
-    """Lineage edges each paper supports: those it states or names both ends of."""
+    """Lineage edges each paper supports: those it states, or whose child's name it
+    forms from the parent's, when it names both ends.
+
+    An edge only the curated resource gives ("RoBERTa derives from BERT") is in the
+    graph, but it is not the paper's: the guidelines ask for derivations the text
+    states or clearly implies, so it is not scored as one."""
     names = {k: frozenset(match_key(n) for n in (e.label, *e.aliases))
              for k, e in resolution.entities.items()}
     mentioned: dict[str, set[str]] = {}
@@ -240,6 +245,8 @@ def _lineage_by_paper(resolution: Resolution) -> dict[str, list[PredictedEdge]]:
     result: dict[str, list] = {}
     for paper, keys in mentioned.items():
         for edge in resolution.lineage:
+            if edge.rule == "curated":
+                continue
             if paper in edge.papers and edge.child in keys and edge.parent in keys:
                 shown = (f"{resolution.entities[edge.child].label} <- "
                          f"{resolution.entities[edge.parent].label}")

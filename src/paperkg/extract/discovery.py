@@ -479,8 +479,9 @@ class Discovery:
             if by_context is not None:
                 self._add_new(doc, current, word, "name-cue", entity_type=by_context)
                 continue
-            by_shape = type_from_shape(word.text) or self._type_from_neighbours(doc, current, word) \
-                or self._type_from_model_inside(word.text)
+            by_shape = (type_from_shape(word.text)
+                        or self._type_from_neighbours(doc, current, word)
+                        or self._type_from_model_inside(word.text))
             if by_shape is not None:
                 self._add_new(doc, current, word, "name-shape", entity_type=by_shape)
 

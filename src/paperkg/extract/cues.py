@@ -26,9 +26,9 @@ TRAINING_CUE = re.compile(
     r"(?:on|with|from|using)\b|\btraining (?:data|corpus|set)\b",
     re.IGNORECASE,
 )
-#: what the paper calls its own right before a name: "our proposed X", "the proposed X",
-#: "our novel X", "Our method, X," ("our model FLACUNA")
 
+#: what the paper calls its own right before a name: "our proposed X", "the proposed X",
+#: "our novel X", "Our method, X," ("our model, FLACUNA")
 OURS_BEFORE = re.compile(
     r"\b(?:our|the)\s+(?:newly\s+)?proposed\s+$|\bour\s+(?:new|novel)\s+$"
     r"|\bour\s+(?:(?:proposed|new|novel|final|resulting)\s+)?(?:method|model|approach|framework|"

@@ -2,9 +2,10 @@
 
 Three signals, each a rule with its own name in the provenance:
 
-- ``title-prefix``: the "Name: subtitle" prefix of a title ("ExpertFlow: ...");
+- ``title-prefix``: the "Name: subtitle" prefix of a title ("ExpertFlow: ..."),
+  or the new technique a title ends with ("... via Iterative Reinforced Fine-Tuning");
 - ``proposal``: "we propose / introduce / present X", "a method called X",
-  "X, a novel benchmark ...";
+  "a model named Bode", "X, a novel benchmark ...", "our method, X", "the proposed X";
 - ``name-cue`` / ``name-shape``: a coined-looking word (CamelCase, letters and
   digits, "-Bench", "-LLM") typed by a head noun beside it or by its shape.
 """

@@ -359,3 +359,10 @@ def test_a_title_prefix_that_only_folds_onto_a_known_name_is_still_found(extract
     result = extract_one(extractor, "VSTAR: Generative Nursing for Video Synthesis",
                          "We propose a method, dubbed VSTAR, for longer videos.")
     assert any(m.text == "VSTAR" and m.proposed for m in result.mentions)
+
+
+def test_an_appositive_name_is_typed_by_what_follows_not_by_words_before_it(extractor):
+    result = extract_one(extractor, "A study",
+                         "Puzzles help; the reasoning model QuarkEval, a novel benchmark of "
+                         "puzzles, fills the gap.")
+    assert names(result).get("QuarkEval") is EntityType.BENCHMARK

@@ -336,8 +336,10 @@ class Discovery:
                                                and not after[:2].lstrip()[:1].isupper()):
                     # "a model named Bode"; not "Named Entity Recognition", nor the first
                     # word of a longer name ("dubbed Aligning TeacheR with ...")
+                    # "X, a novel benchmark" is typed by what follows it (_type_new)
                     self._add_new(doc, current, word, "proposal", proposed=True,
-                                  entity_type=self._type_from_words_before(before))
+                                  entity_type=self._type_from_words_before(before) if named
+                                  else None)
             elif last.endswith("our") and _OUR_BEFORE.search(before) and (
                 self._coined(word.text) or self._titled_with_cue(doc, word)
             ):

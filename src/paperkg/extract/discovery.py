@@ -176,8 +176,7 @@ class Discovery:
         )
         current.candidates.append(template)
         if " " in prefix:  # the abstract's uses of a multi-word name ("The Llama Scope SAEs")
-            for match in whole_name(prefix).finditer(current.text, current.title_end):
-                current.candidates.append(template.with_(start=match.start(), end=match.end()))
+            _add_abstract_uses(current, template)
 
     def _title_noun_phrase(self, doc: Doc, current: DocState, title: str) -> None:
         """A title that opens with a capitalised technique name before "for", "via"
@@ -235,9 +234,7 @@ class Discovery:
             type=EntityType.TECHNIQUE, kind="named", rule="title-prefix", confidence=0.7,
             proposed=True)
         current.candidates.append(template)
-        for found in whole_name(phrase, re.IGNORECASE).finditer(current.text, current.title_end):
-            current.candidates.append(template.with_(start=found.start(), end=found.end(),
-                                                     text=found.group()))
+        _add_abstract_uses(current, template, re.IGNORECASE)
 
     def _subtitle_name(self, doc: Doc, current: DocState, title: str, colon: int) -> None:
         """After a slogan, a coined name may open the subtitle:
@@ -630,6 +627,13 @@ _MADE_FROM = re.compile(
 _SLOGAN_WORDS = frozenset({"beyond", "unveiled", "revisited", "explained", "matters", "meets",
                            "solutions", "survey", "review", "versus", "vs", "really", "need",
                            "made", "easy", "unleashed", "demystified", "unlocked"})
+
+
+def _add_abstract_uses(current: DocState, template: Candidate, flags: int = 0) -> None:
+    """The abstract's uses of a name the title gives, as candidates like ``template``."""
+    for found in whole_name(template.text, flags).finditer(current.text, current.title_end):
+        current.candidates.append(template.with_(start=found.start(), end=found.end(),
+                                                 text=found.group()))
 
 
 def _slogan(words: list[str]) -> bool:

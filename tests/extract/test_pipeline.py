@@ -366,3 +366,21 @@ def test_an_appositive_name_is_typed_by_what_follows_not_by_words_before_it(extr
                          "Puzzles help; the reasoning model QuarkEval, a novel benchmark of "
                          "puzzles, fills the gap.")
     assert names(result).get("QuarkEval") is EntityType.BENCHMARK
+
+
+def test_an_acronym_inside_a_name_gives_the_short_name_the_text_goes_on_to_use(extractor):
+    result = extract_one(
+        extractor, "Grouped Attention for long inputs",
+        "We propose Densely-Tiled (D3) Attention, an attention algorithm. D3-Attention is "
+        "fast, and D3-Attention is exact.")
+    found = {m.text: m for m in result.mentions}
+    assert "Densely-Tiled" not in found and "D3" not in found
+    short, written = found["D3-Attention"], found["Densely-Tiled (D3) Attention"]
+    assert short.proposed and written.proposed
+    assert short.type is written.type is EntityType.TECHNIQUE
+    assert short.aliases == ("Densely-Tiled (D3) Attention", "Densely-Tiled Attention")
+    # a name with an acronym inside that the text never uses in short keeps the
+    # ordinary definition: "(PLN)" still abbreviates its long form
+    result = extract_one(extractor, "A study",
+                         "We propose Pooled Latent Networks (PLN) Framework for images.")
+    assert "PLN" in names(result)

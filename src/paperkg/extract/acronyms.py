@@ -175,6 +175,41 @@ def find_definitions(text: str) -> Iterator[Definition]:
                 yield Definition(candidate, base + last.start(), long, inner_start)
 
 
+#: an acronym inside a name: "Sparsely-Sharded (S2) Attention", later used as "S2-Attention"
+_INNER_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]{0,9})\) ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+
+
+def find_inner_acronyms(text: str) -> Iterator[Definition]:
+    """Names written out with their acronym inside ("Core Context Aware (CCA)
+    Attention") that the text goes on to use in short ("CCA-Attention"): the
+    short use is the short form, the whole written-out name the long form.
+
+    >>> [(d.short, d.long) for d in find_inner_acronyms(
+    ...     "We propose Sparsely-Sharded (S2) Attention. S2-Attention is fast.")]
+    [('S2-Attention', 'Sparsely-Sharded (S2) Attention')]
+    >>> list(find_inner_acronyms("Traditional Natural Language Processing (NLP) Datasets fail."))
+    []
+    """
+    for match in _INNER_ACRONYM.finditer(text):
+        acronym, tail = match.groups()
+        short = re.compile(rf"(?<![\w-]){re.escape(acronym)}[- ]?{re.escape(tail)}(?![\w-])")
+        used = short.search(text, match.end()) or short.search(text, 0, match.start())
+        if used is None:
+            continue
+        words = list(_WORD.finditer(text, max(0, match.start() - 120), match.start()))
+        start = None
+        for word in reversed(words):
+            if not word.group()[:1].isupper() or word.group() in _NOT_IN_NAMES:
+                break
+            start = word.start()
+        if start is None or text[start].upper() != acronym[0]:
+            continue
+        yield Definition(used.group(), used.start(), text[start:match.end()], start)
+
+
+_NOT_IN_NAMES = frozenset({"We", "Our", "The", "A", "An", "This", "In"})
+
+
 class AcronymDetector:
     """``Doc -> Doc``: acronym definitions become candidates with their long form as alias.
 
@@ -187,8 +222,14 @@ class AcronymDetector:
 
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
+        inner: set[int] = set()  # where the acronyms inside names stand
+        if "(" in current.text:
+            for definition in find_inner_acronyms(current.text):
+                self._add(doc, current, definition)
+                inner.add(definition.long_start + definition.long.index("(") + 1)
         for definition in find_definitions(current.text):
-            self._add(doc, current, definition)
+            if definition.short_start not in inner:  # "(CCA)" is not "Core Context Aware"
+                self._add(doc, current, definition)
         return doc
 
     def _add(self, doc: Doc, current: DocState, definition: Definition) -> None:
@@ -229,6 +270,8 @@ class AcronymDetector:
             kind, confidence = "named", 0.8 if not definition.long.islower() else 0.65
             if ours:  # "we propose X-Y Model (XYM)"
                 current.proposed.update(both)
+        # "Core Context Aware (CCA) Attention" is also the name without its acronym
+        spelled = tuple({re.sub(r" \([^()]*\)", "", definition.long)} - {definition.long})
         template = Candidate(
             start=definition.short_start,
             end=definition.short_end,
@@ -238,12 +281,12 @@ class AcronymDetector:
             rule="acronym",
             confidence=confidence,
             known=known.name if known else None,
-            aliases=(definition.long,),
+            aliases=(definition.long, *spelled),
         )
         current.candidates.append(template)
         current.candidates.append(
             template.with_(start=definition.long_start, end=definition.long_end,
-                           text=definition.long, aliases=(definition.short,))
+                           text=definition.long, aliases=(definition.short, *spelled))
         )
         base = _singular(definition.short)
         for match in _occurrence(base).finditer(current.text):

@@ -98,6 +98,8 @@ def test_checkpoint_derives_from_its_version(extractor, resources):
     ("QLoRA", "LoRA"), ("LongLoRA", "LoRA"), ("S-LoRA", "LoRA"), ("DistilBERT", "BERT"),
     ("Mistral-7B-Instruct", "Mistral-7B"), ("FlashAttention-2", "FlashAttention"),
     ("Qwen2", "Qwen"), ("MT-Bench", None), ("AlpacaEval", None), ("DoRA", None), ("MMLU", None),
+    ("Pre-gated MoE", "MoE"), ("Sparse Gated GPT-J", "Gated GPT-J"),
+    ("Dynamic Context Pruning", None), ("Matrix Nuclear-Norm", None),
 ])
 def test_naming_parents(label, parent):
     assert next(iter(naming_parents(label)), None) == parent

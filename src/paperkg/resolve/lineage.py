@@ -24,6 +24,8 @@ _VARIANT_SUFFIX = re.compile(
     r"ultra|flash|nano|tiny|vision|v|hf|it))+$",
     re.IGNORECASE,
 )
+#: a word that may modify a name: capitalised or hyphenated ("Pre-gated", "Sparse")
+_MODIFIER = re.compile(r"^(?:[A-Z][A-Za-z]*|[A-Za-z]+)(?:-[A-Za-z]+)*$")
 _AFFIX_PREFIX = re.compile(r"^(?:[A-Za-z]{1,2}-?|[A-Z][a-z]+|[a-z]+)$")
 
 
@@ -58,6 +60,8 @@ def naming_parents(label: str) -> Iterator[str]:
     ['Llama-2', 'Llama']
     >>> list(naming_parents("AlpacaEval"))
     []
+    >>> list(naming_parents("Pre-gated MoE")), list(naming_parents("Dynamic Context Pruning"))
+    (['MoE'], [])
     """
     # suffix variants: cut at each hyphen or space from the right
     for match in reversed(list(re.finditer(r"[-\s]", label))):
@@ -68,6 +72,14 @@ def naming_parents(label: str) -> Iterator[str]:
     glued = re.match(r"^([A-Za-z]{3,})(\d+(?:\.\d+)?)$", label)
     if glued:
         yield glued.group(1)
+    # capitalised modifiers before a coined name: "Pre-gated MoE" <- "MoE", the
+    # longest name first; a capitalised word ("Dynamic Context Pruning") is no name
+    words = label.split(" ")
+    if len(words) > 1 and all(_MODIFIER.match(word) for word in words[:-1]):
+        for i in range(1, len(words)):
+            tail = " ".join(words[i:])
+            if tail[0].isupper() and sum(map(str.isupper, tail)) >= 2 and not tail.istitle():
+                yield tail
     # prefix affixes: "QLoRA" <- "LoRA", "LongLoRA" <- "LoRA", "S-LoRA" <- "LoRA",
     # "DistilBERT" <- "BERT"; never inside a run of capitals ("MT-Bench", "DoRA")
     for i in range(1, len(label) - 2):

@@ -384,3 +384,21 @@ def test_an_acronym_inside_a_name_gives_the_short_name_the_text_goes_on_to_use(e
     result = extract_one(extractor, "A study",
                          "We propose Pooled Latent Networks (PLN) Framework for images.")
     assert "PLN" in names(result)
+
+
+@pytest.mark.parametrize("abstract,name,entity_type", [
+    ("Results show that our proposed Quillon model is better.", "Quillon", EntityType.MODEL),
+    ("Results show that our proposed model, Quillon, is better.", "Quillon", EntityType.MODEL),
+])
+def test_an_ordinary_capitalised_word_the_paper_calls_its_own_is_proposed(
+        extractor, abstract, name, entity_type):
+    found = {m.text: m for m in extract_one(extractor, "A study", abstract).mentions}
+    assert found[name].proposed and found[name].type is entity_type
+
+
+@pytest.mark.parametrize("abstract", [
+    "Our proposed model, Matrix Norm, works.",  # the first word of a longer name
+    "In our new Section we show the proposed English results.",
+])
+def test_capitalised_words_after_our_that_are_not_names(extractor, abstract):
+    assert not [m for m in extract_one(extractor, "A study", abstract).mentions if m.proposed]

@@ -341,8 +341,11 @@ class Discovery:
                 self._coined(word.text) or self._titled_with_cue(doc, word)
             ):
                 self._add_new(doc, current, word, "proposal", proposed=True)
-            elif ("our" in last or "proposed" in last) and OURS_BEFORE.search(before) and \
-                    self._coined(word.text):
+            elif ("our" in last or "proposed" in last) and OURS_BEFORE.search(before) and (
+                self._coined(word.text) or self._titled_with_cue(doc, word) or
+                (self._titled_name(word.text) and before.rstrip().endswith((",", ":"))
+                 and not after[:2].lstrip()[:1].isupper())
+            ):  # "our proposed Bllossom model", "our model, Zentor"; not "our model, Matrix Norm"
                 self._add_new(doc, current, word, "proposal", proposed=True,
                               entity_type=self._type_from_words_before(before))
 

@@ -85,6 +85,17 @@ def test_stated_lineage(extractor):
     assert ("Vicuna", "LLaMA") in pairs
 
 
+@pytest.mark.parametrize("abstract,expected", [
+    ("This work proposes a fine-tuned LLaMA-based model for legal prompts named Quillon.",
+     {("Quillon", "LLaMA")}),
+    ("We present a BERT-based encoder called Quillon for legal text.", {("Quillon", "BERT")}),
+    ("We compare a BERT-based encoder with a model named Quillon.", set()),
+])
+def test_a_model_based_on_another_and_then_named(extractor, abstract, expected):
+    result = extract_one(extractor, "A study", abstract)
+    assert {(c.child, c.parent) for c in result.lineage} == expected
+
+
 def test_comparison_is_not_lineage(extractor):
     result = extract_one(extractor, "A study", "Vicuna outperforms LLaMA on MMLU.")
     assert result.lineage == ()

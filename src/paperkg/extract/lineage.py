@@ -34,10 +34,13 @@ FORWARD = re.compile(
     r"widely used|existing)\s+)?(?:[\w-]+\s+){0,1}?$",
     re.IGNORECASE,
 )
-# parent ... CUE ... child   ("fine-tuning Vicuna to obtain Flacuna")
+# parent ... CUE ... child   ("fine-tuning Vicuna to obtain Flacuna", "a LLaMA-based
+# model for Portuguese named Bode")
 BACKWARD = re.compile(
     r"^\s*(?:model\s+)?(?:,\s*)?(?:to (?:obtain|produce|create|get|derive|build)|yielding|"
-    r"resulting in|giving|which (?:we call|yields))\s+(?:(?:a|an|the|our)\s+)?(?:[\w-]+\s+){0,2}?$",
+    r"resulting in|giving|which (?:we call|yields))\s+(?:(?:a|an|the|our)\s+)?(?:[\w-]+\s+){0,2}?$"
+    r"|^-based\s+(?:(?!(?:with|and|or|but|while|whereas)\s)[\w-]+\s+){1,5}?"
+    r"(?:named|called|dubbed|termed)\s+$",
     re.IGNORECASE,
 )
 # the paper's proposed entity from a parent: "we extend PPO", "by fine-tuning Vicuna"

@@ -396,8 +396,12 @@ def is_lowercase_phrase(text: str) -> bool:
 
     >>> is_lowercase_phrase("Autoregressive models"), is_lowercase_phrase("Large Concept Model")
     (True, False)
+    >>> is_lowercase_phrase("20 Newsgroups"), is_lowercase_phrase("3D point clouds")
+    (False, True)
     """
     words = re.findall(r"[A-Za-z]+", text)
+    if text[:1].isdigit():  # "20 Newsgroups": no sentence starts with its second word
+        return all(w.islower() for w in text.split() if w.isalpha())
     return bool(words) and all(w.islower() for w in words[1:]) and (
         words[0].islower() or words[0].istitle())
 

@@ -73,6 +73,11 @@ def type_from_context(doc: Doc, start: int, end: int, resources: Resources) -> E
         found = resources.cue_type(doc[end].lower_)
         if found is None and end + 1 < len(doc) and doc[end].text == "-":
             found = resources.cue_type(doc[end + 1].lower_)
+        if found is None and doc[end].lower_ in ("and", "or"):
+            # "the 20 Newsgroups (20NG) and MASSIVE datasets": a head the names share
+            following = doc[end + 1 : end + 4]
+            head = next((t for t in following if not t.text[:1].isupper()), None)
+            found = resources.cue_type(head.lower_) if head is not None else None
         if found is not None:
             return found
     i = end

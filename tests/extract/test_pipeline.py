@@ -420,3 +420,10 @@ def test_a_long_form_led_by_a_number_is_a_name_typed_by_the_head_it_shares(extra
                          "We assessed the models on the 77 Newsletters (77NL) and ZORBA datasets.")
     assert names(result)["77NL"] is EntityType.DATASET
     assert next(m for m in result.mentions if m.text == "77NL").aliases == ("77 Newsletters",)
+
+
+def test_a_newly_constructed_benchmark_is_the_papers_own(extractor):
+    result = extract_one(extractor, "A study", "On a newly constructed Interleaved Quiz-Text "
+                         "(IQT) benchmark, our model exhibits superior performance.")
+    short = next(m for m in result.mentions if m.text == "IQT")
+    assert short.proposed and short.type is EntityType.BENCHMARK

@@ -28,9 +28,11 @@ TRAINING_CUE = re.compile(
 )
 
 #: what the paper calls its own right before a name: "our proposed X", "the proposed X",
-#: "our novel X", "Our method, X," ("our model, FLACUNA")
+#: "our novel X", "Our method, X," ("our model, FLACUNA"), "a newly constructed X"
 OURS_BEFORE = re.compile(
     r"\b(?:our|the)\s+(?:newly\s+)?proposed\s+$|\bour\s+(?:new|novel)\s+$"
+    r"|\b(?:a|an|the|our)\s+newly\s+(?:constructed|built|created|collected|curated|"
+    r"developed|introduced|released)\s+$"
     r"|\bour\s+(?:(?:proposed|new|novel|final|resulting)\s+)?(?:method|model|approach|framework|"
     r"system|algorithm|technique|architecture|pipeline|dataset|benchmark|library|tool|agent)"
     r"\s*[,:]?\s+$",

@@ -32,7 +32,7 @@ TRAINING_CUE = re.compile(
 OURS_BEFORE = re.compile(
     r"\b(?:our|the)\s+(?:newly\s+)?proposed\s+$|\bour\s+(?:new|novel)\s+$"
     r"|\b(?:a|an|the|our)\s+newly\s+(?:constructed|built|created|collected|curated|"
-    r"developed|introduced|released)\s+$"
+    r"developed|introduced)\s+$"
     r"|\bour\s+(?:(?:proposed|new|novel|final|resulting)\s+)?(?:method|model|approach|framework|"
     r"system|algorithm|technique|architecture|pipeline|dataset|benchmark|library|tool|agent)"
     r"\s*[,:]?\s+$",

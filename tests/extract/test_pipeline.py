@@ -427,3 +427,21 @@ def test_a_newly_constructed_benchmark_is_the_papers_own(extractor):
                          "(IQT) benchmark, our model exhibits superior performance.")
     short = next(m for m in result.mentions if m.text == "IQT")
     assert short.proposed and short.type is EntityType.BENCHMARK
+
+
+@pytest.mark.parametrize("abstract,entity_type", [
+    ("We build Quillon, an LLM training and inference kernel library for users.",
+     EntityType.TECHNIQUE),
+    ("We introduce Quillon, an efficient explanation method incorporating LM-specific ideas.",
+     EntityType.TECHNIQUE),
+    ("We introduce Quillon, a training-free Mixture-Compressor for MoE-LLMs.", None),
+    ("We present Quillon, a new benchmark dataset for code.", EntityType.BENCHMARK),
+    ("We introduce Quillon, the first pixel-based autoregressive LLM for text.", EntityType.MODEL),
+])
+def test_an_appositive_is_typed_by_its_head_noun(extractor, abstract, entity_type):
+    found = [m for m in extract_one(extractor, "A study", abstract).mentions
+             if m.text == "Quillon"]
+    if entity_type is None:  # no head the resource knows: not typed as a dataset by "Mixture"
+        assert all(m.type is not EntityType.DATASET for m in found)
+    else:
+        assert found and {m.type for m in found} == {entity_type}

@@ -37,7 +37,8 @@ OURS_BEFORE = re.compile(
     r"system|algorithm|technique|architecture|pipeline|dataset|benchmark|library|tool|agent)"
     r"\s*[,:]?\s+$",
     re.IGNORECASE)
-_STOP_WORDS = {"that", "which", "who", "to", "for", "with", "by", "and", "or", "of", "in", "on"}
+_STOP_WORDS = {"that", "which", "who", "to", "for", "with", "by", "and", "or", "of", "in", "on",
+               "at", "from", "into", "via", "through", "across", "using", "than", "as"}
 _ARTICLES = {"a", "an", "the"}
 
 
@@ -86,10 +87,19 @@ def type_from_context(doc: Doc, start: int, end: int, resources: Resources) -> E
     if i < len(doc) and doc[i].text in (",", "is", "(", ":"):
         i += 1
     if i < len(doc) and doc[i].lower_ in _ARTICLES:
+        # the head noun decides: the last cue of the phrase ("a model compression
+        # technique", "an LLM inference library"), but "a benchmark dataset" is a benchmark
+        head = None
         for token in doc[i + 1 : min(i + 9, len(doc))]:
-            if token.is_punct or token.lower_ in _STOP_WORDS:
+            if token.is_punct and token.text != "-" or token.lower_ in _STOP_WORDS:
                 break
             found = resources.cue_type(token.lower_)
-            if found is not None:
-                return found
+            if head and found is None and token.is_lower and token.text.endswith("ing"):
+                break  # the phrase ends at a participle: "a method incorporating LM ..."
+            if token.i + 1 < len(doc) and doc[token.i + 1].text == "-":
+                continue  # a modifier: "a training-free Mixture-Compressor"
+            if found is not None and not (head is EntityType.BENCHMARK and
+                                          found is EntityType.DATASET):
+                head = found
+        return head
     return None

@@ -105,6 +105,15 @@ def test_naming_parents(label, parent):
     assert next(iter(naming_parents(label)), None) == parent
 
 
+def test_a_known_name_after_modifiers_keeps_its_curated_lineage(extractor, resources):
+    assert list(naming_parents("offline RL")) == ["RL"]
+    assert list(naming_parents("offline RL", modifiers=False)) == []
+    result = resolved(extractor, resources, "We study offline RL and RL.")
+    by_key = result.entities
+    rules = {(by_key[e.child].label, by_key[e.parent].label): e.rule for e in result.lineage}
+    assert rules[("offline RL", "RL")] == "curated"
+
+
 def test_user_merges_join_names(extractor, resources):
     papers = [Paper("id:1", "A", "We propose ZorbNet, a new model."),
               Paper("id:2", "B", "We propose ZorbNet2, a new model.")]

@@ -51,8 +51,11 @@ def compatible(child: EntityType, parent: EntityType, parent_kind: str = "named"
     return child is parent
 
 
-def naming_parents(label: str) -> Iterator[str]:
+def naming_parents(label: str, *, modifiers: bool = True) -> Iterator[str]:
     """Names ``label`` may be derived from by its form alone.
+
+    ``modifiers``: also a name after capitalised modifiers ("Pre-gated MoE"); off
+    for names the curated resource knows ("offline RL"), whose lineage it gives.
 
     >>> list(naming_parents("QLoRA"))
     ['LoRA']
@@ -75,7 +78,7 @@ def naming_parents(label: str) -> Iterator[str]:
     # capitalised modifiers before a coined name: "Pre-gated MoE" <- "MoE", the
     # longest name first; a capitalised word ("Dynamic Context Pruning") is no name
     words = label.split(" ")
-    if len(words) > 1 and all(_MODIFIER.match(word) for word in words[:-1]):
+    if modifiers and len(words) > 1 and all(_MODIFIER.match(word) for word in words[:-1]):
         for i in range(1, len(words)):
             tail = " ".join(words[i:])
             if tail[0].isupper() and sum(map(str.isupper, tail)) >= 2 and not tail.istitle():
@@ -150,7 +153,7 @@ def derive_lineage(
     for root, entity in sorted(entities.items(), key=lambda item: -item[1].support):
         label_index.setdefault(name_key(entity.label), root)
     for root, entity in sorted(entities.items()):
-        for parent_name in naming_parents(entity.label):
+        for parent_name in naming_parents(entity.label, modifiers=not root.startswith("known:")):
             parent_root = label_index.get(name_key(parent_name))
             if parent_root is not None and resources.is_stopped(parent_name):
                 break  # "GenSLM" is not formed from one paper's "SLM": the name is generic

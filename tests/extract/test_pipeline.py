@@ -445,3 +445,13 @@ def test_an_appositive_is_typed_by_its_head_noun(extractor, abstract, entity_typ
         assert all(m.type is not EntityType.DATASET for m in found)
     else:
         assert found and {m.type for m in found} == {entity_type}
+
+
+def test_every_new_name_of_a_presented_family_is_proposed(extractor):
+    result = extract_one(
+        extractor, "A study",
+        "This paper presents a collection of 9 Zulu Transformer LMs based on the encoder "
+        "(zuBERT, zuRoBERTa) and decoder (zuGPT-3) models, trained on the Llama-3.1-8B-Base "
+        "model. We compare them with XyzNet.")
+    proposed = {m.text for m in result.mentions if m.proposed}
+    assert proposed == {"zuBERT", "zuRoBERTa", "zuGPT-3"}

@@ -318,6 +318,16 @@ class Discovery:
             window_end = _clause_end(text, match.end())
             if not self._propose_phrase(doc, current, match.end()):
                 self._propose_first_name(doc, current, words, match.end(), window_end)
+            if _FAMILY.match(text, match.end()):
+                # "we present a family of 13 models (ruBERT, ruT5, ...)": every new
+                # name of the sentence is one of them
+                sentence_end = current.sentence(match.end())[1]
+                known = {c.start for c in current.candidates if c.rule == "gazetteer"}
+                current.proposed.update(
+                    name_key(w.text) for w in words
+                    if match.end() < w.start_char < sentence_end and self._coined(w.text)
+                    and w.start_char not in known  # "of the Llama-3.1-8B-Base model"
+                    and not current.in_url(w.start_char, w.end_char))
         for word in words:
             if not word.text[:1].isupper() and not self._coined(word.text):
                 continue  # every rule below needs a capitalised or coined word
@@ -688,6 +698,9 @@ def _capitalised_run(doc: Doc, char_start: int):
     return doc[start:end]
 
 
+#: what a paper presents is a family of works: "a collection of 13 Russian LMs"
+_FAMILY = re.compile(r"\s+(?:a|an|the)\s+(?:new\s+)?(?:family|suite|collection|series)\s+of\b",
+                     re.IGNORECASE)
 _CLAUSE_STOP = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
 _OUR_BEFORE = re.compile(r"\bour\s+$", re.IGNORECASE)
 

@@ -61,11 +61,17 @@ def test_slogan_title_prefix_is_not_a_name(extractor):
     assert not any(m.rule == "title-prefix" for m in result.mentions)
 
 
-def test_checkpoint_names_keep_their_parent(extractor):
-    result = extract_one(extractor, "A study", "We fine-tune Llama-2-7B and Mistral-7B-Instruct.")
+def test_a_sized_name_is_its_family_and_a_variant_keeps_its_parent(extractor):
+    # the guidelines count "Llama-2-7B" and "BERT-base" as the family, and an
+    # instruction-tuned variant as a model of its own
+    result = extract_one(extractor, "A study",
+                         "We fine-tune Llama-2-7B, BERT-base, Qwen2 7B and Qwen2-7B-Instruct.")
     by_text = {m.text: m for m in result.mentions}
-    assert "Llama-2-7B" in by_text
-    assert by_text["Llama-2-7B"].parent is not None
+    assert by_text["Llama-2-7B"].resource_id == "Llama-2" and by_text["Llama-2-7B"].parent is None
+    assert by_text["BERT-base"].resource_id == "BERT" and by_text["BERT-base"].parent is None
+    assert by_text["Qwen2 7B"].resource_id == "Qwen2"
+    assert by_text["Qwen2-7B-Instruct"].resource_id is None
+    assert by_text["Qwen2-7B-Instruct"].parent == "Qwen2"
 
 
 def test_evidence_is_the_sentence_and_offsets_point_at_the_text(extractor):

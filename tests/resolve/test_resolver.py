@@ -87,11 +87,19 @@ def test_naming_lineage_and_substring_guard(extractor, resources):
 
 
 def test_checkpoint_derives_from_its_version(extractor, resources):
-    result = resolved(extractor, resources, "We fine-tune Llama-2-7B on our data.")
+    result = resolved(extractor, resources, "We fine-tune Qwen2-7B-Instruct on our data.")
     by_key = result.entities
     pairs = {(by_key[e.child].label, by_key[e.parent].label) for e in result.lineage}
-    assert ("Llama-2-7B", "Llama-2") in pairs
-    assert next(e for e in by_key.values() if e.label == "Llama-2").support == 0
+    assert ("Qwen2-7B-Instruct", "Qwen2") in pairs
+    assert next(e for e in by_key.values() if e.label == "Qwen2").support == 0
+
+
+def test_a_sized_name_is_an_alias_of_its_family(extractor, resources):
+    result = resolved(extractor, resources, "We fine-tune Llama-2-7B and Llama-2 13B.")
+    [entity] = result.entities.values()
+    assert entity.label == "Llama-2" and entity.support == 1
+    assert {"Llama-2-7B", "Llama-2 13B"} <= set(entity.aliases)
+    assert result.lineage == ()
 
 
 @pytest.mark.parametrize("label,parent", [

@@ -116,6 +116,11 @@ class Gazetteer:
             if entity.type is EntityType.MODEL:
                 checkpoint = _checkpoint(doc, span)
                 if checkpoint is not None:
+                    # a size alone ("Llama-3-70B", "LLaMA 7B", "BERT-base") is the family
+                    # itself, as the annotation guidelines count it; a variant
+                    # ("-Instruct", "-Chat") is a model of its own
+                    sized = all(SIZE.match(t.text) or t.text == "-" or t.lower_ == "base"
+                                for t in doc[span.end : checkpoint.end])
                     current.candidates.append(
                         Candidate(
                             start=checkpoint.start_char,
@@ -125,7 +130,8 @@ class Gazetteer:
                             kind="named",
                             rule="gazetteer",
                             confidence=0.9,
-                            parent=entity.name,
+                            known=entity.name if sized else None,
+                            parent=None if sized else entity.name,
                         )
                     )
         return doc

@@ -461,3 +461,16 @@ def test_every_new_name_of_a_presented_family_is_proposed(extractor):
         "model. We compare them with XyzNet.")
     proposed = {m.text for m in result.mentions if m.proposed}
     assert proposed == {"zuBERT", "zuRoBERTa", "zuGPT-3"}
+
+
+@pytest.mark.parametrize("abstract,short,long", [
+    ("We introduce Mixture of Quiet Experts for Tables (Moqet) architecture.",
+     "Moqet", "Mixture of Quiet Experts for Tables"),
+    ("We use Proximal Zonal Optimization (PZO) here.", "PZO", "Proximal Zonal Optimization"),
+    ("The Loss of Low-Rank Zoning (LoRZ) is high.", "LoRZ", "Low-Rank Zoning"),
+])
+def test_a_long_form_keeps_the_first_word_the_shortest_match_leaves_out(
+        extractor, abstract, short, long):
+    found = next(m for m in extract_one(extractor, "A study", abstract).mentions
+                 if m.text == short)
+    assert found.aliases == (long,)

@@ -112,6 +112,35 @@ def _capitalised_long_form(short: str, window: str) -> str | None:
     return long if capitals <= set(long.upper()) else None
 
 
+def _with_head_of(short: str, long: str, window: str) -> str:
+    """The capitalised long form with a word the shortest match left out.
+
+    A short form with more capitals than the long form has capitalised words
+    lost its first word ("PPO" matched in "Policy Optimization"); a word-like
+    short form with one capital may also abbreviate the head a long form hangs on
+    ("Monet": "Mixture of Monosemantic Experts for Transformers"). The word must
+    start with the short form's first letter.
+
+    >>> _with_head_of("PPO", "Policy Optimization", "we use Proximal Policy Optimization")
+    'Proximal Policy Optimization'
+    >>> _with_head_of("Monet", "Monosemantic Experts", "we use Mixture of Monosemantic Experts")
+    'Mixture of Monosemantic Experts'
+    >>> _with_head_of("LoRA", "Low-Rank Adaptation", "the Loss of Low-Rank Adaptation")
+    'Low-Rank Adaptation'
+    """
+    capitals = sum(c.isupper() for c in short)
+    words = sum(w[:1].isupper() for w in re.split(r"[\s-]+", long))
+    pattern = None
+    if capitals > words:
+        pattern = r"\b([A-Z][a-z]+) "
+    elif capitals == 1 and words > 1:
+        pattern = r"\b([A-Z][a-z]+) (?:of|for) "
+    match = re.search(pattern + re.escape(long) + "$", window) if pattern else None
+    if match is None or match.group(1)[0] != short[0]:
+        return long
+    return match.group(0)
+
+
 def _tail_words(text: str, limit: int) -> tuple[str, int]:
     words = list(_WORD.finditer(text))[-limit:]
     if not words:
@@ -159,6 +188,8 @@ def find_definitions(text: str) -> Iterator[Definition]:
             long = _clean_long(long, short) if long else None
             if long is None:
                 long = _capitalised_long_form(core, window)
+            elif not long[:1].islower():
+                long = _with_head_of(core, long, window)
             if long:
                 yield Definition(short, inner_start, long,
                                  base + window_start + window.rfind(long))

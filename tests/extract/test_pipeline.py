@@ -464,9 +464,10 @@ def test_every_new_name_of_a_presented_family_is_proposed(extractor):
 
 
 @pytest.mark.parametrize("abstract,short,long", [
-    ("We introduce Mixture of Quiet Experts for Tables (Moqet) architecture.",
-     "Moqet", "Mixture of Quiet Experts for Tables"),
-    ("We use Proximal Zonal Optimization (PZO) here.", "PZO", "Proximal Zonal Optimization"),
+    ("We introduce Mixture of Mellow Experts for Tables (Met) architecture.",
+     "Met", "Mixture of Mellow Experts for Tables"),
+    ("We use Partial Pinned Optimization Zones (PPOZ) here.", "PPOZ",
+     "Partial Pinned Optimization Zones"),
     ("The Loss of Low-Rank Zoning (LoRZ) is high.", "LoRZ", "Low-Rank Zoning"),
 ])
 def test_a_long_form_keeps_the_first_word_the_shortest_match_leaves_out(

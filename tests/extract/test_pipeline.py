@@ -475,3 +475,11 @@ def test_a_long_form_keeps_the_first_word_the_shortest_match_leaves_out(
     found = next(m for m in extract_one(extractor, "A study", abstract).mentions
                  if m.text == short)
     assert found.aliases == (long,)
+
+
+def test_a_name_ending_in_a_named_technique_is_one_and_types_its_list(extractor):
+    result = extract_one(extractor, "A study", "We design components such as ZQMatmul, "
+                         "ZQSoftmax, and ZQSiLU, and evaluate them.")
+    assert {m.text: m.type for m in result.mentions if m.text.startswith("ZQ")} == {
+        "ZQMatmul": EntityType.TECHNIQUE, "ZQSoftmax": EntityType.TECHNIQUE,
+        "ZQSiLU": EntityType.TECHNIQUE}

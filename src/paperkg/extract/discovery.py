@@ -112,6 +112,11 @@ class Discovery:
             form for entity in resources.entities if entity.type is EntityType.MODEL
             for form in (entity.name, *entity.aliases)
             if len(form) >= 2 and " " not in form and not form.islower())
+        self._technique_forms = frozenset(
+            form for entity in resources.entities
+            if entity.type is EntityType.TECHNIQUE and entity.kind == "named"
+            for form in (entity.name, *entity.aliases)
+            if len(form) >= 3 and " " not in form and sum(map(str.isupper, form)) >= 2)
 
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
@@ -473,6 +478,7 @@ class Discovery:
         self._named_llms(doc, current, words)
         taken = {(c.start, c.end) for c in current.candidates}
         prefixes = {c.start: c for c in current.candidates if c.known is not None and c.type}
+        untyped: list[Word] = []
         for word in words:
             if (word.start_char, word.end_char) in taken or not self._coined(word.text):
                 continue
@@ -497,14 +503,30 @@ class Discovery:
                         or self._type_from_model_inside(word.text))
             if by_shape is not None:
                 self._add_new(doc, current, word, "name-shape", entity_type=by_shape)
+            else:
+                untyped.append(word)
+        # the names of a list before the one that has a type: "SNNMatmul, SNNSoftmax,
+        # and SNNSiLU" (the last ends in a known technique)
+        while untyped:
+            typed = [(w, found) for w in untyped
+                     if (found := self._type_from_neighbours(doc, current, w)) is not None]
+            for word, found in typed:
+                self._add_new(doc, current, word, "name-shape", entity_type=found)
+                untyped.remove(word)
+            if not typed:
+                break
 
     def _type_from_model_inside(self, name: str) -> EntityType | None:
         """Model, for a name that ends in a known model's name, version and size aside:
-        "ruT5", "FRED-T5", "ruGPT-3", "xLLaMA-100"."""
+        "ruT5", "FRED-T5", "ruGPT-3", "xLLaMA-100"; technique, for one that ends in a
+        named technique's from a capital on: "SNNSiLU", "GraphRAG"."""
         for stem in {name, _VERSION_TAIL.sub("", name)}:
             for i in range(1, len(stem) - 1):
                 if stem[i:] in self._model_forms or stem[i:].lstrip("-") in self._model_forms:
                     return EntityType.MODEL
+        for i in range(2, len(name) - 2):
+            if name[i].isupper() and name[i:] in self._technique_forms:
+                return EntityType.TECHNIQUE
         return None
 
     def _type_from_preceding_cue(self, doc: Doc, word: Word) -> EntityType | None:

@@ -478,8 +478,8 @@ def test_a_long_form_keeps_the_first_word_the_shortest_match_leaves_out(
 
 
 def test_a_name_ending_in_a_named_technique_is_one_and_types_its_list(extractor):
-    result = extract_one(extractor, "A study", "We design components such as ZQMatmul, "
-                         "ZQSoftmax, and ZQSiLU, and evaluate them.")
+    result = extract_one(extractor, "A study", "It has components such as ZQMatmul, "
+                         "ZQSoftmax, and ZQSiLU, which are fast.")
     assert {m.text: m.type for m in result.mentions if m.text.startswith("ZQ")} == {
         "ZQMatmul": EntityType.TECHNIQUE, "ZQSoftmax": EntityType.TECHNIQUE,
         "ZQSiLU": EntityType.TECHNIQUE}

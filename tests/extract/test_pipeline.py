@@ -483,3 +483,10 @@ def test_a_name_ending_in_a_named_technique_is_one_and_types_its_list(extractor)
     assert {m.text: m.type for m in result.mentions if m.text.startswith("ZQ")} == {
         "ZQMatmul": EntityType.TECHNIQUE, "ZQSoftmax": EntityType.TECHNIQUE,
         "ZQSiLU": EntityType.TECHNIQUE}
+
+
+def test_an_innovative_long_form_with_its_acronym_is_the_papers_own(extractor):
+    result = extract_one(extractor, "A study", "Our system utilizes an innovative zig-based "
+                         "quorum network (ZQN) and a cache.")
+    found = {m.text: m for m in result.mentions}
+    assert found["ZQN"].proposed and found["ZQN"].aliases == ("zig-based quorum network",)

@@ -490,3 +490,13 @@ def test_an_innovative_long_form_with_its_acronym_is_the_papers_own(extractor):
                          "quorum network (ZQN) and a cache.")
     found = {m.text: m for m in result.mentions}
     assert found["ZQN"].proposed and found["ZQN"].aliases == ("zig-based quorum network",)
+
+
+@pytest.mark.parametrize("abstract,short", [
+    ("We propose a PEMs operation approach, namely Zig-before-Zag (Zig-Zag), to help.",
+     "Zig-Zag"),
+    ("We propose a novel comparison-based method called Quiet Ranking (QRk) for this.", "QRk"),
+])
+def test_a_long_form_the_proposal_names_is_proposed(extractor, abstract, short):
+    found = {m.text: m for m in extract_one(extractor, "A study", abstract).mentions}
+    assert found[short].proposed

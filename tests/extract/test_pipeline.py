@@ -500,3 +500,22 @@ def test_an_innovative_long_form_with_its_acronym_is_the_papers_own(extractor):
 def test_a_long_form_the_proposal_names_is_proposed(extractor, abstract, short):
     found = {m.text: m for m in extract_one(extractor, "A study", abstract).mentions}
     assert found[short].proposed
+
+
+@pytest.mark.parametrize("abstract,expected", [
+    ("This work introduces ZigAttention, a novel distributed attention algorithm that helps.",
+     {("ZigAttention", "attention")}),
+    ("We propose ZorbRAG, a new RAG framework for QA.", {("ZorbRAG", "RAG")}),
+    ("We propose ZorbMask, a learnable pruning method for LLMs.", set()),  # one of many
+    ("We present Zorb, a Transformer model trained on code.", set()),
+])
+def test_a_new_name_called_a_kind_of_a_technique_derives_from_it(extractor, abstract, expected):
+    result = extract_one(extractor, "A study", abstract)
+    assert {(c.child, c.parent) for c in result.lineage} == expected
+
+
+def test_a_contrast_is_not_what_a_proposal_builds_on(extractor):
+    result = extract_one(extractor, "A study",
+                         "We propose Zorb Ranking (ZR). Unlike previous methods that are based "
+                         "on in-context learning, ZR ranks pairs.")
+    assert result.lineage == ()

@@ -26,7 +26,8 @@ ATTENTION_BEFORE = {"conventional", "standard", "vanilla", "full", "dense", "sof
                     "global", "local", "quadratic", "original", "bidirectional", "masked"}
 ATTENTION_AFTER = {"layer", "layers", "head", "heads", "module", "modules", "scores", "weights",
                    "map", "maps", "matrix", "matrices", "computation", "kernel", "kernels",
-                   "operation", "operations", "block", "blocks", "pattern", "patterns"}
+                   "operation", "operations", "block", "blocks", "pattern", "patterns",
+                   "algorithm", "algorithms", "variant", "variants"}
 _ATTENTION = re.compile(r"\b[Aa]ttention\b")
 SIZE = re.compile(r"^\d+(\.\d+)?[BMKT]$|^\d+x\d+(\.\d+)?[BM]$", re.IGNORECASE)
 VARIANT_WORDS = {"instruct", "chat", "base", "it", "hf", "turbo", "sft", "dpo", "rlhf", "preview"}

@@ -51,6 +51,15 @@ EXTENDS_PARENT = re.compile(
     r"(?:(?:the|a|an)\s+)?$",
     re.IGNORECASE,
 )
+# "DistAttention, a novel distributed attention algorithm": a new name whose
+# appositive is a kind of a known technique is a variant of it
+APPOSITIVE_KIND = re.compile(r"^\s*,\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?$", re.IGNORECASE)
+KIND_HEAD = re.compile(
+    r"(?:\s+(?:algorithm|mechanism|variant|method|technique|approach|tokenizer|"
+    r"architecture|framework|layer|module|scheme)s?\b|\s*[,;.]|\s+(?:that|which|for|to|with)\b)",
+    re.IGNORECASE)
+_CONTRAST = re.compile(r"\b(?:unlike|in contrast to|different from|rather than|instead of)\b",
+                       re.IGNORECASE)
 _COMPARISON = re.compile(r"\b(outperform|compared|than|versus|vs\.?|against|surpass)", re.I)
 MAX_GAP = 80
 
@@ -66,6 +75,21 @@ def _compatible(child: Candidate, parent: Candidate) -> bool:
     if child.text == parent.text or child.type is None or parent.type is None:
         return False
     return (child.type in _WORKS) == (parent.type in _WORKS)
+
+
+def _kind_of(child: Candidate, parent: Candidate) -> bool:
+    """May a new name whose appositive calls it a kind of ``parent`` derive from it?
+    A named technique, yes ("ECG-Byte, an adapted BPE tokenizer"); a concept only
+    when the child's name carries its head word ("DistAttention, a distributed
+    attention algorithm"): "MaskLLM, a learnable pruning method" is one of many
+    pruning methods, not a variant of pruning."""
+    if child.known is not None or parent.type is not EntityType.TECHNIQUE or \
+            not _compatible(child, parent):
+        return False
+    if parent.kind == "named":
+        return True
+    head = re.findall(r"[a-z]+", parent.text.lower())[-1:]
+    return bool(head) and head[0].rstrip("s") in child.text.lower()
 
 
 def _may_derive(child: Candidate) -> bool:
@@ -122,7 +146,11 @@ class StatedLineage:
                 gap = current.text[first.end : second.start]
                 if len(gap) > MAX_GAP or _COMPARISON.search(gap):
                     continue
-                if FORWARD.match(gap) and _compatible(first, second) and _may_derive(first):
+                if APPOSITIVE_KIND.match(gap) and _kind_of(first, second) and \
+                        KIND_HEAD.match(current.text, second.end):
+                    current.lineage.append((first.text, second.text, evidence, "stated"))
+                    claimed.add(second.start)
+                elif FORWARD.match(gap) and _compatible(first, second) and _may_derive(first):
                     if second.start not in claimed:
                         current.lineage.append((first.text, second.text, evidence, "stated"))
                         claimed.add(second.start)
@@ -142,6 +170,8 @@ class StatedLineage:
             cue = EXTENDS_PARENT.search(before)
             if cue is None or not _compatible(child, parent):
                 continue
+            if _CONTRAST.search(current.text, start, parent.start):
+                continue  # "Unlike previous methods based on ICL, MR ..."
             said_by_us = re.search(r"\bwe\b|\b(?:by|through|via)\b", cue.group(), re.IGNORECASE) \
                 or re.search(r"\bwe\b", evidence, re.IGNORECASE)
             if said_by_us or here:

@@ -91,7 +91,7 @@ def type_from_context(doc: Doc, start: int, end: int, resources: Resources) -> E
         # technique", "an LLM inference library"), but "a benchmark dataset" is a benchmark
         head = None
         for token in doc[i + 1 : min(i + 9, len(doc))]:
-            if token.is_punct and token.text != "-" or token.lower_ in _STOP_WORDS:
+            if (token.is_punct and token.text != "-") or token.lower_ in _STOP_WORDS:
                 break
             found = resources.cue_type(token.lower_)
             if head and found is None and token.is_lower and token.text.endswith("ing"):

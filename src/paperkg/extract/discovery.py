@@ -302,7 +302,7 @@ class Discovery:
                 found = type_from_context(doc, span.start, span.end, self.resources)
                 if found is not None:
                     return found
-        found = type_from_shape(name) or self._type_from_model_inside(name)
+        found = type_from_shape(name) or self._type_from_name_inside(name)
         if found is not None:
             return found
         sub = subtitle.lower()
@@ -500,7 +500,7 @@ class Discovery:
                 continue
             by_shape = (type_from_shape(word.text)
                         or self._type_from_neighbours(doc, current, word)
-                        or self._type_from_model_inside(word.text))
+                        or self._type_from_name_inside(word.text))
             if by_shape is not None:
                 self._add_new(doc, current, word, "name-shape", entity_type=by_shape)
             else:
@@ -516,10 +516,10 @@ class Discovery:
             if not typed:
                 break
 
-    def _type_from_model_inside(self, name: str) -> EntityType | None:
+    def _type_from_name_inside(self, name: str) -> EntityType | None:
         """Model, for a name that ends in a known model's name, version and size aside:
-        "ruT5", "FRED-T5", "ruGPT-3", "xLLaMA-100"; technique, for one that ends in a
-        named technique's from a capital on: "SNNSiLU", "GraphRAG"."""
+        "ruT5", "FRED-T5", "ruGPT-3", "xLLaMA-100"; technique, for one whose tail
+        from a capital letter on is a named technique's name: "SNNSiLU", "GraphRAG"."""
         for stem in {name, _VERSION_TAIL.sub("", name)}:
             for i in range(1, len(stem) - 1):
                 if stem[i:] in self._model_forms or stem[i:].lstrip("-") in self._model_forms:

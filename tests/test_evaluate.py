@@ -164,3 +164,14 @@ def test_the_held_out_sets_are_disjoint_from_each_other_and_from_dev():
     dev = root.parent / "shared" / "gold" / "dev.jsonl"
     if dev.exists():
         assert not set().union(*sets) & {p.title.lower() for p in load_gold(dev)}
+
+
+def test_the_table_shows_an_undefined_ratio_as_a_dash():
+    from paperkg.evaluate import Evaluation, Score, format_evaluation
+
+    result = Evaluation(papers=1)
+    result.per_type["Dataset"] = Score(tp=0, fp=0, fn=2)  # gold has it, never predicted
+    result.per_type["Model"] = Score(tp=0, fp=3, fn=0)  # predicted, gold never has it
+    lines = {line.split()[0]: line.split() for line in format_evaluation(result).splitlines()[2:]}
+    assert lines["Dataset"][1:4] == ["-", "0.000", "0.000"]
+    assert lines["Model"][1:4] == ["0.000", "-", "0.000"]

@@ -283,7 +283,11 @@ def format_evaluation(result: Evaluation) -> str:
     lines = [f"papers: {result.papers}",
              f"{'':12} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}"]
     for name, s in rows:
-        lines.append(f"{name:12} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
+        # a ratio with nothing to count is undefined, not 0: "-" (no prediction of
+        # a type has no precision; a type the gold never has, no recall)
+        precision = f"{s.precision:6.3f}" if s.tp + s.fp else f"{'-':>6}"
+        recall = f"{s.recall:6.3f}" if s.tp + s.fn else f"{'-':>6}"
+        lines.append(f"{name:12} {precision} {recall} {s.f1:6.3f} "
                      f"{s.tp:5d} {s.fp:5d} {s.fn:5d}")
     lines.append(f"named-entity recall (untyped): {result.named_recall.recall:.3f}")
     return "\n".join(lines)

@@ -519,3 +519,11 @@ def test_a_contrast_is_not_what_a_proposal_builds_on(extractor):
                          "We propose Zorb Ranking (ZR). Unlike previous methods that are based "
                          "on in-context learning, ZR ranks pairs.")
     assert result.lineage == ()
+
+
+def test_a_number_that_ends_a_name_in_a_list_is_part_of_it(extractor):
+    names_found = names(extract_one(
+        extractor, "A study", "We test on MT benchmarks, including FLORES 200, ZQREX 128 and "
+        "QICO-19. We train ZQREX 12 times."))
+    assert {"ZQREX 128", "QICO-19"} <= set(names_found)
+    assert "ZQREX 12" not in names_found

@@ -621,6 +621,12 @@ class Discovery:
             word = Word(word.start, word.end + 1, word.start_char, head.idx + len(head.text),
                         current.text[word.start_char : head.idx + len(head.text)])
             entity_type = EntityType.TECHNIQUE if entity_type is None else entity_type
+        number = _NUMBER_AFTER.match(current.text, word.end_char)
+        if number is not None and word.text.isupper():
+            # "FLORES 200, NTREX 128 and TICO-19": the number is part of the name
+            end = word.end_char + len(number.group(0))
+            word = Word(word.start, current.token_at(end), word.start_char, end,
+                        current.text[word.start_char : end])
         if proposed:
             current.proposed.add(name_key(word.text))
         confidence = {"proposal": 0.85, "name-cue": 0.7, "name-shape": 0.6}[rule]
@@ -720,6 +726,8 @@ def _capitalised_run(doc: Doc, char_start: int):
     return doc[start:end]
 
 
+#: a number that ends a name in a list: "NTREX 128 and ..."
+_NUMBER_AFTER = re.compile(r" \d{2,4}(?=,| and\b| or\b|\)|\.(?:\s|$)|;|$)")
 #: what a paper presents is a family of works: "a collection of 13 Russian LMs"
 _FAMILY = re.compile(r"\s+(?:a|an|the)\s+(?:new\s+)?(?:family|suite|collection|series)\s+of\b",
                      re.IGNORECASE)

@@ -496,6 +496,7 @@ def test_an_innovative_long_form_with_its_acronym_is_the_papers_own(extractor):
     ("We propose a PEMs operation approach, namely Zig-before-Zag (Zig-Zag), to help.",
      "Zig-Zag"),
     ("We propose a novel comparison-based method called Quiet Ranking (QRk) for this.", "QRk"),
+    ("We propose a novel detection method, zonal activation entropy (ZAE), for neurons.", "ZAE"),
 ])
 def test_a_long_form_the_proposal_names_is_proposed(extractor, abstract, short):
     found = {m.text: m for m in extract_one(extractor, "A study", abstract).mentions}

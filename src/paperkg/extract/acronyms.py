@@ -381,7 +381,7 @@ _TASK_HEADS = frozenset({
 _PROPOSED_BEFORE = re.compile(
     r"\bwe\s+(?:\w+\s+)?(?:propose|introduce|present|develop|design|build|construct)[sd]?\b"
     r"(?:\s+[\w-]+){0,4}"  # the long form follows within a few words,
-    r"(?:,?\s+(?:namely|called|named|dubbed|termed))?\s+$"  # or is named: "approach, namely"
+    r"(?:,?\s+(?:namely|called|named|dubbed|termed)|,)?\s+$"  # or named: "method, (namely)"
     r"|\b(?:a|an)\s+(?:novel|new|innovative)\s+$",  # "utilizes an innovative ... (AnSAN)"
     re.IGNORECASE,
 )

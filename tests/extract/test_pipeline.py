@@ -528,3 +528,17 @@ def test_a_number_that_ends_a_name_in_a_list_is_part_of_it(extractor):
         "QICO-19. We train ZQREX 12 times."))
     assert {"ZQREX 128", "QICO-19"} <= set(names_found)
     assert "ZQREX 12" not in names_found
+
+
+@pytest.mark.parametrize("title,abstract,proposed", [
+    ("Zonal Rendering: A Novel Approach for Low-resource Captions",
+     "In this paper, we propose a new rendering paradigm, zonal rendering, to replace naive "
+     "prompting. We show that zonal rendering helps.", True),
+    ("Quiet Neurons: The Key to Multilingual Models",
+     "We propose a novel detection method to identify quiet neurons within LLMs.", False),
+])
+def test_a_title_phrase_the_abstract_proposes_is_a_name(extractor, title, abstract, proposed):
+    prefix = title.split(":")[0]
+    found = [m for m in extract_one(extractor, title, abstract).mentions
+             if m.text.lower() == prefix.lower() and m.proposed]
+    assert bool(found) is proposed

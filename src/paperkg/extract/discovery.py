@@ -284,13 +284,14 @@ class Discovery:
         # or the abstract uses the phrase as a name: a known name made into a new
         # one ("Llama Scope"), or a technique head ("Momentum Decoding") the
         # abstract repeats
-        if whole_name(prefix, re.IGNORECASE).search(abstract) is None:
+        used = whole_name(prefix, re.IGNORECASE).search(abstract)
+        if used is None:
             return False
         head = words[-1].lower()
         return any(self.resources.lookup(w) is not None for w in words[:-1]) or (
             self.resources.cue_type(head) is EntityType.TECHNIQUE
             and not any(self.resources.is_stopped(w) for w in words[:-1])
-        )
+        ) or _proposed_before(abstract, used.start())
 
     def _type_new(self, doc: Doc, name: str, subtitle: str = "") -> EntityType:
         """Type of a proposed name: its context in the abstract, its shape, the subtitle."""
@@ -677,6 +678,17 @@ def _add_abstract_uses(current: DocState, template: Candidate, flags: int = 0) -
                                                  text=found.group()))
 
 
+def _proposed_before(text: str, start: int) -> bool:
+    """Is the phrase at ``start`` the object of a proposal, or its appositive ("we
+    propose a new translation paradigm, compositional translation"), not a later
+    complement ("we propose a method ... to identify language-specific neurons")?"""
+    sentence_start = max(text.rfind(". ", 0, start) + 2, 0)
+    for proposal in PROPOSAL.finditer(text, sentence_start, start):
+        if _OBJECT_GAP.match(text[proposal.end() : start]):
+            return True
+    return False
+
+
 def _slogan(words: list[str]) -> bool:
     """Is a multi-word title opening a slogan ("Enhancing Amharic-LLaMA", "LLM Inference
     Unveiled", "TinyHelen's First Curriculum") rather than a name?"""
@@ -726,6 +738,9 @@ def _capitalised_run(doc: Doc, char_start: int):
     return doc[start:end]
 
 
+#: from a proposal verb to its object or the object's appositive
+_OBJECT_GAP = re.compile(r"^(?:\s+(?:a|an|the|our|new|novel)\b)*"
+                         r"(?:(?:\s+[\w-]+){1,6}?\s*,)?\s*$", re.IGNORECASE)
 #: a number that ends a name in a list: "NTREX 128 and ..."
 _NUMBER_AFTER = re.compile(r" \d{2,4}(?=,| and\b| or\b|\)|\.(?:\s|$)|;|$)")
 #: what a paper presents is a family of works: "a collection of 13 Russian LMs"

@@ -542,3 +542,10 @@ def test_a_title_phrase_the_abstract_proposes_is_a_name(extractor, title, abstra
     found = [m for m in extract_one(extractor, title, abstract).mentions
              if m.text.lower() == prefix.lower() and m.proposed]
     assert bool(found) is proposed
+
+
+def test_a_survey_title_names_its_topic_not_a_proposal(extractor):
+    result = extract_one(extractor, "Zorbs-as-Judges: A Comprehensive Survey on Evaluation",
+                         "We survey Zorbs-as-Judges, the use of models to judge outputs.")
+    found = [m for m in result.mentions if m.text == "Zorbs-as-Judges"]
+    assert found and not any(m.proposed for m in found)

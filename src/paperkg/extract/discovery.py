@@ -164,11 +164,13 @@ class Discovery:
             self._subtitle_name(doc, current, title, colon)
             return
         start = title.find(prefix)
-        current.proposed.add(name_key(prefix))
+        subtitle = title[colon + 1 :]
+        ours = SURVEY.search(subtitle) is None  # a survey's title names its topic
+        if ours:
+            current.proposed.add(name_key(prefix))
         if any(c.start == start and c.end == start + len(prefix) and c.known is not None
                for c in current.candidates):
             return  # the gazetteer has found it; it is only marked proposed
-        subtitle = title[colon + 1 :]
         template = Candidate(
             start=start,
             end=start + len(prefix),
@@ -177,7 +179,7 @@ class Discovery:
             kind="named",
             rule="title-prefix",
             confidence=0.85,
-            proposed=True,
+            proposed=ours,
         )
         current.candidates.append(template)
         if " " in prefix:  # the abstract's uses of a multi-word name ("The Llama Scope SAEs")

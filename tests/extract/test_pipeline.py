@@ -549,3 +549,16 @@ def test_a_survey_title_names_its_topic_not_a_proposal(extractor):
                          "We survey Zorbs-as-Judges, the use of models to judge outputs.")
     found = [m for m in result.mentions if m.text == "Zorbs-as-Judges"]
     assert found and not any(m.proposed for m in found)
+
+
+@pytest.mark.parametrize("abstract,term", [
+    ("This whole process is referred to as self-zorbing.", "self-zorbing"),
+    ("We add a light module dubbed pool-zapper to the model.", "pool-zapper"),
+    ("A method termed dynamic visual-token zapping that prunes tokens.",
+     "dynamic visual-token zapping"),
+    ("We observe what is referred to as extreme-token phenomena in LLMs.", None),
+])
+def test_a_hyphenated_coinage_the_text_names_is_a_proposed_technique(extractor, abstract, term):
+    proposed = {m.text: m.type for m in extract_one(extractor, "A study", abstract).mentions
+                if m.proposed}
+    assert proposed == ({term: EntityType.TECHNIQUE} if term else {})

@@ -50,6 +50,14 @@ QUOTED_NAME = re.compile(
 )
 QUOTED_TERM = re.compile(
     r"[\"\u201c](?P<term>[a-z][\w-]*(?:\s[a-z][\w-]*){1,3})[\"\u201d]")
+#: a lower-case coinage the text names: "termed next-sentence prediction", "is referred
+#: to as self-injection", "dubbed pool-adapter"
+TERMED = re.compile(
+    r"\b(?:[Tt]ermed|[Rr]eferred to as|[Ww]e call|[Ww]e term|[Dd]ubbed|[Cc]oined)\s+(?:as\s+)?"
+    r"(?P<term>[a-z][a-z0-9]*(?:[- ][a-z][a-z0-9]*){0,3})")
+#: heads of what a coinage names when it is no method: "extreme-token phenomena"
+_NOT_METHOD_HEADS = frozenset({"phenomena", "phenomenon", "effect", "effects", "problem",
+                               "problems", "issue", "issues", "tokens", "points", "bias"})
 ENUMERATED = re.compile(
     r"(?:^|[.;]\s+)(?:One|The (?:first|second|third|other|latter|former))\s*,\s+"
     r"(?P<name>[a-z][\w-]*(?:\s[a-z][\w-]*){1,3})\s*,")
@@ -127,6 +135,7 @@ class Discovery:
         self._proposals(doc, current, words)
         self._quoted_names(doc, current)
         self._quoted_terms(doc, current)
+        self._termed_terms(current)
         self._enumerated_methods(doc, current)
         self._renamed_models(current)
         self._name_shapes(doc, current, words)
@@ -423,6 +432,24 @@ class Discovery:
                 start=match.start("term"), end=match.end("term"), text=term,
                 type=EntityType.TECHNIQUE, kind="concept", rule="proposal", confidence=0.7,
                 proposed=proposed))
+
+    def _termed_terms(self, current: DocState) -> None:
+        """A hyphenated lower-case coinage right after a naming verb is a technique
+        the paper names: "termed in-context forecasting", "referred to as
+        self-injection"; not "referred to as extreme-token phenomena"."""
+        for match in TERMED.finditer(current.text):
+            words = match.group("term").split(" ")
+            end = next((i for i, w in enumerate(words) if w in _PHRASE_END), len(words))
+            term = " ".join(words[:end])
+            if "-" not in term or term.split()[-1] in _NOT_METHOD_HEADS:
+                continue
+            if self.resources.is_stopped(term) or self.resources.lookup(term):
+                continue
+            start = match.start("term")
+            current.proposed.add(name_key(term))
+            current.candidates.append(Candidate(
+                start=start, end=start + len(term), text=term, type=EntityType.TECHNIQUE,
+                kind="concept", rule="proposal", confidence=0.7, proposed=True))
 
     def _quoted_names(self, doc: Doc, current: DocState) -> None:
         """A capitalised name in quotes after a naming verb: 'we build a "Large Concept Model"'."""

@@ -155,10 +155,7 @@ class Discovery:
                     not is_name_like(name):
                 continue
             start = match.start("name")
-            current.proposed.add(name_key(name))
-            current.candidates.append(Candidate(
-                start=start, end=start + len(name), text=name, type=EntityType.MODEL,
-                kind="named", rule="proposal", confidence=0.8, proposed=True))
+            _propose(current, start, name, EntityType.MODEL, kind="named", confidence=0.8)
             current.lineage.append((name, known.text, current.sentence_text(start), "stated"))
 
     # -- title prefix -------------------------------------------------------
@@ -409,11 +406,7 @@ class Discovery:
             phrase = match.group("name")
             if self.resources.is_stopped(phrase) or self.resources.lookup(phrase):
                 continue
-            current.proposed.add(name_key(phrase))
-            current.candidates.append(Candidate(
-                start=match.start("name"), end=match.end("name"), text=phrase,
-                type=EntityType.TECHNIQUE, kind="concept", rule="proposal", confidence=0.7,
-                proposed=True))
+            _propose(current, match.start("name"), phrase, EntityType.TECHNIQUE)
 
     def _quoted_terms(self, doc: Doc, current: DocState) -> None:
         """A lower-case term in quotes with a technique head: 'specialized "n-gram heads"'."""
@@ -426,12 +419,7 @@ class Discovery:
                 continue
             sentence = current.sentence_text(match.start())
             proposed = re.search(r"\b(?:we|our)\b", sentence, re.IGNORECASE) is not None
-            if proposed:
-                current.proposed.add(name_key(term))
-            current.candidates.append(Candidate(
-                start=match.start("term"), end=match.end("term"), text=term,
-                type=EntityType.TECHNIQUE, kind="concept", rule="proposal", confidence=0.7,
-                proposed=proposed))
+            _propose(current, match.start("term"), term, EntityType.TECHNIQUE, proposed=proposed)
 
     def _termed_terms(self, current: DocState) -> None:
         """A hyphenated lower-case coinage right after a naming verb is a technique
@@ -445,11 +433,7 @@ class Discovery:
                 continue
             if self.resources.is_stopped(term) or self.resources.lookup(term):
                 continue
-            start = match.start("term")
-            current.proposed.add(name_key(term))
-            current.candidates.append(Candidate(
-                start=start, end=start + len(term), text=term, type=EntityType.TECHNIQUE,
-                kind="concept", rule="proposal", confidence=0.7, proposed=True))
+            _propose(current, match.start("term"), term, EntityType.TECHNIQUE)
 
     def _quoted_names(self, doc: Doc, current: DocState) -> None:
         """A capitalised name in quotes after a naming verb: 'we build a "Large Concept Model"'."""
@@ -462,11 +446,9 @@ class Discovery:
             if self.resources.lookup(name) is not None:
                 current.proposed.add(name_key(name))
                 continue
-            current.proposed.add(name_key(name))
-            current.candidates.append(Candidate(
-                start=match.start("name"), end=match.start("name") + len(name), text=name,
-                type=type_from_head(name, self.resources) or self._type_new(doc, name),
-                kind="named", rule="proposal", confidence=0.8, proposed=True))
+            _propose(current, match.start("name"), name,
+                     type_from_head(name, self.resources) or self._type_new(doc, name),
+                     kind="named", confidence=0.8)
 
     def _propose_phrase(self, doc: Doc, current: DocState, verb_end: int) -> bool:
         """A multi-word capitalised name right after the verb, or after "a novel
@@ -486,11 +468,9 @@ class Discovery:
             phrase = span.text
             if self.resources.is_stopped(phrase) or self.resources.lookup(phrase):
                 return False
-            current.proposed.add(name_key(phrase))
-            current.candidates.append(Candidate(
-                start=span.start_char, end=span.end_char, text=phrase,
-                type=type_from_head(phrase, self.resources) or self._type_new(doc, phrase),
-                kind="named", rule="proposal", confidence=0.75, proposed=True))
+            _propose(current, span.start_char, phrase,
+                     type_from_head(phrase, self.resources) or self._type_new(doc, phrase),
+                     kind="named", confidence=0.75)
             return True
         return False
 
@@ -698,6 +678,17 @@ _MADE_FROM = re.compile(
 _SLOGAN_WORDS = frozenset({"beyond", "unveiled", "revisited", "explained", "matters", "meets",
                            "solutions", "survey", "review", "versus", "vs", "really", "need",
                            "made", "easy", "unleashed", "demystified", "unlocked"})
+
+
+def _propose(current: DocState, start: int, text: str, entity_type: EntityType | None, *,
+             kind: str = "concept", confidence: float = 0.7, proposed: bool = True) -> None:
+    """Add ``text`` at ``start`` as a candidate of the "proposal" rule, marked as the
+    paper's own unless ``proposed`` is false."""
+    if proposed:
+        current.proposed.add(name_key(text))
+    current.candidates.append(Candidate(
+        start=start, end=start + len(text), text=text, type=entity_type, kind=kind,
+        rule="proposal", confidence=confidence, proposed=proposed))
 
 
 def _add_abstract_uses(current: DocState, template: Candidate, flags: int = 0) -> None:

@@ -55,6 +55,8 @@ QUOTED_TERM = re.compile(
 TERMED = re.compile(
     r"\b(?:[Tt]ermed|[Rr]eferred to as|[Ww]e call|[Ww]e term|[Dd]ubbed|[Cc]oined)\s+(?:as\s+)?"
     r"(?P<term>[a-z][a-z0-9]*(?:[- ][a-z][a-z0-9]*){0,3})")
+#: one of these is in every text TERMED matches
+_TERMED_HINTS = ("ermed", "eferred to as", "e call", "e term", "ubbed", "oined")
 #: heads of what a coinage names when it is no method: "extreme-token phenomena"
 _NOT_METHOD_HEADS = frozenset({"phenomena", "phenomenon", "effect", "effects", "problem",
                                "problems", "issue", "issues", "tokens", "points", "bias"})
@@ -425,6 +427,8 @@ class Discovery:
         """A hyphenated lower-case coinage right after a naming verb is a technique
         the paper names: "termed in-context forecasting", "referred to as
         self-injection"; not "referred to as extreme-token phenomena"."""
+        if not any(hint in current.text for hint in _TERMED_HINTS):
+            return  # a cheap test first: few abstracts name a coinage
         for match in TERMED.finditer(current.text):
             words = match.group("term").split(" ")
             end = next((i for i, w in enumerate(words) if w in _PHRASE_END), len(words))

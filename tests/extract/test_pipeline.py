@@ -562,3 +562,8 @@ def test_a_hyphenated_coinage_the_text_names_is_a_proposed_technique(extractor, 
     proposed = {m.text: m.type for m in extract_one(extractor, "A study", abstract).mentions
                 if m.proposed}
     assert proposed == ({term: EntityType.TECHNIQUE} if term else {})
+
+
+def test_a_lower_case_term_hyphenated_in_part_is_found(extractor):
+    found = extract_one(extractor, "A study", "We train with next-sentence prediction.").mentions
+    assert [m.resource_id for m in found] == ["NSP"]

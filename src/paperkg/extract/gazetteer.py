@@ -8,6 +8,7 @@ in their hyphen and spacing variants ("GPT-4", "GPT4", "GPT 4").
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -39,11 +40,18 @@ def surface_variants(surface: str) -> set[str]:
     >>> sorted(surface_variants("GPT-4"))
     ['GPT 4', 'GPT-4', 'GPT4']
     >>> sorted(surface_variants("mixture of experts"))
-    ['mixture of experts', 'mixture-of-experts']
+    ['mixture of experts', 'mixture of-experts', 'mixture-of experts', 'mixture-of-experts']
+    >>> "next-sentence prediction" in surface_variants("next sentence prediction")
+    True
     """
     variants = {surface, surface.replace("-", " ")}
     if " " in surface and len(surface.split()) <= 4:
         variants.add(surface.replace(" ", "-"))
+    words = surface.replace("-", " ").split()
+    if surface.islower() and 2 < len(words) <= 4:
+        # a lower-case term hyphenated in part: "next-sentence prediction"
+        for joins in itertools.product((" ", "-"), repeat=len(words) - 1):
+            variants.add(words[0] + "".join(j + w for j, w in zip(joins, words[1:])))
     if re.search(r"[A-Za-z]-\d|\d-[A-Za-z]", surface):
         variants.add(re.sub(r"(?<=[A-Za-z])-(?=\d)|(?<=\d)-(?=[A-Za-z])", "", surface))
     return {v for v in variants if v.strip()}

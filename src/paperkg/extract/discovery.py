@@ -168,7 +168,7 @@ class Discovery:
             self._title_noun_phrase(doc, current, title)
             return
         prefix = title[:colon].strip()
-        if not self._prefix_is_name(prefix, current.text[current.title_end :]):
+        if not self._prefix_is_name(prefix, current):
             self._subtitle_name(doc, current, title, colon)
             return
         start = title.find(prefix)
@@ -269,7 +269,9 @@ class Discovery:
             type=self._type_new(doc, name, title[start + len(name):]), kind="named",
             rule="title-prefix", confidence=0.75, proposed=True))
 
-    def _prefix_is_name(self, prefix: str, abstract: str) -> bool:
+    def _prefix_is_name(self, prefix: str, current: DocState) -> bool:
+        """Is a title's "Prefix: subtitle" prefix a name (searched for in the abstract)?"""
+        text, abstract_start = current.text, current.title_end
         words = prefix.split()
         if not words or len(words) > _PREFIX_MAX_WORDS or re.search(r"[,;!?]", prefix):
             return False
@@ -285,7 +287,7 @@ class Discovery:
                 return False
             if is_name_like(word) or "-" in word:
                 return True
-            return _word(word).search(abstract) is not None
+            return _word(word).search(text, abstract_start) is not None
         if not all(w[:1].isupper() or w[:1].isdigit() for w in words):
             return False
         # short multi-word names need a coined-looking word ("Phi-3 Mini", "Nemotron-4 340B")
@@ -294,14 +296,14 @@ class Discovery:
         # or the abstract uses the phrase as a name: a known name made into a new
         # one ("Llama Scope"), or a technique head ("Momentum Decoding") the
         # abstract repeats
-        used = whole_name(prefix, re.IGNORECASE).search(abstract)
+        used = whole_name(prefix, re.IGNORECASE).search(text, abstract_start)
         if used is None:
             return False
         head = words[-1].lower()
         return any(self.resources.lookup(w) is not None for w in words[:-1]) or (
             self.resources.cue_type(head) is EntityType.TECHNIQUE
             and not any(self.resources.is_stopped(w) for w in words[:-1])
-        ) or _proposed_before(abstract, used.start())
+        ) or _proposed_before(current, used.start())
 
     def _type_new(self, doc: Doc, name: str, subtitle: str = "") -> EntityType:
         """Type of a proposed name: its context in the abstract, its shape, the subtitle."""
@@ -702,13 +704,13 @@ def _add_abstract_uses(current: DocState, template: Candidate, flags: int = 0) -
                                                  text=found.group()))
 
 
-def _proposed_before(text: str, start: int) -> bool:
+def _proposed_before(current: DocState, start: int) -> bool:
     """Is the phrase at ``start`` the object of a proposal, or its appositive ("we
     propose a new translation paradigm, compositional translation"), not a later
     complement ("we propose a method ... to identify language-specific neurons")?"""
-    sentence_start = max(text.rfind(". ", 0, start) + 2, 0)
-    for proposal in PROPOSAL.finditer(text, sentence_start, start):
-        if _OBJECT_GAP.match(text[proposal.end() : start]):
+    sentence_start, _ = current.sentence(start)
+    for proposal in PROPOSAL.finditer(current.text, sentence_start, start):
+        if _OBJECT_GAP.match(current.text[proposal.end() : start]):
             return True
     return False
 

@@ -101,11 +101,7 @@ def _capitalised_long_form(short: str, window: str) -> str | None:
     if len(short) < 4 or len(capitals) < 3 or not any(c in short for c in "-0123456789"):
         return None  # only hyphenated or numbered coinages: SH handles plain acronyms
     words = window.split()
-    run: list[str] = []
-    for word in reversed(words):
-        if not word[:1].isupper() or word in ("We", "Our", "The", "A", "An", "This"):
-            break
-        run.insert(0, word)
+    run = words[_capitalised_run_start(words) :]
     if len(run) < 2:
         return None
     long = " ".join(run)
@@ -139,6 +135,23 @@ def _with_head_of(short: str, long: str, window: str) -> str:
     if match is None or match.group(1)[0] != short[0]:
         return long
     return match.group(0)
+
+
+#: capitalised words that open a sentence rather than a name
+_NOT_IN_NAMES = frozenset({"We", "Our", "The", "A", "An", "This", "In"})
+
+
+def _capitalised_run_start(words: Sequence[str]) -> int:
+    """Where the run of capitalised words that ends ``words`` starts (``len(words)``
+    when the last word is not capitalised).
+
+    >>> _capitalised_run_start(["we", "propose", "Core", "Context", "Aware"])
+    2
+    """
+    start = len(words)
+    while start and words[start - 1][:1].isupper() and words[start - 1] not in _NOT_IN_NAMES:
+        start -= 1
+    return start
 
 
 def _tail_words(text: str, limit: int) -> tuple[str, int]:
@@ -228,17 +241,12 @@ def find_inner_acronyms(text: str) -> Iterator[Definition]:
         if used is None:
             continue
         words = list(_WORD.finditer(text, max(0, match.start() - 120), match.start()))
-        start = None
-        for word in reversed(words):
-            if not word.group()[:1].isupper() or word.group() in _NOT_IN_NAMES:
-                break
-            start = word.start()
-        if start is None or text[start].upper() != acronym[0]:
+        first = _capitalised_run_start([word.group() for word in words])
+        if first == len(words) or text[words[first].start()].upper() != acronym[0]:
             continue
+        start = words[first].start()
         yield Definition(used.group(), used.start(), text[start:match.end()], start)
 
-
-_NOT_IN_NAMES = frozenset({"We", "Our", "The", "A", "An", "This", "In"})
 
 
 class AcronymDetector:

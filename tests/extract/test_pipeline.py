@@ -567,3 +567,12 @@ def test_a_hyphenated_coinage_the_text_names_is_a_proposed_technique(extractor, 
 def test_a_lower_case_term_hyphenated_in_part_is_found(extractor):
     found = extract_one(extractor, "A study", "We train with next-sentence prediction.").mentions
     assert [m.resource_id for m in found] == ["NSP"]
+
+
+def test_a_name_typed_once_is_the_same_name_where_nothing_types_it(extractor):
+    result = extract_one(extractor, "A study",
+                         "Zorb-Q7 is a family of diffusion models. We present Zorb-Next, an "
+                         "improved version of Zorb-Q7, with faster sampling.")
+    uses = [m for m in result.mentions if m.text == "Zorb-Q7"]
+    assert len(uses) == 2 and {m.type for m in uses} == {EntityType.MODEL}
+    assert {(c.child, c.parent) for c in result.lineage} == {("Zorb-Next", "Zorb-Q7")}

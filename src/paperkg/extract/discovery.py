@@ -531,6 +531,22 @@ class Discovery:
                 untyped.remove(word)
             if not typed:
                 break
+        # a name the text has typed elsewhere is the same name here: "Lumina-T2X is
+        # a family of ..." and later "an improved version of Lumina-T2X". It takes the
+        # type of the surest finding and, being only a repetition, adds little to the
+        # vote on the entity's type.
+        if untyped:
+            best: dict[str, Candidate] = {}
+            for other in current.candidates:
+                key = name_key(other.text)
+                if other.type is not None and other.kind == "named" and (
+                        key not in best or other.confidence > best[key].confidence):
+                    best[key] = other
+            for word in untyped:
+                found = best.get(name_key(word.text))
+                if found is not None:
+                    self._add_new(doc, current, word, "name-shape", entity_type=found.type,
+                                  confidence=_REPEATED)
 
     def _type_from_name_inside(self, name: str) -> EntityType | None:
         """Model, for a name that ends in a known model's name, version and size aside:
@@ -628,7 +644,7 @@ class Discovery:
         return not self.resources.is_stopped(stem)
 
     def _add_new(self, doc, current: DocState, word: Word, rule: str, *, proposed: bool = False,
-                 entity_type: EntityType | None = None) -> None:
+                 entity_type: EntityType | None = None, confidence: float | None = None) -> None:
         if name_key(word.text) in current.blocked:
             return
         if word.end < len(doc) and doc[word.end].lower_ in self.resources.component_heads and \
@@ -645,7 +661,8 @@ class Discovery:
                         current.text[word.start_char : end])
         if proposed:
             current.proposed.add(name_key(word.text))
-        confidence = {"proposal": 0.85, "name-cue": 0.7, "name-shape": 0.6}[rule]
+        if confidence is None:
+            confidence = {"proposal": 0.85, "name-cue": 0.7, "name-shape": 0.6}[rule]
         current.candidates.append(
             Candidate(
                 start=word.start_char,
@@ -660,6 +677,8 @@ class Discovery:
         )
 
 
+#: the confidence of a name's further uses, typed after its first finding
+_REPEATED = 0.3
 #: where the search for the noun a name is given stops: another clause
 _TYPE_SEARCH_STOP = frozenset({"we", "which", "that", "it", "they", "is", "are", "was", "were",
                                "with", "of", "on", "in", "by", "from", "using", "and", "or"})

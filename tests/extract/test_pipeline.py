@@ -576,3 +576,24 @@ def test_a_name_typed_once_is_the_same_name_where_nothing_types_it(extractor):
     uses = [m for m in result.mentions if m.text == "Zorb-Q7"]
     assert len(uses) == 2 and {m.type for m in uses} == {EntityType.MODEL}
     assert {(c.child, c.parent) for c in result.lineage} == {("Zorb-Next", "Zorb-Q7")}
+
+
+@pytest.mark.parametrize("abstract,short,proposed", [
+    ("This paper introduces a new approach called zapping stacks of language models (ZSLM), "
+     "which stacks small models.", "ZSLM", True),
+    ("We propose a novel training pipeline for semi-structured sparse models, named Zorbic "
+     "Sparse Trainer (ZST).", "ZST", True),
+    ("We propose a novel family of language models, Zorb-Thought Language Models (ZTLMs), "
+     "that think.", "ZTLMs", True),
+    ("We propose Zorbit, which uses Zorb Weight Quantization (ZWQ) to compress weights.",
+     "ZWQ", False),
+])
+def test_the_name_a_proposal_gives_its_object_is_proposed(extractor, abstract, short, proposed):
+    found = {m.text: m for m in extract_one(extractor, "A study", abstract).mentions}
+    assert found[short].proposed is proposed
+
+
+def test_a_review_the_paper_presents_is_no_proposed_entity(extractor):
+    found = extract_one(extractor, "A study",
+                        "This paper presents a systematic literature review (SLR) of methods.")
+    assert not [m for m in found.mentions if m.proposed]

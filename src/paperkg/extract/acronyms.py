@@ -18,7 +18,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from paperkg.extract.candidates import Candidate, DocState, state
-from paperkg.extract.cues import OURS_BEFORE, type_from_context, type_from_head
+from paperkg.extract.cues import (
+    OURS_BEFORE,
+    PROPOSAL,
+    SURVEY,
+    type_from_context,
+    type_from_head,
+)
 from paperkg.extract.resources import KnownEntity, Resources, load_resources
 from paperkg.extract.text import name_key
 from paperkg.records import EntityType
@@ -284,6 +290,8 @@ class AcronymDetector:
             current.redefined.update({name_key(base), name_key(base + "s")})
             known = None
         stopped = res.is_stopped(definition.long) or (res.is_stopped(definition.short) and not ours)
+        # "this paper presents a systematic literature review (SLR)": a kind of paper
+        stopped = stopped or SURVEY.search(definition.long.split()[-1]) is not None
         if known is None and stopped:  # "SLM" is generic, unless the paper proposes its own
             current.blocked.update(both)
             return
@@ -387,21 +395,35 @@ _TASK_HEADS = frozenset({
 
 
 _PROPOSED_BEFORE = re.compile(
-    r"\bwe\s+(?:\w+\s+)?(?:propose|introduce|present|develop|design|build|construct)[sd]?\b"
+    r"\b(?:we|this (?:paper|work|study|report))\s+(?:\w+\s+)?"
+    r"(?:propose|introduce|present|develop|design|build|construct)[sd]?\b"
     r"(?:\s+[\w-]+){0,4}"  # the long form follows within a few words,
-    r"(?:,?\s+(?:namely|called|named|dubbed|termed)|,)?\s+$"  # or named: "method, (namely)"
+    # or named: "method, (namely)"
+    r"(?:,?\s+(?:namely|called|named|dubbed|termed)|,)?\s+[\"\u201c]?$"
     r"|\b(?:a|an)\s+(?:novel|new|innovative)\s+$",  # "utilizes an innovative ... (AnSAN)"
+    re.IGNORECASE,
+)
+#: the name a proposal gives its object, however long the object: "we propose a novel
+#: training pipeline for sparse models, named Adaptive Sparse Trainer (AST)"; "we propose
+#: a novel family of language models, Latent-Thought Language Models (LTMs)"
+_NAMED_AFTER = re.compile(
+    r"(?:\b(?:named|called|dubbed|termed|namely)(?:\s+as)?"
+    r"|\b(?:a|an)\s+(?:[\w-]+\s+){0,2}?(?:novel|new|innovative)\b"
+    r"(?:\s+(?!(?:that|which|who|where|with|by|using|uses?|to|and)\b)[\w-]+){0,6}\s*[,:])"
+    r"\s*[\"\u201c]?\s*$",
     re.IGNORECASE,
 )
 
 
 def _proposed_here(current: DocState, definition: Definition) -> bool:
     """Is the definition the object of "we propose / introduce ..." in its sentence,
-    or what the paper calls its own ("Our proposed Mixture of Soft Prompts (MSP)")?"""
+    the name a proposal gives its object, or what the paper calls its own ("Our
+    proposed Mixture of Soft Prompts (MSP)")?"""
     start = min(definition.short_start, definition.long_start)
     sentence_start, _ = current.sentence(start)
     before = current.text[sentence_start:start] + " "
-    return _PROPOSED_BEFORE.search(before) is not None or OURS_BEFORE.search(before) is not None
+    return (_PROPOSED_BEFORE.search(before) is not None or OURS_BEFORE.search(before) is not None
+            or (_NAMED_AFTER.search(before) is not None and PROPOSAL.search(before) is not None))
 
 
 def _names_task(long: str) -> bool:

@@ -27,6 +27,17 @@ TRAINING_CUE = re.compile(
     re.IGNORECASE,
 )
 
+#: the paper presenting something of its own: "we propose", "this work introduces"
+PROPOSAL = re.compile(
+    r"\b(?:(?:we|this (?:paper|work|study|report)|here,? we|in this (?:paper|work),? we)\s+"
+    r"(?:also\s+|further\s+|first\s+|then\s+)?"
+    r"(?:propose|introduce|present|develop|release|design|build|construct|curate|create|"
+    r"contribute|devise|establish|offer|open-source|unveil)(?:s|d)?"
+    r"|by (?:introducing|proposing|presenting|developing|designing))\b(?!\s+to\b)",
+    re.IGNORECASE,
+)
+#: what a survey calls itself
+SURVEY = re.compile(r"\b(?:survey|review|overview|tutorial|primer|position paper)\b", re.I)
 #: what the paper calls its own right before a name: "our proposed X", "the proposed X",
 #: "our novel X", "Our method, X," ("our model, FLACUNA"), "a newly constructed X"
 OURS_BEFORE = re.compile(

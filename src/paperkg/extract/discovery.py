@@ -24,6 +24,8 @@ from paperkg.extract.candidates import Candidate, DocState, state
 from paperkg.extract.cues import (
     EVALUATION_CUE,
     OURS_BEFORE,
+    PROPOSAL,
+    SURVEY,
     type_from_context,
     type_from_head,
     type_from_shape,
@@ -33,15 +35,6 @@ from paperkg.extract.text import is_name_like, name_key, whole_name
 from paperkg.extract.words import Word, glued_words
 from paperkg.records import EntityType
 
-PROPOSAL = re.compile(
-    r"\b(?:(?:we|this (?:paper|work|study|report)|here,? we|in this (?:paper|work),? we)\s+"
-    r"(?:also\s+|further\s+|first\s+|then\s+)?"
-    r"(?:propose|introduce|present|develop|release|design|build|construct|curate|create|"
-    r"contribute|devise|establish|offer|open-source|unveil)(?:s|d)?"
-    r"|by (?:introducing|proposing|presenting|developing|designing))\b(?!\s+to\b)",
-    re.IGNORECASE,
-)
-SURVEY = re.compile(r"\b(?:survey|review|overview|tutorial|primer|position paper)\b", re.I)
 QUOTED_NAME = re.compile(
     r"\b(?:name[ds]?|call(?:s|ed)?|dub(?:s|bed)?|term(?:s|ed)?|coin(?:s|ed)?|build|present|"
     r"introduce|propose)\s+(?:(?:it|this|them|our|a|an|the)\s+)?"
@@ -531,22 +524,25 @@ class Discovery:
                 untyped.remove(word)
             if not typed:
                 break
-        # a name the text has typed elsewhere is the same name here: "Lumina-T2X is
-        # a family of ..." and later "an improved version of Lumina-T2X". It takes the
-        # type of the surest finding and, being only a repetition, adds little to the
-        # vote on the entity's type.
         if untyped:
-            best: dict[str, Candidate] = {}
-            for other in current.candidates:
-                key = name_key(other.text)
-                if other.type is not None and other.kind == "named" and (
-                        key not in best or other.confidence > best[key].confidence):
-                    best[key] = other
-            for word in untyped:
-                found = best.get(name_key(word.text))
-                if found is not None:
-                    self._add_new(doc, current, word, "name-shape", entity_type=found.type,
-                                  confidence=_REPEATED)
+            self._repeated_names(doc, current, untyped)
+
+    def _repeated_names(self, doc: Doc, current: DocState, untyped: list[Word]) -> None:
+        """A name the text has typed elsewhere is the same name where nothing types it:
+        "Lumina-T2X is a family of ..." and later "an improved version of Lumina-T2X".
+        It takes the type of the surest finding and, being only a repetition, adds
+        little to the vote on the entity's type."""
+        best: dict[str, Candidate] = {}
+        for other in current.candidates:
+            key = name_key(other.text)
+            if other.type is not None and other.kind == "named" and (
+                    key not in best or other.confidence > best[key].confidence):
+                best[key] = other
+        for word in untyped:
+            found = best.get(name_key(word.text))
+            if found is not None:
+                self._add_new(doc, current, word, "name-shape", entity_type=found.type,
+                              confidence=_REPEATED)
 
     def _type_from_name_inside(self, name: str) -> EntityType | None:
         """Model, for a name that ends in a known model's name, version and size aside:

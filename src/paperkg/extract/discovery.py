@@ -514,8 +514,13 @@ class Discovery:
                 self._add_new(doc, current, word, "name-shape", entity_type=by_shape)
             else:
                 untyped.append(word)
-        # the names of a list before the one that has a type: "SNNMatmul, SNNSoftmax,
-        # and SNNSiLU" (the last ends in a known technique)
+        self._typed_by_list(doc, current, untyped)
+        if untyped:
+            self._repeated_names(doc, current, untyped)
+
+    def _typed_by_list(self, doc: Doc, current: DocState, untyped: list[Word]) -> None:
+        """The names of a list before the one that has a type: "SNNMatmul, SNNSoftmax,
+        and SNNSiLU" (the last ends in a known technique). Removes those it types."""
         while untyped:
             typed = [(w, found) for w in untyped
                      if (found := self._type_from_neighbours(doc, current, w)) is not None]
@@ -524,8 +529,6 @@ class Discovery:
                 untyped.remove(word)
             if not typed:
                 break
-        if untyped:
-            self._repeated_names(doc, current, untyped)
 
     def _repeated_names(self, doc: Doc, current: DocState, untyped: list[Word]) -> None:
         """A name the text has typed elsewhere is the same name where nothing types it:

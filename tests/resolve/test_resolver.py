@@ -153,3 +153,14 @@ def test_a_generic_name_one_paper_proposes_is_not_spread_to_others(extractor, re
     papers = {link.paper_key for link in result.links
               if result.entities[link.entity_key].label in ("SLM", "speech and language model")}
     assert papers == {"id:0"}
+
+
+def test_a_title_prefix_spelt_with_the_acronym_the_abstract_defines_is_that_entity(
+        extractor, resources):
+    resolution = resolve(extractor.extract([Paper(
+        "id:z", "ZiP Attention: Sparse Attention with Pruning",
+        "We propose a novel approach, Zierarchically Pruned Attention (ZiP), which reduces "
+        "time. ZiP is training-free.")]), resources)
+    [entity] = [e for e in resolution.entities.values() if e.label == "ZiP"]
+    assert set(entity.aliases) == {"ZiP Attention", "Zierarchically Pruned Attention"}
+    assert "ZiP Attention" not in labels(resolution)

@@ -182,6 +182,11 @@ class Discovery:
             confidence=0.85,
             proposed=ours,
         )
+        short = _short_form_of(prefix, current.candidates)
+        if short is not None:
+            # "HiP Attention: ..." where the abstract defines "Hierarchically Pruned
+            # Attention (HiP)": one entity, under the name the abstract defines
+            template = template.with_(type=short.type, aliases=(short.text, *short.aliases))
         current.candidates.append(template)
         if " " in prefix:  # the abstract's uses of a multi-word name ("The Llama Scope SAEs")
             _add_abstract_uses(current, template)
@@ -713,6 +718,19 @@ def _propose(current: DocState, start: int, text: str, entity_type: EntityType |
     current.candidates.append(Candidate(
         start=start, end=start + len(text), text=text, type=entity_type, kind=kind,
         rule="proposal", confidence=confidence, proposed=proposed))
+
+
+def _short_form_of(prefix: str, candidates: list[Candidate]) -> Candidate | None:
+    """The acronym a two-word title prefix spells with its long form's head: "HiP
+    Attention" for "Hierarchically Pruned Attention (HiP)"."""
+    words = prefix.split()
+    if len(words) != 2:
+        return None
+    for candidate in candidates:
+        if candidate.rule == "acronym" and candidate.text == words[0] and candidate.aliases and \
+                candidate.aliases[0].split()[-1].lower() == words[1].lower():
+            return candidate
+    return None
 
 
 def _add_abstract_uses(current: DocState, template: Candidate, flags: int = 0) -> None:

@@ -597,3 +597,10 @@ def test_a_review_the_paper_presents_is_no_proposed_entity(extractor):
     found = extract_one(extractor, "A study",
                         "This paper presents a systematic literature review (SLR) of methods.")
     assert not [m for m in found.mentions if m.proposed]
+
+
+def test_a_name_glued_to_the_next_word_is_the_name_found_elsewhere(extractor):
+    found = names(extract_one(extractor, "A study",
+                              "We build ZKernel, a kernel library for attention. We open-sourced "
+                              "ZKerneland make it compatible with vLLM."))
+    assert "ZKernel" in found and "ZKerneland" not in found

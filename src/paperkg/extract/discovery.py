@@ -649,6 +649,7 @@ class Discovery:
 
     def _add_new(self, doc, current: DocState, word: Word, rule: str, *, proposed: bool = False,
                  entity_type: EntityType | None = None, confidence: float | None = None) -> None:
+        word = _unglued(word, current)
         if name_key(word.text) in current.blocked:
             return
         if word.end < len(doc) and doc[word.end].lower_ in self.resources.component_heads and \
@@ -731,6 +732,21 @@ def _short_form_of(prefix: str, candidates: list[Candidate]) -> Candidate | None
                 candidate.aliases[0].split()[-1].lower() == words[1].lower():
             return candidate
     return None
+
+
+def _unglued(word: Word, current: DocState) -> Word:
+    """A name the text glued to the next word where a space went missing ("We
+    open-sourced DKerneland make it ...", "we show S2-Attentioncan provide") is the
+    name found elsewhere in the text, without the word."""
+    tail = re.search(r"[a-z]+$", word.text)  # the lower-case end holds the glued word
+    if tail is None or tail.start() == 0:
+        return word
+    for length in range(tail.start(), len(word.text) - 1):
+        head = word.text[:length]
+        if word.text[length:] in STOP_WORDS and any(c.text == head for c in current.candidates):
+            end = word.start_char + length
+            return Word(word.start, current.token_at(end), word.start_char, end, head)
+    return word
 
 
 def _add_abstract_uses(current: DocState, template: Candidate, flags: int = 0) -> None:

@@ -604,3 +604,16 @@ def test_a_name_glued_to_the_next_word_is_the_name_found_elsewhere(extractor):
                               "We build ZKernel, a kernel library for attention. We open-sourced "
                               "ZKerneland make it compatible with vLLM."))
     assert "ZKernel" in found and "ZKerneland" not in found
+
+
+def test_capitalised_components_of_the_papers_work_are_proposed_techniques(extractor):
+    result = extract_one(
+        extractor, "A study",
+        "This paper introduces a framework. Our framework comprises three components: (1) the "
+        "ZPI Retriever selects APIs; (2) ZLM Finetuner tunes a base LLM; (3) the Zemo Selector "
+        "retrieves demonstrations. We also use the Context Zrop method to merge tokens, and we "
+        "unlearn the Zarry Potter books. Zorb Selector is not named mid-sentence here.")
+    found = {m.text: (m.type, m.proposed) for m in result.mentions}
+    technique = EntityType.TECHNIQUE
+    assert found == {"ZPI Retriever": (technique, True), "ZLM Finetuner": (technique, True),
+                     "Zemo Selector": (technique, True), "Context Zrop": (technique, False)}

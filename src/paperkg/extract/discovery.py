@@ -133,8 +133,36 @@ class Discovery:
         self._termed_terms(current)
         self._enumerated_methods(doc, current)
         self._renamed_models(current)
+        self._titled_components(current)
         self._name_shapes(doc, current, words)
         return doc
+
+    def _titled_components(self, current: DocState) -> None:
+        """A run of capitalised words in running text headed by a component noun
+        ("the Demo Selector", "a Sentence Encoder") or followed by "method" ("the
+        Context Drop method") names a technique; the paper's own when a proposal
+        or "our framework comprises ..." introduces it."""
+        text = current.text
+        taken = [(c.start, c.end) for c in current.candidates]
+        for match in _TITLED_RUN.finditer(text, current.title_end):
+            start, words = match.start(), match.group().split(" ")
+            while words and words[0] in _CAPITALISED_DETERMINERS:  # "(3) The Demo Selector"
+                start += len(words[0]) + 1
+                words = words[1:]
+            if len(words) < 2 or not any(w[1:2].islower() for w in words):
+                continue
+            if words[-1].lower() not in self.resources.component_heads and \
+                    _METHOD_AFTER.match(text, match.end()) is None:
+                continue
+            sentence_start, _ = current.sentence(start)
+            name = text[start : match.end()]
+            if sentence_start == start or name_key(name) in current.blocked or \
+                    any(s < match.end() and start < e for s, e in taken) or \
+                    self.resources.is_stopped(name) or self.resources.lookup(name) is not None:
+                continue
+            before = text[sentence_start:start]
+            ours = PROPOSAL.search(before) is not None or _OUR_PARTS.search(before) is not None
+            _propose(current, start, name, EntityType.TECHNIQUE, kind="named", proposed=ours)
 
     def _renamed_models(self, current: DocState) -> None:
         """A model the paper makes and names in parentheses: "fine-tuned FLAN-T5-large
@@ -816,6 +844,18 @@ def _capitalised_run(doc: Doc, char_start: int):
     return doc[start:end]
 
 
+#: two to four capitalised words or acronyms: "Demo Selector", "API Retriever"
+_TITLED_RUN = re.compile(
+    r"(?<![\w-])(?:[A-Z][a-z]+|[A-Z]{2,6})(?:-[A-Za-z]+)*"
+    r"(?: (?:[A-Z][a-z]+|[A-Z]{2,6})(?:-[A-Za-z]+)*){1,3}(?![\w-])")
+_CAPITALISED_DETERMINERS = frozenset({"The", "A", "An", "Our", "This", "These", "Its", "Each"})
+#: a lower-case technique noun after a capitalised name: "the Context Drop method"
+_METHOD_AFTER = re.compile(
+    r" (?:method|module|mechanism|algorithm|technique|strategy|scheme|adapters?|layer|loss)\b")
+#: the paper listing the parts of its own work: "Our framework comprises three components"
+_OUR_PARTS = re.compile(
+    r"\bour\b[^.;]{0,60}?\b(?:comprises|consists of|includes|contains|is composed of)\b",
+    re.IGNORECASE)
 #: from a proposal verb to its object or the object's appositive
 _OBJECT_GAP = re.compile(r"^(?:\s+(?:a|an|the|our|new|novel)\b)*"
                          r"(?:(?:\s+[\w-]+){1,6}?\s*,)?\s*$", re.IGNORECASE)

@@ -175,3 +175,17 @@ def test_the_table_shows_an_undefined_ratio_as_a_dash():
     lines = {line.split()[0]: line.split() for line in format_evaluation(result).splitlines()[2:]}
     assert lines["Dataset"][1:4] == ["-", "0.000", "0.000"]
     assert lines["Model"][1:4] == ["0.000", "-", "0.000"]
+
+
+def test_details_list_type_disagreements(tmp_path):
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "p1", "title": "A study",
+        "abstract": "We fine-tune LLaMA with LoRA and evaluate on MMLU.",
+        "entities": [entity("LLaMA", "Technique"), entity("LoRA", "Technique"),
+                     entity("MMLU", "Benchmark")],
+        "lineage": [],
+    }])
+    result = evaluate(gold)
+    [paper] = result.errors
+    assert paper["type_disagreements"] == ["LLaMA: Model, gold Technique"]
+    assert (result.untyped.tp, result.typed.tp) == (3, 2)

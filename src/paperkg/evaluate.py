@@ -174,6 +174,20 @@ def _match(predicted: Sequence, gold: Sequence, same=lambda p, g: True) -> tuple
     return score, missed_pred, free
 
 
+def _type_disagreements(predicted: Sequence[Predicted], gold: Sequence[GoldEntity]) -> list[str]:
+    """The entities found whose type is not the gold one ("SNNMatmul: Model, gold
+    Technique"), paired as the untyped score pairs them."""
+    free = list(gold)
+    found = []
+    for item in predicted:
+        hit = next((g for g in free if item.keys & g.keys), None)
+        if hit is not None:
+            free.remove(hit)
+            if hit.type != item.type:
+                found.append(f"{item.label}: {item.type}, gold {hit.type}")
+    return found
+
+
 def predictions(resolution: Resolution) -> dict[str, list[Predicted]]:
     """Per paper key, every entity it mentions, with all its names."""
     proposed = {(k.paper_key, k.entity_key) for k in resolution.links
@@ -219,6 +233,7 @@ def evaluate(gold_path: str | Path, resource_dirs: Sequence[str] = ()) -> Evalua
         result.errors.append({"id": g.id, "title": g.title,
                               "false_positives": [f"{p.label} ({p.type})" for p in fp],
                               "false_negatives": [f"{e.name} ({e.type})" for e in fn],
+                              "type_disagreements": _type_disagreements(mine, g.entities),
                               "proposed_false_positives": [p.label for p in proposed_fp],
                               "proposed_false_negatives": [e.name for e in proposed_fn],
                               "lineage_false_positives": lineage_fp,

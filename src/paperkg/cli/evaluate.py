@@ -23,8 +23,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="a table (default) or JSON")
     parser.add_argument("--details", action="store_true",
-                        help="also list each paper's false positives and negatives (entities, "
-                             "proposed, lineage)")
+                        help="also list each paper's false positives (+) and negatives (-) "
+                             "(entities, proposed, lineage) and type disagreements (~)")
     parser.add_argument("--resources", action="append", default=[], metavar="DIR",
                         help="extra resource folder (as for build)")
     return parser
@@ -49,10 +49,13 @@ def run(args: argparse.Namespace) -> int:
             minus = paper["false_negatives"] + [
                 f"proposed {name}" for name in paper["proposed_false_negatives"]] + [
                 f"lineage {edge}" for edge in paper["lineage_false_negatives"]]
-            if plus or minus:
+            typed = paper["type_disagreements"]
+            if plus or minus or typed:
                 print(f"\n{paper['id']}  {paper['title']}")
                 for fp in plus:
                     print(f"  + {fp}")
                 for fn in minus:
                     print(f"  - {fn}")
+                for disagreement in typed:
+                    print(f"  ~ {disagreement}")
     return 0

@@ -617,3 +617,17 @@ def test_capitalised_components_of_the_papers_work_are_proposed_techniques(extra
     technique = EntityType.TECHNIQUE
     assert found == {"ZPI Retriever": (technique, True), "ZLM Finetuner": (technique, True),
                      "Zemo Selector": (technique, True), "Context Zrop": (technique, False)}
+
+
+@pytest.mark.parametrize("title,abstract,entity_type", [
+    ("ZorbLLM: Long Context with Shared Memory",
+     "We propose ZorbLLM, a novel approach grounded in context compression.",
+     EntityType.TECHNIQUE),
+    ("ZorbLLM: A Unified Framework for Long Context",
+     "ZorbLLM reads long documents and answers questions about them.", EntityType.MODEL),
+])
+def test_a_glued_llm_name_is_a_model_unless_the_abstract_says_what_it_is(
+        extractor, title, abstract, entity_type):
+    found = {m.type for m in extract_one(extractor, title, abstract).mentions
+             if m.text == "ZorbLLM"}
+    assert found == {entity_type}

@@ -333,14 +333,17 @@ class Discovery:
 
     def _type_new(self, doc: Doc, name: str, subtitle: str = "") -> EntityType:
         """Type of a proposed name: its context in the abstract, its shape, the subtitle."""
-        if _GLUED_MODEL.search(name):
-            return EntityType.MODEL  # "InfMLLM", "VisionLLM", "MiniGPT", "SciBERT"
-        for match in whole_name(name).finditer(state(doc).text):
+        current = state(doc)
+        glued = _GLUED_MODEL.search(name) is not None  # "InfMLLM", "VisionLLM", "SciBERT"
+        # a glued model name's type comes from the abstract, never from the subtitle
+        for match in whole_name(name).finditer(current.text, current.title_end if glued else 0):
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is not None:
                 found = type_from_context(doc, span.start, span.end, self.resources)
                 if found is not None:
                     return found
+        if glued:
+            return EntityType.MODEL
         found = type_from_shape(name) or self._type_from_name_inside(name)
         if found is not None:
             return found
@@ -722,7 +725,8 @@ _PHRASE_END = {"which", "that", "to", "for", "with", "by", "and", "as", "in", "o
 
 
 #: one glued word ending in a model-family suffix names a model, whatever the
-#: subtitle calls it ("InfMLLM: A Unified Framework for ...")
+#: subtitle calls it ("InfMLLM: A Unified Framework for ..."), unless the abstract
+#: says what it is ("SharedLLM, a novel approach ...": the paper's own method)
 _GLUED_MODEL = re.compile(r"^[A-Z][A-Za-z0-9]*[a-z0-9][A-Za-z0-9]*(?:LLM|LM|GPT|BERT)$")
 
 #: "(MathT5)" right after a model name

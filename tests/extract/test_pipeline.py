@@ -631,3 +631,9 @@ def test_a_glued_llm_name_is_a_model_unless_the_abstract_says_what_it_is(
     found = {m.type for m in extract_one(extractor, title, abstract).mentions
              if m.text == "ZorbLLM"}
     assert found == {entity_type}
+
+
+def test_an_acronym_of_a_one_word_name_is_typed_by_the_names_shape(extractor):
+    found = names(extract_one(extractor, "A study",
+                              "We propose a novel automatic evaluation task: ZorbRankEval (ZRE)."))
+    assert found["ZRE"] is EntityType.BENCHMARK

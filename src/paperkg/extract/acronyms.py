@@ -24,6 +24,7 @@ from paperkg.extract.cues import (
     SURVEY,
     type_from_context,
     type_from_head,
+    type_from_shape,
 )
 from paperkg.extract.resources import KnownEntity, Resources, load_resources
 from paperkg.extract.text import name_key
@@ -448,7 +449,7 @@ def _type_of_new(long: str, resources: Resources) -> EntityType | None:
     if not is_lowercase_phrase(long):
         if _names_task(long):
             return None  # a task: "Multi-Choice Question Answering", "Natural Language Processing"
-        return found or EntityType.TECHNIQUE
+        return found or type_from_shape(long) or EntityType.TECHNIQUE  # "HumanRankEval (HRE)"
     if head in resources.not_entity_heads or head.rstrip("s") in resources.not_entity_heads:
         return None
     return found

@@ -48,6 +48,14 @@ OURS_BEFORE = re.compile(
     r"system|algorithm|technique|architecture|pipeline|dataset|benchmark|library|tool|agent)"
     r"\s*[,:]?\s+$",
     re.IGNORECASE)
+#: a naming word right before a name: "a framework called X", "namely X"
+NAMING = re.compile(
+    r"\b(?:called|named|dubbed|termed|coined|namely|denoted(?: as)?|entitled)\s*[:,]?\s+$",
+    re.IGNORECASE,
+)
+#: where the search for the noun a name is given stops: another clause
+_TYPE_SEARCH_STOP = frozenset({"we", "which", "that", "it", "they", "is", "are", "was", "were",
+                               "with", "of", "on", "in", "by", "from", "using", "and", "or"})
 _STOP_WORDS = {"that", "which", "who", "to", "for", "with", "by", "and", "or", "of", "in", "on",
                "at", "from", "into", "via", "through", "across", "using", "than", "as"}
 _ARTICLES = {"a", "an", "the"}
@@ -113,4 +121,18 @@ def type_from_context(doc: Doc, start: int, end: int, resources: Resources) -> E
                                           found is EntityType.DATASET):
                 head = found
         return head
+    return None
+
+
+def type_from_words_before(before: str, resources: Resources) -> EntityType | None:
+    """Type from the noun the text names or calls its own just before a name:
+    "a fine-tuned model for Portuguese named Bode", "Our method, GemFilter"."""
+    phrase = NAMING.sub("", before).rstrip(" ,:")
+    phrase = re.split(r"[,;:.()]", phrase)[-1]  # this clause only
+    for word in reversed(re.findall(r"[A-Za-z-]+", phrase)[-7:]):
+        if word.lower() in _TYPE_SEARCH_STOP:
+            break
+        found = resources.cue_type(word)
+        if found is not None:
+            return found
     return None

@@ -23,12 +23,14 @@ from spacy.tokens import Doc
 from paperkg.extract.candidates import Candidate, DocState, state
 from paperkg.extract.cues import (
     EVALUATION_CUE,
+    NAMING,
     OURS_BEFORE,
     PROPOSAL,
     SURVEY,
     type_from_context,
     type_from_head,
     type_from_shape,
+    type_from_words_before,
 )
 from paperkg.extract.resources import Resources, load_resources
 from paperkg.extract.text import is_name_like, name_key, whole_name
@@ -58,10 +60,6 @@ ENUMERATED = re.compile(
     r"(?P<name>[a-z][\w-]*(?:\s[a-z][\w-]*){1,3})\s*,")
 #: what every ENUMERATED match holds, found four times faster (no anchor alternatives)
 _ENUMERATOR = re.compile(r"(?:One|The (?:first|second|third|other|latter|former))\s*,")
-NAMING = re.compile(
-    r"\b(?:called|named|dubbed|termed|coined|namely|denoted(?: as)?|entitled)\s*[:,]?\s+$",
-    re.IGNORECASE,
-)
 #: every text NAMING matches ends with one of these once trailing space, ":" and "," go
 _NAMING_WORDS = ("called", "named", "dubbed", "termed", "coined", "namely", "denoted",
                  "denoted as", "entitled")
@@ -391,9 +389,9 @@ class Discovery:
                     # "a model named Bode"; not "Named Entity Recognition", nor the first
                     # word of a longer name ("dubbed Aligning TeacheR with ...")
                     # "X, a novel benchmark" is typed by what follows it (_type_new)
+                    named_as = type_from_words_before(before, self.resources) if named else None
                     self._add_new(doc, current, word, "proposal", proposed=True,
-                                  entity_type=self._type_from_words_before(before) if named
-                                  else None)
+                                  entity_type=named_as)
             elif last.endswith("our") and _OUR_BEFORE.search(before) and (
                 self._coined(word.text) or self._titled_with_cue(doc, word)
             ):
@@ -404,7 +402,7 @@ class Discovery:
                  and not after[:2].lstrip()[:1].isupper())
             ):  # "our proposed Bllossom model", "our model, Zentor"; not "our model, Matrix Norm"
                 self._add_new(doc, current, word, "proposal", proposed=True,
-                              entity_type=self._type_from_words_before(before))
+                              entity_type=type_from_words_before(before, self.resources))
 
     def _propose_first_name(self, doc, current, words, start: int, end: int) -> None:
         """The object of a proposal verb, if it is a name: a new coined word, or a
@@ -619,19 +617,6 @@ class Discovery:
             return EntityType.BENCHMARK
         return None
 
-    def _type_from_words_before(self, before: str) -> EntityType | None:
-        """Type from the noun the text names or calls its own just before a name:
-        "a fine-tuned model for Portuguese named Bode", "Our method, GemFilter"."""
-        phrase = NAMING.sub("", before).rstrip(" ,:")
-        phrase = re.split(r"[,;:.()]", phrase)[-1]  # this clause only
-        for word in reversed(re.findall(r"[A-Za-z-]+", phrase)[-7:]):
-            if word.lower() in _TYPE_SEARCH_STOP:
-                break
-            found = self.resources.cue_type(word)
-            if found is not None:
-                return found
-        return None
-
     def _titled_name(self, word: str) -> bool:
         """A capitalised ordinary-looking word the text names something with
         ("a model named Bode"): not known, not a stop-listed term."""
@@ -715,9 +700,6 @@ class Discovery:
 
 #: the confidence of a name's further uses, typed after its first finding
 _REPEATED = 0.3
-#: where the search for the noun a name is given stops: another clause
-_TYPE_SEARCH_STOP = frozenset({"we", "which", "that", "it", "they", "is", "are", "was", "were",
-                               "with", "of", "on", "in", "by", "from", "using", "and", "or"})
 _LEADING = {"a", "an", "the", "novel", "new", "simple", "general", "unified", "first"}
 _CONNECTORS = {"of", "for", "-", "and", "in", "to"}
 _PHRASE_END = {"which", "that", "to", "for", "with", "by", "and", "as", "in", "on", "is", "was",

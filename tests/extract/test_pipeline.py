@@ -637,3 +637,22 @@ def test_an_acronym_of_a_one_word_name_is_typed_by_the_names_shape(extractor):
     found = names(extract_one(extractor, "A study",
                               "We propose a novel automatic evaluation task: ZorbRankEval (ZRE)."))
     assert found["ZRE"] is EntityType.BENCHMARK
+
+
+@pytest.mark.parametrize("abstract,name,entity_type", [
+    ("We propose a novel training pipeline for sparse models, named ZorbST, to prune weights.",
+     "ZorbST", EntityType.TECHNIQUE),
+    ("This paper introduces a new approach called zapping stacks of language models (ZSLM).",
+     "ZSLM", EntityType.TECHNIQUE),
+    ("We present a unified learning-based framework called ZLMOPT to boost generalization.",
+     "ZLMOPT", EntityType.TECHNIQUE),
+    ("We present a new foundation model called Zroc, trained on images.", "Zroc",
+     EntityType.MODEL),
+    ("We develop a Chinese dataset for error correction, named ZhFT.", "ZhFT",
+     EntityType.DATASET),
+    ("We show the enhanced abilities of our model, ZLACUNA, on many tasks.", "ZLACUNA",
+     EntityType.MODEL),
+])
+def test_a_name_is_typed_by_the_head_of_the_phrase_it_names(extractor, abstract, name,
+                                                             entity_type):
+    assert names(extract_one(extractor, "A study", abstract))[name] is entity_type

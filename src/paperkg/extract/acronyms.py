@@ -19,12 +19,14 @@ from spacy.tokens import Doc
 
 from paperkg.extract.candidates import Candidate, DocState, state
 from paperkg.extract.cues import (
+    NAMING,
     OURS_BEFORE,
     PROPOSAL,
     SURVEY,
     type_from_context,
     type_from_head,
     type_from_shape,
+    type_from_words_before,
 )
 from paperkg.extract.resources import KnownEntity, Resources, load_resources
 from paperkg.extract.text import name_key
@@ -315,6 +317,8 @@ class AcronymDetector:
             if head_type is None:
                 # "Interleaved Image-Text (IIT) benchmark", "MTOB (...), a benchmark"
                 entity_type = _type_after(doc, current, definition, res) or entity_type
+            # "a new approach called fine-tuning stacks of language models (FSLM)"
+            entity_type = _type_named_before(current, definition, res) or entity_type
             kind, confidence = "named", 0.8 if not definition.long.islower() else 0.65
             if ours:  # "we propose X-Y Model (XYM)"
                 current.proposed.update(both)
@@ -383,6 +387,15 @@ def _type_after(
     if after >= len(doc):
         return None
     return type_from_context(doc, after, after, resources)
+
+
+def _type_named_before(current: DocState, definition: Definition,
+                       resources: Resources) -> EntityType | None:
+    """Type from the noun the text gives right before naming the definition:
+    "a new approach called fine-tuning stacks of language models (FSLM)"."""
+    start = min(definition.short_start, definition.long_start)
+    before = current.text[max(current.sentence(start)[0], start - 60) : start]
+    return type_from_words_before(before, resources) if NAMING.search(before) else None
 
 
 #: heads of task names; a capitalised long form with one of them names a task

@@ -55,7 +55,13 @@ NAMING = re.compile(
 )
 #: where the search for the noun a name is given stops: another clause
 _TYPE_SEARCH_STOP = frozenset({"we", "which", "that", "it", "they", "is", "are", "was", "were",
-                               "with", "of", "on", "in", "by", "from", "using", "and", "or"})
+                               "and", "or"})
+#: words that open a complement: the noun a name is given stands before them
+_DETERMINERS = frozenset({"a", "an", "the", "our", "this", "its", "their"})
+#: "a variant of AtP called AtP*" has the type of AtP, not of "variant"
+_VARIANT_HEADS = frozenset({"variant", "variants", "version", "versions", "extension"})
+_COMPLEMENT_OPENERS = frozenset({"of", "for", "to", "with", "on", "in", "by", "from", "using",
+                                 "via", "over"})
 _STOP_WORDS = {"that", "which", "who", "to", "for", "with", "by", "and", "or", "of", "in", "on",
                "at", "from", "into", "via", "through", "across", "using", "than", "as"}
 _ARTICLES = {"a", "an", "the"}
@@ -125,14 +131,35 @@ def type_from_context(doc: Doc, start: int, end: int, resources: Resources) -> E
 
 
 def type_from_words_before(before: str, resources: Resources) -> EntityType | None:
-    """Type from the noun the text names or calls its own just before a name:
-    "a fine-tuned model for Portuguese named Bode", "Our method, GemFilter"."""
+    """Type from the noun the text names or calls its own just before a name.
+
+    After a naming word the name is the whole noun phrase's: its head decides, not
+    a complement's ("a novel training pipeline for sparse models, named AST" is a
+    pipeline; "a fine-tuned model for Portuguese named Bode", a model). Otherwise
+    the nearest noun does ("the abilities of our model, FLACUNA").
+    """
+    named = NAMING.search(before) is not None
     phrase = NAMING.sub("", before).rstrip(" ,:")
     phrase = re.split(r"[,;:.()]", phrase)[-1]  # this clause only
-    for word in reversed(re.findall(r"[A-Za-z-]+", phrase)[-7:]):
-        if word.lower() in _TYPE_SEARCH_STOP:
+    words = re.findall(r"[A-Za-z-]+", phrase)[-12:]
+    if not named:
+        for word in reversed(words[-7:]):
+            if word.lower() in _TYPE_SEARCH_STOP or word.lower() in _COMPLEMENT_OPENERS:
+                break
+            found = resources.cue_type(word)
+            if found is not None:
+                return found
+        return None
+    head = found = None
+    for word in reversed(words):
+        lower = word.lower()
+        if lower in _TYPE_SEARCH_STOP:
             break
-        found = resources.cue_type(word)
-        if found is not None:
-            return found
-    return None
+        if lower in _COMPLEMENT_OPENERS:
+            head = None  # what came after was a complement of the phrase before
+        elif head is None:
+            head = lower
+        elif lower in _DETERMINERS and head not in _VARIANT_HEADS:
+            # a noun phrase "a ... head": the leftmost one is what the name names
+            found = resources.cue_type(head) or resources.cue_type(head.rstrip("s"))
+    return found

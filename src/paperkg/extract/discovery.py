@@ -335,6 +335,11 @@ class Discovery:
         glued = _GLUED_MODEL.search(name) is not None  # "InfMLLM", "VisionLLM", "SciBERT"
         # a glued model name's type comes from the abstract, never from the subtitle
         for match in whole_name(name).finditer(current.text, current.title_end if glued else 0):
+            before = current.text[max(0, match.start() - 60) : match.start()]
+            if NAMING.search(before):  # "a unified learning-based framework called LLMOPT"
+                found = type_from_words_before(before, self.resources)
+                if found is not None:
+                    return found
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is not None:
                 found = type_from_context(doc, span.start, span.end, self.resources)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from paperkg.errors import InputError
 from paperkg.extract.pipeline import Extractor, Settings
-from paperkg.extract.resources import load_resources
+from paperkg.extract.resources import Resources, load_resources
 from paperkg.extract.text import match_key
 from paperkg.records import Paper, Relation, Resolution
 from paperkg.resolve import resolve
@@ -212,7 +212,7 @@ def evaluate(gold_path: str | Path, resource_dirs: Sequence[str] = ()) -> Evalua
     extractions = Extractor(Settings(resource_dirs=tuple(resource_dirs))).extract(papers)
     resolution = resolve(extractions, resources)
     predicted = predictions(resolution)
-    lineage = _lineage_by_paper(resolution)
+    lineage = _lineage_by_paper(resolution, resources)
     result = Evaluation(papers=len(gold))
     for g in gold:
         mine = predicted.get(f"id:{g.id}", [])
@@ -245,22 +245,28 @@ def evaluate(gold_path: str | Path, resource_dirs: Sequence[str] = ()) -> Evalua
 PredictedEdge = tuple[frozenset, frozenset, str]
 
 
-def _lineage_by_paper(resolution: Resolution) -> dict[str, list[PredictedEdge]]:
+def _lineage_by_paper(resolution: Resolution,
+                      resources: Resources) -> dict[str, list[PredictedEdge]]:
     """Lineage edges each paper supports: those it states, or whose child's name it
     forms from the parent's, when it names both ends.
 
     An edge only the curated resource gives ("RoBERTa derives from BERT") is in the
     graph, but it is not the paper's: the guidelines ask for derivations the text
-    states or clearly implies, so it is not scored as one."""
+    states or clearly implies, so it is not scored as one. Nor is an edge read off
+    the names of two entities the field knows (Llama-2 from LLaMA in a paper that
+    names both): the paper does not say it; it is the field's knowledge."""
     names = {k: frozenset(match_key(n) for n in (e.label, *e.aliases))
              for k, e in resolution.entities.items()}
+    curated = {k for k, e in resolution.entities.items()
+               if resources.lookup(e.label) is not None}
     mentioned: dict[str, set[str]] = {}
     for link in resolution.links:
         mentioned.setdefault(link.paper_key, set()).add(link.entity_key)
     result: dict[str, list] = {}
     for paper, keys in mentioned.items():
         for edge in resolution.lineage:
-            if edge.rule == "curated":
+            if edge.rule == "curated" or (edge.rule == "naming" and
+                                          edge.child in curated):
                 continue
             if paper in edge.papers and edge.child in keys and edge.parent in keys:
                 shown = (f"{resolution.entities[edge.child].label} <- "

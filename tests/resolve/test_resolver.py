@@ -108,6 +108,7 @@ def test_a_sized_name_is_an_alias_of_its_family(extractor, resources):
     ("Qwen2", "Qwen"), ("MT-Bench", None), ("AlpacaEval", None), ("DoRA", None), ("MMLU", None),
     ("Pre-gated MoE", "MoE"), ("Sparse Gated GPT-J", "Gated GPT-J"),
     ("Dynamic Context Pruning", None), ("Matrix Nuclear-Norm", None),
+    ("Zorb-BERT", "BERT"), ("Amharic-LLaMA", "LLaMA"), ("GPT-NeoX", None),
 ])
 def test_naming_parents(label, parent):
     assert next(iter(naming_parents(label)), None) == parent

@@ -26,7 +26,9 @@ _VARIANT_SUFFIX = re.compile(
 )
 #: a word that may modify a name: capitalised or hyphenated ("Pre-gated", "Sparse")
 _MODIFIER = re.compile(r"^(?:[A-Z][A-Za-z]*|[A-Za-z]+)(?:-[A-Za-z]+)*$")
-_AFFIX_PREFIX = re.compile(r"^(?:[A-Za-z]{1,2}-?|[A-Z][a-z]+|[a-z]+)$")
+_AFFIX_PREFIX = re.compile(r"^(?:[A-Za-z]{1,2}-?|[A-Z][a-z]+-?|[a-z]+)$")
+#: a capitalised word joined by a hyphen: "Chinese-" in "Chinese-LLaMA", "Zorb-" in "Zorb-BERT"
+_WORD_PREFIX = re.compile(r"^[A-Z][a-z]{2,}-$")
 
 
 def compatible(child: EntityType, parent: EntityType, parent_kind: str = "named",
@@ -94,6 +96,8 @@ def naming_parents(label: str, *, modifiers: bool = True) -> Iterator[str]:
 def _affix_boundary(head: str, tail: str) -> bool:
     if not tail[0].isupper() or not _AFFIX_PREFIX.match(head) or sum(map(str.isupper, tail)) < 2:
         return False
+    if _WORD_PREFIX.match(head):
+        return True  # "Video-LLaMA" <- "LLaMA", "Self-RAG" <- "RAG"
     if len(head) == 1 or head.endswith("-"):
         return tail[1].islower()
     return head[-1].islower() and (tail[1].islower() or tail.isupper())

@@ -656,3 +656,10 @@ def test_an_acronym_of_a_one_word_name_is_typed_by_the_names_shape(extractor):
 def test_a_name_is_typed_by_the_head_of_the_phrase_it_names(extractor, abstract, name,
                                                              entity_type):
     assert names(extract_one(extractor, "A study", abstract))[name] is entity_type
+
+
+def test_a_dataset_the_paper_assesses_models_on_is_a_benchmark(extractor):
+    found = names(extract_one(extractor, "A study",
+                              "We first assessed the performance of these models on the "
+                              "Zewsgroups dataset."))
+    assert found["Zewsgroups"] is EntityType.BENCHMARK

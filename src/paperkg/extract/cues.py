@@ -15,7 +15,7 @@ _MODEL_SHAPE = re.compile(
 )
 _DATA_SHAPE = re.compile(r"(corpus|data|dataset|set|\d+k|\d+m)$", re.IGNORECASE)
 EVALUATION_CUE = re.compile(
-    r"\b(evaluat\w*|benchmark\w*|experiments? (?:on|across)|results? on|tested on|"
+    r"\b(evaluat\w*|assess\w*|benchmark\w*|experiments? (?:on|across)|results? on|tested on|"
     r"achiev\w*|outperform\w*|accuracy|scores?|state-of-the-art|sota|surpass\w*|"
     r"perplexity|improv\w* (?:the )?(?:performance|results|perplexity)|performance on)\b",
     re.IGNORECASE,

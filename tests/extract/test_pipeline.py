@@ -661,5 +661,5 @@ def test_a_name_is_typed_by_the_head_of_the_phrase_it_names(extractor, abstract,
 def test_a_dataset_the_paper_assesses_models_on_is_a_benchmark(extractor):
     found = names(extract_one(extractor, "A study",
                               "We first assessed the performance of these models on the "
-                              "Zewsgroups dataset."))
-    assert found["Zewsgroups"] is EntityType.BENCHMARK
+                              "ZewsGroups dataset."))
+    assert found["ZewsGroups"] is EntityType.BENCHMARK

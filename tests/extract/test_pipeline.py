@@ -557,6 +557,9 @@ def test_a_survey_title_names_its_topic_not_a_proposal(extractor):
     ("A method termed dynamic visual-token zapping that prunes tokens.",
      "dynamic visual-token zapping"),
     ("We observe what is referred to as extreme-token phenomena in LLMs.", None),
+    ("We introduce proxy-zapping, a lightweight decoding-time algorithm for LMs.",
+     "proxy-zapping"),
+    ("We also propose cost-aware variants that incorporate the number of tokens.", None),
 ])
 def test_a_hyphenated_coinage_the_text_names_is_a_proposed_technique(extractor, abstract, term):
     proposed = {m.text: m.type for m in extract_one(extractor, "A study", abstract).mentions

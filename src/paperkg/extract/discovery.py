@@ -50,6 +50,11 @@ QUOTED_TERM = re.compile(
 TERMED = re.compile(
     r"\b(?:[Tt]ermed|[Rr]eferred to as|[Ww]e call|[Ww]e term|[Dd]ubbed|[Cc]oined)\s+(?:as\s+)?"
     r"(?P<term>[a-z][a-z0-9]*(?:[- ][a-z][a-z0-9]*){0,3})")
+#: a lower-case coinage a proposal introduces with an appositive: "We introduce
+#: proxy-tuning, a lightweight decoding-time algorithm"
+PROPOSED_COINAGE = re.compile(
+    r"(?i:\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+)?(?:propose|introduce|present)[sd]?)\s+"
+    r"(?P<term>[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?: [a-z][a-z0-9-]*){0,2}),\s+(?:a|an)\s")
 #: one of these is in every text TERMED matches
 _TERMED_HINTS = ("ermed", "eferred to as", "e call", "e term", "ubbed", "oined")
 #: heads of what a coinage names when it is no method: "extreme-token phenomena"
@@ -458,12 +463,14 @@ class Discovery:
             _propose(current, match.start("term"), term, EntityType.TECHNIQUE, proposed=proposed)
 
     def _termed_terms(self, current: DocState) -> None:
-        """A hyphenated lower-case coinage right after a naming verb is a technique
-        the paper names: "termed in-context forecasting", "referred to as
-        self-injection"; not "referred to as extreme-token phenomena"."""
-        if not any(hint in current.text for hint in _TERMED_HINTS):
-            return  # a cheap test first: few abstracts name a coinage
-        for match in TERMED.finditer(current.text):
+        """A hyphenated lower-case coinage right after a naming verb, or introduced
+        with an appositive, is a technique the paper names: "termed in-context
+        forecasting", "referred to as self-injection", "we introduce proxy-tuning, a
+        decoding-time algorithm"; not "referred to as extreme-token phenomena"."""
+        matches = list(PROPOSED_COINAGE.finditer(current.text)) if ", a" in current.text else []
+        if any(hint in current.text for hint in _TERMED_HINTS):  # a cheap test first
+            matches += TERMED.finditer(current.text)
+        for match in matches:
             words = match.group("term").split(" ")
             end = next((i for i, w in enumerate(words) if w in _PHRASE_END), len(words))
             term = " ".join(words[:end])

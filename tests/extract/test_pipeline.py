@@ -666,3 +666,13 @@ def test_a_dataset_the_paper_assesses_models_on_is_a_benchmark(extractor):
                               "We first assessed the performance of these models on the "
                               "ZewsGroups dataset."))
     assert found["ZewsGroups"] is EntityType.BENCHMARK
+
+
+def test_new_names_of_a_contribution_that_makes_something_are_proposed(extractor):
+    result = extract_one(
+        extractor, "A study",
+        "Our key contributions include: (1) designing SNN-compatible components such as "
+        "ZNNMatmul, ZNNSoftmax, and ZNNSiLU; (2) implementing an approximation; (3) evaluating "
+        "ZonDA-7B and ZADAR-13B on MMLU.")
+    proposed = {m.text for m in result.mentions if m.proposed}
+    assert proposed == {"ZNNMatmul", "ZNNSoftmax", "ZNNSiLU"}

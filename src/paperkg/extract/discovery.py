@@ -376,13 +376,10 @@ class Discovery:
             if _FAMILY.match(text, match.end()):
                 # "we present a family of 13 models (ruBERT, ruT5, ...)": every new
                 # name of the sentence is one of them
-                sentence_end = current.sentence(match.end())[1]
-                known = {c.start for c in current.candidates if c.rule == "gazetteer"}
-                current.proposed.update(
-                    name_key(w.text) for w in words
-                    if match.end() < w.start_char < sentence_end and self._coined(w.text)
-                    and w.start_char not in known  # "of the Llama-3.1-8B-Base model"
-                    and not current.in_url(w.start_char, w.end_char))
+                self._propose_new_names(current, words, match.end(),
+                                        current.sentence(match.end())[1])
+        if "ontribution" in text:
+            self._contributions(current, words)
         for word in words:
             if not word.text[:1].isupper() and not self._coined(word.text):
                 continue  # every rule below needs a capitalised or coined word
@@ -413,6 +410,27 @@ class Discovery:
             ):  # "our proposed Bllossom model", "our model, Zentor"; not "our model, Matrix Norm"
                 self._add_new(doc, current, word, "proposal", proposed=True,
                               entity_type=type_from_words_before(before, self.resources))
+
+    def _propose_new_names(self, current: DocState, words: list[Word], start: int,
+                           end: int) -> None:
+        """Every new name between ``start`` and ``end`` is the paper's own."""
+        known = {c.start for c in current.candidates if c.rule == "gazetteer"}
+        current.proposed.update(
+            name_key(w.text) for w in words
+            if start < w.start_char < end and self._coined(w.text)
+            and w.start_char not in known  # "of the Llama-3.1-8B-Base model"
+            and not current.in_url(w.start_char, w.end_char))
+
+    def _contributions(self, current: DocState, words: list[Word]) -> None:
+        """The new names of each listed contribution that makes something: "Our key
+        contributions include: (1) designing components such as SNNMatmul and
+        SNNSiLU; (2) ..."; not those of "(3) evaluating ConDA and RADAR"."""
+        for match in _CONTRIBUTIONS.finditer(current.text):
+            sentence_end = current.sentence(match.start())[1]
+            start = match.end()
+            for item in _CONTRIBUTION_ITEM.finditer(current.text, start, sentence_end):
+                if _MAKING.match(item.group()):
+                    self._propose_new_names(current, words, item.start(), item.end())
 
     def _propose_first_name(self, doc, current, words, start: int, end: int) -> None:
         """The object of a proposal verb, if it is a name: a new coined word, or a
@@ -859,6 +877,14 @@ _OBJECT_GAP = re.compile(r"^(?:\s+(?:a|an|the|our|new|novel)\b)*"
                          r"(?:(?:\s+[\w-]+){1,6}?\s*,)?\s*$", re.IGNORECASE)
 #: a number that ends a name in a list: "NTREX 128 and ..."
 _NUMBER_AFTER = re.compile(r" \d{2,4}(?=,| and\b| or\b|\)|\.(?:\s|$)|;|$)")
+#: the paper listing its contributions: "Our key contributions include:"
+_CONTRIBUTIONS = re.compile(r"\b[Oo]ur (?:\w+ ){0,2}contributions? (?:include|are|is|lie)\b")
+#: one listed contribution: from an enumerator or semicolon to the next
+_CONTRIBUTION_ITEM = re.compile(r"(?:\(?(?:\d|[ivx]{1,3})\)|;)[^;]*")
+#: a contribution that makes something
+_MAKING = re.compile(r"^(?:\(?(?:\d|[ivx]{1,3})\)|;)\s*(?:and\s+)?(?:\(?(?:\d|[ivx]{1,3})\)\s*)?"
+                     r"(?:designing|developing|introducing|proposing|creating|building|"
+                     r"constructing|releasing|presenting|curating)\b", re.IGNORECASE)
 #: what a paper presents is a family of works: "a collection of 13 Russian LMs"
 _FAMILY = re.compile(r"\s+(?:a|an|the)\s+(?:new\s+)?(?:family|suite|collection|series)\s+of\b",
                      re.IGNORECASE)

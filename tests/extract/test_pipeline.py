@@ -676,3 +676,10 @@ def test_new_names_of_a_contribution_that_makes_something_are_proposed(extractor
         "ZonDA-7B and ZADAR-13B on MMLU.")
     proposed = {m.text for m in result.mentions if m.proposed}
     assert proposed == {"ZNNMatmul", "ZNNSoftmax", "ZNNSiLU"}
+
+
+def test_the_uses_of_a_name_take_the_type_the_paper_introduced_it_with(extractor):
+    result = extract_one(extractor, "A study",
+                         "We propose a unified learning-based framework called ZLMOPT. Then, "
+                         "ZLMOPT constructs a formulation. ZLMOPT beats strong baselines.")
+    assert {m.type for m in result.mentions if m.text == "ZLMOPT"} == {EntityType.TECHNIQUE}

@@ -551,6 +551,8 @@ class Discovery:
         self._named_llms(doc, current, words)
         taken = {(c.start, c.end) for c in current.candidates}
         prefixes = {c.start: c for c in current.candidates if c.known is not None and c.type}
+        introduced = {name_key(c.text): c for c in current.candidates
+                      if c.rule in _INTRODUCING_RULES and c.known is None and c.type}
         untyped: list[Word] = []
         for word in words:
             if (word.start_char, word.end_char) in taken or not self._coined(word.text):
@@ -571,7 +573,11 @@ class Discovery:
             if by_context is not None:
                 self._add_new(doc, current, word, "name-cue", entity_type=by_context)
                 continue
-            by_shape = (type_from_shape(word.text)
+            # the type the paper's naming of it gave ("a framework called LLMOPT")
+            # before what the shape suggests ("LLMOPT" ends in the model OPT)
+            named = introduced.get(name_key(word.text))
+            by_shape = ((named.type if named is not None else None)
+                        or type_from_shape(word.text)
                         or self._type_from_neighbours(doc, current, word)
                         or self._type_from_name_inside(word.text))
             if by_shape is not None:
@@ -728,6 +734,8 @@ class Discovery:
         )
 
 
+#: rules that find a name where the paper introduces it, with what it is
+_INTRODUCING_RULES = frozenset({"title-prefix", "proposal", "acronym"})
 #: the confidence of a name's further uses, typed after its first finding
 _REPEATED = 0.3
 _LEADING = {"a", "an", "the", "novel", "new", "simple", "general", "unified", "first"}

@@ -560,6 +560,9 @@ def test_a_survey_title_names_its_topic_not_a_proposal(extractor):
     ("We introduce proxy-zapping, a lightweight decoding-time algorithm for LMs.",
      "proxy-zapping"),
     ("We also propose cost-aware variants that incorporate the number of tokens.", None),
+    ("We propose progressive short-to-long zapping training with a loss re-weighting scheme.",
+     "progressive short-to-long zapping training"),
+    ("We propose a two-stage training scheme to distil the model.", None),
 ])
 def test_a_hyphenated_coinage_the_text_names_is_a_proposed_technique(extractor, abstract, term):
     proposed = {m.text: m.type for m in extract_one(extractor, "A study", abstract).mentions

@@ -55,6 +55,16 @@ TERMED = re.compile(
 PROPOSED_COINAGE = re.compile(
     r"(?i:\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+)?(?:propose|introduce|present)[sd]?)\s+"
     r"(?P<term>[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?: [a-z][a-z0-9-]*){0,2}),\s+(?:a|an)\s")
+#: a bare lower-case coinage a proposal names, headed by a technique noun: "We propose
+#: progressive short-to-long training with ...", "this paper introduces patch-level
+#: training for LLMs"; not "we propose a two-stage training scheme"
+BARE_COINAGE = re.compile(
+    r"(?i:\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+)?(?:propose|introduce|present)[sd]?)\s+"
+    r"(?!(?:a|an|the|our|its|their|this|these|two|three|novel|new)\b)"
+    r"(?P<term>(?:[a-z][a-z0-9]*\s){0,2}[a-z][a-z0-9]*(?:-[a-z0-9]+)+\s(?:[a-z]+\s)?"
+    r"(?:training|tuning|learning|attention|decoding|sampling|distillation|pruning|"
+    r"quantization|prompting|alignment|optimization|regularization|augmentation|caching|"
+    r"merging))(?=\s+(?:with|for|to|that|which|in|on|by)\b|\s*[,.;])")
 #: one of these is in every text TERMED matches
 _TERMED_HINTS = ("ermed", "eferred to as", "e call", "e term", "ubbed", "oined")
 #: heads of what a coinage names when it is no method: "extreme-token phenomena"
@@ -486,6 +496,8 @@ class Discovery:
         forecasting", "referred to as self-injection", "we introduce proxy-tuning, a
         decoding-time algorithm"; not "referred to as extreme-token phenomena"."""
         matches = list(PROPOSED_COINAGE.finditer(current.text)) if ", a" in current.text else []
+        if "-" in current.text:
+            matches += BARE_COINAGE.finditer(current.text)
         if any(hint in current.text for hint in _TERMED_HINTS):  # a cheap test first
             matches += TERMED.finditer(current.text)
         for match in matches:

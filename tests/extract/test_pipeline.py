@@ -423,7 +423,7 @@ def test_capitalised_words_after_our_that_are_not_names(extractor, abstract):
 
 def test_a_long_form_led_by_a_number_is_a_name_typed_by_the_head_it_shares(extractor):
     result = extract_one(extractor, "A study",
-                         "We assessed the models on the 77 Newsletters (77NL) and ZORBA datasets.")
+                         "We train the models on the 77 Newsletters (77NL) and ZORBA datasets.")
     assert names(result)["77NL"] is EntityType.DATASET
     assert next(m for m in result.mentions if m.text == "77NL").aliases == ("77 Newsletters",)
 

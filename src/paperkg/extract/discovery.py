@@ -50,21 +50,21 @@ QUOTED_TERM = re.compile(
 TERMED = re.compile(
     r"\b(?:[Tt]ermed|[Rr]eferred to as|[Ww]e call|[Ww]e term|[Dd]ubbed|[Cc]oined)\s+(?:as\s+)?"
     r"(?P<term>[a-z][a-z0-9]*(?:[- ][a-z][a-z0-9]*){0,3})")
-#: a lower-case coinage a proposal introduces with an appositive: "We introduce
-#: proxy-tuning, a lightweight decoding-time algorithm"
-PROPOSED_COINAGE = re.compile(
-    r"(?i:\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+)?(?:propose|introduce|present)[sd]?)\s+"
-    r"(?P<term>[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?: [a-z][a-z0-9-]*){0,2}),\s+(?:a|an)\s")
-#: a bare lower-case coinage a proposal names, headed by a technique noun: "We propose
-#: progressive short-to-long training with ...", "this paper introduces patch-level
-#: training for LLMs"; not "we propose a two-stage training scheme"
+#: right after a proposal verb, a lower-case coinage it introduces with an appositive:
+#: "We introduce proxy-tuning, a lightweight decoding-time algorithm"
+APPOSED_COINAGE = re.compile(
+    r"\s+(?P<term>[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?: [a-z][a-z0-9-]*){0,2}),\s+(?:a|an)\s")
+#: right after a proposal verb, a bare lower-case coinage headed by a technique noun:
+#: "We propose progressive short-to-long training with ...", "this paper introduces
+#: patch-level training for LLMs"; not "we propose a two-stage training scheme"
 BARE_COINAGE = re.compile(
-    r"(?i:\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+)?(?:propose|introduce|present)[sd]?)\s+"
-    r"(?!(?:a|an|the|our|its|their|this|these|two|three|novel|new)\b)"
+    r"\s+(?!(?:a|an|the|our|its|their|this|these|two|three|novel|new)\b)"
     r"(?P<term>(?:[a-z][a-z0-9]*\s){0,2}[a-z][a-z0-9]*(?:-[a-z0-9]+)+\s(?:[a-z]+\s)?"
     r"(?:training|tuning|learning|attention|decoding|sampling|distillation|pruning|"
     r"quantization|prompting|alignment|optimization|regularization|augmentation|caching|"
     r"merging))(?=\s+(?:with|for|to|that|which|in|on|by)\b|\s*[,.;])")
+#: the proposal verbs after which a coinage is looked for
+_COINING_VERB = re.compile(r"(?:propose|introduce|present)[sd]?$", re.IGNORECASE)
 #: one of these is in every text TERMED matches
 _TERMED_HINTS = ("ermed", "eferred to as", "e call", "e term", "ubbed", "oined")
 #: heads of what a coinage names when it is no method: "extreme-token phenomena"
@@ -128,6 +128,11 @@ class Discovery:
             form for entity in resources.entities if entity.type is EntityType.MODEL
             for form in (entity.name, *entity.aliases)
             if len(form) >= 2 and " " not in form and not form.islower())
+        #: capitalised component nouns that head a component's name ("Demo Selector")
+        self._capitalised_heads = tuple(sorted(
+            {head.capitalize() for head in resources.component_heads if head.isalpha()}))
+        self._component_head = re.compile(
+            r"(?<= )(?:" + "|".join(self._capitalised_heads) + r")\b")
         self._technique_forms = frozenset(
             form for entity in resources.entities
             if entity.type is EntityType.TECHNIQUE and entity.kind == "named"
@@ -140,10 +145,11 @@ class Discovery:
                                  interesting_only=True))
         self._title_prefix(doc, current)
         self._title_tail(doc, current)
-        self._proposals(doc, current, words)
+        proposals = list(PROPOSAL.finditer(current.text))
+        self._proposals(doc, current, words, proposals)
         self._quoted_names(doc, current)
         self._quoted_terms(doc, current)
-        self._termed_terms(current)
+        self._termed_terms(current, proposals)
         self._enumerated_methods(doc, current)
         self._renamed_models(current)
         self._titled_components(current)
@@ -156,21 +162,27 @@ class Discovery:
         Context Drop method") names a technique; the paper's own when a proposal
         or "our framework comprises ..." introduces it."""
         text = current.text
+        # where such a run ends: before " method" ("the Context Drop method"), or at a
+        # capitalised component noun; found first, as few texts have either
+        ends = [m.start("noun") - 1
+                for m in _TITLED_BEFORE_METHOD.finditer(text, current.title_end)]
+        if any(head in text for head in self._capitalised_heads):
+            ends += [m.end() for m in self._component_head.finditer(text, current.title_end)]
         taken = [(c.start, c.end) for c in current.candidates]
-        for match in _TITLED_RUN.finditer(text, current.title_end):
-            start, words = match.start(), match.group().split(" ")
+        for end in sorted(set(ends)):
+            run = _TITLED_RUN.search(text, max(current.title_end, end - 80), end)
+            if run is None:
+                continue
+            start, words = run.start(), run.group().split(" ")
             while words and words[0] in _CAPITALISED_DETERMINERS:  # "(3) The Demo Selector"
                 start += len(words[0]) + 1
                 words = words[1:]
             if len(words) < 2 or not any(w[1:2].islower() for w in words):
                 continue
-            if words[-1].lower() not in self.resources.component_heads and \
-                    _METHOD_AFTER.match(text, match.end()) is None:
-                continue
             sentence_start, _ = current.sentence(start)
-            name = text[start : match.end()]
+            name = text[start:end]
             if sentence_start == start or name_key(name) in current.blocked or \
-                    any(s < match.end() and start < e for s, e in taken) or \
+                    any(s < end and start < e for s, e in taken) or \
                     self.resources.is_stopped(name) or self.resources.lookup(name) is not None:
                 continue
             before = text[sentence_start:start]
@@ -377,9 +389,10 @@ class Discovery:
         return EntityType.TECHNIQUE
 
     # -- "we propose X" -----------------------------------------------------
-    def _proposals(self, doc: Doc, current: DocState, words: list[Word]) -> None:
+    def _proposals(self, doc: Doc, current: DocState, words: list[Word],
+                   proposals: list[re.Match[str]]) -> None:
         text = current.text
-        for match in PROPOSAL.finditer(text):
+        for match in proposals:
             window_end = _clause_end(text, match.end())
             if not self._propose_phrase(doc, current, match.end()):
                 self._propose_first_name(doc, current, words, match.end(), window_end)
@@ -490,16 +503,23 @@ class Discovery:
             proposed = re.search(r"\b(?:we|our)\b", sentence, re.IGNORECASE) is not None
             _propose(current, match.start("term"), term, EntityType.TECHNIQUE, proposed=proposed)
 
-    def _termed_terms(self, current: DocState) -> None:
+    def _termed_terms(self, current: DocState, proposals: list[re.Match[str]]) -> None:
         """A hyphenated lower-case coinage right after a naming verb, or introduced
         with an appositive, is a technique the paper names: "termed in-context
         forecasting", "referred to as self-injection", "we introduce proxy-tuning, a
         decoding-time algorithm"; not "referred to as extreme-token phenomena"."""
-        matches = list(PROPOSED_COINAGE.finditer(current.text)) if ", a" in current.text else []
-        if "-" in current.text:
-            matches += BARE_COINAGE.finditer(current.text)
-        if any(hint in current.text for hint in _TERMED_HINTS):  # a cheap test first
-            matches += TERMED.finditer(current.text)
+        text = current.text
+        matches = []
+        if "-" in text:  # every coinage is hyphenated
+            for proposal in proposals:
+                if _COINING_VERB.search(proposal.group()) and not \
+                        proposal.group().lower().startswith("by "):
+                    found = (APPOSED_COINAGE.match(text, proposal.end())
+                             or BARE_COINAGE.match(text, proposal.end()))
+                    if found is not None:
+                        matches.append(found)
+        if any(hint in text for hint in _TERMED_HINTS):  # a cheap test first
+            matches += TERMED.finditer(text)
         for match in matches:
             words = match.group("term").split(" ")
             end = next((i for i, w in enumerate(words) if w in _PHRASE_END), len(words))
@@ -880,14 +900,16 @@ def _capitalised_run(doc: Doc, char_start: int):
     return doc[start:end]
 
 
-#: two to four capitalised words or acronyms: "Demo Selector", "API Retriever"
+#: two to four capitalised words or acronyms ending where the search ends: "Demo
+#: Selector", "API Retriever"
 _TITLED_RUN = re.compile(
-    r"(?<![\w-])(?:[A-Z][a-z]+|[A-Z]{2,6})(?:-[A-Za-z]+)*"
-    r"(?: (?:[A-Z][a-z]+|[A-Z]{2,6})(?:-[A-Za-z]+)*){1,3}(?![\w-])")
+    r"(?<![\w-])(?:(?:[A-Z][a-z]+|[A-Z]{2,6})(?:-[A-Za-z]+)* ){1,3}"
+    r"(?:[A-Z][a-z]+|[A-Z]{2,6})(?:-[A-Za-z]+)*$")
 _CAPITALISED_DETERMINERS = frozenset({"The", "A", "An", "Our", "This", "These", "Its", "Each"})
-#: a lower-case technique noun after a capitalised name: "the Context Drop method"
-_METHOD_AFTER = re.compile(
-    r" (?:method|module|mechanism|algorithm|technique|strategy|scheme|adapters?|layer|loss)\b")
+#: a lower-case technique noun after a capitalised word: "the Context Drop method"
+_TITLED_BEFORE_METHOD = re.compile(
+    r"[A-Z][a-z]+ (?P<noun>method|module|mechanism|algorithm|technique|strategy|scheme|"
+    r"adapters?|layer|loss)\b")
 #: the paper listing the parts of its own work: "Our framework comprises three components"
 _OUR_PARTS = re.compile(
     r"\bour\b[^.;]{0,60}?\b(?:comprises|consists of|includes|contains|is composed of)\b",

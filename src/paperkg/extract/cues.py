@@ -56,10 +56,11 @@ NAMING = re.compile(
 #: where the search for the noun a name is given stops: another clause
 _TYPE_SEARCH_STOP = frozenset({"we", "which", "that", "it", "they", "is", "are", "was", "were",
                                "and", "or"})
-#: words that open a complement: the noun a name is given stands before them
+#: words that open a noun phrase: "a ... pipeline"
 _DETERMINERS = frozenset({"a", "an", "the", "our", "this", "its", "their"})
 #: "a variant of AtP called AtP*" has the type of AtP, not of "variant"
 _VARIANT_HEADS = frozenset({"variant", "variants", "version", "versions", "extension"})
+#: words that open a complement: the noun a name is given stands before them
 _COMPLEMENT_OPENERS = frozenset({"of", "for", "to", "with", "on", "in", "by", "from", "using",
                                  "via", "over"})
 _STOP_WORDS = {"that", "which", "who", "to", "for", "with", "by", "and", "or", "of", "in", "on",

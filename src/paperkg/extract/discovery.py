@@ -357,7 +357,8 @@ class Discovery:
         ) or _proposed_before(current, used.start())
 
     def _type_new(self, doc: Doc, name: str, subtitle: str = "") -> EntityType:
-        """Type of a proposed name: its context in the abstract, its shape, the subtitle."""
+        """Type of a proposed name: what the text calls it where it names it ("a
+        framework called X"), its context in the abstract, its shape, the subtitle."""
         current = state(doc)
         glued = _GLUED_MODEL.search(name) is not None  # "InfMLLM", "VisionLLM", "SciBERT"
         # a glued model name's type comes from the abstract, never from the subtitle
@@ -644,7 +645,7 @@ class Discovery:
                     key not in best or other.confidence > best[key].confidence):
                 best[key] = other
         for word in untyped:
-            found = best.get(name_key(word.text))
+            found = best.get(name_key(_unglued(word, current).text))
             if found is not None:
                 self._add_new(doc, current, word, "name-shape", entity_type=found.type,
                               confidence=_REPEATED)

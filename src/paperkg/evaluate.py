@@ -156,36 +156,32 @@ def _gold_problem(row: object, err: Exception) -> str:
            "objects with child and parent"
 
 
-def _match(predicted: Sequence, gold: Sequence, same=lambda p, g: True) -> tuple[Score, list, list]:
-    """Greedy one-to-one matching on shared keys; returns the score and the
-    unmatched predicted and gold items."""
+def _pair(predicted: Sequence, gold: Sequence, same=lambda p, g: True) -> tuple[list, list, list]:
+    """Greedy one-to-one matching on shared keys: the matched (predicted, gold) pairs,
+    and the unmatched predicted and gold items."""
     free = list(gold)
-    score = Score()
-    missed_pred = []
+    pairs, missed_pred = [], []
     for item in predicted:
         hit = next((g for g in free if item.keys & g.keys and same(item, g)), None)
         if hit is None:
-            score.fp += 1
             missed_pred.append(item)
         else:
-            score.tp += 1
+            pairs.append((item, hit))
             free.remove(hit)
-    score.fn = len(free)
-    return score, missed_pred, free
+    return pairs, missed_pred, free
+
+
+def _match(predicted: Sequence, gold: Sequence, same=lambda p, g: True) -> tuple[Score, list, list]:
+    """The score of :func:`_pair`'s matching, with the unmatched predicted and gold items."""
+    pairs, missed_pred, free = _pair(predicted, gold, same)
+    return Score(len(pairs), len(missed_pred), len(free)), missed_pred, free
 
 
 def _type_disagreements(predicted: Sequence[Predicted], gold: Sequence[GoldEntity]) -> list[str]:
     """The entities found whose type is not the gold one ("SNNMatmul: Model, gold
     Technique"), paired as the untyped score pairs them."""
-    free = list(gold)
-    found = []
-    for item in predicted:
-        hit = next((g for g in free if item.keys & g.keys), None)
-        if hit is not None:
-            free.remove(hit)
-            if hit.type != item.type:
-                found.append(f"{item.label}: {item.type}, gold {hit.type}")
-    return found
+    return [f"{item.label}: {item.type}, gold {hit.type}"
+            for item, hit in _pair(predicted, gold)[0] if hit.type != item.type]
 
 
 def predictions(resolution: Resolution) -> dict[str, list[Predicted]]:

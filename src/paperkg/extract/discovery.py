@@ -7,7 +7,12 @@ Three signals, each a rule with its own name in the provenance:
 - ``proposal``: "we propose / introduce / present X", "a method called X",
   "a model named Bode", "X, a novel benchmark ...", "our method, X", "the proposed X";
 - ``name-cue`` / ``name-shape``: a coined-looking word (CamelCase, letters and
-  digits, "-Bench", "-LLM") typed by a head noun beside it or by its shape.
+  digits, "-Bench", "-LLM") typed by a head noun beside it, by the type the paper
+  introduced it with, or by its shape.
+
+The ``proposal`` rule also finds capitalised components ("the Demo Selector"),
+the new names of a contributions list, and hyphenated coinages ("termed
+self-injection", "we introduce proxy-tuning, a ...").
 """
 
 from __future__ import annotations

@@ -86,6 +86,18 @@ def test_naming_lineage_and_substring_guard(extractor, resources):
     assert not any(child == "AlpacaEval" for child, _ in pairs)
 
 
+@pytest.mark.parametrize("text,derived", [
+    ("We introduce ZorbMoE, the first serving engine tailored for MoE LLMs.", False),
+    ("We propose ZorbMoE, a training-free compressor for the MoE models.", False),
+    ("We introduce ZorbMoE, the first engine that speeds up MoE LLMs.", True),
+])
+def test_a_name_made_for_another_does_not_derive_from_it(extractor, resources, text, derived):
+    result = resolved(extractor, resources, text)
+    pairs = {(result.entities[e.child].label, result.entities[e.parent].label)
+             for e in result.lineage}
+    assert (("ZorbMoE", "MoE") in pairs) is derived
+
+
 def test_checkpoint_derives_from_its_version(extractor, resources):
     result = resolved(extractor, resources, "We fine-tune Qwen2-7B-Instruct on our data.")
     by_key = result.entities

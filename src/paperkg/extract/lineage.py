@@ -58,6 +58,14 @@ KIND_HEAD = re.compile(
     r"(?:\s+(?:algorithm|mechanism|variant|method|technique|approach|tokenizer|"
     r"architecture|framework|layer|module|scheme)s?\b|\s*[,;.]|\s+(?:that|which|for|to|with)\b)",
     re.IGNORECASE)
+# "EdgeMoE, the first inference engine tailored for MoE LLMs", "MC-MoE: Mixture
+# Compressor for MoE-LLMs": a name described as made for another serves it, and is
+# no variant of it, whatever its name is formed from
+SERVES = re.compile(
+    r"^\s*(?:,\s+(?:is\s+)?(?:a|an|the)|:)\s+(?:[\w-]+\s+){0,6}?for\s+(?:the\s+)?"
+    r"(?:[\w-]+\s+){0,2}?$",
+    re.IGNORECASE,
+)
 _CONTRAST = re.compile(r"\b(?:unlike|in contrast to|different from|rather than|instead of)\b",
                        re.IGNORECASE)
 _COMPARISON = re.compile(r"\b(outperform|compared|than|versus|vs\.?|against|surpass)", re.I)
@@ -100,7 +108,11 @@ def _may_derive(child: Candidate) -> bool:
 
 
 class StatedLineage:
-    """``Doc -> Doc``: fills ``state(doc).lineage`` with (child, parent, evidence, rule)."""
+    """``Doc -> Doc``: fills ``state(doc).lineage`` with (child, parent, evidence, rule).
+
+    Rule "serves" says the child is made for the parent and does not derive from
+    it: resolution reads no lineage off their names.
+    """
 
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
@@ -146,7 +158,9 @@ class StatedLineage:
                 gap = current.text[first.end : second.start]
                 if len(gap) > MAX_GAP or _COMPARISON.search(gap):
                     continue
-                if APPOSITIVE_KIND.match(gap) and _kind_of(first, second) and \
+                if SERVES.match(gap) and first.known is None:
+                    current.lineage.append((first.text, second.text, evidence, "serves"))
+                elif APPOSITIVE_KIND.match(gap) and _kind_of(first, second) and \
                         KIND_HEAD.match(current.text, second.end):
                     current.lineage.append((first.text, second.text, evidence, "stated"))
                     claimed.add(second.start)

@@ -18,6 +18,8 @@ from paperkg.extract.text import name_key
 from paperkg.records import Entity, EntityType, Extraction, Lineage
 
 RULE_RANK = {"stated": 0, "proposal": 1, "naming": 2, "curated": 3}
+#: a claim that the child is made for the parent ("an engine for MoE LLMs"): no edge
+SERVES = "serves"
 _VARIANT_SUFFIX = re.compile(
     r"^(?:[-\s]?(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[bmkt]|\d+x\d+[bm]|\+\+?|"
     r"instruct|chat|base|turbo|mini|large|small|medium|xl|xxl|pro|plus|lite|max|"
@@ -117,8 +119,12 @@ def derive_lineage(
     for (paper, _), root in root_of.items():
         papers_of[root].add(paper)
 
+    serving = _serving(extractions, root_of)
+
     def add(child_root: str, parent_root: str, rule: str, evidence: str, papers) -> None:
         if child_root == parent_root or child_root not in entities:
+            return
+        if rule == "naming" and (child_root, parent_root) in serving:
             return
         if parent_root not in entities:
             return
@@ -150,7 +156,7 @@ def derive_lineage(
         for claim in extraction.lineage:
             child = root_of.get((paper, name_key(claim.child)))
             parent = root_of.get((paper, name_key(claim.parent)))
-            if child and parent:
+            if child and parent and claim.rule != SERVES:
                 add(child, parent, claim.rule, claim.evidence, (paper,))
 
     label_index: dict[str, str] = {}
@@ -175,6 +181,21 @@ def derive_lineage(
                     add(root, parent_root, "curated",
                         f"curated resource: {entity.label} derives from {parent_name}", both)
     return _without_cycles(edges), entities
+
+
+def _serving(extractions: Sequence[Extraction],
+             root_of: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
+    """(child, parent) roots of every claim that the child is made for the parent:
+    "EdgeMoE, an engine for MoE LLMs" is no MoE, though its name ends in one."""
+    pairs = set()
+    for extraction in extractions:
+        paper = extraction.paper.key
+        for claim in extraction.lineage:
+            child = root_of.get((paper, name_key(claim.child)))
+            parent = root_of.get((paper, name_key(claim.parent)))
+            if claim.rule == SERVES and child and parent:
+                pairs.add((child, parent))
+    return pairs
 
 
 def _free_key(label: str, entities: dict[str, Entity]) -> str:

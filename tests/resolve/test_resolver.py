@@ -98,6 +98,19 @@ def test_a_name_made_for_another_does_not_derive_from_it(extractor, resources, t
     assert (("ZorbMoE", "MoE") in pairs) is derived
 
 
+@pytest.mark.parametrize("text,pair", [
+    ("We propose Zorbified Proximal Policy Optimization (ZPPO) for alignment.", ("ZPPO", "PPO")),
+    ("We propose Zorbed Low-Rank Adaptation (ZoRA), a new method.", ("ZoRA", "LoRA")),
+    ("We propose Hierarchically Zorbed Attention (HZA), a new method.", None),
+])
+def test_a_new_acronym_whose_long_form_ends_in_a_known_name_derives_from_it(
+        extractor, resources, text, pair):
+    result = resolved(extractor, resources, text)
+    pairs = {(result.entities[e.child].label, result.entities[e.parent].label)
+             for e in result.lineage}
+    assert pairs == ({pair} if pair else set())
+
+
 def test_checkpoint_derives_from_its_version(extractor, resources):
     result = resolved(extractor, resources, "We fine-tune Qwen2-7B-Instruct on our data.")
     by_key = result.entities
@@ -120,7 +133,7 @@ def test_a_sized_name_is_an_alias_of_its_family(extractor, resources):
     ("Qwen2", "Qwen"), ("MT-Bench", None), ("AlpacaEval", None), ("DoRA", None), ("MMLU", None),
     ("Pre-gated MoE", "MoE"), ("Sparse Gated GPT-J", "Gated GPT-J"),
     ("Dynamic Context Pruning", None), ("Matrix Nuclear-Norm", None),
-    ("Zorb-BERT", "BERT"), ("Amharic-LLaMA", "LLaMA"), ("GPT-NeoX", None),
+    ("Zorb-BERT", "BERT"), ("Amharic-LLaMA", "LLaMA"), ("GPT-NeoX", None), ("ZorbLLaMA", "LLaMA"),
 ])
 def test_naming_parents(label, parent):
     assert next(iter(naming_parents(label)), None) == parent

@@ -298,6 +298,7 @@ class AcronymDetector:
         if known is None and stopped:  # "SLM" is generic, unless the paper proposes its own
             current.blocked.update(both)
             return
+        parent = None
         if known is not None:
             entity_type, kind, confidence = known.type, known.kind, 0.95
             if known.kind == "concept":
@@ -322,6 +323,7 @@ class AcronymDetector:
             kind, confidence = "named", 0.8 if not definition.long.islower() else 0.65
             if ours:  # "we propose X-Y Model (XYM)"
                 current.proposed.update(both)
+            parent = _known_head(definition.long, entity_type, res)
         # "Core Context Aware (CCA) Attention" is also the name without its acronym
         spelled = tuple({re.sub(r" \([^()]*\)", "", definition.long)} - {definition.long})
         template = Candidate(
@@ -334,6 +336,7 @@ class AcronymDetector:
             confidence=confidence,
             known=known.name if known else None,
             aliases=(definition.long, *spelled),
+            parent=parent,
         )
         current.candidates.append(template)
         current.candidates.append(
@@ -445,6 +448,18 @@ def _names_task(long: str) -> bool:
     words = re.findall(r"[A-Za-z]+", long)
     return (bool(words) and not is_lowercase_phrase(long) and words[-1].lower() in _TASK_HEADS
             and not any(w.endswith("ed") for w in words[:-1]))
+
+
+def _known_head(long: str, entity_type: EntityType, resources: Resources) -> str | None:
+    """The named entity of the same type that a new long form ends with: "APproximated
+    Proximal Policy Optimization (A-3PO)" is a PPO, "Token-level Direct Preference
+    Optimization" a DPO. Not a concept: "Pruned Attention" is one of many attentions."""
+    words = long.split(" ")
+    for i in range(1, len(words)):
+        known = resources.lookup(" ".join(words[i:]))
+        if known is not None:
+            return known.name if known.kind == "named" and known.type is entity_type else None
+    return None
 
 
 def _type_of_new(long: str, resources: Resources) -> EntityType | None:

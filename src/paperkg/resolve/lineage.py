@@ -102,7 +102,7 @@ def _affix_boundary(head: str, tail: str) -> bool:
         return True  # "Video-LLaMA" <- "LLaMA", "Self-RAG" <- "RAG"
     if len(head) == 1 or head.endswith("-"):
         return tail[1].islower()
-    return head[-1].islower() and (tail[1].islower() or tail.isupper())
+    return head[-1].islower() and tail[1].isalpha()  # "LongLoRA", "ChatGPT", "DiffuLLaMA"
 
 
 def derive_lineage(

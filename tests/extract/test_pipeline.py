@@ -102,6 +102,17 @@ def test_a_model_based_on_another_and_then_named(extractor, abstract, expected):
     assert {(c.child, c.parent) for c in result.lineage} == expected
 
 
+@pytest.mark.parametrize("abstract,expected", [
+    ("We study critique. Our developed critique model built on Llama-2 beats GPT-4.",
+     {("ZorbCritic", "Llama-2")}),
+    ("Our method maps hidden states into a space based on a sparse autoencoder (SAE).", set()),
+    ("We use Vicuna, a model based on LLaMA, for our method.", {("Vicuna", "LLaMA")}),
+])
+def test_the_papers_own_work_built_on_a_model_derives_from_it(extractor, abstract, expected):
+    result = extract_one(extractor, "ZorbCritic: Deliberate Critique with LLMs", abstract)
+    assert {(c.child, c.parent) for c in result.lineage} == expected
+
+
 def test_comparison_is_not_lineage(extractor):
     result = extract_one(extractor, "A study", "Vicuna outperforms LLaMA on MMLU.")
     assert result.lineage == ()

@@ -47,10 +47,14 @@ BACKWARD = re.compile(
 EXTENDS_PARENT = re.compile(
     r"\b(?:we (?:extend|build (?:up)?on|improve (?:up)?on|adapt|generali[sz]e|modify|augment)|"
     r"(?:by|through|via) (?:fine-?tuning|finetuning|extending|adapting|distilling)|"
-    r"builds? (?:up)?on|extends|is built on|based on|fine-?tuned from|initiali[sz]ed from)\s+"
+    r"builds? (?:up)?on|extends|(?:is )?built (?:up)?on(?: top of)?|based on|fine-?tuned from|"
+    r"initiali[sz]ed from)\s+"
     r"(?:(?:the|a|an)\s+)?$",
     re.IGNORECASE,
 )
+# "our developed critique model built on Qwen2.5": the paper's own work is the subject
+_OUR_WORK = re.compile(r"\bour\s+(?:[\w-]+\s+){0,3}?(?:(?:is|was)\s+)?(?:built|based|fine-?tuned|"
+                       r"finetuned|initiali[sz]ed)\b", re.IGNORECASE)
 # "DistAttention, a novel distributed attention algorithm": a new name whose
 # appositive is a kind of a known technique is a variant of it
 APPOSITIVE_KIND = re.compile(r"^\s*,\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?$", re.IGNORECASE)
@@ -177,8 +181,11 @@ class StatedLineage:
         start, end = bounds
         here = [c for c in proposed if start <= c.start < end]
         child = (here or proposed)[0]
+        # "we use Vicuna, a model based on LLaMA": LLaMA is Vicuna's parent, not ours
+        taken = {parent for _, parent, said, rule in current.lineage
+                 if said == evidence and rule == "stated"}
         for parent in members:
-            if parent.proposed or parent.text == child.text:
+            if parent.proposed or parent.text == child.text or parent.text in taken:
                 continue
             before = current.text[max(start, parent.start - 60) : parent.start]
             cue = EXTENDS_PARENT.search(before)
@@ -187,7 +194,7 @@ class StatedLineage:
             if _CONTRAST.search(current.text, start, parent.start):
                 continue  # "Unlike previous methods based on ICL, MR ..."
             said_by_us = re.search(r"\bwe\b|\b(?:by|through|via)\b", cue.group(), re.IGNORECASE) \
-                or re.search(r"\bwe\b", evidence, re.IGNORECASE)
+                or re.search(r"\bwe\b", evidence, re.IGNORECASE) or _OUR_WORK.search(before)
             if said_by_us or here:
                 current.lineage.append((child.text, parent.text, evidence, "proposal"))
 

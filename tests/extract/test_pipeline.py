@@ -96,6 +96,8 @@ def test_stated_lineage(extractor):
      {("Quillon", "LLaMA")}),
     ("We present a BERT-based encoder called Quillon for legal text.", {("Quillon", "BERT")}),
     ("We compare a BERT-based encoder with a model named Quillon.", set()),
+    ("We propose Quillon, a new BERT-based encoder for legal text.", {("Quillon", "BERT")}),
+    ("We propose Quillon, the first linear attention-based encoder.", set()),
 ])
 def test_a_model_based_on_another_and_then_named(extractor, abstract, expected):
     result = extract_one(extractor, "A study", abstract)

@@ -52,6 +52,8 @@ EXTENDS_PARENT = re.compile(
     r"(?:(?:the|a|an)\s+)?$",
     re.IGNORECASE,
 )
+# "SVD-LLM, a new SVD-based LLM compression method": child, appositive, parent "-based"
+APPOSITIVE_BASED = re.compile(r"^\s*,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?$", re.IGNORECASE)
 # "our developed critique model built on Qwen2.5": the paper's own work is the subject
 _OUR_WORK = re.compile(r"\bour\s+(?:[\w-]+\s+){0,3}?(?:(?:is|was)\s+)?(?:built|based|fine-?tuned|"
                        r"finetuned|initiali[sz]ed)\b", re.IGNORECASE)
@@ -102,6 +104,14 @@ def _kind_of(child: Candidate, parent: Candidate) -> bool:
         return True
     head = re.findall(r"[a-z]+", parent.text.lower())[-1:]
     return bool(head) and head[0].rstrip("s") in child.text.lower()
+
+
+def _based_on_named(text: str, gap: str, parent: Candidate) -> bool:
+    """"SVD-LLM, a new SVD-based LLM compression method": the appositive is based on
+    a named technique or model. Not on a concept ("the first linear attention-based
+    LLM" is one of many)."""
+    return parent.kind == "named" and text.startswith("-based", parent.end) and \
+        APPOSITIVE_BASED.match(gap) is not None
 
 
 def _may_derive(child: Candidate) -> bool:
@@ -168,7 +178,8 @@ class StatedLineage:
                         KIND_HEAD.match(current.text, second.end):
                     current.lineage.append((first.text, second.text, evidence, "stated"))
                     claimed.add(second.start)
-                elif FORWARD.match(gap) and _compatible(first, second) and _may_derive(first):
+                elif (FORWARD.match(gap) or _based_on_named(current.text, gap, second)) \
+                        and _compatible(first, second) and _may_derive(first):
                     if second.start not in claimed:
                         current.lineage.append((first.text, second.text, evidence, "stated"))
                         claimed.add(second.start)

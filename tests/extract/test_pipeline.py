@@ -300,6 +300,12 @@ def test_a_model_renamed_in_parentheses_after_training_is_new(extractor):
     assert "OpenAI" not in names(result) and "7B" not in names(result)
 
 
+def test_names_after_a_proposal_that_are_not_its_parts_are_not_proposed(extractor):
+    result = extract_one(extractor, "A study",
+                         "We propose ZorbNet, which outperforms baselines including FooNet.")
+    assert {m.text: m.proposed for m in result.mentions} == {"ZorbNet": True, "FooNet": False}
+
+
 def test_mentions_of_one_sentence_share_its_evidence_string(extractor):
     """A paper's evidence is held once per sentence, also after a trip through a pipe
     (pickle keeps shared objects shared), which is what a worker process sends."""
@@ -325,6 +331,11 @@ def test_mentions_of_one_sentence_share_its_evidence_string(extractor):
     # a capitalised ordinary-looking word after "named", typed by the noun before it
     ("We release a fine-tuned model for Catalan prompts named Tordera in two sizes.",
      "Tordera", EntityType.MODEL),
+    # in apposition to what it is; the named parts of what the paper proposes
+    ("We further introduce a cross-room understanding benchmark, ZR-Scene, which "
+     "contains tasks including ZR-QA and ZR-Caption.", "ZR-Scene", EntityType.BENCHMARK),
+    ("We further introduce a cross-room understanding benchmark, ZR-Scene, which "
+     "contains tasks including ZR-QA and ZR-Caption.", "ZR-Caption", EntityType.BENCHMARK),
 ])
 def test_names_the_paper_calls_its_own_are_proposed(extractor, abstract, name, entity_type):
     result = extract_one(extractor, "A study", abstract)

@@ -376,6 +376,8 @@ class Discovery:
             span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
             if span is not None:
                 found = type_from_context(doc, span.start, span.end, self.resources)
+                if found is None and (head := _APPOSED_TO.search(before)) is not None:
+                    found = self.resources.cue_type(head.group("head").lower())
                 if found is not None:
                     return found
         if glued:
@@ -402,11 +404,15 @@ class Discovery:
             window_end = _clause_end(text, match.end())
             if not self._propose_phrase(doc, current, match.end()):
                 self._propose_first_name(doc, current, words, match.end(), window_end)
+            sentence_end = current.sentence(match.end())[1]
             if _FAMILY.match(text, match.end()):
                 # "we present a family of 13 models (ruBERT, ruT5, ...)": every new
                 # name of the sentence is one of them
-                self._propose_new_names(current, words, match.end(),
-                                        current.sentence(match.end())[1])
+                self._propose_new_names(current, words, match.end(), sentence_end)
+            elif (parts := _ITS_PARTS.search(text, match.end(), sentence_end)) is not None:
+                # "we introduce a benchmark, XR-Scene, which contains tasks including
+                # XR-QA and XR-Caption": the new names of its parts are the paper's too
+                self._propose_new_names(current, words, parts.end(), sentence_end)
         if "ontribution" in text:
             self._contributions(current, words)
         for word in words:
@@ -936,6 +942,11 @@ _MAKING = re.compile(r"^(?:\(?(?:\d|[ivx]{1,3})\)|;)\s*(?:and\s+)?(?:\(?(?:\d|[i
 #: what a paper presents is a family of works: "a collection of 13 Russian LMs"
 _FAMILY = re.compile(r"\s+(?:a|an|the)\s+(?:new\s+)?(?:family|suite|collection|series)\s+of\b",
                      re.IGNORECASE)
+#: the noun phrase a name is in apposition to: "a cross-room understanding benchmark, XR-Scene"
+_APPOSED_TO = re.compile(r"\b(?:a|an|the|our)\s+(?:[\w-]+\s+){0,3}?(?P<head>[A-Za-z]+)\s*,\s*$",
+                         re.IGNORECASE)
+#: what the object of a proposal is made of: "..., which consists of ..."
+_ITS_PARTS = re.compile(r"\b(?:which|that)\s+(?:contains|includes|comprises|consists\s+of)\b")
 _CLAUSE_STOP = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
 _OUR_BEFORE = re.compile(r"\bour\s+$", re.IGNORECASE)
 

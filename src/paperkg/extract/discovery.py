@@ -368,18 +368,9 @@ class Discovery:
         glued = _GLUED_MODEL.search(name) is not None  # "InfMLLM", "VisionLLM", "SciBERT"
         # a glued model name's type comes from the abstract, never from the subtitle
         for match in whole_name(name).finditer(current.text, current.title_end if glued else 0):
-            before = current.text[max(0, match.start() - 60) : match.start()]
-            if NAMING.search(before):  # "a unified learning-based framework called LLMOPT"
-                found = type_from_words_before(before, self.resources)
-                if found is not None:
-                    return found
-            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
-            if span is not None:
-                found = type_from_context(doc, span.start, span.end, self.resources)
-                if found is None and (head := _APPOSED_TO.search(before)) is not None:
-                    found = self.resources.cue_type(head.group("head").lower())
-                if found is not None:
-                    return found
+            found = self._type_where_named(doc, current, match.start(), match.end())
+            if found is not None:
+                return found
         if glued:
             return EntityType.MODEL
         found = type_from_shape(name) or self._type_from_name_inside(name)
@@ -395,6 +386,24 @@ class Discovery:
         if _SUBTITLE_MODELS.match(sub):
             return EntityType.MODEL  # "YAYI 2: Multilingual Open-Source Large Language Models"
         return EntityType.TECHNIQUE
+
+    def _type_where_named(self, doc: Doc, current: DocState, start: int,
+                          end: int) -> EntityType | None:
+        """Type of a name at ``start:end`` from the words around it: after a naming
+        word ("a unified learning-based framework called LLMOPT"), after it ("X, a
+        benchmark"), or the phrase it is in apposition to ("a benchmark, XR-Scene")."""
+        before = current.text[max(0, start - 60) : start]
+        if NAMING.search(before):
+            found = type_from_words_before(before, self.resources)
+            if found is not None:
+                return found
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return None
+        found = type_from_context(doc, span.start, span.end, self.resources)
+        if found is None and (head := _APPOSED_TO.search(before)) is not None:
+            found = self.resources.cue_type(head.group("head").lower())
+        return found
 
     # -- "we propose X" -----------------------------------------------------
     def _proposals(self, doc: Doc, current: DocState, words: list[Word],

@@ -55,6 +55,12 @@ def test_new_benchmark_from_appositive(extractor):
     assert mention.type is EntityType.BENCHMARK and mention.proposed
 
 
+@pytest.mark.parametrize("name", ["ZorbBench++", "Zorb-Bench-2", "ZorbEval-v2"])
+def test_a_benchmark_name_with_an_edition_mark_is_a_benchmark(extractor, name):
+    result = extract_one(extractor, "A study", f"Second, we present {name} to rank policies.")
+    assert {m.type for m in result.mentions if m.text == name} == {EntityType.BENCHMARK}
+
+
 def test_slogan_title_prefix_is_not_a_name(extractor):
     result = extract_one(extractor, "Think Big, Generate Quick: Faster Decoding",
                          "We propose a hybrid approach that combines models of different sizes.")

@@ -9,6 +9,8 @@ from spacy.tokens import Doc
 from paperkg.extract.resources import Resources
 from paperkg.records import EntityType
 
+#: an edition mark after a name: "++", "-2", " v1.5"
+_EDITION = re.compile(r"(?:[-_ ]?v?\d+(?:\.\d+)*|\+)+$")
 _BENCH_SHAPE = re.compile(r"(bench|eval|arena|qa|leaderboard)$", re.IGNORECASE)
 _MODEL_SHAPE = re.compile(
     r"(lm|llm|gpt|bert|former|net|-?\d+(\.\d+)?[bm]|-instruct|-chat|-base)$", re.IGNORECASE
@@ -82,11 +84,12 @@ def type_from_shape(name: str) -> EntityType | None:
     ``LLM-to-SLM`` names a way of getting from one to the other: a technique)."""
     if "-to-" in name:
         return EntityType.TECHNIQUE
-    if _BENCH_SHAPE.search(name):
+    stem = _EDITION.sub("", name)  # "LRBench++", "Zorb-Bench-2" are benchmarks too
+    if _BENCH_SHAPE.search(stem):
         return EntityType.BENCHMARK
     if _MODEL_SHAPE.search(name):
         return EntityType.MODEL
-    if _DATA_SHAPE.search(name) and not name.isupper():
+    if _DATA_SHAPE.search(stem) and not name.isupper():
         return EntityType.DATASET
     return None
 

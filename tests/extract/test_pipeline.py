@@ -337,6 +337,9 @@ def test_mentions_of_one_sentence_share_its_evidence_string(extractor):
     # a capitalised ordinary-looking word after "named", typed by the noun before it
     ("We release a fine-tuned model for Catalan prompts named Tordera in two sizes.",
      "Tordera", EntityType.MODEL),
+    # "which we call" names the noun phrase before it, here an architecture
+    ("This architecture, which we call ZorbLoT (Zorbed Long Transformer), is fast.",
+     "ZorbLoT", EntityType.TECHNIQUE),
     # in apposition to what it is; the named parts of what the paper proposes
     ("We further introduce a cross-room understanding benchmark, ZR-Scene, which "
      "contains tasks including ZR-QA and ZR-Caption.", "ZR-Scene", EntityType.BENCHMARK),

@@ -423,6 +423,8 @@ _PROPOSED_BEFORE = re.compile(
 #: the name a proposal gives its object, however long the object: "we propose a novel
 #: training pipeline for sparse models, named Adaptive Sparse Trainer (AST)"; "we propose
 #: a novel family of language models, Latent-Thought Language Models (LTMs)"
+#: the paper names it: "This architecture, which we call CAMELoT (...)"
+_WE_CALL = re.compile(r"\b(?:which|that) we (?:call|term|name|dub)\s*[\"\u201c]?\s*$", re.IGNORECASE)
 _NAMED_AFTER = re.compile(
     r"(?:\b(?:named|called|dubbed|termed|namely)(?:\s+as)?"
     r"|\b(?:a|an)\s+(?:[\w-]+\s+){0,2}?(?:novel|new|innovative)\b"
@@ -440,6 +442,7 @@ def _proposed_here(current: DocState, definition: Definition) -> bool:
     sentence_start, _ = current.sentence(start)
     before = current.text[sentence_start:start] + " "
     return (_PROPOSED_BEFORE.search(before) is not None or OURS_BEFORE.search(before) is not None
+            or _WE_CALL.search(before) is not None
             or (_NAMED_AFTER.search(before) is not None and PROPOSAL.search(before) is not None))
 
 

@@ -52,7 +52,8 @@ OURS_BEFORE = re.compile(
     re.IGNORECASE)
 #: a naming word right before a name: "a framework called X", "namely X"
 NAMING = re.compile(
-    r"\b(?:called|named|dubbed|termed|coined|namely|denoted(?: as)?|entitled)\s*[:,]?\s+$",
+    r"\b(?:called|named|dubbed|termed|coined|namely|denoted(?: as)?|entitled|"
+    r"(?:which|that) we (?:call|term|name|dub))\s*[:,]?\s+$",
     re.IGNORECASE,
 )
 #: where the search for the noun a name is given stops: another clause

@@ -148,6 +148,18 @@ def test_typed_by_the_words_after_an_acronym_definition(extractor):
     assert names(result)["MTOB"] is EntityType.BENCHMARK
 
 
+@pytest.mark.parametrize("abstract,name,entity_type", [
+    ("We introduce Zorbed Inference for LLMs (ZIL), a system that reads fast.", "ZIL",
+     EntityType.TECHNIQUE),
+    ("We build an Adversarial Dataset for Tokenizers (ADZ) to test them.", "ADZ",
+     EntityType.DATASET),
+    ("We propose a Zorbed Language Model for Code (ZLMC).", "ZLMC", EntityType.MODEL),
+])
+def test_a_long_form_is_typed_by_its_head_not_by_what_it_is_for(extractor, abstract, name,
+                                                                 entity_type):
+    assert names(extract_one(extractor, "A study", abstract))[name] is entity_type
+
+
 def test_a_text_that_redefines_a_curated_acronym_wins(extractor):
     # The resource knows LCM as the Latent Consistency Model.
     text = ("Meta has introduced Large Concept Models (LCMs). LCMs use concepts. "

@@ -72,8 +72,9 @@ _ARTICLES = {"a", "an", "the"}
 
 
 def type_from_head(phrase: str, resources: Resources) -> EntityType | None:
-    """Type signalled by the last word of a phrase (``Interleaved Image-Text Benchmark``)."""
-    words = re.findall(r"[A-Za-z]+", phrase)
+    """Type signalled by the last word of a phrase (``Interleaved Image-Text Benchmark``),
+    before "for" and what it is for (``Query-aware Inference for LLMs`` is no LLM)."""
+    words = re.findall(r"[A-Za-z]+", re.split(r"\s+for\s+", phrase, maxsplit=1)[0])
     if not words:
         return None
     head = words[-1].lower()

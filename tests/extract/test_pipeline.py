@@ -121,6 +121,18 @@ def test_the_papers_own_work_built_on_a_model_derives_from_it(extractor, abstrac
     assert {(c.child, c.parent) for c in result.lineage} == expected
 
 
+@pytest.mark.parametrize("abstract,expected", [
+    ("We propose Zorbed Attention. It replaces the conventional attention in each layer.",
+     {("Zorbed Attention", "attention")}),
+    ("We propose ZorbAttention. It replaces the conventional attention in each layer.",
+     {("ZorbAttention", "attention")}),
+    ("We propose Zorbed Context Pruning. It improves on conventional pruning.", set()),
+])
+def test_a_new_mechanism_named_after_one_is_a_variant_of_it(extractor, abstract, expected):
+    result = extract_one(extractor, "A study", abstract)
+    assert {(c.child, c.parent) for c in result.lineage} == expected
+
+
 def test_comparison_is_not_lineage(extractor):
     result = extract_one(extractor, "A study", "Vicuna outperforms LLaMA on MMLU.")
     assert result.lineage == ()

@@ -76,6 +76,11 @@ _CONTRAST = re.compile(r"\b(?:unlike|in contrast to|different from|rather than|i
                        re.IGNORECASE)
 _COMPARISON = re.compile(r"\b(outperform|compared|than|versus|vs\.?|against|surpass)", re.I)
 MAX_GAP = 80
+#: parts of an architecture a new mechanism named after one modifies
+_MECHANISMS = frozenset({"attention", "normalization", "normalisation", "convolution",
+                         "embedding", "embeddings", "activation", "recurrence"})
+#: the last word of a name, or its last capitalised part: "Attention" in "SeerAttention"
+_LAST_PART = re.compile(r"[A-Z][a-z]{3,}$")
 
 
 _WORKS = (EntityType.MODEL, EntityType.TECHNIQUE)
@@ -140,7 +145,26 @@ class StatedLineage:
             self._pairs(current, members, evidence)
             self._from_proposed(current, members, proposed, bounds, evidence)
         self._long_forms(current)
+        self._named_for_a_concept(current)
         return doc
+
+    def _named_for_a_concept(self, current) -> None:
+        """A new name the paper proposes that ends in a mechanism of the architecture
+        the paper names is a variant of it: "Recycled Attention", "SeerAttention",
+        "S2-Attention" from attention. Not a kind of method: "Dynamic Context
+        Pruning" is one of many pruning methods, not a change to pruning."""
+        mechanisms = {c.text.lower(): c for c in current.candidates
+                      if c.kind == "concept" and c.text.lower() in _MECHANISMS}
+        if not mechanisms:
+            return
+        for child in current.candidates:
+            if not child.proposed or child.known is not None or child.rule == "acronym":
+                continue
+            last = _LAST_PART.search(child.text)
+            parent = mechanisms.get(last.group().lower()) if last else None
+            if parent is not None and last.start() > 0 and child.type is parent.type:
+                evidence = current.sentence_text(child.start)
+                current.lineage.append((child.text, parent.text, evidence, "naming"))
 
     def _long_forms(self, current) -> None:
         """An acronym whose long form ends with another name derives from it:

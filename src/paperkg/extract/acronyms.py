@@ -424,7 +424,8 @@ _PROPOSED_BEFORE = re.compile(
 #: training pipeline for sparse models, named Adaptive Sparse Trainer (AST)"; "we propose
 #: a novel family of language models, Latent-Thought Language Models (LTMs)"
 #: the paper names it: "This architecture, which we call CAMELoT (...)"
-_WE_CALL = re.compile(r"\b(?:which|that) we (?:call|term|name|dub)\s*[\"\u201c]?\s*$", re.IGNORECASE)
+_WE_CALL = re.compile(r"\b(?:which|that) we (?:call|term|name|dub)\s*[\"\u201c]?\s*$",
+                      re.IGNORECASE)
 _NAMED_AFTER = re.compile(
     r"(?:\b(?:named|called|dubbed|termed|namely)(?:\s+as)?"
     r"|\b(?:a|an)\s+(?:[\w-]+\s+){0,2}?(?:novel|new|innovative)\b"

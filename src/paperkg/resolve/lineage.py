@@ -122,12 +122,10 @@ def derive_lineage(
     serving = _serving(extractions, root_of)
 
     def add(child_root: str, parent_root: str, rule: str, evidence: str, papers) -> None:
-        if child_root == parent_root or child_root not in entities:
+        if child_root == parent_root or child_root not in entities or parent_root not in entities:
             return
         if rule == "naming" and (child_root, parent_root) in serving:
-            return
-        if parent_root not in entities:
-            return
+            return  # "EdgeMoE, an engine for MoE LLMs" is no MoE
         child, parent = entities[child_root], entities[parent_root]
         if not compatible(child.type, parent.type, parent.kind, rule):
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from paperkg.extract.pipeline import make_nlp, paper_text
@@ -400,6 +402,9 @@ def test_capitalised_words_after_naming_words_that_are_not_names(extractor, abst
      "Iterative Gated Fine-Tuning"),
     ("Pruning Large Language Models with Semi-Structural Adaptive Sparse Training",
      "Semi-Structural Adaptive Sparse Training"),
+    # a head that is no type cue: the capitalised phrase is still a method
+    ("Accelerating Inference with Self-Zorbed Early Exits", "Self-Zorbed Early Exits"),
+    ("Zorb-Selected Attention Span for Accelerating Inference", "Zorb-Selected Attention Span"),
 ])
 def test_a_new_technique_named_at_the_end_of_a_title(extractor, title, expected):
     result = extract_one(extractor, title, "We study tool use. Results improve.")
@@ -413,11 +418,24 @@ def test_a_new_technique_named_at_the_end_of_a_title(extractor, title, expected)
     "Unleashing Problem Solving using FLAN Fine-Tuning",  # uses a name
     "Efficient Serving of Large Language Models via Large Language Model Fine-tuning",
     "LLM Bandit: Cost-Efficient Generation via Preference-Conditioned Dynamic Routing",
+    "Efficient Training via Greater Activation Sparsity",  # a comparison
 ])
 def test_title_endings_that_are_not_new_techniques(extractor, title):
     result = extract_one(extractor, title, "We study serving. Results improve.")
     tail = title.rsplit(" via ", 1)[-1].rsplit(" with ", 1)[-1].rsplit(" using ", 1)[-1]
     assert tail not in {m.text for m in result.mentions if m.proposed}
+
+
+@pytest.mark.parametrize("title", [
+    "Word Embeddings Are Steers for Language Models",  # a clause
+    "Simultaneous Machine Translation with Large Language Models",  # a task
+    "Neuro-Symbolic Language Modeling with Retrieval",  # a field
+    "Large Language Model Inference with Lexical Shortlisting",  # about models
+])
+def test_title_openings_that_are_not_new_techniques(extractor, title):
+    result = extract_one(extractor, title, "We study serving. Results improve.")
+    opening = re.split(r" (?:for|with|via) ", title)[0]
+    assert opening not in {m.text for m in result.mentions}
 
 
 @pytest.mark.parametrize("name", ["ruT5", "FRED-T5", "ruGPT-3", "xLLaMA-100"])

@@ -99,7 +99,8 @@ _TITLE_TAIL = re.compile(
 #: a version or size at the end of a name: "-100", "-1.1B", "v2"
 _VERSION_TAIL = re.compile(r"(?:[-_ ]?(?:v?\d+(?:\.\d+)*[BMK]?))+$", re.IGNORECASE)
 _QUANTIFIERS = frozenset({"multiple", "many", "several", "few", "more", "less", "all", "any",
-                          "some", "small", "large", "single", "simple", "better", "limited"})
+                          "some", "small", "large", "single", "simple", "better", "limited",
+                          "greater", "larger", "higher", "lower", "fewer", "near"})
 _SUBTITLE_BENCHMARK = re.compile(
     r"^\s*(?:benchmarking|evaluating|(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?"
     r"(?:benchmark|leaderboard|test suite|evaluation suite|testbed|arena)s?\b)")
@@ -259,6 +260,8 @@ class Discovery:
         words = phrase.replace("-", " ").split()
         head, first = words[-1].lower(), words[0].lower()
         entity_type = self.resources.cue_type(head)
+        if entity_type is None and self._unmarked_method(phrase):
+            entity_type = EntityType.TECHNIQUE  # "Self-Selected Attention Span for ..."
         if entity_type in (None, EntityType.MODEL) or first.endswith(("ing", "ly")):
             return  # "Evaluating Large Language Models", "Compact Language Models"
         if first in ("a", "an", "the", "on", "towards", "toward"):
@@ -272,6 +275,21 @@ class Discovery:
         current.candidates.append(Candidate(
             start=0, end=len(phrase), text=phrase, type=entity_type, kind="named",
             rule="title-prefix", confidence=0.7, proposed=True))
+
+    def _unmarked_method(self, phrase: str) -> bool:
+        """May a capitalised title phrase whose head is no type cue name a method
+        ("Self-Selected Attention Span for ...", "... with Self-Supervised Early Exits")?
+        Not a clause ("Word Embeddings Are Steers"), a task or field ("Simultaneous
+        Machine Translation", "Neuro-Symbolic Language Modeling"), nor a phrase about
+        models ("Large Language Model Inference")."""
+        words = phrase.replace("-", " ").split()
+        head = words[-1].lower()
+        if words[0].lower() in _QUANTIFIERS or head in self.resources.not_entity_heads or \
+                head in _NOT_METHOD_TITLE_HEADS or \
+                head.rstrip("s") in _NOT_METHOD_TITLE_HEADS:
+            return False
+        return not any(w.lower() in STOP_WORDS or
+                       self.resources.cue_type(w.lower()) is EntityType.MODEL for w in words)
 
     def _title_tail(self, doc: Doc, current: DocState) -> None:
         """A title that ends in the capitalised name of a new technique after "via",
@@ -289,7 +307,9 @@ class Discovery:
         phrase = match.group("np")
         words = phrase.split()
         parts = phrase.replace("-", " ").split()
-        if self.resources.cue_type(parts[-1].lower()) is not EntityType.TECHNIQUE:
+        head_type = self.resources.cue_type(parts[-1].lower())
+        if head_type is not EntityType.TECHNIQUE and not (
+                head_type is None and self._unmarked_method(phrase)):
             return
         if parts[0].lower() in _QUANTIFIERS or any(
                 self.resources.cue_type(w.lower()) is EntityType.MODEL for w in parts[:-1]):
@@ -951,6 +971,10 @@ _MAKING = re.compile(r"^(?:\(?(?:\d|[ivx]{1,3})\)|;)\s*(?:and\s+)?(?:\(?(?:\d|[i
 #: what a paper presents is a family of works: "a collection of 13 Russian LMs"
 _FAMILY = re.compile(r"\s+(?:a|an|the)\s+(?:new\s+)?(?:family|suite|collection|series)\s+of\b",
                      re.IGNORECASE)
+#: heads of capitalised title phrases that name a task, field or finding, not a method
+_NOT_METHOD_TITLE_HEADS = frozenset({
+    "modeling", "modelling", "assessment", "correction", "switching", "law", "representation",
+    "answering", "captioning", "completion", "understanding", "matter"})
 #: the noun phrase a name is in apposition to: "a cross-room understanding benchmark, XR-Scene"
 _APPOSED_TO = re.compile(r"\b(?:a|an|the|our)\s+(?:[\w-]+\s+){0,3}?(?P<head>[A-Za-z]+)\s*,\s*$",
                          re.IGNORECASE)

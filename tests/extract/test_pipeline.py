@@ -332,10 +332,27 @@ def test_a_model_renamed_in_parentheses_after_training_is_new(extractor):
     assert "OpenAI" not in names(result) and "7B" not in names(result)
 
 
-def test_names_after_a_proposal_that_are_not_its_parts_are_not_proposed(extractor):
-    result = extract_one(extractor, "A study",
-                         "We propose ZorbNet, which outperforms baselines including FooNet.")
+@pytest.mark.parametrize("abstract", [
+    "We propose ZorbNet, which outperforms baselines including FooNet.",
+    "We propose ZorbNet, which outperforms FooNet, a strong model for code.",
+])
+def test_names_after_a_proposal_that_are_not_its_parts_are_not_proposed(extractor, abstract):
+    result = extract_one(extractor, "A study", abstract)
     assert {m.text: m.proposed for m in result.mentions} == {"ZorbNet": True, "FooNet": False}
+
+
+@pytest.mark.parametrize("abstract,names_", [
+    # objects of a proposal described in apposition, coordinated
+    ("This paper fills the gap by first creating ZorbData, a comprehensive dataset of "
+     "material, and Zorb-Eval, a large-scale question-and-answer dataset.",
+     {"ZorbData", "Zorb-Eval"}),
+    # a suite the paper has made, with an adjective before "suite"
+    ("We have created a leaner suite of evaluation sets: Zorb-Eval for reasoning and "
+     "ZorbQA for facts.", {"Zorb-Eval", "ZorbQA"}),
+])
+def test_every_object_of_a_proposal_is_proposed(extractor, abstract, names_):
+    result = extract_one(extractor, "A study", abstract)
+    assert {m.text for m in result.mentions if m.proposed} == names_
 
 
 def test_mentions_of_one_sentence_share_its_evidence_string(extractor):

@@ -32,10 +32,11 @@ TRAINING_CUE = re.compile(
 #: the paper presenting something of its own: "we propose", "this work introduces"
 PROPOSAL = re.compile(
     r"\b(?:(?:we|this (?:paper|work|study|report)|here,? we|in this (?:paper|work),? we)\s+"
-    r"(?:also\s+|further\s+|first\s+|then\s+)?"
+    r"(?:also\s+|further\s+|first\s+|then\s+|have\s+)?"
     r"(?:propose|introduce|present|develop|release|design|build|construct|curate|create|"
     r"contribute|devise|establish|offer|open-source|unveil)(?:s|d)?"
-    r"|by (?:introducing|proposing|presenting|developing|designing))\b(?!\s+to\b)",
+    r"|by (?:first\s+)?(?:introducing|proposing|presenting|developing|designing|creating|"
+    r"building|constructing|curating))\b(?!\s+to\b)",
     re.IGNORECASE,
 )
 #: what a survey calls itself
@@ -121,9 +122,10 @@ def type_from_context(doc: Doc, start: int, end: int, resources: Resources) -> E
         # the head noun decides: the last cue of the phrase ("a model compression
         # technique", "an LLM inference library"), but "a benchmark dataset" is a benchmark
         head = None
-        for token in doc[i + 1 : min(i + 9, len(doc))]:
-            if (token.is_punct and token.text != "-") or token.lower_ in _STOP_WORDS:
-                break
+        for token in doc[i + 1 : min(i + 12, len(doc))]:
+            if (token.is_punct and token.text != "-") or (
+                    token.lower_ in _STOP_WORDS and doc[token.i - 1].text != "-"):
+                break  # but "question-and-answer" goes on
             found = resources.cue_type(token.lower_)
             if head and found is None and token.is_lower and token.text.endswith("ing"):
                 break  # the phrase ends at a participle: "a method incorporating LM ..."

@@ -442,6 +442,7 @@ class Discovery:
                 # "we introduce a benchmark, XR-Scene, which contains tasks including
                 # XR-QA and XR-Caption": the new names of its parts are the paper's too
                 self._propose_new_names(current, words, parts.end(), sentence_end)
+            self._apposed_objects(doc, current, words, match.end(), sentence_end)
         if "ontribution" in text:
             self._contributions(current, words)
         for word in words:
@@ -484,6 +485,23 @@ class Discovery:
             if start < w.start_char < end and self._coined(w.text)
             and w.start_char not in known  # "of the Llama-3.1-8B-Base model"
             and not current.in_url(w.start_char, w.end_char))
+
+    def _apposed_objects(self, doc: Doc, current: DocState, words: list[Word], start: int,
+                         end: int) -> None:
+        """The new names a proposal's sentence describes in apposition are its objects:
+        "by creating Tele-Data, a comprehensive dataset ..., and Tele-Eval, a large-scale
+        question-and-answer dataset". Not after a comparison ("outperforms FooNet, a
+        strong model") or an example ("such as ...")."""
+        for word in words:
+            if not start < word.start_char < end or not self._coined(word.text):
+                continue
+            previous = current.text[max(start, word.start_char - 30) : word.start_char].split()
+            if _APPOSITION.match(current.text, word.end_char) is None or \
+                    _NOT_OURS_BETWEEN.search(current.text, start, word.start_char) or \
+                    (previous and previous[-1][:1].isupper()):
+                continue  # nor the last word of a longer name ("StudenT PreferencEs")
+            if type_from_context(doc, word.start, word.end, self.resources) is not None:
+                current.proposed.add(name_key(word.text))
 
     def _contributions(self, current: DocState, words: list[Word]) -> None:
         """The new names of each listed contribution that makes something: "Our key
@@ -969,8 +987,14 @@ _MAKING = re.compile(r"^(?:\(?(?:\d|[ivx]{1,3})\)|;)\s*(?:and\s+)?(?:\(?(?:\d|[i
                      r"(?:designing|developing|introducing|proposing|creating|building|"
                      r"constructing|releasing|presenting|curating)\b", re.IGNORECASE)
 #: what a paper presents is a family of works: "a collection of 13 Russian LMs"
-_FAMILY = re.compile(r"\s+(?:a|an|the)\s+(?:new\s+)?(?:family|suite|collection|series)\s+of\b",
+_FAMILY = re.compile(r"\s+(?:a|an|the)\s+(?:[\w-]+\s+)?(?:family|suite|collection|series)\s+of\b",
                      re.IGNORECASE)
+#: a name described right after it: "Tele-Eval, a large-scale question-and-answer dataset"
+_APPOSITION = re.compile(r"\s*,\s+(?:a|an)\s")
+#: between a proposal verb and a name, what makes the name someone else's
+_NOT_OURS_BETWEEN = re.compile(r"\b(?:outperform\w*|compared?|than|versus|against|surpass\w*|"
+                               r"such as|e\.g\.|including|like|unlike|beyond|over)\b",
+                               re.IGNORECASE)
 #: heads of capitalised title phrases that name a task, field or finding, not a method
 _NOT_METHOD_TITLE_HEADS = frozenset({
     "modeling", "modelling", "assessment", "correction", "switching", "law", "representation",

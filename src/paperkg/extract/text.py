@@ -69,6 +69,8 @@ _GLUED_SENTENCES = re.compile(r"^[a-z]+\.[A-Z][a-z]+$")
 #: a participle or adjective that ends a compound describing something else
 #: ("LLM-Empowered", "LLMs-Driven", "Decoder-Only")
 _DESCRIBING_LAST = re.compile(r"^[A-Z][a-z]+ed$|^(?:Driven|Aware|Free|Only)$")
+#: the last word of a hyphenated benchmark name: "Spec-Bench", "Tele-Eval"
+_BENCHMARK_WORDS = frozenset({"Bench", "Eval", "Arena"})
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s$")
 #: lower-case suffixes that make a variant of a name ("HARDMath-mini", "Qwen-chat")
 VARIANT_WORDS = frozenset({"mini", "small", "base", "large", "lite", "pro", "instruct", "chat",
@@ -86,6 +88,8 @@ def is_name_like(word: str) -> bool:
     [True, True, True, True, True]
     >>> [is_name_like(w) for w in ["method", "However", "Real-Time", "ID-based", "SpeechLMs"]]
     [False, False, False, False, False]
+    >>> [is_name_like(w) for w in ["Spec-Bench", "Tele-Eval", "Self-Evaluation", "long-Eval"]]
+    [True, True, False, False]
     >>> [is_name_like(w) for w in ["-7B", "~1B", "1-D", "Human-LLM", "multi-LLM", "prefix-LM"]]
     [False, False, False, False, False, True]
     >>> [is_name_like(w) for w in ["LLM-Empowered", "systems.In", "OnPrem.LLM", "SAM-Decoding",
@@ -104,7 +108,8 @@ def is_name_like(word: str) -> bool:
         if last.isalpha() and last.islower() and len(last) >= 3 and last not in VARIANT_WORDS:
             return False  # "ID-based", "ECG-specific"; not "HARDMath-mini"
         if all(p.isalpha() and (p.islower() or p.istitle()) for p in parts):
-            return False  # "Real-Time", "Speech-to-Entity"
+            # "Real-Time", "Speech-to-Entity"; but "Spec-Bench", "Tele-Eval" name benchmarks
+            return last in _BENCHMARK_WORDS and parts[0][0].isupper()
         if len(parts) == 2 and _DESCRIBING_LAST.match(last):
             return False  # "LLM-Empowered", "LLMs-Driven"; not "SAM-Decoding"
         if len(parts) == 2 and parts[1] in _CLASS_ACRONYMS and parts[0].isalpha() and \

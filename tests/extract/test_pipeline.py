@@ -135,6 +135,14 @@ def test_a_new_mechanism_named_after_one_is_a_variant_of_it(extractor, abstract,
     assert {(c.child, c.parent) for c in result.lineage} == expected
 
 
+def test_an_acronym_based_on_a_model_is_a_model_derived_from_it(extractor):
+    result = extract_one(extractor, "A study", "We evaluate this approach with Zorb Supervised "
+                                               "LLaMA (ZS-LLaMA), based on LLaMA-2-7B.")
+    assert names(result)["ZS-LLaMA"] is EntityType.MODEL
+    assert ("ZS-LLaMA", "LLaMA-2-7B", "stated") in {(c.child, c.parent, c.rule)
+                                                    for c in result.lineage}
+
+
 def test_comparison_is_not_lineage(extractor):
     result = extract_one(extractor, "A study", "Vicuna outperforms LLaMA on MMLU.")
     assert result.lineage == ()

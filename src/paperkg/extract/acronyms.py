@@ -481,6 +481,9 @@ def _type_of_new(long: str, resources: Resources) -> EntityType | None:
     if not is_lowercase_phrase(long):
         if _names_task(long):
             return None  # a task: "Multi-Choice Question Answering", "Natural Language Processing"
+        last = resources.lookup(long.rsplit(" ", 1)[-1]) if " " in long else None
+        if found is None and last is not None and last.type is EntityType.MODEL:
+            return EntityType.MODEL  # "Label Supervised LLaMA (LS-LLaMA)" is a LLaMA
         return found or type_from_shape(long) or EntityType.TECHNIQUE  # "HumanRankEval (HRE)"
     if head in resources.not_entity_heads or head.rstrip("s") in resources.not_entity_heads:
         return None

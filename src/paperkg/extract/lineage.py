@@ -28,7 +28,7 @@ _DERIVE_CUE = (
     r"extends|extending|improves (?:up)?on|generali[sz]es|augments)"
 )
 FORWARD = re.compile(
-    r"^[\s,(\"'\u201d]*(?:(?:is|are|was|which is|,)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,5}?"
+    r"^[\s,()\"'\u201d]*(?:(?:is|are|was|which is|,)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,5}?"
     + _DERIVE_CUE
     + r"\s+(?:(?:the|a|an)\s+)?(?:(?:conventional|standard|vanilla|original|popular|"
     r"widely used|existing)\s+)?(?:[\w-]+\s+){0,1}?$",

@@ -111,6 +111,16 @@ def test_a_new_acronym_whose_long_form_ends_in_a_known_name_derives_from_it(
     assert pairs == ({pair} if pair else set())
 
 
+def test_a_name_the_paper_gives_in_the_plural_is_one_entity_with_its_singular(
+        extractor, resources):
+    result = resolved(extractor, resources, "We name such vectors ZorbSteers and find them in "
+                                            "all LMs. The learned ZorbSteer serves as a lens.")
+    [entity] = [e for e in result.entities.values() if e.label.startswith("ZorbSteer")]
+    assert {entity.label, *entity.aliases} == {"ZorbSteer", "ZorbSteers"}
+    assert any(link.entity_key == entity.key and link.relation.value == "proposes"
+               for link in result.links)
+
+
 def test_checkpoint_derives_from_its_version(extractor, resources):
     result = resolved(extractor, resources, "We fine-tune Qwen2-7B-Instruct on our data.")
     by_key = result.entities

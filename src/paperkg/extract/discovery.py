@@ -453,7 +453,8 @@ class Discovery:
             # the tests on the last word before the name are what NAMING and
             # _OUR_BEFORE need, and cheap: most words fail them
             last = before.rstrip().rstrip(":,").rstrip().lower()
-            named = last.endswith(_NAMING_WORDS) and NAMING.search(before) is not None
+            named = (last.endswith(_NAMING_WORDS) and NAMING.search(before) is not None) or \
+                ("we " in before.lower() and _WE_NAME.search(before) is not None)
             if named or (after.lstrip().startswith(",") and NOVEL_APPOSITIVE.match(after)):
                 if self._coined(word.text) or (named and self._titled_name(word.text) and
                                                before.rstrip(" :,").rsplit(None, 1)[-1].islower()
@@ -703,8 +704,14 @@ class Discovery:
                     key not in best or other.confidence > best[key].confidence):
                 best[key] = other
         for word in untyped:
-            found = best.get(name_key(_unglued(word, current).text))
-            if found is not None:
+            key = name_key(_unglued(word, current).text)
+            found = best.get(key)
+            plural = best.get(key + "s") if found is None else None
+            if plural is not None:
+                # "We name such steers LM-Steers" ... "The learned LM-Steer": one name
+                self._add_new(doc, current, word, "name-shape", entity_type=plural.type,
+                              confidence=_REPEATED, aliases=(plural.text,))
+            elif found is not None:
                 self._add_new(doc, current, word, "name-shape", entity_type=found.type,
                               confidence=_REPEATED)
 
@@ -791,7 +798,8 @@ class Discovery:
         return not self.resources.is_stopped(stem)
 
     def _add_new(self, doc, current: DocState, word: Word, rule: str, *, proposed: bool = False,
-                 entity_type: EntityType | None = None, confidence: float | None = None) -> None:
+                 entity_type: EntityType | None = None, confidence: float | None = None,
+                 aliases: tuple[str, ...] = ()) -> None:
         word = _unglued(word, current)
         if name_key(word.text) in current.blocked:
             return
@@ -821,6 +829,7 @@ class Discovery:
                 rule=rule,
                 confidence=confidence,
                 proposed=proposed,
+                aliases=aliases,
             )
         )
 
@@ -989,6 +998,9 @@ _MAKING = re.compile(r"^(?:\(?(?:\d|[ivx]{1,3})\)|;)\s*(?:and\s+)?(?:\(?(?:\d|[i
 #: what a paper presents is a family of works: "a collection of 13 Russian LMs"
 _FAMILY = re.compile(r"\s+(?:a|an|the)\s+(?:[\w-]+\s+)?(?:family|suite|collection|series)\s+of\b",
                      re.IGNORECASE)
+#: "We name such steers LM-Steers", "we call this approach X"
+_WE_NAME = re.compile(r"\bwe\s+(?:name|call|term|dub)\s+(?:it|them|this|these|such|our|the)"
+                      r"(?:\s+[\w-]+){0,3}?\s+$", re.IGNORECASE)
 #: a name described right after it: "Tele-Eval, a large-scale question-and-answer dataset"
 _APPOSITION = re.compile(r"\s*,\s+(?:a|an)\s")
 #: between a proposal verb and a name, what makes the name someone else's

@@ -391,6 +391,9 @@ def test_mentions_of_one_sentence_share_its_evidence_string(extractor):
     # "which we call" names the noun phrase before it, here an architecture
     ("This architecture, which we call ZorbLoT (Zorbed Long Transformer), is fast.",
      "ZorbLoT", EntityType.TECHNIQUE),
+    # a capitalised compound a proposal names in apposition
+    ("This paper revisits reasoning, proposing a novel method, Zorbive-Decoding, that "
+     "plans ahead.", "Zorbive-Decoding", EntityType.TECHNIQUE),
     # in apposition to what it is; the named parts of what the paper proposes
     ("We further introduce a cross-room understanding benchmark, ZR-Scene, which "
      "contains tasks including ZR-QA and ZR-Caption.", "ZR-Scene", EntityType.BENCHMARK),

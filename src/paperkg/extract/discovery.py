@@ -430,19 +430,7 @@ class Discovery:
                    proposals: list[re.Match[str]]) -> None:
         text = current.text
         for match in proposals:
-            window_end = _clause_end(text, match.end())
-            if not self._propose_phrase(doc, current, match.end()):
-                self._propose_first_name(doc, current, words, match.end(), window_end)
-            sentence_end = current.sentence(match.end())[1]
-            if _FAMILY.match(text, match.end()):
-                # "we present a family of 13 models (ruBERT, ruT5, ...)": every new
-                # name of the sentence is one of them
-                self._propose_new_names(current, words, match.end(), sentence_end)
-            elif (parts := _ITS_PARTS.search(text, match.end(), sentence_end)) is not None:
-                # "we introduce a benchmark, XR-Scene, which contains tasks including
-                # XR-QA and XR-Caption": the new names of its parts are the paper's too
-                self._propose_new_names(current, words, parts.end(), sentence_end)
-            self._apposed_objects(doc, current, words, match.end(), sentence_end)
+            self._proposal_objects(doc, current, words, match.end())
         if "ontribution" in text:
             self._contributions(current, words)
         for word in words:
@@ -476,6 +464,40 @@ class Discovery:
             ):  # "our proposed Bllossom model", "our model, Zentor"; not "our model, Matrix Norm"
                 self._add_new(doc, current, word, "proposal", proposed=True,
                               entity_type=type_from_words_before(before, self.resources))
+            elif before.endswith(", ") and _TITLED_COMPOUND.match(word.text):
+                self._apposed_compound(doc, current, word, before, after)
+
+    def _proposal_objects(self, doc: Doc, current: DocState, words: list[Word],
+                          start: int) -> None:
+        """What the proposal verb ending at ``start`` introduces."""
+        text = current.text
+        if not self._propose_phrase(doc, current, start):
+            self._propose_first_name(doc, current, words, start, _clause_end(text, start))
+        sentence_end = current.sentence(start)[1]
+        if _FAMILY.match(text, start):
+            # "we present a family of 13 models (ruBERT, ruT5, ...)": every new
+            # name of the sentence is one of them
+            self._propose_new_names(current, words, start, sentence_end)
+        elif (parts := _ITS_PARTS.search(text, start, sentence_end)) is not None:
+            # "we introduce a benchmark, XR-Scene, which contains tasks including
+            # XR-QA and XR-Caption": the new names of its parts are the paper's too
+            self._propose_new_names(current, words, parts.end(), sentence_end)
+        self._apposed_objects(doc, current, words, start, sentence_end)
+
+    def _apposed_compound(self, doc: Doc, current: DocState, word: Word, before: str,
+                          after: str) -> None:
+        """A capitalised compound a proposal names in apposition: "proposing a novel
+        method, Predictive-Decoding, that ..."; typed by the phrase before it."""
+        apposed = _APPOSED_TO.search(before)
+        if apposed is None or not _CLAUSE_GOES_ON.match(after):
+            return
+        sentence_start = current.sentence(word.start_char)[0]
+        if _PROPOSING.search(current.text, sentence_start, word.start_char) is None:
+            return
+        if self.resources.is_stopped(word.text) or self.resources.lookup(word.text) is not None:
+            return
+        self._add_new(doc, current, word, "proposal", proposed=True,
+                      entity_type=self.resources.cue_type(apposed.group("head").lower()))
 
     def _propose_new_names(self, current: DocState, words: list[Word], start: int,
                            end: int) -> None:
@@ -1001,6 +1023,11 @@ _FAMILY = re.compile(r"\s+(?:a|an|the)\s+(?:[\w-]+\s+)?(?:family|suite|collectio
 #: "We name such steers LM-Steers", "we call this approach X"
 _WE_NAME = re.compile(r"\bwe\s+(?:name|call|term|dub)\s+(?:it|them|this|these|such|our|the)"
                       r"(?:\s+[\w-]+){0,3}?\s+$", re.IGNORECASE)
+#: a capitalised compound a proposal names in apposition: "a novel method, Predictive-Decoding,"
+_TITLED_COMPOUND = re.compile(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
+_PROPOSING = re.compile(r"\b(?:we|this (?:paper|work))\b.*\b(?:propos|introduc|present)\w*",
+                        re.IGNORECASE)
+_CLAUSE_GOES_ON = re.compile(r"\s*(?:,|\bthat\b|\bwhich\b)")
 #: a name described right after it: "Tele-Eval, a large-scale question-and-answer dataset"
 _APPOSITION = re.compile(r"\s*,\s+(?:a|an)\s")
 #: between a proposal verb and a name, what makes the name someone else's

@@ -331,6 +331,12 @@ def test_a_variant_of_a_known_name_takes_its_type(extractor):
     assert names(result) == {"LLAMA2-13": EntityType.MODEL}
 
 
+def test_a_new_name_joined_by_a_slash_to_a_known_one_takes_its_type(extractor):
+    result = extract_one(extractor, "A study",
+                         "It beats second-order methods, i.e. ZAISA/KFAC, by a wide margin.")
+    assert names(result).get("ZAISA") is EntityType.TECHNIQUE
+
+
 def test_a_model_renamed_in_parentheses_after_training_is_new(extractor):
     result = extract_one(extractor, "A study",
                          "Results show that fine-tuned FLAN-T5-large (MathT5) wins. "

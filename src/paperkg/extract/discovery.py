@@ -118,7 +118,7 @@ _COMPLEMENT = re.compile(r"\b(?:of|on|from|in|for|with|by|using|via|over|against
 _MODIFIER = re.compile(r"^[-\s]+(?!(?:and|or|as|to|for|with|by|in|on|which|that|is|are)\b)[a-z]{3,}\b")
 _ARTICLES_ONLY = re.compile(r"^\s*(?:(?:a|an|the|our|novel|new|simple)\s+)*$", re.IGNORECASE)
 _FUNCTION_WORDS = {"by", "to", "that", "which", "for", "with", "as", "and", "in", "on", "via"}
-_LIST_GAP = re.compile(r"^\s*(?:,|and|or|, and|, or)\s*$")
+_LIST_GAP = re.compile(r"^\s*(?:,|/|and|or|, and|, or)\s*$")  # "KAISA/KFAC" too
 _EVAL_PREP = re.compile(r"\b(?:on|across|using)\s+(?:the\s+)?$", re.IGNORECASE)
 
 

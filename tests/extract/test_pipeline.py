@@ -143,6 +143,12 @@ def test_an_acronym_based_on_a_model_is_a_model_derived_from_it(extractor):
                                                     for c in result.lineage}
 
 
+def test_a_name_evolved_from_a_named_architecture_derives_from_it_not_its_modifier(extractor):
+    result = extract_one(extractor, "A study", "ZorbNormerLLM evolves from the previous linear "
+                                               "attention architecture ZorbNormer by changes.")
+    assert {(c.child, c.parent) for c in result.lineage} == {("ZorbNormerLLM", "ZorbNormer")}
+
+
 def test_comparison_is_not_lineage(extractor):
     result = extract_one(extractor, "A study", "Vicuna outperforms LLaMA on MMLU.")
     assert result.lineage == ()

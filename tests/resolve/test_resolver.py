@@ -121,6 +121,16 @@ def test_a_name_the_paper_gives_in_the_plural_is_one_entity_with_its_singular(
                for link in result.links)
 
 
+def test_a_stated_parent_replaces_the_more_general_one_a_name_is_formed_from(
+        extractor, resources):
+    result = resolved(extractor, resources, "We tune LLaMA.",
+                      "We evaluate Zorb Supervised LLaMA (ZS-LLaMA), based on LLaMA-2-7B.")
+    pairs = {(result.entities[e.child].label, result.entities[e.parent].label): e.rule
+             for e in result.lineage}
+    assert pairs.get(("ZS-LLaMA", "Llama-2")) == "stated"
+    assert ("ZS-LLaMA", "LLaMA") not in pairs
+
+
 def test_checkpoint_derives_from_its_version(extractor, resources):
     result = resolved(extractor, resources, "We fine-tune Qwen2-7B-Instruct on our data.")
     by_key = result.entities

@@ -19,7 +19,7 @@ from paperkg.records import EntityType
 _DERIVE_CUE = (
     r"(?:based on|built (?:up)?on(?: top of)?|building (?:up)?on|derived from|"
     r"fine-?tuned (?:from|on)|finetuned (?:from|on)|initiali[sz]ed (?:from|with)|"
-    r"distilled from|adapted from|trained from|"
+    r"distilled from|adapted from|trained from|evolve[sd]? from|"
     r"an? (?:extension|variant|generali[sz]ation|improvement|modification|adaptation) of|"
     r"(?:higher-order |simple |natural )?(?:extensions|variants|generali[sz]ations) of|"
     r"an? (?:adapted|modified|extended|improved|enhanced|augmented|generali[sz]ed)(?: version of)?|"
@@ -31,7 +31,11 @@ FORWARD = re.compile(
     r"^[\s,()\"'\u201d]*(?:(?:is|are|was|which is|,)\s+)?(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,5}?"
     + _DERIVE_CUE
     + r"\s+(?:(?:the|a|an)\s+)?(?:(?:conventional|standard|vanilla|original|popular|"
-    r"widely used|existing)\s+)?(?:[\w-]+\s+){0,1}?$",
+    r"widely used|existing|previous|prior)\s+)?"
+    # the parent's own head noun may stand before it: "the previous linear attention
+    # architecture TransNormer"
+    r"(?:(?:[\w-]+\s+){0,3}?(?:architecture|model|method|framework|algorithm)\s+|"
+    r"(?:[\w-]+\s+){0,1}?)$",
     re.IGNORECASE,
 )
 # parent ... CUE ... child   ("fine-tuning Vicuna to obtain Flacuna", "a LLaMA-based
@@ -52,6 +56,10 @@ EXTENDS_PARENT = re.compile(
     r"(?:(?:the|a|an)\s+)?$",
     re.IGNORECASE,
 )
+# "the previous linear attention architecture TransNormer": "linear attention" only
+# modifies the head noun of the name that follows, the parent
+_NAMED_HEAD_AFTER = re.compile(r"\s+(?:[\w-]+\s+){0,2}?(?:architecture|model|method|framework|"
+                               r"algorithm)\s+[A-Z]")
 # "SVD-LLM, a new SVD-based LLM compression method": child, appositive, parent "-based"
 APPOSITIVE_BASED = re.compile(r"^\s*,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?$", re.IGNORECASE)
 # "our developed critique model built on Qwen2.5": the paper's own work is the subject
@@ -203,7 +211,8 @@ class StatedLineage:
                     current.lineage.append((first.text, second.text, evidence, "stated"))
                     claimed.add(second.start)
                 elif (FORWARD.match(gap) or _based_on_named(current.text, gap, second)) \
-                        and _compatible(first, second) and _may_derive(first):
+                        and _compatible(first, second) and _may_derive(first) and \
+                        not _NAMED_HEAD_AFTER.match(current.text, second.end):
                     if second.start not in claimed:
                         current.lineage.append((first.text, second.text, evidence, "stated"))
                         claimed.add(second.start)

@@ -178,7 +178,7 @@ def derive_lineage(
                     both = papers_of.get(root, set()) & papers_of.get(parent_root, set())
                     add(root, parent_root, "curated",
                         f"curated resource: {entity.label} derives from {parent_name}", both)
-    return _without_cycles(edges), entities
+    return _without_cycles(_most_specific(edges)), entities
 
 
 def _serving(extractions: Sequence[Extraction],
@@ -194,6 +194,21 @@ def _serving(extractions: Sequence[Extraction],
             if claim.rule == SERVES and child and parent:
                 pairs.add((child, parent))
     return pairs
+
+
+def _most_specific(edges: dict[tuple[str, str], Lineage]) -> dict[tuple[str, str], Lineage]:
+    """Drop an edge read off a name when the text states a more specific parent that
+    derives from it: "LS-LLaMA, based on LLaMA-2-7B" keeps LS-LLaMA <- Llama-2, not also
+    the LLaMA its name is formed from."""
+    stated = defaultdict(set)
+    for child, parent in edges:
+        if edges[(child, parent)].rule in ("stated", "proposal"):
+            stated[child].add(parent)
+    return {
+        (child, parent): edge for (child, parent), edge in edges.items()
+        if edge.rule != "naming"
+        or not any((specific, parent) in edges for specific in stated[child])
+    }
 
 
 def _free_key(label: str, entities: dict[str, Entity]) -> str:

@@ -149,6 +149,13 @@ def test_a_name_evolved_from_a_named_architecture_derives_from_it_not_its_modifi
     assert {(c.child, c.parent) for c in result.lineage} == {("ZorbNormerLLM", "ZorbNormer")}
 
 
+def test_a_quoted_name_with_its_acronym_is_named_without_the_parentheses(extractor):
+    result = extract_one(extractor, "A study", 'This paper proposes a new concept called '
+                                               '"Zorb Model Learning (ZML)" for tables.')
+    assert not any("(" in m.text for m in result.mentions)
+    assert {"ZML", "Zorb Model Learning"} <= {m.text for m in result.mentions if m.proposed}
+
+
 def test_comparison_is_not_lineage(extractor):
     result = extract_one(extractor, "A study", "Vicuna outperforms LLaMA on MMLU.")
     assert result.lineage == ()

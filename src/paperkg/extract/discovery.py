@@ -617,7 +617,8 @@ class Discovery:
         if '"' not in current.text and "\u201c" not in current.text:
             return
         for match in QUOTED_NAME.finditer(current.text):
-            name = match.group("name").strip()
+            # "Language Model Learning (LML)": the acronym detector has the definition
+            name = re.sub(r"\s*\([^()]*\)$", "", match.group("name").strip())
             if not name[:1].isupper() or self.resources.is_stopped(name):
                 continue
             if self.resources.lookup(name) is not None:

@@ -426,6 +426,13 @@ def test_names_the_paper_calls_its_own_are_proposed(extractor, abstract, name, e
     assert found[0].type is entity_type
 
 
+def test_acronyms_defined_in_the_list_a_proposal_announces_are_proposed(extractor):
+    result = extract_one(extractor, "A study", "We propose three key innovations for serving: "
+                         "adaptive chunking, Zorb Pipeline Parallelism (ZPP) to lower latency, "
+                         "and Zorb Cache Parallelism (ZCP) to raise throughput.")
+    assert {"ZPP", "ZCP"} <= {m.text for m in result.mentions if m.proposed}
+
+
 def test_our_proposed_long_form_and_its_acronym_are_proposed(extractor):
     result = extract_one(extractor, "A study",
                          "Our proposed Braided Prompt Mixing (BPM) serves as a data generator.")

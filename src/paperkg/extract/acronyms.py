@@ -423,6 +423,10 @@ _PROPOSED_BEFORE = re.compile(
 #: the name a proposal gives its object, however long the object: "we propose a novel
 #: training pipeline for sparse models, named Adaptive Sparse Trainer (AST)"; "we propose
 #: a novel family of language models, Latent-Thought Language Models (LTMs)"
+#: a list after a proposal: "we propose three key innovations ...: adaptive chunking ...,
+#: Sequence Pipeline Parallelism (SPP) to lower TTFT, and KV Cache Parallelism (KVP)"
+_PROPOSED_LIST = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+)?"
+                            r"(?:propose|introduce|present|develop)[sd]?\b[^.:;]{0,120}:\s")
 #: the paper names it: "This architecture, which we call CAMELoT (...)"
 _WE_CALL = re.compile(r"\b(?:which|that) we (?:call|term|name|dub)\s*[\"\u201c]?\s*$",
                       re.IGNORECASE)
@@ -443,7 +447,7 @@ def _proposed_here(current: DocState, definition: Definition) -> bool:
     sentence_start, _ = current.sentence(start)
     before = current.text[sentence_start:start] + " "
     return (_PROPOSED_BEFORE.search(before) is not None or OURS_BEFORE.search(before) is not None
-            or _WE_CALL.search(before) is not None
+            or _WE_CALL.search(before) is not None or _PROPOSED_LIST.search(before) is not None
             or (_NAMED_AFTER.search(before) is not None and PROPOSAL.search(before) is not None))
 
 

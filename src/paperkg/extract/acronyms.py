@@ -426,7 +426,8 @@ _PROPOSED_BEFORE = re.compile(
 #: a list after a proposal: "we propose three key innovations ...: adaptive chunking ...,
 #: Sequence Pipeline Parallelism (SPP) to lower TTFT, and KV Cache Parallelism (KVP)"
 _PROPOSED_LIST = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+)?"
-                            r"(?:propose|introduce|present|develop)[sd]?\b[^.:;]{0,120}:\s")
+                            r"(?:propose|introduce|present|develop)[sd]?\b[^.:;]{0,120}:\s",
+                            re.IGNORECASE)
 #: the paper names it: "This architecture, which we call CAMELoT (...)"
 _WE_CALL = re.compile(r"\b(?:which|that) we (?:call|term|name|dub)\s*[\"\u201c]?\s*$",
                       re.IGNORECASE)

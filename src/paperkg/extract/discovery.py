@@ -3,16 +3,20 @@
 Three signals, each a rule with its own name in the provenance:
 
 - ``title-prefix``: the "Name: subtitle" prefix of a title ("ExpertFlow: ..."),
-  or the new technique a title ends with ("... via Iterative Reinforced Fine-Tuning");
+  the new technique a title opens or ends with ("Self-Selected Attention Span for
+  ...", "... via Iterative Reinforced Fine-Tuning");
 - ``proposal``: "we propose / introduce / present X", "a method called X",
-  "a model named Bode", "X, a novel benchmark ...", "our method, X", "the proposed X";
+  "a model named Bode", "X, a novel benchmark ...", "our method, X", "the proposed X",
+  "we name such steers LM-Steers", "a novel method, Predictive-Decoding, that ...";
 - ``name-cue`` / ``name-shape``: a coined-looking word (CamelCase, letters and
   digits, "-Bench", "-LLM") typed by a head noun beside it, by the type the paper
   introduced it with, or by its shape.
 
 The ``proposal`` rule also finds capitalised components ("the Demo Selector"),
-the new names of a contributions list, and hyphenated coinages ("termed
-self-injection", "we introduce proxy-tuning, a ...").
+the new names of a contributions list, hyphenated coinages ("termed
+self-injection", "we introduce proxy-tuning, a ..."), every new object a proposal
+describes in apposition ("Tele-Data, a ... dataset, and Tele-Eval, a ...") and
+the named parts of what it proposes ("XR-Scene, which contains ... XR-QA").
 """
 
 from __future__ import annotations

@@ -156,6 +156,13 @@ def test_a_quoted_name_with_its_acronym_is_named_without_the_parentheses(extract
     assert {"ZML", "Zorb Model Learning"} <= {m.text for m in result.mentions if m.proposed}
 
 
+def test_a_cue_after_a_second_object_is_not_about_the_first(extractor):
+    result = extract_one(extractor, "A study", "We introduce new scores: the Zorb-Key Score "
+                         "(ZK-score), derived from query and key representations in attention "
+                         "heads, and the Zorb Score, based on attention weights.")
+    assert not any(c.child in ("ZK-score", "Zorb-Key Score") for c in result.lineage)
+
+
 def test_comparison_is_not_lineage(extractor):
     result = extract_one(extractor, "A study", "Vicuna outperforms LLaMA on MMLU.")
     assert result.lineage == ()

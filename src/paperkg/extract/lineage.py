@@ -80,6 +80,8 @@ SERVES = re.compile(
     r"(?:[\w-]+\s+){0,2}?$",
     re.IGNORECASE,
 )
+#: a second object introduced between our name and a cue: the cue is that object's
+_ANOTHER_OBJECT = re.compile(r",\s+and\s+(?:the\s+|a\s+|an\s+)?[A-Z]")
 _CONTRAST = re.compile(r"\b(?:unlike|in contrast to|different from|rather than|instead of)\b",
                        re.IGNORECASE)
 _COMPARISON = re.compile(r"\b(outperform|compared|than|versus|vs\.?|against|surpass)", re.I)
@@ -237,6 +239,9 @@ class StatedLineage:
                 continue
             if _CONTRAST.search(current.text, start, parent.start):
                 continue  # "Unlike previous methods based on ICL, MR ..."
+            if child.end <= parent.start and \
+                    _ANOTHER_OBJECT.search(current.text, child.end, parent.start):
+                continue  # "the QK-score, derived from ..., and the Attention Score, based on"
             said_by_us = re.search(r"\bwe\b|\b(?:by|through|via)\b", cue.group(), re.IGNORECASE) \
                 or re.search(r"\bwe\b", evidence, re.IGNORECASE) or _OUR_WORK.search(before)
             if said_by_us or here:

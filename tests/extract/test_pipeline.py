@@ -357,6 +357,13 @@ def test_a_new_name_joined_by_a_slash_to_a_known_one_takes_its_type(extractor):
     assert names(result).get("ZAISA") is EntityType.TECHNIQUE
 
 
+def test_a_method_named_after_a_known_model_is_a_technique(extractor):
+    result = extract_one(extractor, "A study",
+                         "We present BERT-Decoding for speed. BERT-Decoding is faster.")
+    assert {m.type for m in result.mentions if m.text == "BERT-Decoding"} == \
+        {EntityType.TECHNIQUE}
+
+
 def test_a_model_renamed_in_parentheses_after_training_is_new(extractor):
     result = extract_one(extractor, "A study",
                          "Results show that fine-tuned FLAN-T5-large (MathT5) wins. "

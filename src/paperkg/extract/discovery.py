@@ -683,8 +683,11 @@ class Discovery:
             if word.text.isupper() and _TASK_AFTER.match(current.text, word.end_char):
                 continue  # "on SLU tasks": an acronym the text does not define names a task
             known = prefixes.get(word.start_char)
-            if known is not None and known.end < word.end_char:
-                # a variant of a known name ("LLAMA2-13" of Llama-2) is of its type
+            rest = word.text[known.end - known.start:].strip("-_ ").lower() if known else ""
+            if known is not None and known.end < word.end_char and \
+                    self.resources.cue_type(rest) is not EntityType.TECHNIQUE:
+                # a variant of a known name ("LLAMA2-13" of Llama-2) is of its type; a
+                # method named after one is not ("SAM-Decoding")
                 self._add_new(doc, current, word, "name-shape", entity_type=known.type)
                 continue
             by_context = type_from_context(doc, word.start, word.end, self.resources) or \

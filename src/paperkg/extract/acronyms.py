@@ -23,6 +23,7 @@ from paperkg.extract.cues import (
     OURS_BEFORE,
     PROPOSAL,
     SURVEY,
+    WE_CALL,
     type_from_context,
     type_from_head,
     type_from_shape,
@@ -429,8 +430,7 @@ _PROPOSED_LIST = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+)?"
                             r"(?:propose|introduce|present|develop)[sd]?\b[^.:;]{0,120}:\s",
                             re.IGNORECASE)
 #: the paper names it: "This architecture, which we call CAMELoT (...)"
-_WE_CALL = re.compile(r"\b(?:which|that) we (?:call|term|name|dub)\s*[\"\u201c]?\s*$",
-                      re.IGNORECASE)
+_WE_CALL = re.compile(r"\b" + WE_CALL + r"\s*[\"\u201c]?\s*$", re.IGNORECASE)
 _NAMED_AFTER = re.compile(
     r"(?:\b(?:named|called|dubbed|termed|namely)(?:\s+as)?"
     r"|\b(?:a|an)\s+(?:[\w-]+\s+){0,2}?(?:novel|new|innovative)\b"

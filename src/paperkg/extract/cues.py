@@ -51,10 +51,12 @@ OURS_BEFORE = re.compile(
     r"system|algorithm|technique|architecture|pipeline|dataset|benchmark|library|tool|agent)"
     r"\s*[,:]?\s+$",
     re.IGNORECASE)
+#: the paper naming something itself: "This architecture, which we call CAMELoT"
+WE_CALL = r"(?:which|that) we (?:call|term|name|dub)"
 #: a naming word right before a name: "a framework called X", "namely X"
 NAMING = re.compile(
     r"\b(?:called|named|dubbed|termed|coined|namely|denoted(?: as)?|entitled|"
-    r"(?:which|that) we (?:call|term|name|dub))\s*[:,]?\s+$",
+    + WE_CALL + r")\s*[:,]?\s+$",
     re.IGNORECASE,
 )
 #: where the search for the noun a name is given stops: another clause

@@ -1043,9 +1043,10 @@ _NOT_OURS_BETWEEN = re.compile(r"\b(?:outperform\w*|compared?|than|versus|agains
                                r"such as|e\.g\.|including|like|unlike|beyond|over)\b",
                                re.IGNORECASE)
 #: heads of capitalised title phrases that name a task, field or finding, not a method
+#: (the resource's heads that are no entity, "translation" or "inference", count too)
 _NOT_METHOD_TITLE_HEADS = frozenset({
     "modeling", "modelling", "assessment", "correction", "switching", "law", "representation",
-    "answering", "captioning", "completion", "understanding", "matter"})
+    "matter"})
 #: the noun phrase a name is in apposition to: "a cross-room understanding benchmark, XR-Scene"
 _APPOSED_TO = re.compile(r"\b(?:a|an|the|our)\s+(?:[\w-]+\s+){0,3}?(?P<head>[A-Za-z]+)\s*,\s*$",
                          re.IGNORECASE)

@@ -155,10 +155,10 @@ class StatedLineage:
             self._pairs(current, members, evidence)
             self._from_proposed(current, members, proposed, bounds, evidence)
         self._long_forms(current)
-        self._named_for_a_concept(current)
+        self._named_after_a_mechanism(current)
         return doc
 
-    def _named_for_a_concept(self, current) -> None:
+    def _named_after_a_mechanism(self, current) -> None:
         """A new name the paper proposes that ends in a mechanism of the architecture
         the paper names is a variant of it: "Recycled Attention", "SeerAttention",
         "S2-Attention" from attention. Not a kind of method: "Dynamic Context

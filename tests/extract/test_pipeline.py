@@ -171,9 +171,17 @@ def test_comparison_is_not_lineage(extractor):
 @pytest.mark.parametrize("text,expected", [
     ("GPT-4-based agents", ["GPT", "-", "4", "-", "based", "agents"]),
     ("reaches 72B.", ["reaches", "72B", "."]),
+    ("Models(LLMs)have", ["Models", "(", "LLMs", ")", "have"]),
+    ("O(n) time", ["O", "(", "n", ")", "time"]),
 ])
-def test_tokenizer_splits_hyphens_and_final_periods(text, expected):
+def test_tokenizer_splits_hyphens_brackets_and_final_periods(text, expected):
     assert [t.text for t in make_nlp(components=False)(text)] == expected
+
+
+def test_a_known_name_directly_before_a_bracket_is_found(extractor):
+    result = extract_one(extractor, "A study", "We test ChatGPT(a closed model) and "
+                         "Vicuna[open] on MMLU.")
+    assert {m.text for m in result.mentions} >= {"ChatGPT", "Vicuna", "MMLU"}
 
 
 def test_paper_text_puts_title_first():

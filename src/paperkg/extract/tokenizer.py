@@ -10,7 +10,10 @@ from spacy.util import compile_infix_regex, compile_suffix_regex
 def customise_tokenizer(nlp: Language) -> None:
     """Split hyphens inside names (``GPT-4`` -> ``GPT - 4``) so that names and their
     hyphen variants tokenize alike; split a sentence-final period off ``72B.``."""
-    infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z0-9])[-\u2010\u2011\u2013](?=[A-Za-z0-9])"]
+    infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z0-9])[-\u2010\u2011\u2013](?=[A-Za-z0-9])",
+               # a bracket with no space before it: "ChatGPT(close-source model)",
+               # "Large Language Models(LLMs)have"
+               r"(?<=[A-Za-z0-9])[(\[](?=[A-Za-z0-9])", r"(?<=[A-Za-z0-9])[)\]](?=[A-Za-z])"]
     suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Za-z0-9])\."]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search

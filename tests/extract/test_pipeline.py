@@ -173,6 +173,7 @@ def test_comparison_is_not_lineage(extractor):
     ("reaches 72B.", ["reaches", "72B", "."]),
     ("Models(LLMs)have", ["Models", "(", "LLMs", ")", "have"]),
     ("O(n) time", ["O", "(", "n", ")", "time"]),
+    ("GPT- and BERT-style", ["GPT", "-", "and", "BERT", "-", "style"]),
 ])
 def test_tokenizer_splits_hyphens_brackets_and_final_periods(text, expected):
     assert [t.text for t in make_nlp(components=False)(text)] == expected
@@ -182,6 +183,11 @@ def test_a_known_name_directly_before_a_bracket_is_found(extractor):
     result = extract_one(extractor, "A study", "We test ChatGPT(a closed model) and "
                          "Vicuna[open] on MMLU.")
     assert {m.text for m in result.mentions} >= {"ChatGPT", "Vicuna", "MMLU"}
+
+
+def test_a_known_name_before_a_hanging_hyphen_is_found(extractor):
+    result = extract_one(extractor, "A study", "We survey Vicuna- and BERT-style models.")
+    assert {m.text for m in result.mentions} >= {"Vicuna", "BERT"}
 
 
 def test_paper_text_puts_title_first():

@@ -9,12 +9,15 @@ from spacy.util import compile_infix_regex, compile_suffix_regex
 
 def customise_tokenizer(nlp: Language) -> None:
     """Split hyphens inside names (``GPT-4`` -> ``GPT - 4``) so that names and their
-    hyphen variants tokenize alike; split a sentence-final period off ``72B.``."""
+    hyphen variants tokenize alike; split a sentence-final period off ``72B.``, a
+    hanging hyphen off ``GPT-`` and a bracket off the word before it."""
     infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z0-9])[-\u2010\u2011\u2013](?=[A-Za-z0-9])",
                # a bracket with no space before it: "ChatGPT(close-source model)",
                # "Large Language Models(LLMs)have"
                r"(?<=[A-Za-z0-9])[(\[](?=[A-Za-z0-9])", r"(?<=[A-Za-z0-9])[)\]](?=[A-Za-z])"]
-    suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Za-z0-9])\."]
+    # a final period ("72B."); the hyphen of a word whose compound is completed
+    # later ("GPT- and BERT-style models")
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Za-z0-9])\.", r"(?<=[A-Za-z0-9])[-\u2010\u2011]"]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 

@@ -844,3 +844,17 @@ def test_the_uses_of_a_name_take_the_type_the_paper_introduced_it_with(extractor
                          "We propose a unified learning-based framework called ZLMOPT. Then, "
                          "ZLMOPT constructs a formulation. ZLMOPT beats strong baselines.")
     assert {m.type for m in result.mentions if m.text == "ZLMOPT"} == {EntityType.TECHNIQUE}
+
+
+def test_a_new_name_the_code_is_released_under_is_proposed(extractor):
+    result = extract_one(extractor, "Scaling diffusion models", "We convert GPT2 into "
+                         "ZorbGPT, using few tokens. Code: https://github.com/zorb-lab/ZorbGPT.")
+    assert {m.text: m.proposed for m in result.mentions if m.text == "ZorbGPT"} == \
+        {"ZorbGPT": True}
+
+
+def test_a_repository_of_other_work_proposes_nothing(extractor):
+    result = extract_one(extractor, "A survey", "We compare ZorbGPT with vLLM. Papers are "
+                         "listed at https://github.com/someone/Awesome-ZorbGPT and "
+                         "https://github.com/vllm-project/vllm.")
+    assert [m.text for m in result.mentions if m.proposed] == []

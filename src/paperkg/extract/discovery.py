@@ -164,7 +164,19 @@ class Discovery:
         self._renamed_models(current)
         self._titled_components(current)
         self._name_shapes(doc, current, words)
+        if "/" in current.text:
+            self._released_names(current)
         return doc
+
+    def _released_names(self, current: DocState) -> None:
+        """A name the paper releases its code, model or data under is its own: "...
+        DiffuGPT and DiffuLLaMA ... https://github.com/HKUNLP/DiffuLLaMA"."""
+        released = {name_key(m.group("repo")) for m in _RELEASE_URL.finditer(current.text)}
+        if not released:
+            return
+        current.proposed.update(
+            key for c in current.candidates
+            if c.known is None and c.kind == "named" and (key := name_key(c.text)) in released)
 
     def _titled_components(self, current: DocState) -> None:
         """A run of capitalised words in running text headed by a component noun
@@ -1054,6 +1066,9 @@ _APPOSED_TO = re.compile(r"\b(?:a|an|the|our)\s+(?:[\w-]+\s+){0,3}?(?P<head>[A-Z
 _ITS_PARTS = re.compile(r"\b(?:which|that)\s+(?:contains|includes|comprises|consists\s+of)\b")
 _CLAUSE_STOP = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
 _OUR_BEFORE = re.compile(r"\bour\s+$", re.IGNORECASE)
+#: where code, models and data are released: the repository's name is the last part
+_RELEASE_URL = re.compile(r"\b(?:github\.com|gitlab\.com|huggingface\.co(?:/datasets|/spaces)?)"
+                          r"/[\w.-]+/(?P<repo>[\w-]+(?:\.[\w-]+)*)")
 
 
 @lru_cache(maxsize=4096)

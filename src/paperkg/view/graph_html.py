@@ -20,8 +20,9 @@ abstract can inject markup or leave its ``<script>`` element::
     ...            aliases=(), support=1, iri="")
     >>> g.add_edge("paper:p", "entity:bert", key="mentions", relation="mentions")
     'mentions'
-    >>> write_graph_html(g, io.StringIO(), min_support=1)
-    ViewStats(nodes_drawn=2, edges_drawn=1, entities_total=1, entities_shown=1, papers_shown=1)
+    >>> stats = write_graph_html(g, io.StringIO(), min_support=1)
+    >>> stats.nodes_drawn, stats.edges_drawn, stats.entities_shown, stats.papers_shown
+    (2, 1, 1, 1)
 """
 
 from __future__ import annotations

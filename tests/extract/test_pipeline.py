@@ -858,3 +858,16 @@ def test_a_repository_of_other_work_proposes_nothing(extractor):
                          "listed at https://github.com/someone/Awesome-ZorbGPT and "
                          "https://github.com/vllm-project/vllm.")
     assert [m.text for m in result.mentions if m.proposed] == []
+
+
+def test_a_coined_word_used_again_and_again_is_an_entity(extractor):
+    abstract = ("We propose to adapt pre-trained LMs into ZorbCompressors. They compress "
+                "contexts. We show that ZorbCompressors can use long contexts, and we release "
+                "code on GitHub and a demo on GitHub.")
+    names = {m.text for m in extract_one(extractor, "Adapting models", abstract).mentions}
+    assert "ZorbCompressors" in names and "GitHub" not in names
+
+
+def test_a_coined_word_used_once_without_a_cue_is_not_an_entity(extractor):
+    abstract = "We adapt pre-trained LMs into ZorbCompressors that compress contexts."
+    assert extract_one(extractor, "Adapting models", abstract).mentions == ()

@@ -13,7 +13,8 @@ from paperkg.records import EntityType
 _EDITION = re.compile(r"(?:[-_ ]?v?\d+(?:\.\d+)*|\+)+$")
 _BENCH_SHAPE = re.compile(r"(bench|eval|arena|qa|leaderboard)$", re.IGNORECASE)
 _MODEL_SHAPE = re.compile(
-    r"(lm|llm|gpt|bert|former|net|-?\d+(\.\d+)?[bm]|-instruct|-chat|-base)$", re.IGNORECASE
+    r"((lm|llm)s?(-\d+)?|gpt|bert|former|net|-?\d+(\.\d+)?[bm]|-instruct|-chat|-base)$",
+    re.IGNORECASE
 )
 _DATA_SHAPE = re.compile(r"(corpus|data|dataset|set|\d+k|\d+m)$", re.IGNORECASE)
 EVALUATION_CUE = re.compile(
@@ -86,7 +87,11 @@ def type_from_head(phrase: str, resources: Resources) -> EntityType | None:
 
 def type_from_shape(name: str) -> EntityType | None:
     """Type signalled by how a name is formed (``MT-Bench``, ``MIDI-LLM``, ``GEB-1.3B``;
-    ``LLM-to-SLM`` names a way of getting from one to the other: a technique)."""
+    ``LLM-to-SLM`` names a way of getting from one to the other: a technique).
+
+    >>> [type_from_shape(n).value for n in ("Zorb-Bench-2", "xZorbLLMs-100", "Zorb-to-SLM")]
+    ['Benchmark', 'Model', 'Technique']
+    """
     if "-to-" in name:
         return EntityType.TECHNIQUE
     stem = _EDITION.sub("", name)  # "LRBench++", "Zorb-Bench-2" are benchmarks too

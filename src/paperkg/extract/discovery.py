@@ -22,6 +22,7 @@ the named parts of what it proposes ("XR-Scene, which contains ... XR-QA").
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -721,6 +722,18 @@ class Discovery:
         self._typed_by_list(doc, current, untyped)
         if untyped:
             self._repeated_names(doc, current, untyped)
+            self._recurring_coinages(doc, current, untyped)
+
+    def _recurring_coinages(self, doc: Doc, current: DocState, untyped: list[Word]) -> None:
+        """A coined CamelCase word the abstract uses again and again names something,
+        even where no word says what: "We propose to adapt pre-trained LMs into
+        AutoCompressors ... AutoCompressors can utilize long contexts"."""
+        found = {name_key(c.text) for c in current.candidates}
+        left = [w for w in untyped if name_key(w.text) not in found and _CAMEL.search(w.text)]
+        uses = Counter(name_key(w.text) for w in left)
+        for word in left:
+            if uses[name_key(word.text)] >= 2:
+                self._add_new(doc, current, word, "name-shape")
 
     def _typed_by_list(self, doc: Doc, current: DocState, untyped: list[Word]) -> None:
         """The names of a list before the one that has a type: "SNNMatmul, SNNSoftmax,
@@ -1065,6 +1078,8 @@ _APPOSED_TO = re.compile(r"\b(?:a|an|the|our)\s+(?:[\w-]+\s+){0,3}?(?P<head>[A-Z
 #: what the object of a proposal is made of: "..., which consists of ..."
 _ITS_PARTS = re.compile(r"\b(?:which|that)\s+(?:contains|includes|comprises|consists\s+of)\b")
 _CLAUSE_STOP = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
+#: a lower-case letter then a capital: "AutoCompressors", "WebSearcher"; not "GEMM"
+_CAMEL = re.compile(r"[a-z][A-Z]")
 _OUR_BEFORE = re.compile(r"\bour\s+$", re.IGNORECASE)
 #: where code, models and data are released: the repository's name is the last part
 _RELEASE_URL = re.compile(r"\b(?:github\.com|gitlab\.com|huggingface\.co(?:/datasets|/spaces)?)"

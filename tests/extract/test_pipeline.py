@@ -871,3 +871,11 @@ def test_a_coined_word_used_again_and_again_is_an_entity(extractor):
 def test_a_coined_word_used_once_without_a_cue_is_not_an_entity(extractor):
     abstract = "We adapt pre-trained LMs into ZorbCompressors that compress contexts."
     assert extract_one(extractor, "Adapting models", abstract).mentions == ()
+
+
+def test_an_acronym_that_counts_a_letter_is_defined(extractor):
+    abstract = ("We propose a policy gradient algorithm, Pairwise Zorbing Policy Optimization "
+                "(P3O), that works on comparisons. P3O beats PPO.")
+    found = {m.text: m for m in extract_one(extractor, "A study", abstract).mentions}
+    assert found["P3O"].proposed and "Pairwise Zorbing Policy Optimization" in \
+        found["P3O"].aliases

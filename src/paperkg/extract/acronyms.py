@@ -97,6 +97,20 @@ def best_long_form(short: str, long: str) -> str | None:
     return result or None
 
 
+#: a letter and a count of it: "P3O" for Pairwise Proximal Policy Optimization
+_MULTIPLIED = re.compile(r"(?<=[A-Za-z])[2-5](?=[A-Za-z]|$)")
+
+
+def _multiplied(short: str) -> str:
+    """The short form with each counted letter written out.
+
+    >>> _multiplied("P3O"), _multiplied("T5"), _multiplied("A3C")
+    ('PPPO', 'TTTTT', 'AAAC')
+    """
+    return re.sub(r"([A-Za-z])([2-5])(?=[A-Za-z]|$)",
+                  lambda m: m.group(1) * int(m.group(2)), short)
+
+
 def _capitalised_long_form(short: str, window: str) -> str | None:
     """A coined short form whose letters come out of order ("Knowledge-Intensive
     Compressed LLM BenchmarK (LLM-KICK)"): the run of capitalised words right
@@ -207,12 +221,17 @@ def find_definitions(text: str) -> Iterator[Definition]:
             limit = min(len(short) + 5, len(short) * 2)
             window, window_start = _tail_words(before.rstrip(), limit)
             core = short[:-1] if short.endswith("s") and short[:-1].isupper() else short
+            letters = core
             long = best_long_form(core, window)
+            if long is None and _MULTIPLIED.search(core):
+                # "Pairwise Proximal Policy Optimization (P3O)": P3 stands for PPP
+                letters = _multiplied(core)
+                long = best_long_form(letters, window)
             long = _clean_long(long, short) if long else None
             if long is None:
                 long = _capitalised_long_form(core, window)
             elif not long[:1].islower():
-                long = _with_head_of(core, long, window)
+                long = _with_head_of(letters, long, window)
             if long:
                 yield Definition(short, inner_start, long,
                                  base + window_start + window.rfind(long))

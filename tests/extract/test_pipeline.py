@@ -879,3 +879,10 @@ def test_an_acronym_that_counts_a_letter_is_defined(extractor):
     found = {m.text: m for m in extract_one(extractor, "A study", abstract).mentions}
     assert found["P3O"].proposed and "Pairwise Zorbing Policy Optimization" in \
         found["P3O"].aliases
+
+
+def test_a_name_given_to_a_version_of_another_derives_from_it(extractor):
+    abstract = ("We introduce a hybrid version of ZorbOpt (called ZorbOpt-H) that switches "
+                "between them. A version of GPT-4 called by many users is compared.")
+    result = extract_one(extractor, "ZorbOpt: a fast optimizer", abstract)
+    assert [(c.child, c.parent) for c in result.lineage] == [("ZorbOpt-H", "ZorbOpt")]

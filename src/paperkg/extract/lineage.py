@@ -80,6 +80,9 @@ SERVES = re.compile(
     r"(?:[\w-]+\s+){0,2}?$",
     re.IGNORECASE,
 )
+_CALLED = re.compile(r"^\s*[(,]?\s*(?:called|named|dubbed|termed)\s+$", re.IGNORECASE)
+_VERSION_OF = re.compile(r"\b(?:version|variant|extension|adaptation|modification)\s+of\s+"
+                         r"(?:the\s+)?$", re.IGNORECASE)
 #: a second object introduced between our name and a cue: the cue is that object's
 _ANOTHER_OBJECT = re.compile(r",\s+and\s+(?:the\s+|a\s+|an\s+)?[A-Z]")
 _CONTRAST = re.compile(r"\b(?:unlike|in contrast to|different from|rather than|instead of)\b",
@@ -127,6 +130,13 @@ def _based_on_named(text: str, gap: str, parent: Candidate) -> bool:
     LLM" is one of many)."""
     return parent.kind == "named" and text.startswith("-based", parent.end) and \
         APPOSITIVE_BASED.match(gap) is not None
+
+
+def _version_called(text: str, parent: Candidate, gap: str) -> bool:
+    """"a hybrid version of MKOR (called MKOR-H)": the name given to a version of the
+    parent derives from it."""
+    return _CALLED.match(gap) is not None and \
+        _VERSION_OF.search(text, max(0, parent.start - 60), parent.start) is not None
 
 
 def _may_derive(child: Candidate) -> bool:
@@ -218,7 +228,8 @@ class StatedLineage:
                     if second.start not in claimed:
                         current.lineage.append((first.text, second.text, evidence, "stated"))
                         claimed.add(second.start)
-                elif BACKWARD.match(gap) and _compatible(second, first) and _may_derive(second):
+                elif (BACKWARD.match(gap) or _version_called(current.text, first, gap)) and \
+                        _compatible(second, first) and _may_derive(second):
                     current.lineage.append((second.text, first.text, evidence, "stated"))
 
     def _from_proposed(self, current, members, proposed, bounds, evidence: str) -> None:

@@ -113,6 +113,20 @@ def test_show(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         (
             ["query", "SELECT ?x WHERE {", "--graph", "{graph}"],
+            ["paperkg query: error: malformed SPARQL: 1 '{' against 0 '}': a group is not closed"],
+        ),
+        (
+            ["query", "SELECT ?x WHERE { ?x a pk:Paper ; foo:bar 1 }", "--graph", "{graph}"],
+            ["unknown prefix foo: (declare it with PREFIX foo: <IRI>; these need no "
+             "declaration: dcterms:, entity:"],
+        ),
+        (
+            ["query", "SELEC ?x WHERE { ?x a pk:Paper }", "--graph", "{graph}"],
+            ["a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE (after any PREFIX and "
+             "BASE lines), not 'SELEC'"],
+        ),
+        (
+            ["query", "SELECT ?x WHERE { ?x a pk:Paper . FILTER(?x = ) }", "--graph", "{graph}"],
             ["paperkg query: error: malformed SPARQL: error at 1:"],
         ),
         (
@@ -121,7 +135,7 @@ def test_show(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         (
             ["query", "top-benchmark", "--graph", "{graph}"],
-            ["unknown named query 'top-benchmark'; choose from", "top-benchmarks"],
+            ["unknown named query 'top-benchmark'; did you mean 'top-benchmarks'? choose from"],
         ),
         (["query", "derived-from", "--graph", "{graph}"], ["needs a value for 'entity'"]),
         (

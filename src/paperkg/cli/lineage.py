@@ -20,9 +20,11 @@ EPILOG = """examples:
 
 NAME is matched against labels and aliases ignoring case and punctuation; on a
 miss the closest names are suggested. text and json go to stdout unless --out
-is given; html goes to lineage-<LABEL>.html (LABEL: the entity's canonical
-name) in the current folder unless --out is given (--out - prints it). The page
-works offline.
+is given; html goes to lineage-<LABEL>.html in the current folder unless --out
+is given (--out - prints it). LABEL is the entity's canonical name made safe
+for a file name; a name with other characters than letters, digits and "-._~"
+gets them replaced and a short hash added ("N:M sparsity" ->
+lineage-N_M_sparsity_69054e00.html). The page works offline.
 """
 
 

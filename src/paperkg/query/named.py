@@ -23,6 +23,7 @@ syntax.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -95,8 +96,10 @@ def get_named_query(name: str) -> NamedQuery:
     try:
         return queries[name]
     except KeyError:
+        close = difflib.get_close_matches(name, queries, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise QueryError(
-            f"unknown named query {name!r}; choose from {', '.join(sorted(queries))} "
+            f"unknown named query {name!r}; {hint}choose from {', '.join(sorted(queries))} "
             "(see `paperkg query --list`)"
         ) from None
 

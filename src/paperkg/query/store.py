@@ -80,6 +80,12 @@ _OPAQUE_TOKENS = re.compile(
     r"|#[^\n]*",  # comment
     re.DOTALL,
 )
+#: prefixes a query declares, and the prefixes of its prefixed names
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+_PREFIXED = re.compile(r"(?<![\w?$:.-])([A-Za-z][\w-]*(?:\.[\w-]+)*):(?=[\w%\\])")
+#: the first word after the prologue: the query form
+_QUERY_FORM = re.compile(r"^(?:\s|PREFIX\s+[^\s:]*:\s*<>|BASE\s*<>)*([A-Za-z]+)", re.IGNORECASE)
+_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 _SERVICE = re.compile(r"(?<![\w?$:])SERVICE\s+(?:SILENT\s+)?(?:<|[?$]|[\w.-]*:)", re.IGNORECASE)
 _MAX_MESSAGE = 300
 #: temporary folders older than this (seconds) are leftovers of a crash
@@ -202,7 +208,8 @@ class GraphStore:
                     f"{keyword} is a SPARQL update; the graph is read-only "
                     "(change the inputs and run `paperkg build` instead)"
                 ) from err
-            raise QueryError(f"malformed SPARQL: {one_line(str(err))}") from err
+            raise QueryError(f"malformed SPARQL: {_explained(sparql, str(err), prefixes)}") \
+                from err
         except (OSError, ValueError, RuntimeError) as err:
             raise QueryError(f"query failed: {one_line(str(err))}") from err
 
@@ -272,6 +279,28 @@ def uses_service(sparql: str) -> bool:
     """
     blanked = _OPAQUE_TOKENS.sub(lambda m: "<>" if m.group().startswith("<") else " ", sparql)
     return bool(_SERVICE.search(blanked))
+
+
+def _explained(sparql: str, message: str, prefixes: Mapping[str, str] | None) -> str:
+    """The parser's message, said plainly where it lists what it expected instead of
+    naming the mistake: an undeclared prefix, a misspelt query form."""
+    blanked = _OPAQUE_TOKENS.sub(lambda m: "<>" if m.group().startswith("<") else " ", sparql)
+    declared = set(prefixes or QUERY_PREFIXES) | set(_DECLARED.findall(blanked))
+    unknown = sorted(set(_PREFIXED.findall(blanked)) - declared)
+    if unknown:
+        known = ", ".join(f"{p}:" for p in sorted(prefixes or QUERY_PREFIXES))
+        return (f"unknown prefix {unknown[0]}: (declare it with PREFIX {unknown[0]}: "
+                f"<IRI>; these need no declaration: {known})")
+    opened, closed = blanked.count("{"), blanked.count("}")
+    if opened != closed:
+        return (f"{opened} '{{' against {closed} '}}': a group is not closed "
+                f"({one_line(message)[:80]}…)" if opened > closed else
+                f"{closed} '}}' against {opened} '{{': a '}}' too many ({one_line(message)[:80]}…)")
+    form = _QUERY_FORM.match(blanked)
+    if form is not None and form.group(1).upper() not in _FORMS:
+        return (f"a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE (after any PREFIX "
+                f"and BASE lines), not {form.group(1)!r} ({one_line(message)})")
+    return one_line(message)
 
 
 def one_line(message: str) -> str:

@@ -225,6 +225,22 @@ def test_a_duplicate_id_with_another_title_is_merged_with_a_warning(tmp_path):
     assert "'Probing BERT'" in warning and "merged into the first" in warning
 
 
+def test_a_duplicate_with_another_abstract_keeps_the_first_with_a_warning(tmp_path):
+    import json
+
+    path = tmp_path / "ids.jsonl"
+    path.write_text(
+        json.dumps({"id": "x1", "title": "Scaling GPT-4", "abstract": "We scale it."}) + "\n"
+        + json.dumps({"id": "x1", "title": "Scaling GPT-4", "abstract": "We  scale it. "}) + "\n"
+        + json.dumps({"id": "x1", "title": "Scaling GPT-4", "abstract": "Revised."}) + "\n")
+    result = read_inputs([path])
+    [paper] = result.papers
+    assert paper.abstract == "We scale it." and result.duplicates == 2
+    [warning] = result.warnings  # a change of spacing is no conflict
+    assert warning == (f"{path}:3: same paper as {path}:1 (id:x1) but another abstract; "
+                       "kept the first")
+
+
 def test_archives_and_prose_in_a_folder_are_skips_with_their_reason(tmp_path):
     import gzip
     import zipfile

@@ -215,7 +215,7 @@ class _Papers:
     def __init__(self) -> None:
         self.papers: list[Paper] = []
         self.duplicates = 0
-        #: duplicates by identity whose title differs from the first record's
+        #: duplicates whose title or abstract differs from the first record's
         self.conflicts: list[str] = []
         self._by_identity: dict[str, int] = {}
         self._by_title: dict[str, int] = {}
@@ -235,6 +235,11 @@ class _Papers:
                     f"another title ({_clip(paper.title)!r}, kept {_clip(first.title)!r}); "
                     "merged into the first")
                 log.warning("%s", self.conflicts[-1])
+            elif _differ(first.abstract, paper.abstract):
+                self.conflicts.append(
+                    f"{paper.source}: same paper as {first.source} ({first.key}) but another "
+                    "abstract; kept the first")
+                log.warning("%s", self.conflicts[-1])
             paper = merge(first, paper)
             self.papers[slot] = paper
         for identity in _identities(paper):
@@ -250,6 +255,11 @@ class _Papers:
         if slot is not None and (_title_only(paper) or _title_only(self.papers[slot])):
             return slot
         return None
+
+
+def _differ(first: str, other: str) -> bool:
+    """Two abstracts that are both given and differ beyond spacing."""
+    return bool(first and other) and " ".join(first.split()) != " ".join(other.split())
 
 
 def _clip(title: str, limit: int = 80) -> str:

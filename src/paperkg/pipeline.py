@@ -108,6 +108,8 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
            options: BuildOptions) -> BuildReport:
     timer = _Timer()
     report = BuildReport()
+    if options.resource_dirs:
+        load_resources(options.resource_dirs)  # a wrong folder fails before minutes of reading
     previous = load_state(out_dir, fingerprint(options.resource_dirs)) if options.update else []
     with timer.stage("read"):
         read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
@@ -116,15 +118,23 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
     report.add_skips(read.skips)
     report.warnings = list(getattr(read, "warnings", ()))
     if previous:
-        log.info("read %d records from %d files; %d papers with the %d of the build before",
-                 read.records, len(read.files), len(read.papers), len(previous))
+        log.info("read %d records from %s; %d papers with the %d of the build before",
+                 read.records, _files(read), len(read.papers), len(previous))
     else:
-        log.info("read %d papers from %d files", len(read.papers), len(read.files))
+        log.info("read %s from %s", _count(len(read.papers), "paper"), _files(read))
 
     with timer.stage("extract"):
         extractions = _extract(read.papers, previous, options, report)
     del previous  # the reused extractions are in ``extractions`` now
     return finish(read, extractions, out_dir, options, timer, report)
+
+
+def _files(read: ReadResult) -> str:
+    return _count(len(read.files), "file")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,

@@ -107,6 +107,25 @@ def test_bad_option_values_are_one_line_before_any_input_is_read(tmp_path, args,
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
+@pytest.mark.parametrize("files,expected", [
+    ({}, "holds none of entities.jsonl, stoplist.jsonl, cues.json"),
+    ({"entities.jsonl": '{"name": "Zorb", "type": "Wizard"}\n'},
+     "entities.jsonl:1: unknown type 'Wizard'; the types are Model, Dataset, Benchmark"),
+    ({"entities.jsonl": '{"name": "Zorb"}\n'}, "each entity needs a name and a type"),
+])
+def test_a_wrong_resource_folder_is_one_line_before_any_input_is_read(tmp_path, files,
+                                                                        expected):
+    folder = tmp_path / "res"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    # the input does not exist: the resources are checked before it is looked for
+    result = run_cli("build", str(tmp_path / "nowhere.jsonl"), "--resources", str(folder),
+                     "--out", str(tmp_path / "o"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
 def test_an_output_path_that_is_a_file_is_refused_before_reading(tmp_path):
     taken = tmp_path / "taken"
     taken.write_text("not a folder")

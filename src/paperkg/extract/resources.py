@@ -115,14 +115,16 @@ def _read_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
 
 
 def _parse_entity(path: Path, number: int, row: dict) -> KnownEntity:
+    valid = ", ".join(t.value for t in EntityType)
+    if "name" not in row or "type" not in row:
+        raise InputError(f"{path}:{number}: each entity needs a name and a type ({valid})")
     try:
         entity_type = EntityType(row["type"])
-        name = str(row["name"]).strip()
-    except (KeyError, ValueError) as err:
-        valid = ", ".join(t.value for t in EntityType)
+    except ValueError:
         raise InputError(
-            f"{path}:{number}: each entity needs a name and a type ({valid})"
-        ) from err
+            f"{path}:{number}: unknown type {row['type']!r}; the types are {valid}"
+        ) from None
+    name = str(row["name"]).strip()
     kind = row.get("kind", "named")
     name_is = name_key(str(row.get("name", "")))
     if kind not in KINDS:
@@ -131,6 +133,20 @@ def _parse_entity(path: Path, number: int, row: dict) -> KnownEntity:
                     if str(a).strip() and not _is_checkpoint_of(name_is, str(a)))
     parents = tuple(str(p).strip() for p in row.get("derived_from", ()) if str(p).strip())
     return KnownEntity(name, entity_type, kind, aliases, parents)
+
+
+RESOURCE_FILES = ("entities.jsonl", "stoplist.jsonl", "cues.json")
+
+
+def check_resource_dirs(extra_dirs: Sequence[str | Path]) -> None:
+    """Raise :class:`InputError` for a resource folder that is missing or holds none of
+    the resource files (``--resources`` pointed at the wrong folder)."""
+    for folder in map(Path, extra_dirs):
+        if not folder.is_dir():
+            raise InputError(f"resource folder not found: {folder}")
+        if not any((folder / name).is_file() for name in RESOURCE_FILES):
+            raise InputError(f"resource folder {folder} holds none of "
+                             f"{', '.join(RESOURCE_FILES)}")
 
 
 def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
@@ -145,9 +161,8 @@ def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
     cues: dict[EntityType, list[str]] = {t: [] for t in EntityType}
     not_entity: set[str] = set()
     components: set[str] = set()
+    check_resource_dirs(extra_dirs)
     for folder in (_bundled_dir(), *map(Path, extra_dirs)):
-        if not folder.is_dir():
-            raise InputError(f"resource folder not found: {folder}")
         if (folder / "entities.jsonl").exists():
             for number, row in _read_jsonl(folder / "entities.jsonl"):
                 entity = _parse_entity(folder / "entities.jsonl", number, row)

@@ -30,6 +30,14 @@ def test_header_without_required_columns(tmp_path):
     )
 
 
+def test_a_json_lines_file_read_as_csv_is_named_as_json(tmp_path):
+    path = tmp_path / "papers.jsonl"
+    path.write_text('{"id": "a1", "title": "T", "abstract": "' + "word " * 50 + '"}\n')
+    (skip,) = iter_papers(path, "csv")
+    assert skip.reason == ("CSV header lacks title and abstract column(s) (the line is JSON; "
+                           "read it with --format jsonl or auto)")
+
+
 def test_semicolons_bom_and_large_fields(tmp_path):
     path = tmp_path / "export.csv"
     notes = "long notes " * 20_000  # 220 kB, beyond the csv module's default field limit

@@ -71,10 +71,14 @@ def _header(source: Source, rows: Iterator[list[str]]) -> Iterator[Skip]:
         columns.setdefault(name.strip().lower(), index)
     missing = [name for name in _REQUIRED if name not in columns]
     if missing:
-        found = ", ".join(repr(name) for name in columns) or "none"
-        yield source.skip(
-            1, f"CSV header lacks {' and '.join(missing)} column(s) (columns: {found})"
-        )
+        line = ",".join(header).strip()
+        if line.startswith(("{", "[")):
+            found = "the line is JSON; read it with --format jsonl or auto"
+        else:
+            shown = [_clip(name.strip()) for name in header[:8]]
+            more = ", ..." if len(header) > 8 else ""
+            found = "columns: " + (", ".join(repr(name) for name in shown) or "none") + more
+        yield source.skip(1, f"CSV header lacks {' and '.join(missing)} column(s) ({found})")
         return None
     return columns, len(header)
 
@@ -94,3 +98,7 @@ def _physical_lines(source: Source, too_long: list[int]) -> Iterator[str]:
             yield "\n"
         else:
             yield line
+
+
+def _clip(name: str, limit: int = 30) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"

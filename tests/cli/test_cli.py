@@ -94,6 +94,11 @@ def test_help_runs_through_the_console_entry_point():
 
 
 @pytest.mark.parametrize("args,expected", [
+    (["build", "--bogus"], "paperkg build: error: unrecognized arguments: --bogus "
+                           "(see paperkg build --help)"),
+    (["lineage", "LoRA", "--depth", "0"], "paperkg lineage: error: argument --depth: must be "
+                                          "at least 1"),
+    (["lineage", " "], "paperkg lineage: error: give the name of a model or technique"),
     (["build", "--jobs", "x"], "invalid int value"),
     (["build", "--validate", "maybe"], "invalid choice"),
     (["query", "--format", "xml", "ASK {}"], "invalid choice"),

@@ -51,9 +51,11 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.commands = {}  # type: ignore[attr-defined]
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f"paperkg.cli.{module_name}")
         sub = module.register(subparsers)
+        parser.commands[name] = sub  # type: ignore[attr-defined]
         sub.set_defaults(run=module.run)
         # also after the command ("paperkg build -q"); SUPPRESS keeps a -q given
         # before the command from being reset by the subcommand's default
@@ -72,7 +74,10 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the command they were given to: "paperkg build: error: ..."
+        command = parser.commands.get(getattr(args, "command", None), parser)
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_ERROR

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from paperkg.cli.query import write_stdout
+from paperkg.errors import PaperKGError
 from paperkg.explore.lineage import find_lineage, format_json, format_text
 from paperkg.vocab import slug
 
@@ -47,9 +48,9 @@ def register(subparsers) -> argparse.ArgumentParser:  # type: ignore[no-untyped-
     )
     parser.add_argument(
         "--depth",
-        type=_non_negative,
+        type=_positive,
         metavar="N",
-        help="follow at most N steps each way (default: all)",
+        help="follow at most N steps each way, N >= 1 (default: all)",
     )
     parser.add_argument(
         "--graph",
@@ -62,6 +63,8 @@ def register(subparsers) -> argparse.ArgumentParser:  # type: ignore[no-untyped-
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.name.strip():
+        raise PaperKGError("give the name of a model or technique, e.g. paperkg lineage LoRA")
     lineage = find_lineage(args.graph, args.name, args.depth)
     if args.fmt == "html":
         from paperkg.explore.lineage_html import lineage_html  # pyvis only when needed
@@ -79,11 +82,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _non_negative(text: str) -> int:
+def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (a step), got {value}")
     return value

@@ -21,7 +21,8 @@ Accept, CONSTRUCT as Turtle, N-Triples, RDF/XML or JSON-LD. Updates are refused
 (403). Unlike `paperkg query`, declare the PREFIXes you use. The query page at
 http://HOST:PORT/ (YASGUI, served by Oxigraph itself) works offline; only its
 optional autocompletion asks prefix.cc and LOV on the web, and finds nothing
-offline. Ctrl-C stops the server.
+offline. Ctrl-C stops the server. The server answers from the graph as it was
+when it started: after a new `paperkg build` into the same folder, restart it.
 
 --timeout cancels a query that is still sending rows after SECONDS. Oxigraph
 cannot interrupt a query before its first row (an aggregate or a sort over a

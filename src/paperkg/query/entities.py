@@ -118,10 +118,13 @@ class EntityIndex:
 
     def suggest(self, name: str, limit: int = 5) -> list[str]:
         """Labels of the entities whose label or alias is closest to ``name``."""
+        # plain edit similarity: WRatio's partial matching finds "bi-encoder" close
+        # to "NoSuchModel"; below 60 nothing is close enough to suggest
         matches = process.extract(
             normalize_name(name) or name,
             {n: normalize_name(n) for n in self._names},
-            scorer=fuzz.WRatio,
+            scorer=fuzz.ratio,
+            score_cutoff=60,
             limit=None,
         )
         best: dict[str, float] = {}
@@ -135,7 +138,11 @@ class EntityIndex:
         """``no entity named ...; closest: ...`` for an unknown name."""
         if not self.entities:
             return f"no entity named {name!r}: the graph has no entities"
-        return f"no entity named {name!r}; closest: {', '.join(self.suggest(name))}"
+        close = self.suggest(name)
+        if not close:
+            return (f"no entity named {name!r}, nor one close to it; search the names with "
+                    f"`paperkg query entity-search TEXT`")
+        return f"no entity named {name!r}; closest: {', '.join(close)}"
 
 
 class NameIndex:

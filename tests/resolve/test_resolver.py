@@ -210,3 +210,16 @@ def test_a_title_prefix_spelt_with_the_acronym_the_abstract_defines_is_that_enti
     [entity] = [e for e in resolution.entities.values() if e.label == "ZiP"]
     assert set(entity.aliases) == {"ZiP Attention", "Zierarchically Pruned Attention"}
     assert "ZiP Attention" not in labels(resolution)
+
+
+def test_near_duplicates_score_names_apart_by_a_plus_sign_below_identity():
+    from paperkg.records import Entity
+    from paperkg.resolve.curation import near_duplicates
+
+    def benchmark(label):
+        return Entity(label, label, EntityType.BENCHMARK, "named", (), 1)
+
+    pairs = near_duplicates([benchmark("HumanEval"), benchmark("HumanEval+"),
+                             benchmark("GSM8K"), benchmark("MMLU")])
+    assert [(a, b) for a, b, _ in pairs] == [("HumanEval", "HumanEval+")]
+    assert 90 <= pairs[0][2] < 100

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from paperkg.extract.text import match_key
+from paperkg.extract.text import match_key, name_key
 from paperkg.records import Entity
 
 MIN_SIMILARITY = 90.0
@@ -30,7 +30,8 @@ def near_duplicates(entities: Sequence[Entity], limit: int = 500) -> tuple[tuple
         members = sorted(members, key=lambda e: e.label)
         for i, first in enumerate(members):
             for second in members[i + 1 : i + 50]:
-                score = fuzz.ratio(match_key(first.label), match_key(second.label))
+                # name keys keep "+" and version dots: MBPP and MBPP+ are not identical
+                score = fuzz.ratio(name_key(first.label), name_key(second.label))
                 if score >= MIN_SIMILARITY and first.label != second.label:
                     pairs.append((first.label, second.label, round(score, 1)))
     pairs.sort(key=lambda p: (-p[2], p[0], p[1]))

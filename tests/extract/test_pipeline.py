@@ -401,6 +401,9 @@ def test_names_after_a_proposal_that_are_not_its_parts_are_not_proposed(extracto
     ("This paper fills the gap by first creating ZorbData, a comprehensive dataset of "
      "material, and Zorb-Eval, a large-scale question-and-answer dataset.",
      {"ZorbData", "Zorb-Eval"}),
+    # a compound of capitalised words is a name there too; not after a comparison
+    ("This paper fills the gap by first creating and releasing Zorb-Data, a comprehensive "
+     "dataset of material, which beats Real-Time, a strong model.", {"Zorb-Data"}),
     # a suite the paper has made, with an adjective before "suite"
     ("We have created a leaner suite of evaluation sets: Zorb-Eval for reasoning and "
      "ZorbQA for facts.", {"Zorb-Eval", "ZorbQA"}),

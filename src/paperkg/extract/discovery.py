@@ -533,14 +533,23 @@ class Discovery:
         question-and-answer dataset". Not after a comparison ("outperforms FooNet, a
         strong model") or an example ("such as ...")."""
         for word in words:
-            if not start < word.start_char < end or not self._coined(word.text):
+            if not start < word.start_char < end:
+                continue
+            # a compound of capitalised words ("Tele-Data") is no coinage by its shape,
+            # but is a name where it stands in apposition to what the proposal made
+            titled = not self._coined(word.text) and _TITLED_COMPOUND.match(word.text) and \
+                not self.resources.is_stopped(word.text) and self.resources.lookup(word.text) is None
+            if not titled and not self._coined(word.text):
                 continue
             previous = current.text[max(start, word.start_char - 30) : word.start_char].split()
             if _APPOSITION.match(current.text, word.end_char) is None or \
                     _NOT_OURS_BETWEEN.search(current.text, start, word.start_char) or \
                     (previous and previous[-1][:1].isupper()):
                 continue  # nor the last word of a longer name ("StudenT PreferencEs")
-            if type_from_context(doc, word.start, word.end, self.resources) is not None:
+            found = type_from_context(doc, word.start, word.end, self.resources)
+            if found is not None and titled:
+                self._add_new(doc, current, word, "proposal", proposed=True, entity_type=found)
+            elif found is not None:
                 current.proposed.add(name_key(word.text))
 
     def _contributions(self, current: DocState, words: list[Word]) -> None:
@@ -1064,8 +1073,9 @@ _CLAUSE_GOES_ON = re.compile(r"\s*(?:,|\bthat\b|\bwhich\b)")
 #: a name described right after it: "Tele-Eval, a large-scale question-and-answer dataset"
 _APPOSITION = re.compile(r"\s*,\s+(?:a|an)\s")
 #: between a proposal verb and a name, what makes the name someone else's
-_NOT_OURS_BETWEEN = re.compile(r"\b(?:outperform\w*|compared?|than|versus|against|surpass\w*|"
-                               r"such as|e\.g\.|including|like|unlike|beyond|over)\b",
+_NOT_OURS_BETWEEN = re.compile(r"\b(?:outperform\w*|beat(?:s|ing)?|compared?|than|versus|"
+                               r"against|surpass\w*|such as|e\.g\.|including|like|unlike|"
+                               r"beyond|over)\b",
                                re.IGNORECASE)
 #: heads of capitalised title phrases that name a task, field or finding, not a method
 #: (the resource's heads that are no entity, "translation" or "inference", count too)

@@ -96,6 +96,8 @@ def test_help_runs_through_the_console_entry_point():
 @pytest.mark.parametrize("args,expected", [
     (["build", "--bogus"], "paperkg build: error: unrecognized arguments: --bogus "
                            "(see paperkg build --help)"),
+    (["--bogus", "build"], "paperkg: error: unrecognized arguments: --bogus "
+                           "(see paperkg --help)"),
     (["lineage", "LoRA", "--depth", "0"], "paperkg lineage: error: argument --depth: must be "
                                           "at least 1"),
     (["lineage", " "], "paperkg lineage: error: give the name of a model or technique"),

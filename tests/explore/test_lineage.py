@@ -105,7 +105,7 @@ def test_unknown_name_suggests(lineage_graph_dir: Path) -> None:
         find_lineage(lineage_graph_dir, "QLoRa-2")
     message = str(err.value)
     assert message.startswith("no entity named 'QLoRa-2'; closest: QLoRA")
-    assert 1 <= len(message.split("closest: ")[1].split(", ")) <= 5
+    assert len(message.split("closest: ")[1].split(", ")) <= 5
 
 
 def test_a_name_close_to_none_suggests_a_search(lineage_graph_dir: Path) -> None:

@@ -856,10 +856,14 @@ def test_a_new_name_the_code_is_released_under_is_proposed(extractor):
         {"ZorbGPT": True}
 
 
-def test_a_repository_of_other_work_proposes_nothing(extractor):
-    result = extract_one(extractor, "A survey", "We compare ZorbGPT with vLLM. Papers are "
-                         "listed at https://github.com/someone/Awesome-ZorbGPT and "
-                         "https://github.com/vllm-project/vllm.")
+@pytest.mark.parametrize("abstract", [
+    "We compare ZorbGPT with vLLM. Papers are listed at "
+    "https://github.com/someone/Awesome-ZorbGPT and https://github.com/vllm-project/vllm.",
+    # a repository named after a new name, but cited, not released
+    "We compare our method with ZorbGPT (https://github.com/other/ZorbGPT) on MMLU.",
+])
+def test_a_repository_of_other_work_proposes_nothing(extractor, abstract):
+    result = extract_one(extractor, "A survey", abstract)
     assert [m.text for m in result.mentions if m.proposed] == []
 
 
@@ -871,16 +875,28 @@ def test_a_coined_word_used_again_and_again_is_an_entity(extractor):
     assert "ZorbCompressors" in names and "GitHub" not in names
 
 
+def test_words_with_an_inner_capital_that_are_no_coinage_are_not_entities(extractor):
+    abstract = ("We predict the pH of mRNA samples. The pH and mRNA values vary. "
+                "Users post on WeChat and TikTok; WeChat and TikTok differ.")
+    assert extract_one(extractor, "A study", abstract).mentions == ()
+
+
 def test_a_coined_word_used_once_without_a_cue_is_not_an_entity(extractor):
     abstract = "We adapt pre-trained LMs into ZorbCompressors that compress contexts."
     assert extract_one(extractor, "Adapting models", abstract).mentions == ()
 
 
+@pytest.mark.parametrize("text", ["We add the layer-wise loss (L2) of each block. The L2 "
+                                  "term helps.", "It runs on a Zorb chip (Z2). The Z2 is fast."])
+def test_a_counted_letter_must_begin_a_word_of_the_long_form(extractor, text):
+    assert extract_one(extractor, "A study", text).mentions == ()
+
+
 def test_an_acronym_that_counts_a_letter_is_defined(extractor):
-    abstract = ("We propose a policy gradient algorithm, Pairwise Zorbing Policy Optimization "
+    abstract = ("We propose a policy gradient algorithm, Pairwise Pooled Policy Optimization "
                 "(P3O), that works on comparisons. P3O beats PPO.")
     found = {m.text: m for m in extract_one(extractor, "A study", abstract).mentions}
-    assert found["P3O"].proposed and "Pairwise Zorbing Policy Optimization" in \
+    assert found["P3O"].proposed and "Pairwise Pooled Policy Optimization" in \
         found["P3O"].aliases
 
 

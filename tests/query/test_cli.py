@@ -121,6 +121,11 @@ def test_show(capsys: pytest.CaptureFixture[str]) -> None:
              "declaration: dcterms:, entity:"],
         ),
         (
+            # a prefix-like text in an unclosed string is no prefix
+            ["query", 'SELECT ?x WHERE { ?x pk:label "a:b }', "--graph", "{graph}"],
+            ["paperkg query: error: malformed SPARQL: error at 1:"],
+        ),
+        (
             ["query", "SELEC ?x WHERE { ?x a pk:Paper }", "--graph", "{graph}"],
             ["a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE (after any PREFIX and "
              "BASE lines), not 'SELEC'"],

@@ -76,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # named by the command they were given to: "paperkg build: error: ..."
-        command = parser.commands.get(getattr(args, "command", None), parser)
-        command.error(f"unrecognized arguments: {' '.join(extra)}")
+        given = list(sys.argv[1:] if argv is None else argv)
+        command = getattr(args, "command", None)
+        at = given.index(command) if command in given else len(given)
+        before = any(token in given[:at] for token in extra)
+        target = parser if before else parser.commands.get(command, parser)
+        target.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_ERROR

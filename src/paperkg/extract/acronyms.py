@@ -111,6 +111,15 @@ def _multiplied(short: str) -> str:
                   lambda m: m.group(1) * int(m.group(2)), short)
 
 
+def _initials(long: str) -> str:
+    """The first letters of a long form's words, hyphenated parts counted apart.
+
+    >>> _initials("Text-to-Text Transfer Transformer"), _initials("layer-wise loss")
+    ('ttttt', 'lwl')
+    """
+    return "".join(word[0] for word in re.split(r"[\s-]+", long) if word).lower()
+
+
 def _capitalised_long_form(short: str, window: str) -> str | None:
     """A coined short form whose letters come out of order ("Knowledge-Intensive
     Compressed LLM BenchmarK (LLM-KICK)"): the run of capitalised words right
@@ -232,6 +241,8 @@ def find_definitions(text: str) -> Iterator[Definition]:
                 long = _capitalised_long_form(core, window)
             elif not long[:1].islower():
                 long = _with_head_of(letters, long, window)
+            if long and letters != core and _initials(long) != letters.lower():
+                long = None  # each counted letter begins a word: not "layer-wise loss (L2)"
             if long:
                 yield Definition(short, inner_start, long,
                                  base + window_start + window.rfind(long))

@@ -172,7 +172,8 @@ class Discovery:
     def _released_names(self, current: DocState) -> None:
         """A name the paper releases its code, model or data under is its own: "...
         DiffuGPT and DiffuLLaMA ... https://github.com/HKUNLP/DiffuLLaMA"."""
-        released = {name_key(m.group("repo")) for m in _RELEASE_URL.finditer(current.text)}
+        released = {name_key(m.group("repo")) for m in _RELEASE_URL.finditer(current.text)
+                    if _RELEASING.search(current.sentence_text(m.start()))}
         if not released:
             return
         current.proposed.update(
@@ -1088,10 +1089,15 @@ _APPOSED_TO = re.compile(r"\b(?:a|an|the|our)\s+(?:[\w-]+\s+){0,3}?(?P<head>[A-Z
 #: what the object of a proposal is made of: "..., which consists of ..."
 _ITS_PARTS = re.compile(r"\b(?:which|that)\s+(?:contains|includes|comprises|consists\s+of)\b")
 _CLAUSE_STOP = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
-#: a lower-case letter then a capital: "AutoCompressors", "WebSearcher"; not "GEMM"
-_CAMEL = re.compile(r"[a-z][A-Z]")
+#: a capitalised word with a capital inside: "AutoCompressors", "WebSearcher"; not
+#: "GEMM", "pH", "mRNA"
+_CAMEL = re.compile(r"^[A-Z][a-z]+[A-Z]")
 _OUR_BEFORE = re.compile(r"\bour\s+$", re.IGNORECASE)
 #: where code, models and data are released: the repository's name is the last part
+#: what a sentence says when it gives the paper's own code, model or data
+_RELEASING = re.compile(r"\b(?:code|codes|data|weights|checkpoints|available|release[sd]?|"
+                        r"open-?sourced?|repository|implementation|project page)\b",
+                        re.IGNORECASE)
 _RELEASE_URL = re.compile(r"\b(?:github\.com|gitlab\.com|huggingface\.co(?:/datasets|/spaces)?)"
                           r"/[\w.-]+/(?P<repo>[\w-]+(?:\.[\w-]+)*)")
 

@@ -83,6 +83,8 @@ _OPAQUE_TOKENS = re.compile(
 #: prefixes a query declares, and the prefixes of its prefixed names
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 _PREFIXED = re.compile(r"(?<![\w?$:.-])([A-Za-z][\w-]*(?:\.[\w-]+)*):(?=[\w%\\])")
+#: a quote or an IRI left open (closed ones are blanked before this is searched)
+_UNCLOSED = re.compile(r"[\"']|<[^\s<>=]+(?:\s|$)")
 #: the first word after the prologue: the query form
 _QUERY_FORM = re.compile(r"^(?:\s|PREFIX\s+[^\s:]*:\s*<>|BASE\s*<>)*([A-Za-z]+)", re.IGNORECASE)
 _FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
@@ -287,15 +289,17 @@ def _explained(sparql: str, message: str, prefixes: Mapping[str, str] | None) ->
     blanked = _OPAQUE_TOKENS.sub(lambda m: "<>" if m.group().startswith("<") else " ", sparql)
     declared = set(prefixes or QUERY_PREFIXES) | set(_DECLARED.findall(blanked))
     unknown = sorted(set(_PREFIXED.findall(blanked)) - declared)
-    if unknown:
+    if unknown and not _UNCLOSED.search(blanked):  # inside an unclosed string, no prefix
         known = ", ".join(f"{p}:" for p in sorted(prefixes or QUERY_PREFIXES))
         return (f"unknown prefix {unknown[0]}: (declare it with PREFIX {unknown[0]}: "
                 f"<IRI>; these need no declaration: {known})")
     opened, closed = blanked.count("{"), blanked.count("}")
     if opened != closed:
-        return (f"{opened} '{{' against {closed} '}}': a group is not closed "
-                f"({one_line(message)[:80]}…)" if opened > closed else
-                f"{closed} '}}' against {opened} '{{': a '}}' too many ({one_line(message)[:80]}…)")
+        said = one_line(message)
+        said = said if len(said) <= 80 else said[:79] + "…"
+        return (f"{opened} '{{' against {closed} '}}': a group is not closed ({said})"
+                if opened > closed else
+                f"{closed} '}}' against {opened} '{{': a '}}' too many ({said})")
     form = _QUERY_FORM.match(blanked)
     if form is not None and form.group(1).upper() not in _FORMS:
         return (f"a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE (after any PREFIX "

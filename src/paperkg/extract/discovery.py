@@ -1093,11 +1093,11 @@ _CLAUSE_STOP = re.compile(r"[.;:]\s|\bthat\b|\bwhich\b|\bto\s+(?!the\b)")
 #: "GEMM", "pH", "mRNA"
 _CAMEL = re.compile(r"^[A-Z][a-z]+[A-Z]")
 _OUR_BEFORE = re.compile(r"\bour\s+$", re.IGNORECASE)
-#: where code, models and data are released: the repository's name is the last part
 #: what a sentence says when it gives the paper's own code, model or data
 _RELEASING = re.compile(r"\b(?:code|codes|data|weights|checkpoints|available|release[sd]?|"
                         r"open-?sourced?|repository|implementation|project page)\b",
                         re.IGNORECASE)
+#: where code, models and data are released: the repository's name is the last part
 _RELEASE_URL = re.compile(r"\b(?:github\.com|gitlab\.com|huggingface\.co(?:/datasets|/spaces)?)"
                           r"/[\w.-]+/(?P<repo>[\w-]+(?:\.[\w-]+)*)")
 

@@ -10,13 +10,16 @@ Three signals, each a rule with its own name in the provenance:
   "we name such steers LM-Steers", "a novel method, Predictive-Decoding, that ...";
 - ``name-cue`` / ``name-shape``: a coined-looking word (CamelCase, letters and
   digits, "-Bench", "-LLM") typed by a head noun beside it, by the type the paper
-  introduced it with, or by its shape.
+  introduced it with, or by its shape; a capitalised CamelCase coinage used twice
+  or more even with nothing to type it ("AutoCompressors").
 
 The ``proposal`` rule also finds capitalised components ("the Demo Selector"),
 the new names of a contributions list, hyphenated coinages ("termed
 self-injection", "we introduce proxy-tuning, a ..."), every new object a proposal
 describes in apposition ("Tele-Data, a ... dataset, and Tele-Eval, a ...") and
-the named parts of what it proposes ("XR-Scene, which contains ... XR-QA").
+the named parts of what it proposes ("XR-Scene, which contains ... XR-QA"). A
+new name that the address a sentence releases code or data at is named after
+(``github.com/.../DiffuLLaMA``) is the paper's own too.
 """
 
 from __future__ import annotations

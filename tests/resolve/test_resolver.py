@@ -68,6 +68,23 @@ def test_ambiguous_short_forms_are_reported_and_kept_apart(extractor, resources)
     assert len({e.key for e in ftr}) == 2
 
 
+def key_of(resolution, label: str) -> str:
+    [key] = [e.key for e in resolution.entities.values() if e.label == label]
+    return key
+
+
+def test_a_new_spelling_of_a_name_keeps_its_key(extractor, resources):
+    """Papers added to a build keep every IRI: "Zelqua-2" beside "Zelqua2", or a
+    name first read in capitals, is the same name and the same key."""
+    first = ("We propose Zelqua2, a 7B model.", "Zelqua2 is strong.")
+    before = resolved(extractor, resources, *first)
+    after = resolved(extractor, resources, *first, "We propose Zelqua-2, a 7B model.",
+                     "We propose ZELQUA2, a 7B model.")
+    [entity] = [e for e in after.entities.values() if e.label == "Zelqua2"]
+    assert {"Zelqua-2", "ZELQUA2"} <= set(entity.aliases)
+    assert entity.key == key_of(before, "Zelqua2") == "zelqua2"
+
+
 def test_proposed_and_evaluates_on_links(extractor, resources):
     result = resolved(extractor, resources,
                       "We introduce ZetaNet, a new model. We evaluate ZetaNet on MMLU.")

@@ -115,17 +115,18 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
     """One :class:`Entity` per cluster, keyed by cluster root.
 
     The IRI key does not follow the display label, which is the most frequent
-    spelling and may change as papers are added: it is the curated name, else
-    the cluster's short form, else its first spelling in a fixed order, so a
-    build updated with new papers keeps every IRI. Two clusters with the same key
-    name are told apart by a suffix, in the order of their roots.
+    spelling and may change as papers are added: it is the curated name, else the
+    name key of the cluster's short form or first name (:func:`_key_name`), so a
+    build updated with new papers keeps every IRI whatever new spellings they
+    bring. Two clusters with the same key (one short form with two meanings) are
+    told apart by a suffix, in the order of their roots.
     """
     used: set[str] = set()
     result: dict[str, Entity] = {}
     for root in sorted(clusters):
         mentions = clusters[root]
         draft = _entity(mentions, resources)
-        base = slug(_key_name(mentions, resources))
+        base = slug(_key_name(mentions))
         key, number = base, 2
         while key in used:
             key, number = f"{base}-{number}", number + 1
@@ -135,16 +136,18 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
     return result
 
 
-def _key_name(mentions: list[Mention], resources: Resources) -> str:
-    """The name an entity's IRI is made from; it depends on which names the
-    cluster has, never on how often each occurs."""
+def _key_name(mentions: list[Mention]) -> str:
+    """The name an entity's IRI is made from: the curated name, else the name key
+    of the cluster's short form or of its first name in a fixed order. It depends
+    on which names the cluster has, never on how often each occurs or how it is
+    spelt: "Belqua-2" beside "Belqua2", or "BELQUA2", gives the same key."""
     known = next((m.resource_id for m in mentions if m.resource_id), None)
     if known is not None:
         return known
     shorts = {m.text for m in mentions if m.rule == "acronym" and m.aliases
               and len(m.text) < len(m.aliases[0])}
     pool = shorts or {m.text for m in mentions}
-    return min(pool, key=lambda s: (name_key(s), s))
+    return min(name_key(s) for s in pool)
 
 
 def _entity(mentions: list[Mention], resources: Resources) -> Entity:

@@ -1,0 +1,74 @@
+"""How many entity IRIs survive when papers are added to a build.
+
+    python bench/iri_stability.py /tmp/pkb-new/corpus-100000-seed0.jsonl --papers 30000
+
+Reads the first ``--papers`` papers of a corpus, extracts them, and resolves the
+first half alone and then all of them, as ``paperkg build`` and ``paperkg build
+--update`` with the second half would. Prints how many entity keys (the last part
+of each entity IRI) of the first resolution are gone from the second, sorted into
+what happened to the entity:
+
+- joined: its names now belong to an entity that also had another key before;
+- renamed: its names belong to one entity with another key (the kind of change the
+  IRI scheme is meant to prevent);
+- split: its label now names several entities (a short form that got more meanings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+from collections import Counter
+
+from paperkg.extract.parallel import extract_all
+from paperkg.extract.resources import load_resources
+from paperkg.ingest import read_inputs
+from paperkg.resolve import resolve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", help="a JSON Lines corpus (bench/generate.py writes them)")
+    parser.add_argument("--papers", type=int, default=30000,
+                        help="papers to read from the corpus (default 30000)")
+    parser.add_argument("--show", type=int, default=10, help="changed keys to list")
+    args = parser.parse_args(argv)
+
+    gc.set_threshold(50_000, 20, 100)
+    start = time.perf_counter()
+    papers = list(read_inputs([args.corpus]).papers)[: args.papers]
+    extractions = list(extract_all(papers))
+    resources = load_resources()
+    half = len(extractions) // 2
+    before = resolve(extractions[:half], resources)
+    after = resolve(extractions, resources)
+    keys_after = {entity.key for entity in after.entities.values()}
+    keys_before = {entity.key for entity in before.entities.values()}
+    holders: dict[str, set[str]] = {}
+    for entity in after.entities.values():
+        for name in (entity.label, *entity.aliases):
+            holders.setdefault(name, set()).add(entity.key)
+
+    gone = sorted((e for e in before.entities.values() if e.key not in keys_after),
+                  key=lambda e: e.key)
+    kinds: Counter = Counter()
+    examples = []
+    for entity in gone:
+        now = holders.get(entity.label, set())
+        if len(now) == 1:
+            kind = "joined" if now <= keys_before else "renamed"
+        else:
+            kind = "split" if now else "vanished"
+        kinds[kind] += 1
+        examples.append(f"  {kind:8s} {entity.key} ({entity.label}) -> {', '.join(sorted(now))}")
+    print(f"{len(papers):,} papers ({half:,} first), {time.perf_counter() - start:.0f} s")
+    print(f"entity keys of the first {half:,} papers: {len(keys_before):,}; gone after adding "
+          f"the rest: {len(gone):,} ({', '.join(f'{k} {n}' for k, n in kinds.most_common())})")
+    print("\n".join(examples[: args.show]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

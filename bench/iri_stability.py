@@ -4,14 +4,18 @@
 
 Reads the first ``--papers`` papers of a corpus, extracts them, and resolves the
 first half alone and then all of them, as ``paperkg build`` and ``paperkg build
---update`` with the second half would. Prints how many entity keys (the last part
-of each entity IRI) of the first resolution are gone from the second, sorted into
-what happened to the entity:
+--update`` with the second half would. Counts the entity keys (the last part of
+each entity IRI) of the first resolution that no longer name the same entity in
+the second. A key is gone when no entity has it any more, sorted into what became
+of its entity:
 
-- joined: its names now belong to an entity that also had another key before;
-- renamed: its names belong to one entity with another key (the kind of change the
-  IRI scheme is meant to prevent);
+- joined: its label now belongs to an entity that had another key before;
+- renamed: its label belongs to one entity with a key that is new;
 - split: its label now names several entities (a short form that got more meanings).
+
+A key is reassigned when an entity still has it but shares no name with the entity
+that had it before, leaving aside names several entities have (the numbers of a
+short form's meanings shifted: ``spo-2`` now names another meaning of SPO).
 """
 
 from __future__ import annotations
@@ -63,9 +67,19 @@ def main(argv: list[str] | None = None) -> int:
             kind = "split" if now else "vanished"
         kinds[kind] += 1
         examples.append(f"  {kind:8s} {entity.key} ({entity.label}) -> {', '.join(sorted(now))}")
+    # a short form with several meanings is the label of each: compare the other names
+    shared = {name for resolution in (before, after)
+              for name, n in Counter(n for e in resolution.entities.values()
+                                     for n in {e.label, *e.aliases}).items() if n > 1}
+    names_after = {e.key: {e.label, *e.aliases} - shared for e in after.entities.values()}
+    moved = sorted(e.key for e in before.entities.values() if e.key in names_after
+                   and (own := {e.label, *e.aliases} - shared) and names_after[e.key]
+                   and not names_after[e.key] & own)
+    examples += [f"  reassigned {key}" for key in moved]
     print(f"{len(papers):,} papers ({half:,} first), {time.perf_counter() - start:.0f} s")
-    print(f"entity keys of the first {half:,} papers: {len(keys_before):,}; gone after adding "
-          f"the rest: {len(gone):,} ({', '.join(f'{k} {n}' for k, n in kinds.most_common())})")
+    print(f"entity keys of the first {half:,} papers: {len(keys_before):,}; after adding "
+          f"the rest, gone: {len(gone):,} ({', '.join(f'{k} {n}' for k, n in kinds.most_common())})"
+          f"; reassigned to another entity: {len(moved):,}")
     print("\n".join(examples[: args.show]))
     return 0
 

@@ -170,7 +170,7 @@ class TreeWatcher:
 
 def update_corpus(n: int, seed: int, root: Path) -> Path:
     """``n`` new papers for timing an update: the generator's papers for another seed,
-    under ids of their own (``update-<seed>-<n>``), so none is a paper of the build."""
+    under ids of their own (``update-<seed>-<index>``), so none is a paper of the build."""
     path = root / f"update-{n}-seed{seed}.jsonl"
     drawn = root / f"update-{n}-seed{seed}.drawn.jsonl"
     generate.generate(n, drawn, seed)
@@ -827,6 +827,13 @@ def _sparql_only(graph_dir: Path, runs: int, api_limit: int | None,
     return 0
 
 
+def _count(text: str) -> int:
+    number = int(text)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {number}")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
@@ -850,7 +857,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds per query for rdflib (all its runs)")
     parser.add_argument("--rdflib-load-timeout", type=float, default=900.0)
     parser.add_argument("--skip-baselines", action="store_true")
-    parser.add_argument("--update-papers", type=int, default=50, metavar="N",
+    parser.add_argument("--update-papers", type=_count, default=50, metavar="N",
                         help="after each build, time `paperkg build --update` with N new papers "
                              "on a copy of its state (default 50, a day of listings; 0: skip)")
     parser.add_argument("--results", type=Path, default=None,

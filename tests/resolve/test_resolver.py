@@ -85,6 +85,31 @@ def test_a_new_spelling_of_a_name_keeps_its_key(extractor, resources):
     assert entity.key == key_of(before, "Zelqua2") == "zelqua2"
 
 
+def test_a_new_meaning_of_a_short_form_never_takes_an_old_meanings_key(extractor, resources):
+    """Once a short form has two meanings, each is named after its long form: the
+    plain key goes, and is never handed to the new meaning, whose names sort first."""
+    main = ("We propose Structured Prompt Optimization (SPO) for agents.",
+            "We use Structured Prompt Optimization (SPO) again.")
+    before = resolved(extractor, resources, *main)
+    after = resolved(extractor, resources, *main,
+                     "We present Adaptive Sparse Pruning Operators (SPO) for speed.")
+    assert key_of(before, "SPO") == "spo"
+    assert sorted((e.support, e.key) for e in after.entities.values() if e.label == "SPO") == [
+        (1, "spo-sparsepruningoperators"), (2, "spo-structuredpromptoptimization")]
+
+
+def test_a_name_that_is_not_curated_never_takes_a_curated_key(extractor, resources):
+    """An acronym a paper redefines is its own entity; its key stays apart from the
+    curated entity's whether or not the corpus names that one too."""
+    alone = resolved(extractor, resources, "We use Text Eight (TEXT8) for tests.")
+    both = resolved(extractor, resources, "We use Text Eight (TEXT8) for tests.",
+                    "We train on text8 and enwik8.")
+    [redefined] = [e for e in alone.entities.values() if e.label == "TEXT8"]
+    assert redefined.key == "text8-other"
+    assert {e.label: e.key for e in both.entities.values() if "text8" in e.key.lower()} == {
+        "TEXT8": "text8-other", "text8": "text8"}
+
+
 def test_proposed_and_evaluates_on_links(extractor, resources):
     result = resolved(extractor, resources,
                       "We introduce ZetaNet, a new model. We evaluate ZetaNet on MMLU.")

@@ -115,18 +115,32 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
     """One :class:`Entity` per cluster, keyed by cluster root.
 
     The IRI key does not follow the display label, which is the most frequent
-    spelling and may change as papers are added: it is the curated name, else the
-    name key of the cluster's short form or first name (:func:`_key_name`), so a
-    build updated with new papers keeps every IRI whatever new spellings they
-    bring. Two clusters with the same key (one short form with two meanings) are
-    told apart by a suffix, in the order of their roots.
+    spelling and may change as papers are added: it is the curated name, else a
+    name key of the cluster (:func:`_key_name`), so no new spelling of a name can
+    change it. A key that is not curated never takes a curated entity's key, even
+    one that differs only in case or that this corpus does not mention: it gets
+    "-other" ("Text Eight (TEXT8)" is ``text8-other`` beside the curated text8).
+    A short form with several meanings in the corpus names each after its long
+    form (``spo-structuredpromptoptimization``), so a new meaning makes the plain
+    key go rather than take it over; any clusters still alike are told apart by
+    a number, in the order of their roots.
     """
+    curated = {slug(entity.name).lower() for entity in resources.entities}
+    names = {root: _key_name(mentions) for root, mentions in clusters.items()}
+    meanings = Counter(slug(name) for name, _ in names.values())
     used: set[str] = set()
     result: dict[str, Entity] = {}
     for root in sorted(clusters):
         mentions = clusters[root]
         draft = _entity(mentions, resources)
-        base = slug(_key_name(mentions))
+        name, is_curated = names[root]
+        base = slug(name)
+        if not is_curated and base.lower() in curated:
+            base = f"{base}-other"
+        elif not is_curated and meanings[base] > 1 and (long := _long_key(mentions)):
+            # a short form with several meanings in the corpus: each meaning is named
+            # after its own long form, so a new meaning cannot take an old one's key
+            base = slug(f"{base}-{long}")
         key, number = base, 2
         while key in used:
             key, number = f"{base}-{number}", number + 1
@@ -136,18 +150,28 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
     return result
 
 
-def _key_name(mentions: list[Mention]) -> str:
-    """The name an entity's IRI is made from: the curated name, else the name key
-    of the cluster's short form or of its first name in a fixed order. It depends
-    on which names the cluster has, never on how often each occurs or how it is
-    spelt: "Belqua-2" beside "Belqua2", or "BELQUA2", gives the same key."""
+def _long_key(mentions: list[Mention]) -> str:
+    """The smallest name key of the long forms a cluster's short form stands for."""
+    return min((name_key(m.aliases[0]) for m in mentions if m.rule == "acronym" and m.aliases
+                and len(m.text) < len(m.aliases[0])), default="")
+
+
+def _key_name(mentions: list[Mention]) -> tuple[str, bool]:
+    """The name an entity's IRI is made from, and whether it is a curated name.
+
+    The curated name, else the name key of the cluster's short form, else the
+    smallest name key of its names (keys are lower case, letters and digits). It
+    depends on which names the cluster has, never on how often each occurs or how
+    it is spelt: "Belqua-2" beside "Belqua2", or "BELQUA2", gives the same key.
+    A name with no letter or digit keeps its own text.
+    """
     known = next((m.resource_id for m in mentions if m.resource_id), None)
     if known is not None:
-        return known
+        return known, True
     shorts = {m.text for m in mentions if m.rule == "acronym" and m.aliases
               and len(m.text) < len(m.aliases[0])}
     pool = shorts or {m.text for m in mentions}
-    return min(name_key(s) for s in pool)
+    return min(name_key(s) for s in pool) or min(pool), False
 
 
 def _entity(mentions: list[Mention], resources: Resources) -> Entity:

@@ -9,9 +9,10 @@ each entity IRI) of the first resolution that no longer name the same entity in
 the second. A key is gone when no entity has it any more, sorted into what became
 of its entity:
 
-- joined: its label now belongs to an entity that had another key before;
-- renamed: its label belongs to one entity with a key that is new;
-- split: its label now names several entities (a short form that got more meanings).
+- joined: its own names (those no other entity has) now belong to an entity that
+  had another key before;
+- renamed: its own names belong to one entity, with a key that is new;
+- split: its own names are now spread over several entities.
 
 A key is reassigned when an entity still has it but shares no name with the entity
 that had it before, leaving aside names several entities have (the numbers of a
@@ -50,9 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     after = resolve(extractions, resources)
     keys_after = {entity.key for entity in after.entities.values()}
     keys_before = {entity.key for entity in before.entities.values()}
+    # a short form with several meanings is the label of each: an entity is followed
+    # by its own names, those no other entity of the same resolution has
+    shared = {name for resolution in (before, after)
+              for name, n in Counter(n for e in resolution.entities.values()
+                                     for n in {e.label, *e.aliases}).items() if n > 1}
     holders: dict[str, set[str]] = {}
     for entity in after.entities.values():
-        for name in (entity.label, *entity.aliases):
+        for name in {entity.label, *entity.aliases}:
             holders.setdefault(name, set()).add(entity.key)
 
     gone = sorted((e for e in before.entities.values() if e.key not in keys_after),
@@ -60,17 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     kinds: Counter = Counter()
     examples = []
     for entity in gone:
-        now = holders.get(entity.label, set())
+        own = ({entity.label, *entity.aliases} - shared) or {entity.label}
+        now = set().union(*(holders.get(name, set()) for name in own))
         if len(now) == 1:
             kind = "joined" if now <= keys_before else "renamed"
         else:
             kind = "split" if now else "vanished"
         kinds[kind] += 1
         examples.append(f"  {kind:8s} {entity.key} ({entity.label}) -> {', '.join(sorted(now))}")
-    # a short form with several meanings is the label of each: compare the other names
-    shared = {name for resolution in (before, after)
-              for name, n in Counter(n for e in resolution.entities.values()
-                                     for n in {e.label, *e.aliases}).items() if n > 1}
     names_after = {e.key: {e.label, *e.aliases} - shared for e in after.entities.values()}
     moved = sorted(e.key for e in before.entities.values() if e.key in names_after
                    and (own := {e.label, *e.aliases} - shared) and names_after[e.key]

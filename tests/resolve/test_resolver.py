@@ -108,6 +108,11 @@ def test_a_name_that_is_not_curated_never_takes_a_curated_key(extractor, resourc
     assert redefined.key == "text8-other"
     assert {e.label: e.key for e in both.entities.values() if "text8" in e.key.lower()} == {
         "TEXT8": "text8-other", "text8": "text8"}
+    # several meanings of it are named after their long forms, not numbered
+    meanings = resolved(extractor, resources, "We use Text Eight (TEXT8) for tests.",
+                        "We use Token Experts Eight (TEXT8) too.")
+    assert sorted(e.key for e in meanings.entities.values() if e.label == "TEXT8") == [
+        "text8-texteight", "text8-tokenexpertseight"]
 
 
 def test_proposed_and_evaluates_on_links(extractor, resources):

@@ -116,18 +116,18 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
 
     The IRI key does not follow the display label, which is the most frequent
     spelling and may change as papers are added: it is the curated name, else a
-    name key of the cluster (:func:`_key_name`), so no new spelling of a name can
-    change it. A key that is not curated never takes a curated entity's key, even
-    one that differs only in case or that this corpus does not mention: it gets
-    "-other" ("Text Eight (TEXT8)" is ``text8-other`` beside the curated text8).
-    A short form with several meanings in the corpus names each after its long
-    form (``spo-structuredpromptoptimization``), so a new meaning makes the plain
-    key go rather than take it over; any clusters still alike are told apart by
-    a number, in the order of their roots.
+    name key of the cluster (:func:`_key_name`), so a new spelling of a name cannot
+    change it. A short form with several meanings in the corpus names each after
+    its long form (``spo-structuredpromptoptimization``), so a new meaning makes
+    the plain key go rather than take it over. A key that is not curated never
+    takes a curated entity's key, even one that differs only in case or that this
+    corpus does not mention: it gets "-other" ("Text Eight (TEXT8)" is
+    ``text8-other`` beside the curated text8). Clusters still alike are told apart
+    by a number, in the sorted order of their union-find roots.
     """
     curated = {slug(entity.name).lower() for entity in resources.entities}
     names = {root: _key_name(mentions) for root, mentions in clusters.items()}
-    meanings = Counter(slug(name) for name, _ in names.values())
+    meanings = Counter(slug(name) for name, is_curated in names.values() if not is_curated)
     used: set[str] = set()
     result: dict[str, Entity] = {}
     for root in sorted(clusters):
@@ -135,14 +135,14 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
         draft = _entity(mentions, resources)
         name, is_curated = names[root]
         base = slug(name)
-        if not is_curated and base.lower() in curated:
-            base = f"{base}-other"
-        elif not is_curated and meanings[base] > 1 and (long := _long_key(mentions)):
+        if not is_curated and meanings[base] > 1 and (long := _long_key(mentions)):
             # a short form with several meanings in the corpus: each meaning is named
             # after its own long form, so a new meaning cannot take an old one's key
             base = slug(f"{base}-{long}")
+        if not is_curated and base.lower() in curated:
+            base = f"{base}-other"
         key, number = base, 2
-        while key in used:
+        while key in used or (not is_curated and key.lower() in curated):
             key, number = f"{base}-{number}", number + 1
         used.add(key)
         result[root] = Entity(key, draft.label, draft.type, draft.kind, draft.aliases,
@@ -151,19 +151,21 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
 
 
 def _long_key(mentions: list[Mention]) -> str:
-    """The smallest name key of the long forms a cluster's short form stands for."""
-    return min((name_key(m.aliases[0]) for m in mentions if m.rule == "acronym" and m.aliases
-                and len(m.text) < len(m.aliases[0])), default="")
+    """The smallest name key of the long forms a cluster's short form stands for
+    (a new spelling of a long form that sorts first changes it)."""
+    return min((key for m in mentions if m.rule == "acronym" and m.aliases
+                and len(m.text) < len(m.aliases[0]) and (key := name_key(m.aliases[0]))),
+               default="")
 
 
 def _key_name(mentions: list[Mention]) -> tuple[str, bool]:
     """The name an entity's IRI is made from, and whether it is a curated name.
 
-    The curated name, else the name key of the cluster's short form, else the
-    smallest name key of its names (keys are lower case, letters and digits). It
-    depends on which names the cluster has, never on how often each occurs or how
-    it is spelt: "Belqua-2" beside "Belqua2", or "BELQUA2", gives the same key.
-    A name with no letter or digit keeps its own text.
+    The curated name, else the name key (:func:`~paperkg.extract.text.name_key`) of
+    the cluster's short form, else the smallest name key of its names. It depends
+    on which names the cluster has, never on how often each occurs or how it is
+    spelt: "Belqua-2" beside "Belqua2", or "BELQUA2", gives the same key. Names
+    with no letter or digit count only when the cluster has no other.
     """
     known = next((m.resource_id for m in mentions if m.resource_id), None)
     if known is not None:
@@ -171,7 +173,7 @@ def _key_name(mentions: list[Mention]) -> tuple[str, bool]:
     shorts = {m.text for m in mentions if m.rule == "acronym" and m.aliases
               and len(m.text) < len(m.aliases[0])}
     pool = shorts or {m.text for m in mentions}
-    return min(name_key(s) for s in pool) or min(pool), False
+    return min((key for s in pool if (key := name_key(s))), default=None) or min(pool), False
 
 
 def _entity(mentions: list[Mention], resources: Resources) -> Entity:

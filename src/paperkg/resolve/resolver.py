@@ -150,12 +150,18 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
     return result
 
 
+def _defines_short_form(mention: Mention) -> bool:
+    """The mention is a short form the text defines, its long form first among its
+    aliases ("SPERO" with "Sparse Expert Routing")."""
+    return mention.rule == "acronym" and bool(mention.aliases) and \
+        len(mention.text) < len(mention.aliases[0])
+
+
 def _long_key(mentions: list[Mention]) -> str:
     """The smallest name key of the long forms a cluster's short form stands for
     (a new spelling of a long form that sorts first changes it)."""
-    return min((key for m in mentions if m.rule == "acronym" and m.aliases
-                and len(m.text) < len(m.aliases[0]) and (key := name_key(m.aliases[0]))),
-               default="")
+    return min((key for m in mentions if _defines_short_form(m)
+                and (key := name_key(m.aliases[0]))), default="")
 
 
 def _key_name(mentions: list[Mention]) -> tuple[str, bool]:
@@ -170,8 +176,7 @@ def _key_name(mentions: list[Mention]) -> tuple[str, bool]:
     known = next((m.resource_id for m in mentions if m.resource_id), None)
     if known is not None:
         return known, True
-    shorts = {m.text for m in mentions if m.rule == "acronym" and m.aliases
-              and len(m.text) < len(m.aliases[0])}
+    shorts = {m.text for m in mentions if _defines_short_form(m)}
     pool = shorts or {m.text for m in mentions}
     return min((key for s in pool if (key := name_key(s))), default=None) or min(pool), False
 
@@ -217,8 +222,7 @@ def number_variants(term: str) -> tuple[str, ...]:
 def _label(mentions: list[Mention], surfaces: Counter) -> str:
     """Most frequent short form; an acronym beats its long form."""
     order = {text: i for i, text in reversed(list(enumerate(m.text for m in mentions)))}
-    shorts = {m.text for m in mentions if m.rule == "acronym" and m.aliases
-              and len(m.text) < len(m.aliases[0])}
+    shorts = {m.text for m in mentions if _defines_short_form(m)}
     pool = shorts or set(surfaces)
     return min(pool, key=lambda s: (-surfaces[s], order[s]))
 

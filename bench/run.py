@@ -172,15 +172,12 @@ def update_corpus(n: int, seed: int, root: Path) -> Path:
     """``n`` new papers for timing an update: the generator's papers for another seed,
     under ids of their own (``update-<seed>-<index>``), so none is a paper of the build."""
     path = root / f"update-{n}-seed{seed}.jsonl"
-    drawn = root / f"update-{n}-seed{seed}.drawn.jsonl"
-    generate.generate(n, drawn, seed)
-    with open(drawn, encoding="utf-8") as lines, \
-            open(path, "w", encoding="utf-8", newline="\n") as out:
-        for index, line in enumerate(lines):
-            record = json.loads(line)
+    gen = generate.Generator(n, seed)
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        for index in range(n):
+            record = gen.record(index)
             record["id"] = f"update-{seed}-{index}"
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    drawn.unlink()
     return path
 
 
@@ -245,11 +242,10 @@ def run_build(corpus: Path, out_dir: Path, jobs: int | None, log_dir: Path, *,
     }
 
 
-def time_update(n: int, build: dict, new_papers: int, seed: int, root: Path,
+def time_update(n: int, build: dict, new_papers: int, extra: Path, root: Path,
                 jobs: int | None) -> dict:
-    """``paperkg build --update`` with ``new_papers`` new papers on a copy of the state
-    of ``root/build-<n>`` (whose full build is ``build``)."""
-    extra = update_corpus(new_papers, seed, root)
+    """``paperkg build --update`` with the ``new_papers`` papers of ``extra`` on a copy of
+    the state of ``root/build-<n>`` (whose full build is ``build``)."""
     update = run_build(extra, root / f"update-{n}", jobs, root / "logs",
                        update_from=root / f"build-{n}")
     result = {"new_papers": new_papers, "corpus": str(extra), "build": update,
@@ -894,6 +890,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"paperkg bench {results['date']}: sizes {sizes}, out {root}", flush=True)
     corpora = {}
+    # the same new papers for every size's update
+    extra = update_corpus(args.update_papers, args.seed + 1, root) if args.update_papers else None
     for n in sizes:
         corpus, gen_s = ensure_corpus(n, args.seed, root)
         corpora[n] = corpus
@@ -908,8 +906,7 @@ def main(argv: list[str] | None = None) -> int:
         entry["papers_per_s"] = round(build["papers"] / build["wall_s"], 1)
         entry["other_s"] = round(build["wall_s"] - sum(build["stages_s"].values()), 2)
         if args.update_papers:
-            entry["update"] = time_update(n, build, args.update_papers, args.seed + 1, root,
-                                          args.jobs)
+            entry["update"] = time_update(n, build, args.update_papers, extra, root, args.jobs)
         if not args.skip_baselines:
             texts = read_texts(corpus)
             entry["tokenizer"] = tokenizer_baseline(texts)

@@ -46,7 +46,7 @@ from paperkg.extract.cues import (
     type_from_words_before,
 )
 from paperkg.extract.resources import Resources, load_resources
-from paperkg.extract.text import is_name_like, name_key, whole_name
+from paperkg.extract.text import is_name_like, name_key, whole_name, whole_name_starts
 from paperkg.extract.words import Word, glued_words
 from paperkg.records import EntityType
 
@@ -408,8 +408,8 @@ class Discovery:
         current = state(doc)
         glued = _GLUED_MODEL.search(name) is not None  # "InfMLLM", "VisionLLM", "SciBERT"
         # a glued model name's type comes from the abstract, never from the subtitle
-        for match in whole_name(name).finditer(current.text, current.title_end if glued else 0):
-            found = self._type_where_named(doc, current, match.start(), match.end())
+        for at in whole_name_starts(name, current.text, current.title_end if glued else 0):
+            found = self._type_where_named(doc, current, at, at + len(name))
             if found is not None:
                 return found
         if glued:
@@ -971,9 +971,15 @@ def _unglued(word: Word, current: DocState) -> Word:
 
 def _add_abstract_uses(current: DocState, template: Candidate, flags: int = 0) -> None:
     """The abstract's uses of a name the title gives, as candidates like ``template``."""
-    for found in whole_name(template.text, flags).finditer(current.text, current.title_end):
-        current.candidates.append(template.with_(start=found.start(), end=found.end(),
-                                                 text=found.group()))
+    if flags:
+        pattern = whole_name(template.text, flags)
+        found = [(m.start(), m.end(), m.group())
+                 for m in pattern.finditer(current.text, current.title_end)]
+    else:
+        found = [(at, at + len(template.text), template.text)
+                 for at in whole_name_starts(template.text, current.text, current.title_end)]
+    for start, end, text in found:
+        current.candidates.append(template.with_(start=start, end=end, text=text))
 
 
 def _proposed_before(current: DocState, start: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[\W_]+")
@@ -51,6 +52,36 @@ def whole_name(name: str, flags: int = 0) -> re.Pattern[str]:
     (False, True)
     """
     return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", flags)
+
+
+def whole_name_starts(name: str, text: str, start: int = 0) -> Iterator[int]:
+    """Where ``name`` stands in ``text`` (from ``start`` on) not inside a longer word
+    or hyphenated compound: the starts of ``whole_name(name).finditer(text, start)``,
+    found with ``str.find`` instead of compiling a pattern for each new name (most
+    names a build looks for are seen once, so a cache of patterns rarely helps).
+
+    >>> list(whole_name_starts("LoRA", "QLoRA, LoRA-based, LoRA and LoRA."))
+    [19, 28]
+    """
+    if not name:
+        yield from (m.start() for m in whole_name(name).finditer(text, start))
+        return
+    size, length = len(name), len(text)
+    at = text.find(name, start)
+    while at >= 0:
+        end = at + size
+        if (at == 0 or not _word_char(text[at - 1])) and \
+                (end == length or not _word_char(text[end])):
+            yield at
+            at = text.find(name, end)
+        else:
+            at = text.find(name, at + 1)
+
+
+def _word_char(char: str) -> bool:
+    """A character of ``[\\w-]``: what the regular expression module counts as part of
+    a word (letters, digits and numerals of any script, ``_``), or a hyphen."""
+    return char.isalnum() or char == "_" or char == "-"
 
 
 def squash_space(text: str) -> str:

@@ -16,14 +16,16 @@ from dataclasses import replace
 from paperkg.extract.pipeline import paper_text
 from paperkg.extract.sentences import sentence_bounds
 from paperkg.extract.candidates import TITLE_SEPARATOR
-from paperkg.extract.text import whole_name
+from paperkg.extract.text import whole_name_starts
 from paperkg.records import Extraction, Mention
 
 #: rules whose names are solid enough to look for elsewhere
 SOURCE_RULES = {"acronym", "proposal", "title-prefix"}
 MIN_LENGTH = 3
-_WORD = re.compile(
-    r"(?<![^\s/(),;\[\]{}\"'“”‘’])[^\s/(),;\[\]{}\"'“”‘’]*[A-Z0-9][^\s/(),;\[\]{}\"'“”‘’]*")
+#: what separates words besides white space: a word is a run of other characters
+_SEPARATORS = str.maketrans(dict.fromkeys("/(),;[]{}\"'“”‘’", " "))
+#: a word that may be a name has a capital letter or a digit
+_NAME_LIKE = re.compile(r"[A-Z0-9]")
 _EDGE = ",.;:!?"
 
 
@@ -60,8 +62,7 @@ def spread_names(
     result = []
     for extraction in extractions:
         text = paper_text(extraction.paper)
-        hits = {w.rstrip(_EDGE) for w in _WORD.findall(text)} & wanted
-        hits -= {m.text for m in extraction.mentions}
+        hits = words_among(text, wanted) - {m.text for m in extraction.mentions}
         if not hits:
             result.append(extraction)
             continue
@@ -78,10 +79,23 @@ def spread_names(
     return result
 
 
+def words_among(text: str, wanted: set[str]) -> set[str]:
+    """The words of ``text`` that are in ``wanted`` and may be names (have a capital
+    or a digit). A word is a run of characters between white space, slashes,
+    brackets, semicolons, commas and quotes, without the punctuation that ends it.
+    (Splitting a translated text is several times faster than a regular expression
+    that finds only the words with a capital or a digit.)
+
+    >>> sorted(words_among('We use SPERO, (ExpertFlow) and "SPERO-2".', {"SPERO", "ExpertFlow"}))
+    ['ExpertFlow', 'SPERO']
+    """
+    found = {word.rstrip(_EDGE) for word in text.translate(_SEPARATORS).split()} & wanted
+    return {word for word in found if _NAME_LIKE.search(word)}
+
+
 def _first_whole_word(text: str, word: str) -> int | None:
     """Offset of the first occurrence of ``word`` not inside a longer word."""
-    match = whole_name(word).search(text)
-    return match.start() if match else None
+    return next(whole_name_starts(word, text), None)
 
 
 def _mention(extraction: Extraction, source: Mention, start: int, word: str, text: str,

@@ -92,14 +92,17 @@ def resolve(
     """
     extractions = spread_names(extractions, resources.is_stopped)
     index = _Index(extractions, resources, merges)
+    # each paper's mentions' roots, found once
+    roots = [tuple(map(index.root, e.mentions)) for e in extractions]
     clusters: dict[str, list[Mention]] = defaultdict(list)
-    for extraction in extractions:
-        for mention in extraction.mentions:
-            clusters[index.root(mention)].append(mention)
+    for extraction, found in zip(extractions, roots):
+        for mention, root in zip(extraction.mentions, found):
+            clusters[root].append(mention)
     entities = _entities(clusters, resources)
-    links = _links(extractions, index, entities)
-    root_of = {(m.paper_key, name_key(m.text)): index.root(m)
-               for e in extractions for m in e.mentions}
+    links = _links(extractions, roots, entities)
+    root_of = {(m.paper_key, name_key(m.text)): root
+               for e, found in zip(extractions, roots) for m, root in zip(e.mentions, found)}
+    del roots
     lineage, entities = derive_lineage(extractions, entities, root_of, resources)
     by_key = {entity.key: entity for entity in entities.values()}
     return Resolution(
@@ -239,15 +242,16 @@ def _type(mentions: list[Mention], known: KnownEntity | None) -> EntityType:
     return max(_TYPE_ORDER, key=lambda t: (votes[t], -_TYPE_ORDER.index(t)))
 
 
-def _links(extractions: Sequence[Extraction], index: _Index,
+def _links(extractions: Sequence[Extraction], roots: Sequence[tuple[str, ...]],
            entities: dict[str, Entity]) -> tuple[Link, ...]:
     """One ``mentions`` link per paper and entity (first mention as evidence), plus
-    ``proposes`` and ``evaluatesOn`` where any mention says so."""
+    ``proposes`` and ``evaluatesOn`` where any mention says so; ``roots`` holds each
+    paper's mentions' cluster roots."""
     links: list[Link] = []
-    for extraction in extractions:
+    for extraction, found in zip(extractions, roots, strict=True):
         by_root: dict[str, list[Mention]] = defaultdict(list)
-        for mention in extraction.mentions:
-            by_root[index.root(mention)].append(mention)
+        for mention, root in zip(extraction.mentions, found, strict=True):
+            by_root[root].append(mention)
         for root, mentions in by_root.items():
             entity = entities[root]
             first = max(mentions, key=lambda m: (m.confidence, -_position(m)))

@@ -95,13 +95,14 @@ def resolve(
     # each paper's mentions' roots, found once
     roots = [tuple(map(index.root, e.mentions)) for e in extractions]
     clusters: dict[str, list[Mention]] = defaultdict(list)
-    for extraction, found in zip(extractions, roots):
-        for mention, root in zip(extraction.mentions, found):
+    for extraction, found in zip(extractions, roots, strict=True):
+        for mention, root in zip(extraction.mentions, found, strict=True):
             clusters[root].append(mention)
     entities = _entities(clusters, resources)
     links = _links(extractions, roots, entities)
     root_of = {(m.paper_key, name_key(m.text)): root
-               for e, found in zip(extractions, roots) for m, root in zip(e.mentions, found)}
+               for e, found in zip(extractions, roots, strict=True)
+               for m, root in zip(e.mentions, found, strict=True)}
     del roots
     lineage, entities = derive_lineage(extractions, entities, root_of, resources)
     by_key = {entity.key: entity for entity in entities.values()}

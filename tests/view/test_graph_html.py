@@ -13,7 +13,7 @@ from paperkg.view import external_references, render_graph_html, write_graph_htm
 from paperkg.view.graph_html import json_script
 
 from .conftest import PAYLOADS
-from .synthetic import corpus_graph
+from .synthetic import add_entity, corpus_graph, derive, link
 
 
 class ScriptBlocks(HTMLParser):
@@ -119,6 +119,29 @@ def test_tooltips_and_details(small_graph):
     assert {e for e, _ in paper["entities"]} == {"entity:bert", "entity:glue", "entity:transformer"}
     # SQuAD is not drawn (support 1) but still named in its paper's details.
     assert details["names"]["entity:squad"] == ["SQuAD", "Dataset"]
+
+
+def test_lineage_details_list_parents_then_children_each_sorted(small_graph):
+    bert = "entity:bert"
+    for name in ("zeta-bert", "albert", "distilbert"):  # children, added out of order
+        child = add_entity(small_graph, name, name, "Model")
+        link(small_graph, "paper:p4", child)  # a paper link next to the lineage edge
+        derive(small_graph, child, bert, ("p4",))
+    elmo = add_entity(small_graph, "elmo", "ELMo", "Model")
+    link(small_graph, "paper:p2", elmo)  # drawn, as every entity here (drawn ones come first)
+    derive(small_graph, bert, elmo, ("p2",))
+    link(small_graph, "paper:p4", bert)  # BERT's own papers must not count as lineage
+    page, _ = render_graph_html(small_graph, min_support=1)
+    details = json.loads(next(t for a, t in scripts_of(page) if a.get("id") == "pk-data"))
+    entry = details["nodes"][bert]
+    assert entry["lineage"] == [
+        ["entity:elmo", "derived from"],
+        ["entity:albert", "derivative"],
+        ["entity:distilbert", "derivative"],
+        ["entity:roberta", "derivative"],
+        ["entity:zeta-bert", "derivative"],
+    ]
+    assert entry["lineage_total"] == 5
 
 
 def test_counts_follow_min_support_and_max_nodes(small_graph):

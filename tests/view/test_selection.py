@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 
 from paperkg.view import ViewError
-from paperkg.view.selection import select_view
+from paperkg.view.selection import PaperLinks, paper_links, select_view
 
 
 def test_min_support_keeps_entities_and_their_papers(small_graph):
@@ -75,6 +75,19 @@ def test_an_entity_with_more_papers_than_the_budget_still_leaves_a_useful_view()
     drawn = set(chosen.papers)
     for entity in chosen.entities:
         assert any(paper in drawn for paper, _ in graph.in_edges(entity)), entity
+
+
+@pytest.mark.parametrize("max_nodes", [600, 5000])
+def test_shared_paper_links_give_the_same_view_and_hold_only_what_it_needed(max_nodes):
+    graph = _star_graph(entities=300, papers_each=5)
+    shared = PaperLinks(graph)
+    chosen = select_view(graph, min_support=2, max_nodes=max_nodes, links=shared)
+    assert chosen == select_view(graph, min_support=2, max_nodes=max_nodes)
+    assert set(chosen.entities) <= set(shared)
+    # the view walks the ranking only as far as it draws (and one past the prefix)
+    assert len(shared) <= len(chosen.entities) + 1
+    assert len(chosen.entities) == (200 if max_nodes == 600 else 300)
+    assert all(shared[entity] == paper_links(graph, entity) for entity in chosen.entities)
 
 
 @pytest.mark.parametrize("option", [{"min_support": 0}, {"max_nodes": 0}])

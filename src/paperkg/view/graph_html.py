@@ -47,7 +47,7 @@ from paperkg.view.selection import (
     PAPER_RELATIONS,
     Selection,
     is_paper,
-    paper_links,
+    PaperLinks,
     select_view,
     support,
 )
@@ -131,9 +131,9 @@ def render_graph_html(
     graph: nx.MultiDiGraph, *, min_support: int = 2, max_nodes: int = 2500
 ) -> tuple[str, ViewStats]:
     """The page of :func:`write_graph_html` as a string, and what it draws."""
-    selection = select_view(graph, min_support=min_support, max_nodes=max_nodes)
+    links = PaperLinks(graph)
+    selection = select_view(graph, min_support=min_support, max_nodes=max_nodes, links=links)
     drawn = selection.entities + selection.papers
-    links = {entity: paper_links(graph, entity) for entity in selection.entities}
     vis_edges = _vis_edges(graph, selection, links)
     positions = force_layout(drawn, [(e["from"], e["to"]) for e in vis_edges], seed=1)
 
@@ -297,14 +297,14 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str],
         )
 
     papers = heapq.nsmallest(DETAILS_LIMIT, links.items(), key=order)
+    # graph.succ/pred hold each neighbour's edge keys: an entity's children are
+    # found without walking its (up to tens of thousands of) paper links one by one
     lineage = [
         (parent, "derived from")
-        for _, parent, key in sorted(graph.out_edges(entity, keys=True))
-        if key == LINEAGE
+        for parent in sorted(p for p, keys in graph.succ[entity].items() if LINEAGE in keys)
     ] + [
         (child, "derivative")
-        for child, _, key in sorted(graph.in_edges(entity, keys=True))
-        if key == LINEAGE
+        for child in sorted(c for c, keys in graph.pred[entity].items() if LINEAGE in keys)
     ]
     lineage_total = len(lineage)
     lineage = sorted(lineage, key=lambda item: item[0] not in drawn)[:DETAILS_LIMIT]

@@ -63,6 +63,23 @@ def paper_links(graph: nx.MultiDiGraph, entity: str) -> dict[str, str]:
     return found
 
 
+class PaperLinks(dict):
+    """Each entity -> its :func:`paper_links`, looked up when first asked for.
+
+    On a 100k-paper graph the view ranks thousands of entities but draws a few
+    hundred, and one entity can have tens of thousands of papers; the selection
+    and the page share one of these, so no entity's papers are walked twice.
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        super().__init__()
+        self.graph = graph
+
+    def __missing__(self, entity: str) -> dict[str, str]:
+        found = self[entity] = paper_links(self.graph, entity)
+        return found
+
+
 def entity_papers(graph: nx.MultiDiGraph, entity: str) -> list[str]:
     """The papers linked to ``entity`` by any paper -> entity relation, sorted."""
     return sorted(paper_links(graph, entity))
@@ -74,7 +91,8 @@ def support(graph: nx.MultiDiGraph, entity: str) -> int:
     return int(value) if value is not None else len(entity_papers(graph, entity))
 
 
-def select_view(graph: nx.MultiDiGraph, *, min_support: int, max_nodes: int) -> Selection:
+def select_view(graph: nx.MultiDiGraph, *, min_support: int, max_nodes: int,
+                links: PaperLinks | None = None) -> Selection:
     """Choose the entities and papers to draw.
 
     Parameters
@@ -85,6 +103,9 @@ def select_view(graph: nx.MultiDiGraph, *, min_support: int, max_nodes: int) -> 
         Keep entities mentioned by at least this many papers (>= 1).
     max_nodes:
         Upper bound on entities + papers drawn (>= 1).
+    links:
+        The graph's :class:`PaperLinks`, to share with the caller (a new one when
+        None).
 
     Raises
     ------
@@ -100,13 +121,14 @@ def select_view(graph: nx.MultiDiGraph, *, min_support: int, max_nodes: int) -> 
         (e for e in entities if support(graph, e) >= min_support),
         key=lambda e: (-support(graph, e), str(graph.nodes[e].get("label", "")).casefold(), e),
     )
-    around = {entity: entity_papers(graph, entity) for entity in ranked}
-    prefix, papers = _fitting_prefix(ranked, around, max_nodes)
+    links = PaperLinks(graph) if links is None else links
+    prefix, papers = _fitting_prefix(ranked, links, max_nodes)
     if len(prefix) >= min(len(ranked), max_nodes // 3):
         return Selection(tuple(prefix), tuple(sorted(papers)), len(entities), len(papers))
     chosen = ranked[: max(1, max_nodes // 3)] if max_nodes > 1 else []
-    papers = _share_papers({entity: around[entity] for entity in chosen}, max_nodes - len(chosen))
-    papers_total = len(set().union(*(around[e] for e in chosen))) if chosen else 0
+    around = {entity: sorted(links[entity]) for entity in chosen}
+    papers = _share_papers(around, max_nodes - len(chosen))
+    papers_total = len(set().union(*around.values())) if chosen else 0
     log.info(
         "graph view: %d of %d entities with support >= %d and %d of their %d papers fit in %d nodes",
         len(chosen), len(ranked), min_support, len(papers), papers_total, max_nodes,
@@ -115,13 +137,13 @@ def select_view(graph: nx.MultiDiGraph, *, min_support: int, max_nodes: int) -> 
 
 
 def _fitting_prefix(
-    ranked: list[str], around: dict[str, list[str]], max_nodes: int
+    ranked: list[str], links: PaperLinks, max_nodes: int
 ) -> tuple[list[str], set[str]]:
     """The longest prefix of ``ranked`` that fits in ``max_nodes`` with all its papers."""
     chosen: list[str] = []
     papers: set[str] = set()
     for entity in ranked:
-        new_papers = papers.union(around[entity])
+        new_papers = papers.union(links[entity])
         if len(chosen) + 1 + len(new_papers) > max_nodes:
             break
         chosen.append(entity)

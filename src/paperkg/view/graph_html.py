@@ -45,9 +45,9 @@ from paperkg.view.selection import (
     LINEAGE,
     PAPER,
     PAPER_RELATIONS,
+    PaperLinks,
     Selection,
     is_paper,
-    PaperLinks,
     select_view,
     support,
 )

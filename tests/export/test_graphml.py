@@ -40,3 +40,23 @@ def test_hostile_values_are_flattened(tmp_path):
     assert back.nodes["paper:x"]["authors"] == "A | B"
     assert back.nodes["entity:y"]["support"] == 3
     assert back.nodes["paper:x"]["support"] == -1
+
+
+def test_edge_values_are_converted_alike_whether_repeated_unhashable_or_equal_across_types(
+        tmp_path):
+    # Edge cells are cached by value: 1 and True are equal keys to a plain cache,
+    # and a list cannot be a key at all.
+    graph = nx.MultiDiGraph()
+    graph.add_node("p", node_type="Paper")
+    for i, (rule, evidence) in enumerate([(1, "e"), (True, "e"), ("1", ["x", "y"]),
+                                          (None, ("x", "y")), (1, "e")]):
+        graph.add_node(f"e{i}", node_type="Model")
+        graph.add_edge("p", f"e{i}", key="mentions", relation="mentions", rule=rule,
+                       evidence=evidence, confidence=True if i == 1 else 1, start=i)
+    write_graphml(graph, str(tmp_path / "g.graphml"))
+    back = nx.read_graphml(tmp_path / "g.graphml")
+    edges = {target: data for _, target, data in back.edges(data=True)}
+    assert [edges[f"e{i}"]["rule"] for i in range(5)] == ["1", "True", "1", "", "1"]
+    assert [edges[f"e{i}"]["evidence"] for i in range(5)] == ["e", "e", "x | y", "x | y", "e"]
+    assert {edges[f"e{i}"]["confidence"] for i in range(5)} == {1.0}
+    assert [edges[f"e{i}"]["start"] for i in range(5)] == [0, 1, 2, 3, 4]

@@ -54,9 +54,12 @@ def _data(key: str, value) -> str:
     return f'<data key="{key}">{text}</data>'
 
 
-#: one ``<data>`` of an edge. Edge values repeat (relations, rules, a paper's
-#: evidence sentences): each is escaped once while in use
-_edge_cell = lru_cache(maxsize=4096)(_data)
+@lru_cache(maxsize=4096, typed=True)
+def _edge_cell(key: str, value, kind: type) -> str:
+    """One ``<data>`` of an edge. Edge values repeat (relations, rules, a paper's
+    evidence sentences): each is converted and escaped once while in use
+    (``typed``: ``True`` and ``1`` are different values here)."""
+    return _data(key, _scalar(value, kind))
 
 
 @lru_cache(maxsize=4096)
@@ -93,7 +96,10 @@ def _write(graph: nx.MultiDiGraph, stream: TextIO) -> None:
         stream.write(f'    <node id={quoteattr(_scalar(node, str))}>{cells}</node>\n')
     columns = [(edge_keys[k], k, t) for k, t in EDGE_ATTRIBUTES.items()]
     for source, target, key, data in graph.edges(keys=True, data=True):
-        cells = "".join([_edge_cell(column, _scalar(data.get(k), t)) for column, k, t in columns])
+        try:
+            cells = "".join([_edge_cell(column, data.get(k), t) for column, k, t in columns])
+        except TypeError:  # an unhashable value (a list): converted without the cache
+            cells = "".join([_data(column, _scalar(data.get(k), t)) for column, k, t in columns])
         stream.write(f"    <edge source={_attribute(source)} target={_attribute(target)} "
                      f"id={_attribute(key)}>{cells}</edge>\n")
     stream.write("  </graph>\n</graphml>\n")

@@ -107,12 +107,24 @@ def mint(kind: str, key: str) -> URIRef:
     >>> str(mint("paper", "arxiv:2106.09685"))
     'https://w3id.org/paperkg/paper/arxiv-2106.09685'
     """
-    bases = {"paper": PAPER_BASE, "entity": ENTITY_BASE, "link": LINK_BASE}
+    return URIRef(mint_text(kind, key))
+
+
+_BASES = {"paper": PAPER_BASE, "entity": ENTITY_BASE, "link": LINK_BASE}
+
+
+def mint_text(kind: str, key: str) -> str:
+    """:func:`mint` as a plain string, for the exports that write a million IRIs
+    (an rdflib ``URIRef`` costs a third of the time of minting one).
+
+    >>> mint_text("link", "lineage|QLoRA|LoRA") == str(mint("link", "lineage|QLoRA|LoRA"))
+    True
+    """
     try:
-        base = bases[kind]
+        base = _BASES[kind]
     except KeyError as err:
-        raise ValueError(f"unknown IRI kind {kind!r}; choose from {sorted(bases)}") from err
+        raise ValueError(f"unknown IRI kind {kind!r}; choose from {sorted(_BASES)}") from err
     if kind == "paper":
         scheme, _, rest = key.partition(":")
-        return URIRef(base + scheme + "-" + slug(rest))
-    return URIRef(base + slug(key))
+        return base + scheme + "-" + slug(rest)
+    return base + slug(key)

@@ -12,7 +12,7 @@ rdflib and compare graphs.
 >>> import io, networkx as nx
 >>> g = nx.MultiDiGraph()
 >>> g.add_node("entity:LoRA", node_type="Technique", label="LoRA", kind="named",
-...            aliases=("Low-Rank Adaptation",), support=2, iri=str(mint("entity", "LoRA")))
+...            aliases=("Low-Rank Adaptation",), support=2, iri=mint_text("entity", "LoRA"))
 >>> out = io.StringIO(); write_rdf(g, out, "ntriples")
 5
 >>> print(out.getvalue().splitlines()[1])
@@ -33,7 +33,7 @@ from typing import TextIO
 import networkx as nx
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from paperkg.vocab import PK, PREFIXES, mint
+from paperkg.vocab import PK, PREFIXES, mint_text
 
 FORMATS = ("turtle", "json-ld", "ntriples")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -112,7 +112,7 @@ def _entity(data: dict) -> Description:
 
 def _link(paper: dict, entity: dict, paper_key: str, entity_key: str, attrs: dict) -> Description:
     relation = _pk(attrs["relation"])
-    node = str(mint("link", f"{paper_key}|{entity_key}|{attrs['relation']}"))
+    node = mint_text("link", f"{paper_key}|{entity_key}|{attrs['relation']}")
     return node, [
         (TYPE, _pk("MentionLink")),
         (_pk("paper"), paper["iri"]),
@@ -129,7 +129,7 @@ def _link(paper: dict, entity: dict, paper_key: str, entity_key: str, attrs: dic
 
 def _lineage(graph: nx.MultiDiGraph, child: dict, parent: dict, child_key: str,
              parent_key: str, attrs: dict) -> Description:
-    node = str(mint("link", f"lineage|{child_key}|{parent_key}"))
+    node = mint_text("link", f"lineage|{child_key}|{parent_key}")
     pairs: list[tuple[str, Term]] = [
         (TYPE, _pk("LineageLink")),
         (_pk("child"), child["iri"]),

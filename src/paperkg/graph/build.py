@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import networkx as nx
 
 from paperkg.records import Paper, Relation, Resolution
-from paperkg.vocab import mint
+from paperkg.vocab import mint_text
 
 
 def paper_node(key: str) -> str:
@@ -47,7 +47,7 @@ def build_graph(papers: Sequence[Paper], resolution: Resolution) -> nx.MultiDiGr
             date=paper.date or "",
             arxiv_id=paper.arxiv_id or "",
             authors=paper.authors,
-            iri=str(mint("paper", paper.key)),
+            iri=mint_text("paper", paper.key),
         )
     for entity in sorted(resolution.entities.values(), key=lambda e: e.key):
         graph.add_node(
@@ -57,7 +57,7 @@ def build_graph(papers: Sequence[Paper], resolution: Resolution) -> nx.MultiDiGr
             kind=entity.kind,
             aliases=entity.aliases,
             support=entity.support,
-            iri=str(mint("entity", entity.key)),
+            iri=mint_text("entity", entity.key),
         )
     for link in sorted(resolution.links, key=lambda k: (k.paper_key, k.entity_key, k.relation)):
         graph.add_edge(

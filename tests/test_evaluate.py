@@ -131,6 +131,15 @@ def test_details_list_proposed_errors(tmp_path):
     ('{"id": "a", "title": "t", "abstract": "x", "entities": [{"name": "LoRA"}]}',
      "an entity or lineage link lacks 'type'"),
     ("{not json", "invalid JSON"),
+    ('{"id": "a", "title": null, "abstract": "x", "entities": []}', "title must be a string"),
+    ('{"id": "a", "title": "t", "abstract": ["x"], "entities": []}',
+     "abstract must be a string"),
+    ('{"id": "a", "title": "t", "abstract": "x", "entities": '
+     '[{"name": "LoRA", "type": "Technique", "proposed": "false"}]}',
+     "proposed of 'LoRA' must be true or false"),
+    ('{"id": "a", "title": "t", "abstract": "x", "entities": '
+     '[{"name": "MMLU", "type": "Benchmrak"}]}',
+     "entity 'MMLU' has type 'Benchmrak'; the types are Model, Dataset, Benchmark, Technique"),
 ])
 def test_bad_gold_lines_say_what_is_wrong_in_the_format_s_words(tmp_path, line, expected):
     path = tmp_path / "gold.jsonl"
@@ -206,3 +215,13 @@ def test_a_name_edge_between_two_known_entities_is_not_the_papers_lineage(tmp_pa
     ])
     result = evaluate(gold)
     assert (result.lineage.tp, result.lineage.fp, result.lineage.fn) == (1, 0, 0)
+
+
+def test_two_gold_papers_with_one_id_are_refused(tmp_path):
+    # predictions are matched to gold papers by id: a shared id would score each
+    # paper against the other's entities
+    path = tmp_path / "gold.jsonl"
+    rows = [{"id": "g1", "title": t, "abstract": "x", "entities": []} for t in ("A", "B")]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with pytest.raises(InputError, match="gold.jsonl:2: id 'g1' is already the id of line 1"):
+        load_gold(path)

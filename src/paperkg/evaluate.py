@@ -18,7 +18,7 @@ from paperkg.errors import InputError
 from paperkg.extract.pipeline import Extractor, Settings
 from paperkg.extract.resources import Resources, load_resources
 from paperkg.extract.text import match_key
-from paperkg.records import Paper, Relation, Resolution
+from paperkg.records import EntityType, Paper, Relation, Resolution
 from paperkg.resolve import resolve
 
 
@@ -116,6 +116,7 @@ def load_gold(path: str | Path) -> list[GoldPaper]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
         raise InputError(f"{path} is not UTF-8 text ({err.reason})") from err
+    lines_of: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -124,16 +125,37 @@ def load_gold(path: str | Path) -> list[GoldPaper]:
         except json.JSONDecodeError as err:
             raise InputError(f"{path}:{number}: invalid JSON ({err.msg})") from err
         try:
-            papers.append(_gold_paper(row))
-        except (KeyError, TypeError, AttributeError) as err:
+            paper = _gold_paper(row)
+        except (KeyError, TypeError, AttributeError, _NotGold) as err:
             raise InputError(f"{path}:{number}: not a gold record: {_gold_problem(row, err)}; "
                              "see GUIDELINES.md for the format") from err
+        if paper.id in lines_of:  # papers are matched to predictions by id
+            raise InputError(f"{path}:{number}: id {paper.id!r} is already the id of line "
+                             f"{lines_of[paper.id]}; each gold paper needs its own id")
+        lines_of[paper.id] = number
+        papers.append(paper)
     if not papers:
         raise InputError(f"no gold papers in {path}")
     return papers
 
 
+class _NotGold(ValueError):
+    """A gold line whose values have the wrong type (the message says which)."""
+
+
+_TYPES = tuple(t.value for t in EntityType)
+
+
 def _gold_paper(row: dict) -> GoldPaper:
+    for key in ("title", "abstract"):
+        if not isinstance(row.get(key, ""), str):
+            raise _NotGold(f"{key} must be a string")
+    for e in row["entities"]:
+        if e["type"] not in _TYPES:
+            raise _NotGold(f"entity {e['name']!r} has type {e['type']!r}; the types are "
+                           f"{', '.join(_TYPES)}")
+        if not isinstance(e.get("proposed", False), bool):
+            raise _NotGold(f"proposed of {e['name']!r} must be true or false")
     entities = tuple(
         GoldEntity(e["name"], e["type"], e.get("kind", "named"),
                    frozenset(match_key(n) for n in (e["name"], *e.get("aliases", ()))),
@@ -147,6 +169,8 @@ def _gold_problem(row: object, err: Exception) -> str:
     """What is wrong with a gold line, in the words of the format."""
     if not isinstance(row, dict):
         return "expected a JSON object with id, title, abstract, entities and lineage"
+    if isinstance(err, _NotGold):
+        return str(err)
     missing = [key for key in ("id", "title", "abstract", "entities") if key not in row]
     if missing:
         return f"missing {', '.join(missing)}"

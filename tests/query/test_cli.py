@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,18 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str], command: str) -> 
     out = capsys.readouterr().out
     assert "examples:" in out and f"paperkg {command}" in out.split("examples:")[1]
     assert "--graph" in out
+
+
+def test_bytes_that_are_not_utf8_are_one_line_errors(
+        capsys: pytest.CaptureFixture[str], graph_dir: Path, tmp_path: Path) -> None:
+    query_file = tmp_path / "q.rq"
+    query_file.write_bytes(b'SELECT * WHERE { ?s ?p "caf\xe9" }')
+    code, _, err = run_cli(capsys, "query", "--file", str(query_file), "--graph", str(graph_dir))
+    assert_one_line_error(code, err, "q.rq is not UTF-8 text")
+    # a shell hands bytes that are not UTF-8 to Python as lone surrogates
+    latin1 = os.fsdecode(b"caf\xe9")
+    for argv in (["derived-from", latin1], ["entity-search", latin1],
+                 ["entity-search", "--param", f"text={latin1}"],
+                 [f'SELECT * WHERE {{ ?s ?p "{latin1}" }}']):
+        code, _, err = run_cli(capsys, "query", *argv, "--graph", str(graph_dir))
+        assert_one_line_error(code, err, "caf\\xe9", "is not valid UTF-8 text")

@@ -79,6 +79,8 @@ def register(subparsers) -> argparse.ArgumentParser:  # type: ignore[no-untyped-
 
 
 def run(args: argparse.Namespace) -> int:
+    for text in (args.query, *args.values, *args.param):
+        _check_utf8(text, "argument")
     if args.list:
         write_stdout(_listing(list_named_queries()))
         return 0
@@ -127,12 +129,26 @@ def _params(query: NamedQuery, args: argparse.Namespace) -> dict[str, str]:
 
 
 def _read_file(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
     try:
-        return Path(path).read_text(encoding="utf-8")
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        text.encode("utf-8")  # standard input may hold lone surrogates for bad bytes
+        return text
+    except (UnicodeDecodeError, UnicodeEncodeError) as err:
+        raise QueryError(f"query file {path} is not UTF-8 text (at {err.start})") from None
     except OSError as err:
         raise QueryError(f"cannot read query file {path}: {err.strerror or err}") from err
+
+
+def _check_utf8(text: str | None, what: str) -> None:
+    """Refuse text with bytes that were not UTF-8 (a shell passes them through as
+    lone surrogates, which no query or store can hold)."""
+    if text is None:
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise QueryError(f"{what} '{shown}' is not valid UTF-8 text") from None
 
 
 def _listing(queries: list[NamedQuery]) -> str:

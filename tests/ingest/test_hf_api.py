@@ -31,10 +31,11 @@ def test_not_an_array_and_broken_items(tmp_path):
     path.write_text('[\n{"title": "A", "summary": "B", "paper": {"id": "2401.00001"}}\n{"title"')
     paper, broken = iter_papers(path, "hf-api")
     assert paper.key == "arxiv:2401.00001"
-    assert broken.line == 3 and broken.reason == "invalid JSON: expected ',' or ']'"
+    assert broken.line == 3
+    assert broken.reason == "invalid JSON: expected ',' or ']'; rest of file not read"
     path.write_text("[" * 100_000)
     (deep,) = iter_papers(path, "hf-api")
-    assert deep.reason == "invalid JSON: nested too deeply"
+    assert deep.reason == "invalid JSON: nested too deeply; rest of file not read"
 
 
 def test_a_plain_array_of_arxiv_metadata_keeps_its_fields(tmp_path):
@@ -56,3 +57,20 @@ def test_a_plain_array_of_arxiv_metadata_keeps_its_fields(tmp_path):
     [lora_line, _] = iter_papers(lines)
     assert (lora.key, lora.date, lora.doi, lora.categories, lora.authors) == (
         lora_line.key, lora_line.date, lora_line.doi, lora_line.categories, lora_line.authors)
+
+
+def test_a_broken_item_says_the_rest_is_not_read_and_trailing_text_is_a_skip(tmp_path):
+    path = tmp_path / "daily.json"
+    good = '{"title": "T%d", "summary": "We use BERT.", "paper": {"id": "2401.0000%d"}}'
+    path.write_text("[\n" + ",\n".join([good % (1, 1), '{"title": "Bad" "summary": "x"}',
+                                         good % (3, 3)]) + "\n]\n")
+    first, broken = iter_papers(path, "hf-api")
+    assert first.key == "arxiv:2401.00001"
+    assert broken.line == 3
+    assert broken.reason == "invalid JSON: Expecting ',' delimiter; rest of file not read"
+    path.write_text("[" + good % (1, 1) + "]\ntrailing words\n")
+    paper, trailing = iter_papers(path, "hf-api")
+    assert paper.key == "arxiv:2401.00001"
+    assert (trailing.line, trailing.reason) == (2, "text after the end of the array, not read")
+    path.write_text("[" + good % (1, 1) + "]\n\n")
+    assert len(list(iter_papers(path, "hf-api"))) == 1

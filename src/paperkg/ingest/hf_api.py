@@ -40,23 +40,30 @@ def read(source: Source) -> Iterator[Paper | Skip]:
     while True:
         position = _skip_space(text, position)
         if text.startswith("]", position):
-            return
+            break
         line = lines.at(position)
         try:
             item, position = _DECODER.raw_decode(text, position)
         except RecursionError:
-            yield source.skip(line, "invalid JSON: nested too deeply")
+            yield source.skip(line, f"invalid JSON: nested too deeply{_REST}")
             return
         except ValueError as err:
-            yield source.skip(line, f"invalid JSON: {getattr(err, 'msg', err)}")
+            yield source.skip(line, f"invalid JSON: {getattr(err, 'msg', err)}{_REST}")
             return
         yield _paper(source, line, item)
         position = _skip_space(text, position)
         if text.startswith(",", position):
             position += 1
         elif not text.startswith("]", position):
-            yield source.skip(lines.at(position), "invalid JSON: expected ',' or ']'")
+            yield source.skip(lines.at(position), f"invalid JSON: expected ',' or ']'{_REST}")
             return
+    position = _skip_space(text, position + 1)
+    if position < len(text):
+        yield source.skip(lines.at(position), "text after the end of the array, not read")
+
+
+#: a syntax error ends the reading of an array: the items after it are not found
+_REST = "; rest of file not read"
 
 
 def _paper(source: Source, line: int, item: Any) -> Paper | Skip:

@@ -108,8 +108,9 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
            options: BuildOptions) -> BuildReport:
     timer = _Timer()
     report = BuildReport()
-    if options.resource_dirs:
-        load_resources(options.resource_dirs)  # a wrong folder fails before minutes of reading
+    if options.resource_dirs:  # a wrong folder fails before minutes of reading
+        load_resources(options.resource_dirs)
+        load_merges(options.resource_dirs)
     previous = load_state(out_dir, fingerprint(options.resource_dirs)) if options.update else []
     with timer.stage("read"):
         read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
@@ -176,6 +177,8 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
         for name in (*OUTPUT_FILES, STATE_FILE):
             if (staging / name).exists():
                 os.replace(staging / name, out / name)
+            else:  # not written this time (graph.html with --no-html): an earlier build's
+                (out / name).unlink(missing_ok=True)  # would sit next to this one's
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -115,7 +116,13 @@ def test_bad_option_values_are_one_line_before_any_input_is_read(tmp_path, args,
 
 
 @pytest.mark.parametrize("files,expected", [
-    ({}, "holds none of entities.jsonl, stoplist.jsonl, cues.json"),
+    ({}, "holds none of entities.jsonl, stoplist.jsonl, cues.json, merges.jsonl"),
+    ({"cues.json": "[1, 2]"}, 'cues.json: expected a JSON object, such as {"Model"'),
+    ({"cues.json": "{"}, "cues.json:1: invalid JSON"),
+    ({"cues.json": '{"Model": 5}'}, "cues.json: 'Model' must be a list of words"),
+    ({"entities.jsonl": b'{"name": "Caf\xe9Net", "type": "Model"}\n'},
+     "entities.jsonl: not UTF-8 text (byte 13)"),
+    ({"merges.jsonl": b'{"names": ["Caf\xe9", "Cafe"]}\n'}, "merges.jsonl: not UTF-8 text"),
     ({"entities.jsonl": '{"name": "Zorb", "type": "Wizard"}\n'},
      "entities.jsonl:1: unknown type 'Wizard'; the types are Model, Dataset, Benchmark"),
     ({"entities.jsonl": '{"name": "Zorb"}\n'}, "each entity needs a name and a type"),
@@ -125,7 +132,10 @@ def test_a_wrong_resource_folder_is_one_line_before_any_input_is_read(tmp_path, 
     folder = tmp_path / "res"
     folder.mkdir()
     for name, text in files.items():
-        (folder / name).write_text(text)
+        if isinstance(text, bytes):
+            (folder / name).write_bytes(text)
+        else:
+            (folder / name).write_text(text)
     # the input does not exist: the resources are checked before it is looked for
     result = run_cli("build", str(tmp_path / "nowhere.jsonl"), "--resources", str(folder),
                      "--out", str(tmp_path / "o"))
@@ -220,3 +230,30 @@ def test_ctrl_c_during_parallel_extraction_is_one_line(tmp_path):
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
     assert stderr.strip().splitlines()[-1] == "paperkg build: interrupted"
     assert not out.exists() or not list(out.glob("graph.*"))
+
+
+def test_a_resource_folder_may_hold_only_merges(tmp_path):
+    folder = tmp_path / "res"
+    folder.mkdir()
+    (folder / "merges.jsonl").write_text('{"names": ["LoRA", "Low-Rank Adaptation"]}\n')
+    result = run_cli("-q", "build", str(FIXTURES / "papers.jsonl"), "--resources", str(folder),
+                     "--out", str(tmp_path / "o"), "--no-progress", "--no-html")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_reported_readably(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # a Latin-1 file name: Python holds the byte 0xE9 as a lone surrogate
+    (folder / os.fsdecode(b"caf\xe9.jsonl")).write_bytes((FIXTURES / "papers.jsonl").read_bytes())
+    out = tmp_path / "o"
+    result = run_cli("-q", "build", str(folder), "--out", str(out), "--no-progress", "--no-html")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["files"] == [f"{folder}/caf\\xe9.jsonl"]
+    assert report["papers"] > 0 and not report["skipped"]
+    # the state file holds the name too: an update reads it back
+    (tmp_path / "more.jsonl").write_text("")
+    update = run_cli("-q", "build", str(tmp_path / "more.jsonl"), "--update", "--out", str(out),
+                     "--no-progress", "--no-html")
+    assert "Traceback" not in update.stderr, update.stderr

@@ -50,6 +50,15 @@ def test_a_failing_build_leaves_the_previous_outputs(tmp_path, monkeypatch):
     assert not list(out.glob(".staging-*"))
 
 
+def test_an_output_the_new_build_does_not_write_is_not_left_from_the_old_one(tmp_path):
+    out = tmp_path / "out"
+    build([FIXTURES / "papers.jsonl"], out, BuildOptions(progress=False))
+    assert (out / "graph.html").exists()
+    build([corpus(tmp_path / "more.jsonl", 3)], out, BuildOptions(progress=False, html=False))
+    assert not (out / "graph.html").exists()  # it would show the first build's graph
+    assert set(snapshot(out)) == set(OUTPUT_FILES) - {"graph.html"}
+
+
 def test_a_killed_build_leaves_the_previous_outputs(tmp_path):
     out = tmp_path / "out"
     build([FIXTURES / "papers.jsonl"], out, BuildOptions(progress=False, html=False))

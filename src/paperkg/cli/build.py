@@ -38,7 +38,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--validate", default="auto", choices=("auto", "full", "sample", "off"),
                         help="SHACL validation: all triples, a sample of papers, or none "
                              "(default: auto = full up to 100k triples)")
-    parser.add_argument("--no-html", action="store_true", help="skip graph.html")
+    parser.add_argument("--no-html", action="store_true",
+                        help="skip graph.html (a graph.html of an earlier build in the "
+                             "output folder is removed, as it would not match)")
     parser.add_argument("--min-support", type=int, default=2, metavar="N",
                         help="graph.html shows entities named by at least N papers (default 2)")
     parser.add_argument("--no-timings", action="store_true",
@@ -60,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--min-support must be at least 1, got {args.min_support}")
     if args.jobs < 0:
         raise InputError(f"--jobs must be 0 (one per CPU) or more, got {args.jobs}")
+    if not args.out.strip():
+        raise InputError("--out needs a folder name (use --out . for this folder)")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise InputError(f"--out {args.out} is a file, not a folder")
     from paperkg.pipeline import BuildOptions, build  # spaCy: only for the commands that extract

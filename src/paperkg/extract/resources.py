@@ -101,17 +101,46 @@ def _bundled_dir() -> Path:
 
 
 def _read_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(f"{path}:{number}: invalid JSON: {err.msg}") from err
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{number}: expected a JSON object")
-            yield number, row
+    for number, line in enumerate(read_resource_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path}:{number}: invalid JSON: {err.msg}") from err
+        if not isinstance(row, dict):
+            raise InputError(f"{path}:{number}: expected a JSON object")
+        yield number, row
+
+
+def read_resource_text(path: Path) -> str:
+    """The text of a resource file; :class:`InputError` when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror or err}") from None
+
+
+_CUE_KEYS = (*(t.value for t in EntityType), "NotEntity", "Component")
+
+
+def _read_cues(path: Path) -> dict[str, list[str]]:
+    """``cues.json``: an object with a list of words under each entity type,
+    ``NotEntity`` and ``Component`` (each optional; other keys, such as notes, are
+    left alone)."""
+    try:
+        data = json.loads(read_resource_text(path))
+    except json.JSONDecodeError as err:
+        raise InputError(f"{path}:{err.lineno}: invalid JSON: {err.msg}") from None
+    if not isinstance(data, dict):
+        raise InputError(f'{path}: expected a JSON object, such as {{"Model": ["model"]}}')
+    for key in _CUE_KEYS:
+        words = data.get(key, [])
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise InputError(f"{path}: {key!r} must be a list of words")
+    return data
 
 
 def _parse_entity(path: Path, number: int, row: dict) -> KnownEntity:
@@ -135,7 +164,7 @@ def _parse_entity(path: Path, number: int, row: dict) -> KnownEntity:
     return KnownEntity(name, entity_type, kind, aliases, parents)
 
 
-RESOURCE_FILES = ("entities.jsonl", "stoplist.jsonl", "cues.json")
+RESOURCE_FILES = ("entities.jsonl", "stoplist.jsonl", "cues.json", "merges.jsonl")
 
 
 def check_resource_dirs(extra_dirs: Sequence[str | Path]) -> None:
@@ -171,7 +200,7 @@ def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
             for _, row in _read_jsonl(folder / "stoplist.jsonl"):
                 stoplist.add(name_key(str(row.get("term", ""))))
         if (folder / "cues.json").exists():
-            data = json.loads((folder / "cues.json").read_text(encoding="utf-8"))
+            data = _read_cues(folder / "cues.json")
             for entity_type in EntityType:
                 cues[entity_type].extend(w.lower() for w in data.get(entity_type.value, ()))
             not_entity.update(w.lower() for w in data.get("NotEntity", ()))

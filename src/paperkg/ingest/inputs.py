@@ -57,7 +57,7 @@ def input_files(paths: Sequence[str | os.PathLike[str]] | None) -> list[InputFil
         if Path(path).is_dir():
             files.extend(_walk(Path(path), os.fspath(path)))
         else:
-            files.append(InputFile(Path(path), os.fspath(path), explicit=True))
+            files.append(InputFile(Path(path), shown_name(os.fspath(path)), explicit=True))
     return _unique(files)
 
 
@@ -81,8 +81,19 @@ def _walk(root: Path, name: str) -> list[InputFile]:
 def _child_name(root: Path, name: str, path: Path) -> str:
     relative = path.relative_to(root).as_posix()
     if relative == ".":
-        return name
-    return f"{name.rstrip('/' + os.sep) or name}/{relative}"
+        return shown_name(name)
+    return shown_name(f"{name.rstrip('/' + os.sep) or name}/{relative}")
+
+
+def shown_name(name: str) -> str:
+    r"""A file name as reports and the state file can hold it: bytes that are not
+    UTF-8 (which Python keeps as lone surrogates, and no UTF-8 file can hold) are
+    shown as ``\xNN``.
+
+    >>> shown_name(os.fsdecode(b"caf\xe9.jsonl"))
+    'caf\\xe9.jsonl'
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _unique(files: list[InputFile]) -> list[InputFile]:

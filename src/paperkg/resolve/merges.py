@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from paperkg.errors import InputError
+from paperkg.extract.resources import read_resource_text
 
 
 def load_merges(resource_dirs: Sequence[str | Path]) -> list[tuple[str, ...]]:
@@ -20,7 +21,7 @@ def load_merges(resource_dirs: Sequence[str | Path]) -> list[tuple[str, ...]]:
         path = folder / "merges.jsonl"
         if not path.exists():
             continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(read_resource_text(path).splitlines(), 1):
             if not line.strip():
                 continue
             try:

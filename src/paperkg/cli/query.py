@@ -147,8 +147,9 @@ def _check_utf8(text: str | None, what: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        raise QueryError(f"{what} '{shown}' is not valid UTF-8 text") from None
+        from paperkg.ingest.inputs import shown_name  # only now: the readers load in 50 ms
+
+        raise QueryError(f"{what} '{shown_name(text)}' is not valid UTF-8 text") from None
 
 
 def _listing(queries: list[NamedQuery]) -> str:

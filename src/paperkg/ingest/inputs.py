@@ -86,9 +86,9 @@ def _child_name(root: Path, name: str, path: Path) -> str:
 
 
 def shown_name(name: str) -> str:
-    r"""A file name as reports and the state file can hold it: bytes that are not
-    UTF-8 (which Python keeps as lone surrogates, and no UTF-8 file can hold) are
-    shown as ``\xNN``.
+    r"""A file name (or other command-line text) as messages, reports and the state
+    file can hold it: bytes that are not UTF-8 (which Python keeps as lone
+    surrogates, and no UTF-8 file can hold) are shown as ``\xNN``.
 
     >>> shown_name(os.fsdecode(b"caf\xe9.jsonl"))
     'caf\\xe9.jsonl'

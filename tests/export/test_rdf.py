@@ -6,6 +6,8 @@ import io
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -196,8 +198,8 @@ def test_writing_several_formats_at_once_gives_the_same_files(tmp_path, small_bu
     assert not (tmp_path / "x.ttl").exists()  # nothing is opened before the formats are checked
 
 
-def test_writers_hold_one_subject_at_a_time():
-    """Writing costs memory for one subject's description, not for the whole graph:
+def test_writers_hold_a_batch_of_subjects_not_the_graph():
+    """Writing costs memory for a batch of subjects, not for the whole graph:
     the peak allocated while writing stays far below the text written, and does
     not grow with the number of papers."""
     import tracemalloc
@@ -241,3 +243,34 @@ def test_only_real_calendar_dates_are_typed_xsd_date(date, typed):
     assert str(value) == date
     assert (value.datatype == XSD.date) is typed
     assert value.datatype in (XSD.date, None)
+
+
+_any_text = st.text(st.characters(), max_size=40)  # surrogates, controls, quotes, markup
+_key_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)  # as ingest keeps
+
+
+@given(paper=_key_text, entity=_key_text, relation=st.sampled_from(["mentions", "proposes",
+                                                                    "evaluatesOn"]),
+       evidence=_any_text, field=_any_text, rule=_any_text,
+       start=st.integers(-10, 10**9), end=st.integers(-10, 10**9),
+       confidence=st.floats(allow_nan=True, allow_infinity=True))
+def test_mention_link_templates_print_what_the_generic_formatters_print(
+        paper, entity, relation, evidence, field, rule, start, end, confidence):
+    """Four in five subjects are mention links, printed from a template per format; the
+    text must be the generic formatter's, byte for byte, for any values."""
+    import networkx as nx
+
+    from paperkg.export import rdf
+    from paperkg.vocab import mint_text
+
+    graph = nx.MultiDiGraph()
+    graph.add_node(f"paper:id:{paper}", iri=mint_text("paper", f"id:{paper}"))
+    graph.add_node(f"entity:{entity}", iri=mint_text("entity", entity))
+    row = rdf._link(graph.nodes[f"paper:id:{paper}"], graph.nodes[f"entity:{entity}"],
+                    f"id:{paper}", entity,
+                    {"relation": relation, "evidence": evidence, "field": field, "start": start,
+                     "end": end, "rule": rule, "confidence": confidence})
+    for fmt in rdf.FORMATS:
+        fast, generic = rdf._FORMATTERS[fmt](), rdf._FORMATTERS[fmt]()
+        for _ in range(2):  # JSON-LD separates the second node from the first
+            assert fast.mention_link(row) == generic.block(row.subject, row.pairs())

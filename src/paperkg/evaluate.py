@@ -128,7 +128,7 @@ def load_gold(path: str | Path) -> list[GoldPaper]:
             paper = _gold_paper(row)
         except (KeyError, TypeError, AttributeError, _NotGold) as err:
             raise InputError(f"{path}:{number}: not a gold record: {_gold_problem(row, err)}; "
-                             "see GUIDELINES.md for the format") from err
+                             "see `paperkg evaluate --help` for the format") from err
         if paper.id in lines_of:  # papers are matched to predictions by id
             raise InputError(f"{path}:{number}: id {paper.id!r} is already the id of line "
                              f"{lines_of[paper.id]}; each gold paper needs its own id")

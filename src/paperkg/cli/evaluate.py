@@ -6,7 +6,14 @@ import argparse
 import json
 
 
-EPILOG = """examples:
+EPILOG = """gold format, one JSON object per line:
+  {"id": "p1", "title": "...", "abstract": "...",
+   "entities": [{"name": "QLoRA", "type": "Technique", "aliases": [], "proposed": true}],
+   "lineage": [{"child": "QLoRA", "parent": "LoRA"}]}
+  type: Model, Dataset, Benchmark or Technique; aliases, proposed and lineage are
+  optional (the project's annotation guidelines: ../shared/gold/GUIDELINES.md)
+
+examples:
   paperkg evaluate ../shared/gold/dev.jsonl
   paperkg evaluate gold.jsonl --format json --details
 """

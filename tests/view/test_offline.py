@@ -23,6 +23,7 @@ def test_page_has_no_external_reference(cdn_resources, menus):
     assert external_references(page) == []
     assert "bootstrap" not in page.lower()
     assert "new vis.Network(" in page  # vis-network is inlined, and the page draws
+    assert "node_modules" not in page and "sourceMappingURL" not in page  # nor named
     assert net.cdn_resources == cdn_resources  # the caller's network is left as it was
 
 

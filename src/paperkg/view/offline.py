@@ -3,7 +3,7 @@
 pyvis 0.3.2 loads vis-network from a CDN unless ``cdn_resources="in_line"``, and
 even then links Bootstrap (CSS and JS) from a CDN. :func:`offline_html` renders
 the page with vis-network inlined, removes every remote ``<script src>`` and
-``<link href>``, adds a little CSS in place of Bootstrap, and checks that no
+``<link href>`` (and the template's commented-out local ones), adds a little CSS in place of Bootstrap, and checks that no
 external reference is left.
 
 Fill ``net.nodes`` / ``net.edges`` directly for large graphs: pyvis'
@@ -40,6 +40,13 @@ _REMOTE_SCRIPT = re.compile(
 _REMOTE_LINK = re.compile(
     r"""<link\b[^>]*\bhref\s*=\s*["']?""" + _REMOTE + r"""[^>]*>""", re.IGNORECASE
 )
+#: pyvis' template keeps, in a comment, the tags of a local vis.js it no longer uses,
+#: and the inlined sources (vis-network, Tom Select) name source maps that a browser's
+#: developer tools would look for next to the page: neither is fetched, both mislead
+_LEFTOVERS = re.compile(
+    r"""<!--\s*<link\b[^>]*node_modules[^>]*>\s*<script\b[^>]*node_modules[^>]*>\s*"""
+    r"""</script>\s*-->|//# sourceMappingURL=[^\s<]*|/\*# sourceMappingURL=[^*<]*\*/""",
+    re.IGNORECASE)
 _CSS_REMOTE = re.compile(r"""@import|url\(\s*["']?\s*""" + _REMOTE, re.IGNORECASE)
 #: Attributes that make a browser fetch something (``<a href>`` only navigates).
 _FETCHING_ATTRIBUTES = frozenset(
@@ -91,7 +98,7 @@ def offline_html(net: Network, *, head: str = "", body: str = "") -> str:
         page = net.generate_html(notebook=False)
     finally:
         net.cdn_resources, net.heading = saved
-    page = _REMOTE_LINK.sub("", _REMOTE_SCRIPT.sub("", page))
+    page = _LEFTOVERS.sub("", _REMOTE_LINK.sub("", _REMOTE_SCRIPT.sub("", page)))
     page = _insert_before(page, "</head>", f"<style>{BASE_CSS}</style>\n{head}\n")
     page = _insert_before(page, "</body>", f"{body}\n")
     remote = external_references(page)

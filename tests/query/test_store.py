@@ -218,6 +218,11 @@ def test_closed_store_refuses_queries(graph_dir: Path) -> None:
         "select * { service silent ?endpoint { ?s ?p ?o } }",
         "PREFIX r: <http://127.0.0.1:9/> SELECT * { ?x a pk:Paper . SERVICE r:q { ?s ?p ?o } }",
         "SELECT * { ?s ?p <http://a#x> . SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        # an IRI or a variable needs no space before it
+        "SELECT * { SERVICE<http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * { service silent<http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * { SERVICE SILENT?e { ?s ?p ?o } }",
+        "SELECT * { SERVICE#comment\n<http://127.0.0.1:9/> { ?s ?p ?o } }",
     ],
 )
 def test_federated_service_is_refused(graph_dir: Path, query: str) -> None:

@@ -88,7 +88,10 @@ _UNCLOSED = re.compile(r"[\"']|<[^\s<>=]+(?:\s|$)")
 #: the first word after the prologue: the query form
 _QUERY_FORM = re.compile(r"^(?:\s|PREFIX\s+[^\s:]*:\s*<>|BASE\s*<>)*([A-Za-z]+)", re.IGNORECASE)
 _FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
-_SERVICE = re.compile(r"(?<![\w?$:])SERVICE\s+(?:SILENT\s+)?(?:<|[?$]|[\w.-]*:)", re.IGNORECASE)
+#: the keyword, then an IRI or variable (which need no space before them) or a prefixed
+#: name (which does: "SERVICEr:q" would be one name)
+_SERVICE = re.compile(r"(?<![\w?$:])SERVICE(?:\s+SILENT)?(?:\s*(?:<|[?$])|\s+[\w.-]*:)",
+                      re.IGNORECASE)
 _MAX_MESSAGE = 300
 #: temporary folders older than this (seconds) are leftovers of a crash
 _LEFTOVER_AGE_S = 3600

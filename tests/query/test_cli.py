@@ -202,3 +202,64 @@ def test_bytes_that_are_not_utf8_are_one_line_errors(
                  [f'SELECT * WHERE {{ ?s ?p "{latin1}" }}']):
         code, _, err = run_cli(capsys, "query", *argv, "--graph", str(graph_dir))
         assert_one_line_error(code, err, "caf\\xe9", "is not valid UTF-8 text")
+
+
+@pytest.mark.parametrize(
+    "sparql,expect",
+    [
+        ("ASK { FILTER(" + "!" * 20000 + "true) }", "true"),  # a recursion the brackets miss
+        ("ASK { FILTER(" + " || ".join(["true"] * 10000) + ") }", "true"),
+        ("ASK " + "{" * 2500 + "}" * 2500, "the query nests brackets 2500 deep"),
+    ],
+)
+def test_deeply_recursive_queries_answer_or_are_refused_never_crash(
+    graph_dir: Path, sparql: str, expect: str
+) -> None:
+    """Oxigraph parses and evaluates recursively: on a main thread's stack these
+    queries of 5-40 KB ended the process with a segmentation fault."""
+    done = subprocess.run(
+        [sys.executable, "-m", "paperkg", "query", sparql, "--graph", str(graph_dir), "-q"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode in (0, 2), (done.returncode, done.stderr[-300:])
+    assert expect in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_stops_a_long_query(graph_dir: Path) -> None:
+    """A query runs inside Oxigraph for minutes without coming back to Python; Ctrl-C
+    and SIGTERM still stop it at once (they were only seen once it had finished)."""
+    import signal
+    import time
+
+    from paperkg.query.store import GraphStore
+
+    GraphStore.open(graph_dir).close()  # the store is loaded: the signal finds the query
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paperkg", "query", "--graph", str(graph_dir), "-q",
+         "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        time.sleep(4)  # started, store opened, the query running
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1] == "paperkg query: interrupted"
+
+
+def test_a_limit_beyond_any_answer_means_all_rows(
+    capsys: pytest.CaptureFixture[str], graph_dir: Path
+) -> None:
+    huge = "99999999999999999999"
+    code, out, err = run_cli(capsys, "query", "--graph", str(graph_dir), "--format", "json",
+                             "--limit", huge, "SELECT ?p WHERE { ?p a pk:Paper }")
+    assert code == 0, err
+    everything = json.loads(out)
+    code, out, err = run_cli(capsys, "query", "top-benchmarks", "--graph", str(graph_dir),
+                             "--limit", huge)
+    assert code == 0, err
+    assert everything and "rows)" in out

@@ -35,7 +35,7 @@ import pyoxigraph as ox
 
 from paperkg.errors import QueryError
 from paperkg.query.entities import EntityIndex, NameIndex, UnknownEntityError
-from paperkg.query.store import GraphStore, QueryResult
+from paperkg.query.store import GraphStore, QueryResult, effective_limit
 
 PARAM_KINDS = ("entity", "text", "number", "integer")
 
@@ -196,6 +196,7 @@ def run_named_query(
     >>> run_named_query("outputs", "derived-from", {"entity": "LoRA"})  # doctest: +SKIP
     """
     query = get_named_query(name)
+    limit = effective_limit(limit)
     with GraphStore.open(graph_dir) as store:
         if not any(p.kind == "entity" for p in query.params):
             return store.query(_limited(bind_params(query, params or {}), limit), limit=limit)

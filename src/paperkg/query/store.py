@@ -28,7 +28,9 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
@@ -195,16 +197,19 @@ class GraphStore:
         """
         if self._store is None:
             raise QueryError("the graph store is closed")
-        if limit is not None and limit < 0:
-            raise QueryError(f"limit must be >= 0, got {limit}")
+        limit = effective_limit(limit)
         if not allow_service and uses_service(sparql):
             raise QueryError(
                 "SERVICE (a federated query to another endpoint) is disabled: "
                 "paperkg queries only the local graph, offline"
             )
+        depth = nesting_depth(sparql)
+        if depth > MAX_NESTING:
+            raise QueryError(f"the query nests brackets {depth} deep; paperkg takes up to "
+                             f"{MAX_NESTING}")
+        store, declared = self._store, dict(prefixes or QUERY_PREFIXES)
         try:
-            answer = self._store.query(sparql, prefixes=dict(prefixes or QUERY_PREFIXES))
-            return _collect(answer, limit)
+            return _on_deep_stack(lambda: _collect(store.query(sparql, prefixes=declared), limit))
         except SyntaxError as err:
             update = _UPDATE_KEYWORD.match(sparql)
             if update:
@@ -272,6 +277,75 @@ def run_query(
     """
     with GraphStore.open(graph_dir) as store:
         return store.query(sparql, limit=limit)
+
+
+#: brackets a query may nest: Oxigraph's parser recurses on each level (about 2,500
+#: overflow a main thread's stack, a crash rather than an error); queries run on a larger
+#: stack (:data:`QUERY_STACK`), and this keeps a query of any length within it; real
+#: queries nest a few dozen
+MAX_NESTING = 500
+_BRACKETS = re.compile(r"[^(){}\[\]]+")
+
+
+def nesting_depth(sparql: str) -> int:
+    """How deep brackets nest in ``sparql``, outside strings, IRIs and comments.
+
+    >>> nesting_depth('SELECT * { ?s ?p ?o FILTER((?o > 1)) } # ((((')
+    3
+    """
+    depth = deepest = 0
+    for bracket in _BRACKETS.sub("", _blanked(sparql)):
+        if bracket in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+#: stack of the thread a query runs on: Oxigraph parses and evaluates recursively, and
+#: chains such as "!!!...!true" or "a || b || ..." of a few thousand overflow the 8 MiB
+#: of a main thread (a crash); address space only, pages are used as the stack grows
+QUERY_STACK = 256 * 1024 * 1024
+
+
+def _on_deep_stack(work: Callable[[], Any]) -> Any:
+    """``work()`` run on a thread with a :data:`QUERY_STACK` stack, this thread waiting.
+
+    Waiting in short joins also keeps Ctrl-C and SIGTERM working during a long query
+    (pyoxigraph releases the GIL while it evaluates): they interrupt the wait, and the
+    abandoned query thread, a daemon, ends with the process.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as err:  # handed to the waiting thread
+            outcome["error"] = err
+
+    previous = threading.stack_size(QUERY_STACK)
+    try:
+        thread = threading.Thread(target=run, name="paperkg-query", daemon=True)
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    while thread.is_alive():
+        thread.join(0.1)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def effective_limit(limit: int | None) -> int | None:
+    """``limit`` checked: ``None`` (all rows) for one beyond any answer's size.
+
+    >>> effective_limit(10), effective_limit(10**30)
+    (10, None)
+    """
+    if limit is not None and limit < 0:
+        raise QueryError(f"limit must be >= 0, got {limit}")
+    return None if limit is not None and limit >= sys.maxsize else limit
 
 
 def uses_service(sparql: str) -> bool:

@@ -263,3 +263,22 @@ def test_a_limit_beyond_any_answer_means_all_rows(
                              "--limit", huge)
     assert code == 0, err
     assert everything and "rows)" in out
+
+
+def test_a_query_file_may_start_with_a_byte_order_mark(
+    capsys: pytest.CaptureFixture[str], graph_dir: Path, tmp_path: Path
+) -> None:
+    query = tmp_path / "q.rq"
+    query.write_bytes("\ufeffASK { ?p a pk:Paper }\n".encode())
+    code, out, err = run_cli(capsys, "query", "--graph", str(graph_dir), "--file", str(query))
+    assert (code, out.strip()) == (0, "true"), err
+
+
+@pytest.mark.parametrize("argv", [["query", "ASK {}"], ["lineage", "LoRA"]])
+def test_closed_standard_output_is_a_one_line_error(graph_dir: Path, argv: list[str]) -> None:
+    command = " ".join([sys.executable, "-m", "paperkg", *(f"'{a}'" for a in argv),
+                        "--graph", str(graph_dir), ">&-"])
+    done = subprocess.run(["sh", "-c", command], capture_output=False, stderr=subprocess.PIPE,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"paperkg {argv[0]}: error: standard output is closed"

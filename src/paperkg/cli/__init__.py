@@ -82,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         before = any(token in given[:at] for token in extra)
         target = parser if before else parser.commands.get(command, parser)
         target.error(f"unrecognized arguments: {' '.join(extra)}")
+    if sys.stdout is None:  # started with standard output closed (`paperkg ... >&-`)
+        print(f"paperkg {getattr(args, 'command', None) or ''}: error: standard output is "
+              "closed", file=sys.stderr)
+        return EXIT_ERROR
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_ERROR

@@ -132,7 +132,7 @@ def _read_file(path: str) -> str:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
         text.encode("utf-8")  # standard input may hold lone surrogates for bad bytes
-        return text
+        return text.removeprefix("\ufeff")  # a byte order mark some editors save
     except (UnicodeDecodeError, UnicodeEncodeError) as err:
         raise QueryError(f"query file {path} is not UTF-8 text (at {err.start})") from None
     except OSError as err:

@@ -163,6 +163,10 @@ def test_show(capsys: pytest.CaptureFixture[str]) -> None:
             ["paperkg lineage: error: no built graph in"],
         ),
         (["serve", "--graph", "{missing}"], ["paperkg serve: error: no built graph in"]),
+        (
+            ["serve", "--graph", "{graph}", "--timeout", "99999999999999999999"],
+            ["paperkg serve: error: timeout must be between 1 and 86400 seconds"],
+        ),
     ],
 )
 def test_errors_are_one_line(

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -186,21 +187,11 @@ def test_missing_binary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         find_oxigraph()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_signal_stops_the_cli_cleanly(server: SparqlServer, signum: int) -> None:
-    port = free_port()
+def _serve_cli(graph: Path, port: int) -> tuple[subprocess.Popen, queue.Queue[str]]:
+    """``paperkg serve`` in a process, once it says it is ready; its stdout lines follow."""
     env = {**os.environ, "no_proxy": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "paperkg",
-            "serve",
-            "--graph",
-            str(server.store.source.parent),
-            "--port",
-            str(port),
-        ],
+        [sys.executable, "-m", "paperkg", "serve", "--graph", str(graph), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -210,12 +201,30 @@ def test_signal_stops_the_cli_cleanly(server: SparqlServer, signum: int) -> None
     threading.Thread(
         target=lambda: [lines.put(line) for line in process.stdout], daemon=True
     ).start()
+    seen: list[str] = []
+    while not seen or not seen[-1].startswith("Press Ctrl-C"):
+        seen.append(lines.get(timeout=30))
+    assert f"SPARQL endpoint: http://127.0.0.1:{port}/query\n" in seen
+    assert f"Query page:      http://127.0.0.1:{port}/\n" in seen
+    return process, lines
+
+
+def _port_closes(port: int, within_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["ctrl-c", "sigterm", "sighup"])
+def test_signal_stops_the_cli_cleanly(server: SparqlServer, signum: int) -> None:
+    port = free_port()
+    process, lines = _serve_cli(server.store.source.parent, port)
     try:
-        seen = []
-        while not seen or not seen[-1].startswith("Press Ctrl-C"):
-            seen.append(lines.get(timeout=30))
-        assert f"SPARQL endpoint: http://127.0.0.1:{port}/query\n" in seen
-        assert f"Query page:      http://127.0.0.1:{port}/\n" in seen
         process.send_signal(signum)
         assert process.wait(timeout=15) == 0
     finally:
@@ -227,6 +236,52 @@ def test_signal_stops_the_cli_cleanly(server: SparqlServer, signum: int) -> None
     assert lines.get(timeout=5) == "Stopped.\n"
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0  # the oxigraph child is gone too
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
+def test_the_server_does_not_outlive_a_killed_cli(server: SparqlServer) -> None:
+    port = free_port()
+    process, _ = _serve_cli(server.store.source.parent, port)
+    process.kill()  # SIGKILL: no cleanup in paperkg at all
+    process.wait()
+    assert _port_closes(port), "the oxigraph server still listens after paperkg was killed"
+
+
+def test_a_crashed_server_is_started_again(server: SparqlServer) -> None:
+    """One request nesting a few thousand brackets overflows Oxigraph's stack and
+    ends the server (SIGABRT); paperkg starts it again and says why."""
+    port = free_port()
+    process, _ = _serve_cli(server.store.source.parent, port)
+    url = f"http://127.0.0.1:{port}/query?"
+    try:
+        time.sleep(serve_module.MIN_UPTIME_S + 0.5)  # up long enough to be restarted
+        crash = urllib.request.Request(
+            url, data=("ASK " + "{" * 2500 + "}" * 2500).encode(),
+            headers={"Content-Type": "application/sparql-query"})
+        with pytest.raises((urllib.error.URLError, OSError)) as raised:
+            LOCAL.open(crash, timeout=30).read()
+        assert not isinstance(raised.value, urllib.error.HTTPError)  # no answer: a crash
+        deadline = time.monotonic() + 30
+        while True:  # the new server answers once it has started
+            try:
+                with LOCAL.open(url + urllib.parse.urlencode({"query": "ASK {}"}),
+                                timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except (urllib.error.URLError, OSError):
+                assert time.monotonic() < deadline, "no server answered after the crash"
+                time.sleep(0.2)
+        assert process.poll() is None
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    stderr = process.stderr.read()
+    assert "the oxigraph server crashed (" in stderr and "starting it again" in stderr
+    assert "crashed (no message" not in stderr  # the server's own last words are kept
+    assert "Traceback" not in stderr
 
 
 def test_server_that_exits_at_once(graph_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

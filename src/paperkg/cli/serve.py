@@ -18,16 +18,22 @@ EPILOG = """examples:
 The endpoint speaks the SPARQL 1.1 Protocol: GET ?query=..., POST form-encoded
 or application/sparql-query; results as JSON (default), XML, CSV or TSV by
 Accept, CONSTRUCT as Turtle, N-Triples, RDF/XML or JSON-LD. Updates are refused
-(403). Unlike `paperkg query`, declare the PREFIXes you use. The query page at
+(/update answers 403; an update sent to /query is a malformed query, 400).
+Unlike `paperkg query`, declare the PREFIXes you use. The query page at
 http://HOST:PORT/ (YASGUI, served by Oxigraph itself) works offline; only its
 optional autocompletion asks prefix.cc and LOV on the web, and finds nothing
 offline. Ctrl-C stops the server. The server answers from the graph as it was
 when it started: after a new `paperkg build` into the same folder, restart it.
 
---timeout cancels a query that is still sending rows after SECONDS. Oxigraph
-cannot interrupt a query before its first row (an aggregate or a sort over a
-huge join): such a query runs on in the server until it ends, and only a
-restart stops it (oxigraph/oxigraph#1336).
+--timeout cancels a query that is still sending rows after SECONDS (at most a
+day). The answer has begun (status 200), so it ends with the line "The SPARQL
+operation has been cancelled" in place of the rest: a client must not take a
+body ending so for a whole answer. Oxigraph cannot interrupt a query before its
+first row (an aggregate or a sort over a huge join): such a query runs on in the
+server until it ends, and only a restart stops it (oxigraph/oxigraph#1336).
+
+If the server crashes (a query nesting thousands of brackets overflows its
+stack), paperkg logs the reason and starts it again.
 """
 
 

@@ -60,6 +60,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
 #: seconds a query may run before the server gives up on it
 DEFAULT_TIMEOUT_S = 60
+MAX_TIMEOUT_S = 86_400
 #: seconds to wait for a freshly started server to answer
 READY_TIMEOUT_S = 20.0
 
@@ -167,8 +168,9 @@ def start_server(
     """
     if not 0 < port < 65536:
         raise ServeError(f"port must be between 1 and 65535, got {port}")
-    if timeout_s <= 0:
-        raise ServeError(f"timeout must be a positive number of seconds, got {timeout_s}")
+    if not 0 < timeout_s <= MAX_TIMEOUT_S:
+        raise ServeError(f"timeout must be between 1 and {MAX_TIMEOUT_S} seconds (a day), "
+                         f"got {timeout_s}")
     binary = find_oxigraph()  # fail before loading the store
     _check_port_free(host, port)
     info, lock = prepare_store(graph_dir)
@@ -176,7 +178,8 @@ def start_server(
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by SparqlServer.stop()
     logger.debug("starting %s", " ".join(command))
     process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
     )
     server = SparqlServer(process, host, port, info, _lock=lock, _log=log)
     try:
@@ -197,25 +200,51 @@ def serve(
     """Serve until interrupted or the server exits; ``on_ready(server)`` is called
     once it answers.
 
-    Ctrl-C (SIGINT) and SIGTERM stop the server and return normally; the
-    oxigraph process never outlives this call.
+    Ctrl-C (SIGINT), SIGTERM and SIGHUP stop the server and return normally; the
+    oxigraph process never outlives this call (on Linux, not even a SIGKILL of
+    this process). A server that crashes (one request can overflow its stack:
+    Oxigraph's parser recurses on nested brackets) is started again, with a
+    warning naming the crash, unless it crashed within
+    :data:`MIN_UPTIME_S` of starting.
     """
     server = start_server(graph_dir, host, port, timeout_s)
+    started = time.monotonic()
     try:
-        with _sigterm_as_interrupt():
+        with _stop_signals_as_interrupt():
             if on_ready is not None:
                 on_ready(server)
-            code = server.process.wait()
+            while True:
+                code = server.process.wait()
+                detail = server.error_output() or "no message"
+                server.stop()
+                if code >= 0 or time.monotonic() - started < MIN_UPTIME_S:
+                    break  # it exited by itself, or it cannot stay up: not a request's doing
+                logger.warning("the oxigraph server crashed (%s, signal %d); starting it again",
+                               detail, -code)
+                server = start_server(graph_dir, host, port, timeout_s)
+                started = time.monotonic()
     except KeyboardInterrupt:
         return
     finally:
         server.stop()
-    raise ServeError(f"the oxigraph server stopped with exit code {code}: {server.error_output()}")
+    raise ServeError(f"the oxigraph server stopped with exit code {code}: {detail}")
+
+
+#: a server that crashes sooner than this after starting is not started again
+MIN_UPTIME_S = 5.0
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
+    """Ask Linux to send the server SIGTERM when the process that started it dies."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while serving, so cleanup runs (main thread only)."""
+def _stop_signals_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM and SIGHUP (a closed terminal) like Ctrl-C while serving, so
+    cleanup runs (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -223,11 +252,13 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    stops = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {signum: signal.signal(signum, interrupt) for signum in stops}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _wait_until_ready(server: SparqlServer, ready_timeout_s: float) -> None:

@@ -3,8 +3,8 @@
 pyvis 0.3.2 loads vis-network from a CDN unless ``cdn_resources="in_line"``, and
 even then links Bootstrap (CSS and JS) from a CDN. :func:`offline_html` renders
 the page with vis-network inlined, removes every remote ``<script src>`` and
-``<link href>`` (and the template's commented-out local ones), adds a little CSS in place of Bootstrap, and checks that no
-external reference is left.
+``<link href>`` (and the template's commented-out local ones), adds a little
+CSS in place of Bootstrap, and checks that no external reference is left.
 
 Fill ``net.nodes`` / ``net.edges`` directly for large graphs: pyvis'
 ``add_node``/``add_edge``/``from_nx`` are quadratic (half a minute for 10,000

@@ -330,3 +330,20 @@ def test_aliases_that_differ_only_in_case_name_the_entity_once() -> None:
     index = EntityIndex([lora])
     assert index.lookup("low-rank adaptation") == [lora]
     assert index.resolve("LOW-RANK ADAPTATION") == lora
+
+
+def test_a_name_of_several_entities_binds_all_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class TwoSPP:
+        def lookup(self, name: str) -> list[EntityRef]:
+            return [EntityRef("SPP", "Technique", "https://w3id.org/paperkg/entity/SPP"),
+                    EntityRef("SPP", "Technique", "https://w3id.org/paperkg/entity/spp-other")]
+
+    with caplog.at_level("WARNING", logger="paperkg.query.named"):
+        sparql = bind_params(get_named_query("co-mentioned"), {"entity": "SPP"}, TwoSPP())
+    assert ("VALUES ?entity { <https://w3id.org/paperkg/entity/SPP> "
+            "<https://w3id.org/paperkg/entity/spp-other> }") in sparql
+    [record] = caplog.records
+    assert "'SPP' names 2 entities" in record.getMessage()
+    assert "<https://w3id.org/paperkg/entity/spp-other>" in record.getMessage()

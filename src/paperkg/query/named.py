@@ -24,6 +24,7 @@ syntax.
 from __future__ import annotations
 
 import difflib
+import logging
 import math
 import os
 import re
@@ -36,6 +37,8 @@ import pyoxigraph as ox
 from paperkg.errors import QueryError
 from paperkg.query.entities import EntityIndex, NameIndex, UnknownEntityError
 from paperkg.query.store import GraphStore, QueryResult, effective_limit
+
+log = logging.getLogger(__name__)
 
 PARAM_KINDS = ("entity", "text", "number", "integer")
 
@@ -227,6 +230,10 @@ def _terms(
         found = entities.lookup(raw.strip().strip("<>"))
         if not found:
             raise UnknownEntityError(f"{param.name}: {entities.miss_message(raw)}")
+        if len(found) > 1:  # all of them are meant, as likely as not; say so
+            log.warning("%r names %d entities, and the query asks about all of them: %s "
+                        "(give one's IRI to ask about it alone)", raw, len(found),
+                        ", ".join(f"{e.describe()} <{e.iri}>" for e in found))
         return [ox.NamedNode(e.iri) for e in found]
     if param.kind == "text":
         return [ox.Literal(raw)]

@@ -5,6 +5,7 @@ Servers listen on a free port of 127.0.0.1 only and are always stopped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -254,7 +255,6 @@ def test_a_crashed_server_is_started_again(server: SparqlServer) -> None:
     process, _ = _serve_cli(server.store.source.parent, port)
     url = f"http://127.0.0.1:{port}/query?"
     try:
-        time.sleep(serve_module.MIN_UPTIME_S + 0.5)  # up long enough to be restarted
         crash = urllib.request.Request(
             url, data=("ASK " + "{" * 2500 + "}" * 2500).encode(),
             headers={"Content-Type": "application/sparql-query"})
@@ -289,3 +289,29 @@ def test_server_that_exits_at_once(graph_dir: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(serve_module, "server_command", lambda *args: failing)
     with pytest.raises(ServeError, match=r"did not start on http://127\.0\.0\.1:\d+: boom"):
         start_server(graph_dir, port=free_port(), ready_timeout_s=10)
+
+
+def test_a_server_that_keeps_crashing_is_given_up_with_its_last_words(
+    graph_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serve_module, "MAX_CRASHES", 1)
+    url = f"http://127.0.0.1:{(port := free_port())}/query"
+    crash = ("ASK " + "{" * 2500 + "}" * 2500).encode()
+
+    def crash_it_twice() -> None:
+        deadline = time.monotonic() + 60
+        for _ in range(2):
+            while time.monotonic() < deadline:  # until the (new) server answers
+                try:
+                    LOCAL.open(f"{url}?query=ASK%7B%7D", timeout=2).read()
+                    break
+                except (urllib.error.URLError, OSError):
+                    time.sleep(0.2)
+            request = urllib.request.Request(
+                url, data=crash, headers={"Content-Type": "application/sparql-query"})
+            with contextlib.suppress(urllib.error.URLError, OSError):
+                LOCAL.open(request, timeout=30).read()
+
+    threading.Thread(target=crash_it_twice, daemon=True).start()
+    with pytest.raises(ServeError, match=r"stopped with exit code -\d+: .*stack overflow"):
+        serve_module.serve(graph_dir, port=port)

@@ -204,11 +204,10 @@ def serve(
     oxigraph process never outlives this call (on Linux, not even a SIGKILL of
     this process). A server that crashes (one request can overflow its stack:
     Oxigraph's parser recurses on nested brackets) is started again, with a
-    warning naming the crash, unless it crashed within
-    :data:`MIN_UPTIME_S` of starting.
+    warning naming the crash, up to :data:`MAX_CRASHES` times a minute.
     """
     server = start_server(graph_dir, host, port, timeout_s)
-    started = time.monotonic()
+    crashes: list[float] = []
     try:
         with _stop_signals_as_interrupt():
             if on_ready is not None:
@@ -217,12 +216,13 @@ def serve(
                 code = server.process.wait()
                 detail = server.error_output() or "no message"
                 server.stop()
-                if code >= 0 or time.monotonic() - started < MIN_UPTIME_S:
-                    break  # it exited by itself, or it cannot stay up: not a request's doing
+                now = time.monotonic()
+                crashes = [t for t in crashes if now - t < 60] + [now]
+                if code >= 0 or len(crashes) > MAX_CRASHES:
+                    break  # it exited by itself, or it keeps crashing
                 logger.warning("the oxigraph server crashed (%s, signal %d); starting it again",
                                detail, -code)
                 server = start_server(graph_dir, host, port, timeout_s)
-                started = time.monotonic()
     except KeyboardInterrupt:
         return
     finally:
@@ -230,8 +230,8 @@ def serve(
     raise ServeError(f"the oxigraph server stopped with exit code {code}: {detail}")
 
 
-#: a server that crashes sooner than this after starting is not started again
-MIN_UPTIME_S = 5.0
+#: crashes in a minute after which the server is not started again
+MAX_CRASHES = 5
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec

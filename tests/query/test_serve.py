@@ -188,8 +188,10 @@ def test_missing_binary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
         find_oxigraph()
 
 
-def _serve_cli(graph: Path, port: int) -> tuple[subprocess.Popen, queue.Queue[str]]:
-    """``paperkg serve`` in a process, once it says it is ready; its stdout lines follow."""
+@contextlib.contextmanager
+def _serve_cli(graph: Path, port: int) -> Iterator[tuple[subprocess.Popen, queue.Queue[str]]]:
+    """``paperkg serve`` in a process, once it says it is ready, with its stdout lines;
+    killed on the way out if a test left it running."""
     env = {**os.environ, "no_proxy": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "paperkg", "serve", "--graph", str(graph), "--port", str(port)],
@@ -198,16 +200,30 @@ def _serve_cli(graph: Path, port: int) -> tuple[subprocess.Popen, queue.Queue[st
         text=True,
         env=env,
     )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(
-        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
-    ).start()
-    seen: list[str] = []
-    while not seen or not seen[-1].startswith("Press Ctrl-C"):
-        seen.append(lines.get(timeout=30))
-    assert f"SPARQL endpoint: http://127.0.0.1:{port}/query\n" in seen
-    assert f"Query page:      http://127.0.0.1:{port}/\n" in seen
-    return process, lines
+    try:
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(
+            target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+        ).start()
+        seen: list[str] = []
+        while not seen or not seen[-1].startswith("Press Ctrl-C"):
+            seen.append(lines.get(timeout=30))
+        assert f"SPARQL endpoint: http://127.0.0.1:{port}/query\n" in seen
+        assert f"Query page:      http://127.0.0.1:{port}/\n" in seen
+        yield process, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _stopped(process: subprocess.Popen, signum: int) -> str:
+    """Stop ``paperkg serve`` with ``signum``; its stderr, once it has exited cleanly."""
+    process.send_signal(signum)
+    assert process.wait(timeout=15) == 0
+    stderr = process.stderr.read()
+    assert "Traceback" not in stderr
+    return stderr
 
 
 def _port_closes(port: int, within_s: float = 10.0) -> bool:
@@ -224,16 +240,8 @@ def _port_closes(port: int, within_s: float = 10.0) -> bool:
                          ids=["ctrl-c", "sigterm", "sighup"])
 def test_signal_stops_the_cli_cleanly(server: SparqlServer, signum: int) -> None:
     port = free_port()
-    process, lines = _serve_cli(server.store.source.parent, port)
-    try:
-        process.send_signal(signum)
-        assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    stderr = process.stderr.read()
-    assert "Traceback" not in stderr
+    with _serve_cli(server.store.source.parent, port) as (process, lines):
+        _stopped(process, signum)
     assert lines.get(timeout=5) == "Stopped.\n"
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0  # the oxigraph child is gone too
@@ -242,9 +250,9 @@ def test_signal_stops_the_cli_cleanly(server: SparqlServer, signum: int) -> None
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
 def test_the_server_does_not_outlive_a_killed_cli(server: SparqlServer) -> None:
     port = free_port()
-    process, _ = _serve_cli(server.store.source.parent, port)
-    process.kill()  # SIGKILL: no cleanup in paperkg at all
-    process.wait()
+    with _serve_cli(server.store.source.parent, port) as (process, _):
+        process.kill()  # SIGKILL: no cleanup in paperkg at all
+        process.wait()
     assert _port_closes(port), "the oxigraph server still listens after paperkg was killed"
 
 
@@ -252,9 +260,8 @@ def test_a_crashed_server_is_started_again(server: SparqlServer) -> None:
     """One request nesting a few thousand brackets overflows Oxigraph's stack and
     ends the server (SIGABRT); paperkg starts it again and says why."""
     port = free_port()
-    process, _ = _serve_cli(server.store.source.parent, port)
     url = f"http://127.0.0.1:{port}/query?"
-    try:
+    with _serve_cli(server.store.source.parent, port) as (process, _):
         crash = urllib.request.Request(
             url, data=("ASK " + "{" * 2500 + "}" * 2500).encode(),
             headers={"Content-Type": "application/sparql-query"})
@@ -272,16 +279,9 @@ def test_a_crashed_server_is_started_again(server: SparqlServer) -> None:
                 assert time.monotonic() < deadline, "no server answered after the crash"
                 time.sleep(0.2)
         assert process.poll() is None
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    stderr = process.stderr.read()
+        stderr = _stopped(process, signal.SIGTERM)
     assert "the oxigraph server crashed (" in stderr and "starting it again" in stderr
     assert "crashed (no message" not in stderr  # the server's own last words are kept
-    assert "Traceback" not in stderr
 
 
 def test_server_that_exits_at_once(graph_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

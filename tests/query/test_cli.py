@@ -245,7 +245,7 @@ def test_ctrl_c_stops_a_long_query(graph_dir: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        time.sleep(4)  # started, store opened, the query running
+        time.sleep(8)  # started (imports take about a second), the query running
         assert process.poll() is None, process.communicate()
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=15)

@@ -286,3 +286,18 @@ def test_closed_standard_output_is_a_one_line_error(graph_dir: Path, argv: list[
                           text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stderr.strip() == f"paperkg {argv[0]}: error: standard output is closed"
+
+
+def test_an_answer_cut_by_its_reader_is_not_a_success(graph_dir: Path) -> None:
+    """``paperkg query ... | head -1`` on an answer larger than the pipe holds: the
+    reader goes after one line, and the exit code says the rest was not written
+    (Python's buffered writer took the half-done write for a whole one: exit 0)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paperkg", "query", "--graph", str(graph_dir), "-q",
+         "--format", "csv", "SELECT * WHERE { ?s ?p ?o }"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert process.stdout.readline().endswith(b"\r\n")  # the header, then the reader goes
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141 and stderr == "", stderr

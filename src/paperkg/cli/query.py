@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -179,5 +180,21 @@ def _non_negative(text: str) -> int:
 
 def write_stdout(text: str) -> None:
     """Print ``text`` ending in one newline (a closed pipe, ``| head``, is handled
-    for every command in :func:`paperkg.cli.main`)."""
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for every command in :func:`paperkg.cli.main`).
+
+    Written to the file descriptor directly when there is one: Python's buffered
+    writer reports a pipe its reader closed half-way through a large write as
+    written, so ``paperkg query ... | head -1`` exited 0 with its answer cut.
+    """
+    text = text if text.endswith("\n") else text + "\n"
+    try:
+        descriptor = sys.stdout.fileno() if os.name == "posix" else -1  # Windows: "\r\n"
+    except (AttributeError, OSError, ValueError):  # captured or replaced (tests, notebooks)
+        descriptor = -1
+    if descriptor < 0:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    data = memoryview(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
+    while data:
+        data = data[os.write(descriptor, data):]

@@ -214,6 +214,11 @@ def test_bytes_that_are_not_utf8_are_one_line_errors(
         ("ASK { FILTER(" + "!" * 20000 + "true) }", "true"),  # a recursion the brackets miss
         ("ASK { FILTER(" + " || ".join(["true"] * 10000) + ") }", "true"),
         ("ASK " + "{" * 2500 + "}" * 2500, "the query nests brackets 2500 deep"),
+        # "<(((...)))>" looks like an IRI, "\\)" is an escaped bracket of a name
+        ("ASK { FILTER(1<" + "(" * 3000 + "1" + ")" * 3000 + ">0) }",
+         "the query nests brackets 3002 deep"),
+        ("ASK { ?s ?p ex:a" + "\\)" * 600 + " " + "{" * 600 + "}" * 600 + " }",
+         "the query nests brackets 601 deep"),
     ],
 )
 def test_deeply_recursive_queries_answer_or_are_refused_never_crash(
@@ -301,3 +306,21 @@ def test_an_answer_cut_by_its_reader_is_not_a_success(graph_dir: Path) -> None:
     process.stdout.close()
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=60) == 141 and stderr == "", stderr
+
+
+def test_output_goes_to_a_replaced_standard_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook's stdout has a file descriptor too (the kernel's own): the answer
+    must go to the stream Python prints to, not to that descriptor."""
+    import io
+
+    from paperkg.cli.query import write_stdout
+
+    class KernelStream(io.StringIO):
+        def fileno(self) -> int:
+            return 1
+
+    stream = KernelStream()
+    monkeypatch.setattr(sys, "stdout", stream)
+    write_stdout("answer")
+    assert stream.getvalue() == "answer\n"
+

@@ -247,6 +247,21 @@ def test_signal_stops_the_cli_cleanly(server: SparqlServer, signum: int) -> None
         assert sock.connect_ex(("127.0.0.1", port)) != 0  # the oxigraph child is gone too
 
 
+def test_under_nohup_a_hangup_does_not_stop_the_server(server: SparqlServer) -> None:
+    port = free_port()
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # what nohup does; inherited
+    try:
+        with _serve_cli(server.store.source.parent, port) as (process, _):
+            process.send_signal(signal.SIGHUP)
+            time.sleep(1)
+            assert process.poll() is None
+            with LOCAL.open(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=5) as r:
+                assert r.status == 200
+            _stopped(process, signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
 def test_the_server_does_not_outlive_a_killed_cli(server: SparqlServer) -> None:
     port = free_port()

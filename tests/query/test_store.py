@@ -223,6 +223,13 @@ def test_closed_store_refuses_queries(graph_dir: Path) -> None:
         "SELECT * { service silent<http://127.0.0.1:9/> { ?s ?p ?o } }",
         "SELECT * { SERVICE SILENT?e { ?s ?p ?o } }",
         "SELECT * { SERVICE#comment\n<http://127.0.0.1:9/> { ?s ?p ?o } }",
+        # the parser takes the keyword wherever a token may start
+        "PREFIX ex: <http://127.0.0.1:9/> SELECT * { SERVICEex:a { ?s ?p ?o } }",
+        "SELECT * { SERVICESILENT<http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * { ?s ?p 1SERVICE<http://127.0.0.1:9/> { ?s ?p ?o } }",
+        # an escaped # in a name is no comment
+        "SELECT * { BIND(pk:x\\# AS ?x) SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "PREFIX a\u00b7b: <http://127.0.0.1:9/> SELECT * { SERVICE a\u00b7b:f { ?s ?p ?o } }",
     ],
 )
 def test_federated_service_is_refused(graph_dir: Path, query: str) -> None:
@@ -233,6 +240,9 @@ def test_federated_service_is_refused(graph_dir: Path, query: str) -> None:
 def test_the_word_service_elsewhere_is_fine(graph_dir: Path) -> None:
     query = 'SELECT ?service WHERE { ?service rdfs:label "SERVICE <x>" } # SERVICE <y>'
     assert run_query(graph_dir, query).rows == ()
+    names = ("SELECT * { ?s ?p entity:Web_Service . ?s ?p entity:Model-as-a-Service . "
+             "?s ?p <http://a/SERVICE> . ?s pk:service $myservice }")
+    assert run_query(graph_dir, names).rows == ()
     with GraphStore.open(graph_dir) as store, pytest.raises(QueryError, match="query failed"):
         # allowed on request; a closed local port, so nothing leaves the machine
         store.query(
@@ -304,3 +314,28 @@ def test_processes_opening_a_new_store_at_once_load_it_once(fresh_graph_dir: Pat
     assert [n for _, n in answers] == [["12"]] * 4, answers
     assert sorted(built for built, _ in answers) == [False, False, False, True]
     assert len(store_folders(fresh_graph_dir)) == 1
+
+
+def test_an_interrupted_query_stops_its_thread(graph_dir: Path) -> None:
+    """Ctrl-C in a notebook (KeyboardInterrupt in the waiting thread) also stops the
+    thread that runs the query, at its next row, instead of letting it collect rows
+    from a store that is no longer locked."""
+    import signal
+    import threading
+    import time
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_query(graph_dir, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    deadline = time.monotonic() + 10
+    while any(t.name == "paperkg-query" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the query thread runs on"
+        time.sleep(0.05)

@@ -78,3 +78,15 @@ def test_href_in_a_title_never_switches_tooltips_to_html():
     net.nodes = [{"id": 1, "label": "x", "title": '<a HREF="x" onmouseover="alert(1)">t</a>'}]
     page = offline_html(net)
     assert "popup.innerHTML" not in page
+
+
+def test_a_title_that_names_a_source_map_is_kept_whole():
+    """Only the inlined libraries' own source-map comments go (a title saying the
+    same was cut, and the page's script broke)."""
+    title = "Stripping //# sourceMappingURL=app.js.map and /*# sourceMappingURL=x.css.map */"
+    net = tiny_net(select_menu=True)
+    net.nodes[0]["title"] = title
+    page = offline_html(net)
+    assert title in page
+    assert page.count("sourceMappingURL") == 2
+

@@ -83,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         target = parser if before else parser.commands.get(command, parser)
         target.error(f"unrecognized arguments: {' '.join(extra)}")
     if sys.stdout is None:  # started with standard output closed (`paperkg ... >&-`)
-        print(f"paperkg {getattr(args, 'command', None) or ''}: error: standard output is "
-              "closed", file=sys.stderr)
+        command = getattr(args, "command", None)
+        print(f"paperkg{' ' + command if command else ''}: error: standard output is closed",
+              file=sys.stderr)
         return EXIT_ERROR
     if not getattr(args, "command", None):
         parser.print_help()

@@ -187,10 +187,12 @@ def write_stdout(text: str) -> None:
     written, so ``paperkg query ... | head -1`` exited 0 with its answer cut.
     """
     text = text if text.endswith("\n") else text + "\n"
-    try:
-        descriptor = sys.stdout.fileno() if os.name == "posix" else -1  # Windows: "\r\n"
-    except (AttributeError, OSError, ValueError):  # captured or replaced (tests, notebooks)
-        descriptor = -1
+    descriptor = -1  # standard output replaced (tests, notebooks) or on Windows ("\r\n")
+    if sys.stdout is sys.__stdout__ and os.name == "posix":
+        try:
+            descriptor = sys.stdout.fileno()
+        except (AttributeError, OSError, ValueError):
+            pass
     if descriptor < 0:
         sys.stdout.write(text)
         return

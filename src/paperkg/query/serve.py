@@ -179,7 +179,7 @@ def start_server(
     logger.debug("starting %s", " ".join(command))
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+        preexec_fn=_parent_death_signal(),
     )
     server = SparqlServer(process, host, port, info, _lock=lock, _log=log)
     try:
@@ -234,17 +234,34 @@ def serve(
 MAX_CRASHES = 5
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
-    """Ask Linux to send the server SIGTERM when the process that started it dies."""
+def _parent_death_signal() -> Callable[[], None] | None:
+    """On Linux, when called from the main thread, what a child runs before ``exec``
+    so that Linux sends it SIGTERM when this process dies, however it dies.
+
+    Linux sends the signal when the *thread* that started the child ends, so only the
+    main thread (whose end is the process's) asks for it. ``prctl`` is looked up here,
+    in the parent: loading a library in the child of a threaded process may deadlock.
+    """
+    if not sys.platform.startswith("linux") or (
+            threading.current_thread() is not threading.main_thread()):
+        return None
     import ctypes
 
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def in_child() -> None:  # pragma: no cover - runs in the child, before exec
+        prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the request: no signal
+            os._exit(1)
+
+    return in_child
 
 
 @contextlib.contextmanager
 def _stop_signals_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM and SIGHUP (a closed terminal) like Ctrl-C while serving, so
-    cleanup runs (main thread only)."""
+    """Treat SIGTERM and SIGHUP (a closed terminal; unless ignored, as ``nohup``
+    does) like Ctrl-C while serving, so cleanup runs (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -252,7 +269,9 @@ def _stop_signals_as_interrupt() -> Iterator[None]:
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    stops = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    stops = [signal.SIGTERM]
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
+        stops.append(signal.SIGHUP)  # not under nohup, which set it to be ignored
     previous = {signum: signal.signal(signum, interrupt) for signum in stops}
     try:
         yield

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ _OPAQUE_TOKENS = re.compile(
     r'|"(?:[^"\\\n]|\\.)*"'  # "string"
     r"|'(?:[^'\\\n]|\\.)*'"  # 'string'
     r'|<[^<>"{}|^`\\\s]*>'  # <IRI>
+    r"|\\[_~.\-!$&'()*+,;=/?#@%]"  # an escaped character of a prefixed name: pk:x\#
     r"|#[^\n]*",  # comment
     re.DOTALL,
 )
@@ -90,10 +92,11 @@ _UNCLOSED = re.compile(r"[\"']|<[^\s<>=]+(?:\s|$)")
 #: the first word after the prologue: the query form
 _QUERY_FORM = re.compile(r"^(?:\s|PREFIX\s+[^\s:]*:\s*<>|BASE\s*<>)*([A-Za-z]+)", re.IGNORECASE)
 _FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
-#: the keyword, then an IRI or variable (which need no space before them) or a prefixed
-#: name (which does: "SERVICEr:q" would be one name)
-_SERVICE = re.compile(r"(?<![\w?$:])SERVICE(?:\s+SILENT)?(?:\s*(?:<|[?$])|\s+[\w.-]*:)",
-                      re.IGNORECASE)
+#: the word SERVICE, with the run of name characters it stands in: the parser takes it
+#: for the keyword wherever a token may start ("SERVICEex:a", "1SERVICE<...>" and
+#: "SERVICESILENT<...>" all call out), so only a variable's name or a prefixed name's
+#: local part (after its colon) may hold it
+_SERVICE = re.compile(r"[\w\-:%\u00b7]*SERVICE", re.IGNORECASE)
 _MAX_MESSAGE = 300
 #: temporary folders older than this (seconds) are leftovers of a crash
 _LEFTOVER_AGE_S = 3600
@@ -209,7 +212,8 @@ class GraphStore:
                              f"{MAX_NESTING}")
         store, declared = self._store, dict(prefixes or QUERY_PREFIXES)
         try:
-            return _on_deep_stack(lambda: _collect(store.query(sparql, prefixes=declared), limit))
+            return _on_deep_stack(lambda cancelled: _collect(
+                store.query(sparql, prefixes=declared), limit, cancelled))
         except SyntaxError as err:
             update = _UPDATE_KEYWORD.match(sparql)
             if update:
@@ -293,13 +297,16 @@ def nesting_depth(sparql: str) -> int:
     >>> nesting_depth('SELECT * { ?s ?p ?o FILTER((?o > 1)) } # ((((')
     3
     """
+    # what looks like an IRI keeps its brackets: "1 < ((((1)))) > 0" is an expression
+    kept = _OPAQUE_TOKENS.sub(
+        lambda m: _BRACKETS.sub("", m.group()) if m.group()[0] == "<" else " ", sparql)
     depth = deepest = 0
-    for bracket in _BRACKETS.sub("", _blanked(sparql)):
+    for bracket in _BRACKETS.sub("", kept):
         if bracket in "({[":
             depth += 1
             deepest = max(deepest, depth)
         else:
-            depth -= 1
+            depth = max(0, depth - 1)
     return deepest
 
 
@@ -309,32 +316,50 @@ def nesting_depth(sparql: str) -> int:
 QUERY_STACK = 256 * 1024 * 1024
 
 
-def _on_deep_stack(work: Callable[[], Any]) -> Any:
-    """``work()`` run on a thread with a :data:`QUERY_STACK` stack, this thread waiting.
+def _on_deep_stack(work: Callable[[threading.Event], Any]) -> Any:
+    """``work(cancelled)`` run on a thread with a :data:`QUERY_STACK` stack, this thread
+    waiting.
 
     Waiting in short joins also keeps Ctrl-C and SIGTERM working during a long query
-    (pyoxigraph releases the GIL while it evaluates): they interrupt the wait, and the
-    abandoned query thread, a daemon, ends with the process.
+    (pyoxigraph releases the GIL while it evaluates): they interrupt the wait and set
+    ``cancelled``, which stops the query thread at its next row; a query that has
+    no row yet (an aggregate over a huge join) runs on in that thread, a daemon,
+    which a process exit ends. Where no such thread can be started (a tight
+    address-space limit), the work runs here.
     """
     outcome: dict[str, Any] = {}
+    cancelled = threading.Event()
 
     def run() -> None:
         try:
-            outcome["value"] = work()
+            outcome["value"] = work(cancelled)
         except BaseException as err:  # handed to the waiting thread
+            traceback.clear_frames(err.__traceback__)  # pyoxigraph objects die here
             outcome["error"] = err
 
-    previous = threading.stack_size(QUERY_STACK)
+    with _STACK_SIZE_LOCK:  # a process-wide setting: set and put back in one go
+        previous = threading.stack_size(QUERY_STACK)
+        try:
+            thread = threading.Thread(target=run, name="paperkg-query", daemon=True)
+            thread.start()
+        except RuntimeError:  # "can't start new thread"
+            thread = None
+        finally:
+            threading.stack_size(previous)
+    if thread is None:
+        return work(cancelled)
     try:
-        thread = threading.Thread(target=run, name="paperkg-query", daemon=True)
-        thread.start()
-    finally:
-        threading.stack_size(previous)
-    while thread.is_alive():
-        thread.join(0.1)
+        while thread.is_alive():
+            thread.join(0.1)
+    except BaseException:
+        cancelled.set()
+        raise
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+_STACK_SIZE_LOCK = threading.Lock()
 
 
 def effective_limit(limit: int | None) -> int | None:
@@ -357,13 +382,23 @@ def uses_service(sparql: str) -> bool:
     False
     """
     blanked = _blanked(sparql)
-    return bool(_SERVICE.search(blanked))
+    for match in _SERVICE.finditer(blanked):
+        before = blanked[match.start() - 1] if match.start() else " "
+        if before not in "?$" and ":" not in match.group():
+            return True
+    return False
 
 
 def _blanked(sparql: str) -> str:
-    """``sparql`` with strings and comments blanked and IRIs emptied to ``<>``, so a
-    keyword or prefix found in what is left is one."""
-    return _OPAQUE_TOKENS.sub(lambda m: "<>" if m.group().startswith("<") else " ", sparql)
+    """``sparql`` with strings and comments blanked, IRIs emptied to ``<>`` and the
+    escaped characters of prefixed names made ``_``, so a keyword or prefix found in
+    what is left is one."""
+    return _OPAQUE_TOKENS.sub(_blank, sparql)
+
+
+def _blank(match: re.Match[str]) -> str:
+    token = match.group()
+    return "<>" if token[0] == "<" else "_" if token[0] == "\\" else " "
 
 
 def _explained(sparql: str, message: str, prefixes: Mapping[str, str] | None) -> str:
@@ -396,16 +431,18 @@ def one_line(message: str) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 
-def _collect(answer: object, limit: int | None) -> QueryResult:
+def _collect(answer: object, limit: int | None,
+             cancelled: threading.Event | None = None) -> QueryResult:
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(kind="ask", boolean=bool(answer))
     if isinstance(answer, ox.QuerySolutions):
         variables = tuple(v.value for v in answer.variables)
-        rows = [tuple(solution[v] for v in variables) for solution in _take(answer, limit)]
+        rows = [tuple(solution[v] for v in variables)
+                for solution in _take(answer, limit, cancelled)]
         kind = "select"
     else:  # QueryTriples
         variables = ("subject", "predicate", "object")
-        rows = [(t.subject, t.predicate, t.object) for t in _take(answer, limit)]
+        rows = [(t.subject, t.predicate, t.object) for t in _take(answer, limit, cancelled)]
         kind = "graph"
     truncated = limit is not None and len(rows) > limit
     return QueryResult(
@@ -413,9 +450,14 @@ def _collect(answer: object, limit: int | None) -> QueryResult:
     )
 
 
-def _take(iterable, limit: int | None) -> list:  # type: ignore[no-untyped-def]
-    """All items, or ``limit + 1`` of them so truncation can be reported."""
-    return list(iterable if limit is None else itertools.islice(iterable, limit + 1))
+def _take(iterable, limit: int | None,  # type: ignore[no-untyped-def]
+          cancelled: threading.Event | None = None) -> list:
+    """All items, or ``limit + 1`` of them so truncation can be reported; stops early,
+    with what it has, once ``cancelled`` is set (nobody waits for the answer then)."""
+    items = iterable if limit is None else itertools.islice(iterable, limit + 1)
+    if cancelled is None:
+        return list(items)
+    return list(itertools.takewhile(lambda _item: not cancelled.is_set(), items))
 
 
 # -- the on-disk store ---------------------------------------------------------

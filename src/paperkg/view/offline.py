@@ -45,7 +45,10 @@ _REMOTE_LINK = re.compile(
 #: developer tools would look for next to the page: neither is fetched, both mislead
 _LEFTOVERS = re.compile(
     r"""<!--\s*<link\b[^>]*node_modules[^>]*>\s*<script\b[^>]*node_modules[^>]*>\s*"""
-    r"""</script>\s*-->|//# sourceMappingURL=[^\s<]*|/\*# sourceMappingURL=[^*<]*\*/""",
+    r"""</script>\s*-->"""
+    # only as a library's source ends: a title may say "//# sourceMappingURL=" too
+    r"""|//# sourceMappingURL=[^\s<]*(?=\s*</script>)"""
+    r"""|/\*# sourceMappingURL=[^*<]*\*/(?=\s*</style>)""",
     re.IGNORECASE)
 _CSS_REMOTE = re.compile(r"""@import|url\(\s*["']?\s*""" + _REMOTE, re.IGNORECASE)
 #: Attributes that make a browser fetch something (``<a href>`` only navigates).

@@ -189,9 +189,11 @@ def test_missing_binary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
 
 
 @contextlib.contextmanager
-def _serve_cli(graph: Path, port: int) -> Iterator[tuple[subprocess.Popen, queue.Queue[str]]]:
+def _serve_cli(graph: Path, port: int, hangup: signal.Handlers = signal.SIG_DFL,
+               ) -> Iterator[tuple[subprocess.Popen, queue.Queue[str]]]:
     """``paperkg serve`` in a process, once it says it is ready, with its stdout lines;
-    killed on the way out if a test left it running."""
+    killed on the way out if a test left it running. ``hangup``: how it starts out
+    treating SIGHUP (the tests may themselves run under nohup, which ignores it)."""
     env = {**os.environ, "no_proxy": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "paperkg", "serve", "--graph", str(graph), "--port", str(port)],
@@ -199,6 +201,7 @@ def _serve_cli(graph: Path, port: int) -> Iterator[tuple[subprocess.Popen, queue
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, hangup),  # noqa: PLW1509
     )
     try:
         lines: queue.Queue[str] = queue.Queue()
@@ -249,17 +252,13 @@ def test_signal_stops_the_cli_cleanly(server: SparqlServer, signum: int) -> None
 
 def test_under_nohup_a_hangup_does_not_stop_the_server(server: SparqlServer) -> None:
     port = free_port()
-    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # what nohup does; inherited
-    try:
-        with _serve_cli(server.store.source.parent, port) as (process, _):
-            process.send_signal(signal.SIGHUP)
-            time.sleep(1)
-            assert process.poll() is None
-            with LOCAL.open(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=5) as r:
-                assert r.status == 200
-            _stopped(process, signal.SIGTERM)
-    finally:
-        signal.signal(signal.SIGHUP, previous)
+    with _serve_cli(server.store.source.parent, port, hangup=signal.SIG_IGN) as (process, _):
+        process.send_signal(signal.SIGHUP)  # ignored, as nohup has it
+        time.sleep(1)
+        assert process.poll() is None
+        with LOCAL.open(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=5) as r:
+            assert r.status == 200
+        _stopped(process, signal.SIGTERM)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")

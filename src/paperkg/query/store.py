@@ -292,7 +292,8 @@ _BRACKETS = re.compile(r"[^(){}\[\]]+")
 
 
 def nesting_depth(sparql: str) -> int:
-    """How deep brackets nest in ``sparql``, outside strings, IRIs and comments.
+    """How deep brackets nest in ``sparql``, outside strings and comments and not
+    counting escaped ones (``ex:a\\)``); brackets inside what looks like an IRI count.
 
     >>> nesting_depth('SELECT * { ?s ?p ?o FILTER((?o > 1)) } # ((((')
     3

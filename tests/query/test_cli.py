@@ -324,3 +324,23 @@ def test_output_goes_to_a_replaced_standard_output(monkeypatch: pytest.MonkeyPat
     write_stdout("answer")
     assert stream.getvalue() == "answer\n"
 
+
+
+def test_a_non_blocking_standard_output_gets_the_whole_answer(graph_dir: Path) -> None:
+    """A descriptor another program made non-blocking refuses writes while the pipe is
+    full (EAGAIN); the answer waits for room instead of ending in an error."""
+    import fcntl
+    import time
+
+    command = [sys.executable, "-m", "paperkg", "query", "--graph", str(graph_dir), "-q",
+               "--format", "csv", "SELECT * WHERE { ?s ?p ?o }"]
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETFL, fcntl.fcntl(write_end, fcntl.F_GETFL) | os.O_NONBLOCK)
+    process = subprocess.Popen(command, stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    time.sleep(2)  # the pipe fills while nobody reads
+    with os.fdopen(read_end, "rb") as stream:
+        answer = stream.read()
+    assert process.wait(timeout=60) == 0, process.stderr.read()
+    expected = subprocess.run(command, capture_output=True, timeout=60, check=True).stdout
+    assert len(answer) > 65536 and answer == expected

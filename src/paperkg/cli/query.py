@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import select
 import sys
 import textwrap
 from pathlib import Path
@@ -199,4 +200,7 @@ def write_stdout(text: str) -> None:
     sys.stdout.flush()
     data = memoryview(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
     while data:
-        data = data[os.write(descriptor, data):]
+        try:
+            data = data[os.write(descriptor, data):]
+        except BlockingIOError:  # a non-blocking descriptor (set so by another program)
+            select.select([], [descriptor], [])

@@ -33,7 +33,8 @@ first row (an aggregate or a sort over a huge join): such a query runs on in the
 server until it ends, and only a restart stops it (oxigraph/oxigraph#1336).
 
 If the server crashes (a query nesting thousands of brackets overflows its
-stack), paperkg logs the reason and starts it again (up to 5 times a minute).
+stack), paperkg logs the reason and starts it again (up to 5 times a minute),
+on the graph as the folder holds it then.
 """
 
 

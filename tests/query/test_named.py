@@ -88,6 +88,17 @@ def test_header_parsing() -> None:
         parse_named_query("q", "# param: other (text) - x\nSELECT * WHERE {}")
     with pytest.raises(QueryError, match="KIND one of"):
         parse_named_query("q", "# param: other (colour) - x\nSELECT * WHERE {}")
+    with pytest.raises(QueryError, match=r"placeholder VALUES \?cut"):
+        parse_named_query("q", "# cut: SELECT ?cut WHERE { ?s ?p ?cut } ORDER BY ?cut\n"
+                               "SELECT * WHERE { ?s ?p ?o }")
+    with pytest.raises(QueryError, match=r"placeholder VALUES \?other"):  # in the body
+        parse_named_query("q", "# param: other (text) - x\n"
+                               "# cut: SELECT ?cut WHERE { VALUES ?other { UNDEF } }\n"
+                               "SELECT * WHERE { VALUES ?cut { UNDEF } }")
+    cut = parse_named_query("q", "# cut: SELECT ?cut\n#   WHERE { ?s ?p ?cut } ORDER BY ?cut\n"
+                                 "SELECT * WHERE { VALUES ?cut { UNDEF } ?s ?p ?cut }")
+    assert cut.cut == "SELECT ?cut WHERE { ?s ?p ?cut } ORDER BY ?cut"
+    assert query.cut is None
     with pytest.raises(QueryError, match="LIMIT or OFFSET"):
         parse_named_query("q", "SELECT * WHERE { ?s ?p ?o }\nORDER BY ?s\nlimit 10\n")
 

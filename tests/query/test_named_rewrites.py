@@ -17,9 +17,19 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from paperkg.query.named import _PLACEHOLDER, get_named_query
-from paperkg.query.store import QUERY_PREFIXES
+from paperkg.query import named
+from paperkg.query.named import (
+    _PLACEHOLDER,
+    NamedQuery,
+    get_named_query,
+    list_named_queries,
+    parse_named_query,
+    run_named_query,
+)
+from paperkg.query.store import QUERY_PREFIXES, GraphStore
 from paperkg.vocab import ENTITY_BASE, LINK_BASE, ONTOLOGY, PAPER_BASE
+
+from .conftest import make_graph_dir
 
 REFERENCE = Path(__file__).parent / "reference"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -180,3 +190,92 @@ def test_low_confidence_links_match_their_plain_formulation(seed: int) -> None:
         fast = answer(store, get_named_query("low-confidence-links").sparql, {"below": literal})
         assert fast == expected
         assert expected or below == "0.1"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_queries_with_a_cut_match_their_plain_formulation(seed: int) -> None:
+    """Unbound, ``?cut`` changes nothing: the full answers are the plain texts' answers."""
+    store, _iris = random_graph(seed)
+    for minimum in ("1", "3", "6"):
+        bindings = {"min": minimum}
+        expected = answer(store, reference("entities-by-support"), bindings)
+        fast = answer(store, get_named_query("entities-by-support").sparql, bindings)
+        assert fast == expected
+        assert expected or minimum == "6"
+    expected = answer(store, reference("lineage-edges"), {})
+    assert expected and answer(store, get_named_query("lineage-edges").sparql, {}) == expected
+
+
+def cut_queries() -> list[NamedQuery]:
+    return [q for q in list_named_queries() if q.cut]
+
+
+def graph_folder(store: ox.Store, folder: Path) -> Path:
+    """A build folder holding ``store``'s triples as ``graph.ttl``."""
+    turtle = ox.serialize(store, format=ox.RdfFormat.TURTLE)
+    return make_graph_dir(folder, turtle.decode("utf-8"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_limit_through_the_cut_gives_the_first_rows_of_the_full_answer(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every limit, with supports and labels tied at the cut; the cut does the work."""
+    assert {q.name for q in cut_queries()} >= {"entities-by-support", "lineage-edges"}
+    store, iris = random_graph(seed, entities=40)
+    # a child without a label sorts first in lineage-edges (the build always writes labels)
+    add(store, ox.NamedNode(f"{ENTITY_BASE}unnamed"), pk("derivedFrom"), ox.NamedNode(iris[0]))
+    folder = graph_folder(store, tmp_path / "outputs")
+    for query in cut_queries():
+        full = run_named_query(folder, query.name)
+        assert len(full.rows) >= 10, query.name
+        runs = spy_on_answers(monkeypatch)
+        for limit in range(len(full.rows) + 2):
+            limited = run_named_query(folder, query.name, limit=limit)
+            assert limited.rows == full.rows[:limit], (query.name, limit)
+            assert limited.truncated == (limit < len(full.rows))
+        # one run per limit, bounded by a cut where the cut query has a key past it
+        cut = re.sub(_PLACEHOLDER.format(name="min"), "VALUES ?min { 1 }", query.cut)
+        keys = [solution[0] for solution in store.query(cut, prefixes=QUERY_PREFIXES)]
+        assert 10 <= len(keys) <= len(full.rows), query.name
+        expected = ["cut" if limit < len(keys) and keys[limit] is not None else "all"
+                    for limit in range(len(full.rows) + 2)]
+        assert runs == expected, query.name
+        assert expected.count("cut") >= len(keys) - 1
+
+
+def test_a_cut_that_leaves_too_few_rows_falls_back_to_the_whole_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer never depends on the cut query being right, only its speed does."""
+    store, _iris = random_graph(0)
+    folder = graph_folder(store, tmp_path / "outputs")
+    shipped = get_named_query("entities-by-support")
+    header = ("# cut: SELECT ?cut WHERE { ?e pk:support ?s BIND(?s + 10 AS ?cut) }"
+              " ORDER BY DESC(?cut)")
+    wrong = parse_named_query("wrong-cut", header + "\n" + shipped.sparql.split("# cut:")[0]
+                              + shipped.sparql.split("ORDER BY DESC(?cut)", 1)[1])
+    assert wrong.cut and "+ 10" in wrong.cut
+    runs = spy_on_answers(monkeypatch)
+    with GraphStore.open(folder) as graph:
+        full = named._answer(graph, wrong, {"min": "VALUES ?min { 1 }"}, None)
+        assert full.rows == run_named_query(folder, "entities-by-support").rows
+        for limit in (0, 1, 5, len(full.rows) - 1):
+            runs.clear()
+            limited = named._answer(graph, wrong, {"min": "VALUES ?min { 1 }"}, limit)
+            assert limited.rows == full.rows[:limit] and limited.truncated
+            assert runs == ["cut", "all"]  # the cut left no row, so it ran again
+
+
+def spy_on_answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """For each run of a named query's body: "cut" with ``?cut`` bound, else "all"."""
+    runs: list[str] = []
+    original = GraphStore.query
+
+    def query(self, sparql, **kwargs):  # type: ignore[no-untyped-def]
+        if "VALUES ?cut {" in sparql:
+            runs.append("all" if "VALUES ?cut { UNDEF }" in sparql else "cut")
+        return original(self, sparql, **kwargs)
+
+    monkeypatch.setattr(GraphStore, "query", query)
+    return runs

@@ -16,6 +16,17 @@ replaces the placeholder's ``UNDEF`` with the value serialised by pyoxigraph
 (an IRI from the graph, or an escaped literal): user text never becomes SPARQL
 syntax.
 
+A query that lists many rows may declare a cut, so that a caller's limit is
+fast: ``# cut:`` (continued on the next comment lines) is a ``SELECT`` of one
+value per row, the sort key of the query's first ``ORDER BY`` condition, in the
+same order and over at least the query's rows; the query's body has a
+placeholder ``VALUES ?cut { UNDEF }`` and keeps only rows whose key is not past
+``?cut`` when it is bound. With a limit of N rows, the cut query's row N + 1 is
+bound to ``?cut``, so the engine joins and sorts only the rows up to it (a
+hundred instead of 70,000 on a 100k-paper graph). If fewer than N + 1 rows are
+left on this side of the cut, the query runs again without it: the answer is
+the one the query gives without a cut, whatever the cut query returns.
+
     >>> q = get_named_query("derived-from")
     >>> [p.name for p in q.params]
     ['entity']
@@ -42,7 +53,7 @@ log = logging.getLogger(__name__)
 
 PARAM_KINDS = ("entity", "text", "number", "integer")
 
-_HEADER = re.compile(r"^#\s*(title|description|param|example)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|description|param|example|cut)\s*:\s*(.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*"
     r"(?:\((?P<kind>\w+)(?:\s*,\s*default\s+(?P<default>[^)]*?))?\s*\))?"
@@ -77,6 +88,8 @@ class NamedQuery:
     examples: tuple[str, ...]
     #: the whole file, header comments included
     sparql: str
+    #: the query whose row N + 1 bounds the rows an answer of N rows needs (``# cut:``)
+    cut: str | None = None
 
     def usage(self) -> str:
         """``name PARAM [OPTIONAL]`` as typed on the command line."""
@@ -109,11 +122,15 @@ def get_named_query(name: str) -> NamedQuery:
 
 def parse_named_query(name: str, text: str) -> NamedQuery:
     """Read the header of a ``.rq`` file and check every parameter has its placeholder."""
-    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": []}
+    fields: dict[str, list[str]] = {
+        "title": [], "description": [], "param": [], "example": [], "cut": []}
     last: list[str] | None = None
-    for line in text.splitlines():
+    lines = text.splitlines()
+    body_start = len(lines)
+    for number, line in enumerate(lines):
         if not line.startswith("#"):
             if line.strip():
+                body_start = number
                 break
             continue
         match = _HEADER.match(line)
@@ -123,10 +140,12 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
         elif last is not None and line[1:].strip():  # a continuation line
             last[-1] = f"{last[-1]} {line[1:].strip()}"
     params = tuple(_parse_param(name, spec) for spec in fields["param"])
-    for param in params:
-        if not re.search(_PLACEHOLDER.format(name=param.name), text):
+    body = "\n".join(lines[body_start:])
+    placeholders = [p.name for p in params] + (["cut"] if fields["cut"] else [])
+    for placeholder in placeholders:
+        if not re.search(_PLACEHOLDER.format(name=placeholder), body):
             raise QueryError(
-                f"named query {name!r} lacks the placeholder VALUES ?{param.name} {{ UNDEF }}"
+                f"named query {name!r} lacks the placeholder VALUES ?{placeholder} {{ UNDEF }}"
             )
     if _OWN_LIMIT.search(text):
         raise QueryError(
@@ -140,6 +159,7 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
         params=params,
         examples=tuple(fields["example"]),
         sparql=text,
+        cut=" ".join(fields["cut"]) or None,
     )
 
 
@@ -166,6 +186,13 @@ def bind_params(
 
     ``entities`` is needed only when the query has ``entity`` parameters.
     """
+    return _substitute(query.sparql, _value_blocks(query, values, entities))
+
+
+def _value_blocks(
+    query: NamedQuery, values: Mapping[str, str], entities: EntityIndex | NameIndex | None
+) -> dict[str, str]:
+    """Each parameter's ``VALUES`` block, its value checked and escaped."""
     known = {p.name for p in query.params}
     unknown = sorted(set(values) - known)
     if unknown:
@@ -173,7 +200,7 @@ def bind_params(
         raise QueryError(
             f"named query {query.name!r} has no parameter {unknown[0]!r}; parameters: {valid}"
         )
-    sparql = query.sparql
+    blocks = {}
     for param in query.params:
         raw = values.get(param.name, param.default)
         if raw is None:
@@ -182,9 +209,15 @@ def bind_params(
                 f"({param.description}); usage: paperkg query {query.usage()}"
             )
         terms = _terms(query, param, raw, entities)
-        block = "VALUES ?" + param.name + " { " + " ".join(str(t) for t in terms) + " }"
-        sparql = re.sub(_PLACEHOLDER.format(name=param.name), lambda _m, block=block: block, sparql)
-    return sparql
+        blocks[param.name] = "VALUES ?" + param.name + " { " + " ".join(map(str, terms)) + " }"
+    return blocks
+
+
+def _substitute(text: str, blocks: Mapping[str, str]) -> str:
+    """``text`` with the placeholder of each name in ``blocks`` replaced by its block."""
+    for name, block in blocks.items():
+        text = re.sub(_PLACEHOLDER.format(name=name), lambda _m, block=block: block, text)
+    return text
 
 
 def run_named_query(
@@ -202,13 +235,32 @@ def run_named_query(
     limit = effective_limit(limit)
     with GraphStore.open(graph_dir) as store:
         if not any(p.kind == "entity" for p in query.params):
-            return store.query(_limited(bind_params(query, params or {}), limit), limit=limit)
+            return _answer(store, query, _value_blocks(query, params or {}, None), limit)
         names = NameIndex(store)
         try:
-            sparql = bind_params(query, params or {}, names)
-            return store.query(_limited(sparql, limit), limit=limit)
+            return _answer(store, query, _value_blocks(query, params or {}, names), limit)
         finally:
             names.close()
+
+
+def _answer(store: GraphStore, query: NamedQuery, blocks: Mapping[str, str],
+            limit: int | None) -> QueryResult:
+    """The query's first ``limit`` rows (all without one), through its cut if it has one."""
+    sparql = _substitute(query.sparql, blocks)
+    cut = None if limit is None or query.cut is None else _cut_value(store, query.cut, blocks,
+                                                                       limit)
+    if cut is not None:
+        result = store.query(_limited(_substitute(sparql, {"cut": f"VALUES ?cut {{ {cut} }}"}),
+                                      limit), limit=limit)
+        if result.truncated:  # more than `limit` rows up to the cut: the first ones are the answer
+            return result
+    return store.query(_limited(sparql, limit), limit=limit)
+
+
+def _cut_value(store: GraphStore, cut: str, blocks: Mapping[str, str], limit: int) -> str | None:
+    """The key of the cut query's row ``limit`` + 1 (SPARQL syntax); None if it has none."""
+    rows = store.query(f"{_substitute(cut, blocks)}\nOFFSET {limit} LIMIT 1").rows
+    return str(rows[0][0]) if rows and rows[0] and rows[0][0] is not None else None
 
 
 def _limited(sparql: str, limit: int | None) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -85,6 +86,8 @@ def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as stream:
             header = json.loads(stream.readline())
+            if not isinstance(header, dict):
+                raise ValueError("its first line is not a header object")
             if header.get("fingerprint") != print_:
                 raise BuildError(
                     f"the build in {out_dir} was made with other resources or another paperkg "
@@ -96,6 +99,6 @@ def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
                 mentions = tuple(_mention(paper.key, m) for m in row["mentions"])
                 claims = tuple(LineageClaim(paper.key, *c) for c in row["lineage"])
                 result.append(Extraction(paper, mentions, claims))
-    except (OSError, EOFError, ValueError, KeyError, TypeError) as err:
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError) as err:
         raise BuildError(f"cannot read the earlier build's state {path}: {err}") from err
     return result

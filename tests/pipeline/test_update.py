@@ -76,3 +76,25 @@ def test_update_without_inputs_or_earlier_build_is_an_error(tmp_path, capsys, ar
     assert build(*[str(tmp_path / a) if a.endswith(".jsonl") else a for a in args],
                  "--out", str(tmp_path / "empty")) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.parametrize("damage", ["deflate", "header"])
+def test_update_over_a_damaged_state_is_a_one_line_error(tmp_path, capsys, damage):
+    import gzip
+
+    from paperkg.state import STATE_FILE
+
+    first, second, _ = split_fixture(tmp_path)
+    out = tmp_path / "out"
+    assert build(str(first), "--out", str(out)) == 0
+    state = out / STATE_FILE
+    if damage == "deflate":  # a valid gzip header, then a compressed stream that breaks
+        data = bytearray(state.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        state.write_bytes(bytes(data))
+    else:  # a gzip file whose first line is JSON, but not the header object
+        state.write_bytes(gzip.compress(b"[]\n"))
+    capsys.readouterr()
+    assert build("--update", str(second), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot read the earlier build's state" in err

@@ -6,7 +6,7 @@ import io
 
 import networkx as nx
 import pyoxigraph
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -31,9 +31,10 @@ def test_minted_iris_are_valid_and_stable(key):
 
 
 @given(texts, texts)
+@example("row 1", "row_1")  # two papers whose ids differ in a space and an underscore
 def test_distinct_keys_get_distinct_slugs(a, b):
     if a != b:
-        assert slug(a) != slug(b) or a.replace(" ", "_") == b.replace(" ", "_")
+        assert slug(a) != slug(b)
 
 
 def test_unknown_iri_kind_and_term_are_refused():

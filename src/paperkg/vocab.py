@@ -87,10 +87,13 @@ def slug(text: str) -> str:
     'Llama-2_7B'
     >>> slug("Mixture of Experts (MoE)")
     'Mixture_of_Experts_MoE_463c2323'
+    >>> slug("row 1") != slug("row_1")
+    True
     """
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     cleaned = _UNSAFE.sub("_", folded).strip("_.~-")[:80]
-    if cleaned and cleaned == text.replace(" ", "_"):
+    # without a hash only where each "_" stands for a space: "row 1" and "row_1" differ
+    if cleaned and "_" not in text and cleaned == text.replace(" ", "_"):
         return cleaned
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
     return f"{cleaned}_{digest}" if cleaned else digest

@@ -74,3 +74,13 @@ def test_a_broken_item_says_the_rest_is_not_read_and_trailing_text_is_a_skip(tmp
     assert (trailing.line, trailing.reason) == (2, "text after the end of the array, not read")
     path.write_text("[" + good % (1, 1) + "]\n\n")
     assert len(list(iter_papers(path, "hf-api"))) == 1
+
+
+def test_a_text_field_wins_over_a_non_text_one_of_the_same_name(tmp_path):
+    """The item's own title is an object here; the paper's title is the text to keep."""
+    path = tmp_path / "daily.json"
+    path.write_text('[{"title": {"x": 1}, "paper": {"id": "2401.00001", "title": "Real title", '
+                    '"summary": "S"}}, {"title": NaN, "paper": {"id": "2401.00002"}}]')
+    paper, nan = iter_papers(path, "hf-api")
+    assert isinstance(paper, Paper) and paper.title == "Real title"
+    assert nan.reason == "invalid JSON: NaN is not a JSON value; rest of file not read"

@@ -116,3 +116,14 @@ def test_invalid_utf8_is_read_with_replacement_and_a_warning(tmp_path):
     assert result.papers[0].title == "Caf\ufffd models"
     assert len(result.warnings) == 1
     assert "not valid UTF-8 (first at line 1)" in result.warnings[0]
+
+
+def test_nan_and_infinity_are_not_json(tmp_path):
+    """Python's json reads them; a paper whose abstract is "nan" would be made up."""
+    path = tmp_path / "constants.jsonl"
+    path.write_text('{"title": "T", "abstract": NaN}\n{"title": "U", "abstract": Infinity}\n'
+                    '{"title": "V", "abstract": "fine", "score": -Infinity}\n')
+    reasons = [item.reason for item in iter_papers(path)]
+    assert reasons == ["invalid JSON: NaN is not a JSON value",
+                       "invalid JSON: Infinity is not a JSON value",
+                       "invalid JSON: -Infinity is not a JSON value"]

@@ -19,13 +19,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from paperkg.ingest.jsonl import json_kind
+from paperkg.ingest.jsonl import json_kind, reject_constant
 from paperkg.ingest.record import fields_from_mapping, make_paper
 from paperkg.ingest.source import Source
 from paperkg.records import Paper, Skip
 
 _SPACE = re.compile(r"[ \t\r\n]*")
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(parse_constant=reject_constant)
 
 
 def read(source: Source) -> Iterator[Paper | Skip]:
@@ -78,13 +78,25 @@ def _paper(source: Source, line: int, item: Any) -> Paper | Skip:
     return make_paper(
         source,
         line,
-        title=item.get("title") or paper.get("title"),
-        abstract=paper.get("summary") or item.get("summary") or item.get("abstract"),
+        title=_first_text(item.get("title"), paper.get("title")),
+        abstract=_first_text(paper.get("summary"), item.get("summary"), item.get("abstract")),
         arxiv_id=paper.get("id"),
         record_id=paper.get("id"),
         authors=paper.get("authors"),
-        date=paper.get("publishedAt") or item.get("publishedAt"),
+        date=_first_text(paper.get("publishedAt"), item.get("publishedAt")),
     )
+
+
+def _first_text(*values: Any) -> Any:
+    """The first value that is text, else the first given (for the skip to name its kind).
+
+    >>> _first_text({"a": 1}, "LoRA"), _first_text(None, 5), _first_text("", None)
+    ('LoRA', 5, '')
+    """
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return value
+    return next((v for v in values if v is not None and v != ""), values[0])
 
 
 def _skip_space(text: str, position: int) -> int:

@@ -43,16 +43,25 @@ def decode_object(text: str) -> dict[str, Any] | str:
     'expected a JSON object, got an array'
     """
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=reject_constant)
     except json.JSONDecodeError as err:
         return f"invalid JSON: {err.msg} (column {err.colno})"
     except RecursionError:
         return "invalid JSON: nested too deeply"
-    except ValueError as err:  # e.g. an integer beyond Python's digit limit
+    except ValueError as err:  # NaN, or an integer beyond Python's digit limit
         return f"invalid JSON: {str(err).split(':', 1)[0]}"
     if not isinstance(value, dict):
         return f"expected a JSON object, got {json_kind(value)}"
     return value
+
+
+def reject_constant(name: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity``, which Python's json reads, are not JSON.
+
+    >>> decode_object('{"abstract": NaN}')
+    'invalid JSON: NaN is not a JSON value'
+    """
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def json_kind(value: Any) -> str:

@@ -68,3 +68,16 @@ def test_api_error_entry_and_generic_atom(tmp_path):
     assert error.reason == "arXiv API error: incorrect id format for 1234"
     assert generic.key == "id:urn:uuid:60a76c80" and generic.abstract == "Text"
     assert generic.url == "https://example.org/generic"
+
+
+def test_inline_markup_keeps_the_order_of_the_text(tmp_path):
+    """Text after a child element (its tail) stays where it stands (xhtml content)."""
+    path = tmp_path / "feed.atom"
+    path.write_text(
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.00001</id>'
+        '<title>Learning <i>to</i> Rank with <b>Trans<i>form</i>ers</b>!</title>'
+        '<summary type="xhtml">We study <em>learning to rank</em> on MS MARCO.</summary>'
+        '</entry></feed>')
+    (paper,) = iter_papers(path, "atom")
+    assert paper.title == "Learning to Rank with Transformers!"
+    assert paper.abstract == "We study learning to rank on MS MARCO."

@@ -130,6 +130,7 @@ class _EntryCollector:
     def _start(self, name: str, attributes: dict[str, str]) -> None:
         tag = _clark(name)
         if self._stack:
+            _flush(*self._stack[-1])
             element = ET.SubElement(self._stack[-1][0], tag)
         elif tag.rsplit("}", 1)[-1] == "entry":
             element = ET.Element(tag)
@@ -144,13 +145,26 @@ class _EntryCollector:
         if not self._stack:
             return
         element, parts = self._stack.pop()
-        element.text = "".join(parts)
+        _flush(element, parts)
         if not self._stack:
             self._done.append((self._entry_line, element))
 
     def _data(self, text: str) -> None:
         if self._stack:
             self._stack[-1][1].append(text)
+
+
+def _flush(element: ET.Element, parts: list[str]) -> None:
+    """The text read since ``element``'s last child (or its start): its ``text`` if it has
+    no child yet, else the last child's ``tail``, so ``itertext`` keeps the order."""
+    if not parts:
+        return
+    text = "".join(parts)
+    parts.clear()
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
 
 
 def _clark(name: str) -> str:

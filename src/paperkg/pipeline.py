@@ -22,6 +22,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+try:  # POSIX advisory locks; without them concurrent builds are not kept apart
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 from paperkg.errors import BuildError
 from paperkg.export.check import check_graph
 from paperkg.export.graphml import write_graphml
@@ -82,8 +87,36 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
           options: BuildOptions | None = None) -> BuildReport:
     """Build the knowledge graph of ``inputs`` (the bundled sample corpus if none)
     and write it to ``out_dir``. A build that fails leaves ``out_dir`` as it was."""
-    with _fewer_collections():
+    with _fewer_collections(), _one_build_at_a_time(Path(out_dir)):
         return _build(inputs, out_dir, options or BuildOptions())
+
+
+#: held (exclusively) in the output folder by the build writing to it
+BUILD_LOCK_FILE = ".paperkg-build.lock"
+
+
+@contextmanager
+def _one_build_at_a_time(out: Path):
+    """Hold the output folder's build lock; a second build into it waits for the first.
+
+    Two updates at once would each add their papers to the state they read, and the
+    one replacing the outputs last would drop the other's papers.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / BUILD_LOCK_FILE, "a+b")  # noqa: SIM115 - held for the build
+    except OSError:  # not a folder we can write: the build says so in one line
+        yield
+        return
+    with handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.warning("another paperkg build is writing to %s; waiting for it to finish",
+                            out)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 #: generation-0 threshold of the cyclic garbage collector during a build

@@ -98,3 +98,30 @@ def test_update_over_a_damaged_state_is_a_one_line_error(tmp_path, capsys, damag
     assert build("--update", str(second), "--out", str(out)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot read the earlier build's state" in err
+
+
+def test_a_second_build_into_the_same_folder_waits_for_the_first(tmp_path, caplog):
+    """Two updates at once each added their papers to the state they had read, and the
+    one finishing last dropped the other's: now the second starts when the first ends."""
+    import fcntl
+    import threading
+
+    from paperkg.pipeline import BUILD_LOCK_FILE, BuildOptions
+    from paperkg.pipeline import build as run_build
+
+    first, second, _ = split_fixture(tmp_path)
+    out = tmp_path / "out"
+    assert build(str(first), "--out", str(out)) == 0
+    codes = []
+    with open(out / BUILD_LOCK_FILE, "a+b") as held:  # a build in progress
+        fcntl.flock(held, fcntl.LOCK_EX)
+        options = BuildOptions(update=True, progress=False)
+        update = threading.Thread(target=lambda: codes.append(
+            run_build([second], out, options).papers))
+        update.start()
+        update.join(3.0)
+        assert update.is_alive() and not codes  # waiting, not writing
+    update.join(60)
+    assert codes == [4]
+    assert "another paperkg build is writing" in caplog.text
+    assert json.loads((out / "report.json").read_text())["papers"] == 4

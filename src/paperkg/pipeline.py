@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import io
+import json
 import logging
 import os
 import shutil
@@ -144,6 +145,8 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
     if options.resource_dirs:  # a wrong folder fails before minutes of reading
         load_resources(options.resource_dirs)
         load_merges(options.resource_dirs)
+    if Path(out_dir).is_dir():  # a build stopped while it replaced the outputs: finish it
+        _complete_commit(Path(out_dir))
     previous = load_state(out_dir, fingerprint(options.resource_dirs)) if options.update else []
     with timer.stage("read"):
         read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
@@ -191,6 +194,7 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
         m.rule for e in extractions for m in e.mentions).items()))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    _complete_commit(out)
     _remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
     try:
@@ -207,14 +211,69 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
         report.timings = timer.stages
         with open(staging / "report.json", "w", encoding="utf-8") as stream:
             report.write(stream, timings=options.timings)
-        for name in (*OUTPUT_FILES, STATE_FILE):
-            if (staging / name).exists():
-                os.replace(staging / name, out / name)
-            else:  # not written this time (graph.html with --no-html): an earlier build's
-                (out / name).unlink(missing_ok=True)  # would sit next to this one's
+        _commit(staging, out)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not _pending(out, staging):  # else the next build completes the commit from it
+            shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+#: in the output folder while a build's files are moved into place: names its staging folder
+COMMIT_FILE = ".paperkg-commit"
+
+
+def _commit(staging: Path, out: Path) -> None:
+    """Move the finished outputs from ``staging`` into ``out``.
+
+    Several renames cannot be one atomic step, so the staging folder and the files
+    it holds are named in ``COMMIT_FILE`` first: a build killed between two renames
+    is completed by the next build into ``out`` (:func:`_complete_commit`), and the
+    folder is never left half old, half new.
+    """
+    for name in (*OUTPUT_FILES, STATE_FILE):
+        if (out / name).is_dir():
+            raise BuildError(f"cannot write {out / name}: a folder has that name")
+    written = [name for name in (*OUTPUT_FILES, STATE_FILE) if (staging / name).exists()]
+    marker = staging / COMMIT_FILE
+    marker.write_text(json.dumps({"staging": staging.name, "files": written}),
+                      encoding="utf-8")
+    os.replace(marker, out / COMMIT_FILE)
+    _move_outputs(staging, out, written)
+    (out / COMMIT_FILE).unlink()
+
+
+def _move_outputs(staging: Path, out: Path, written: list[str]) -> None:
+    for name in (*OUTPUT_FILES, STATE_FILE):
+        if name not in written:  # not written this time (graph.html with --no-html):
+            (out / name).unlink(missing_ok=True)  # an earlier build's would sit next to ours
+        elif (staging / name).exists():  # else moved before the build was stopped
+            os.replace(staging / name, out / name)
+
+
+def _pending(out: Path, staging: Path) -> bool:
+    """Whether the outputs were being moved out of ``staging`` when the build stopped."""
+    try:
+        return json.loads((out / COMMIT_FILE).read_text(encoding="utf-8")).get(
+            "staging") == staging.name
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _complete_commit(out: Path) -> None:
+    """Finish moving the outputs of a build stopped while it moved them (:func:`_commit`)."""
+    marker = out / COMMIT_FILE
+    try:
+        commit = json.loads(marker.read_text(encoding="utf-8"))
+        staging, written = out / commit["staging"], list(commit["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        marker.unlink(missing_ok=True)
+        return
+    if staging.parent == out and staging.name.startswith(".staging-") and staging.is_dir():
+        log.warning("completing the build that was stopped while it replaced the outputs "
+                    "in %s", out)
+        _move_outputs(staging, out, [n for n in written if n in (*OUTPUT_FILES, STATE_FILE)])
+        shutil.rmtree(staging, ignore_errors=True)
+    marker.unlink(missing_ok=True)
 
 
 def _remove_stale_staging(out: Path) -> None:

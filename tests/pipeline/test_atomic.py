@@ -22,7 +22,7 @@ PK = Namespace("https://w3id.org/paperkg/ontology#")
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
-    return {name: (out / name).read_bytes() for name in OUTPUT_FILES if (out / name).exists()}
+    return {name: (out / name).read_bytes() for name in OUTPUT_FILES if (out / name).is_file()}
 
 
 def corpus(path: Path, papers: int) -> Path:
@@ -93,3 +93,48 @@ def test_every_valid_record_is_a_paper_and_every_other_is_reported(tmp_path):
     assert sorted(s["line"] for s in data["skipped"]) == [2, 3, 5, 6, 9]
     graph = Graph().parse(out / "graph.ttl", format="turtle")
     assert len(set(graph.subjects(RDF.type, PK.Paper))) == report.papers == 4
+
+
+def test_a_build_stopped_between_two_renames_is_completed_by_the_next(tmp_path, monkeypatch):
+    """The outputs are renamed into place one by one; a stop in between left a folder
+    with a new graph.ttl next to the old report.json and state."""
+    import paperkg.pipeline as pipeline
+
+    out, expected = tmp_path / "out", tmp_path / "expected"
+    new_corpus = corpus(tmp_path / "more.jsonl", 5)
+    build([new_corpus], expected, BuildOptions(progress=False, timings=False))
+    build([FIXTURES / "papers.jsonl"], out, BuildOptions(progress=False, timings=False))
+    renames = []
+    real_replace = os.replace
+
+    def stopping(source, target):  # the commit marker, graph.ttl, then a stop
+        renames.append(Path(target).name)
+        if len(renames) == 3:
+            raise KeyboardInterrupt
+        real_replace(source, target)
+
+    monkeypatch.setattr(pipeline.os, "replace", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        build([new_corpus], out, BuildOptions(progress=False, timings=False))
+    monkeypatch.setattr(pipeline.os, "replace", real_replace)
+    assert renames == [pipeline.COMMIT_FILE, "graph.ttl", "graph.jsonld"]
+    assert (out / "graph.ttl").read_bytes() == (expected / "graph.ttl").read_bytes()
+    assert snapshot(out) != snapshot(expected)  # half new: the stop left it so
+    pipeline._complete_commit(out)  # as the next build into the folder does first
+    assert snapshot(out) == snapshot(expected)
+    assert not (out / pipeline.COMMIT_FILE).exists() and not list(out.glob(".staging-*"))
+    # an update then reads the completed build's state: no paper is extracted again
+    report = build([new_corpus], out, BuildOptions(progress=False, timings=False, update=True))
+    assert report.update["extracted"] == 0 and report.papers == 5
+
+
+def test_a_folder_named_like_an_output_fails_the_build_before_anything_is_replaced(tmp_path):
+    out = tmp_path / "out"
+    build([FIXTURES / "papers.jsonl"], out, BuildOptions(progress=False, timings=False))
+    (out / "graph.html").unlink()
+    (out / "graph.html").mkdir()
+    (out / "graph.html" / "x").write_text("x")
+    before = snapshot(out)
+    with pytest.raises(PaperKGError, match="a folder has that name"):
+        build([corpus(tmp_path / "more.jsonl", 3)], out, BuildOptions(progress=False, timings=False))
+    assert snapshot(out) == before and not list(out.glob(".staging-*"))

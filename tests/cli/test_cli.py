@@ -257,3 +257,15 @@ def test_a_file_name_that_is_not_utf8_is_read_and_reported_readably(tmp_path):
     update = run_cli("-q", "build", str(tmp_path / "more.jsonl"), "--update", "--out", str(out),
                      "--no-progress", "--no-html")
     assert "Traceback" not in update.stderr, update.stderr
+
+
+def test_an_out_folder_whose_name_is_not_utf8_is_named_in_the_last_line(tmp_path):
+    """The build succeeded, then printing the folder's name raised UnicodeEncodeError."""
+    out = os.path.join(os.fsencode(tmp_path), b"caf\xe9")
+    papers = FIXTURES / "papers.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "paperkg", "build", str(papers), "--out", out, "--no-progress"],
+        capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=300)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"wrote " + os.fsencode(tmp_path) + b"/caf\\xe9/" in done.stdout
+    assert os.path.exists(os.path.join(out, b"graph.ttl"))

@@ -75,11 +75,13 @@ def run(args: argparse.Namespace) -> int:
         update=args.update,
     )
     report = build(args.inputs or None, args.out, options)
+    from paperkg.ingest.inputs import shown_name
+
+    out = shown_name(args.out)  # a folder name that is not UTF-8 cannot be printed as it is
     if not args.quiet:
         print(report.summary())
-        print(f"wrote {args.out}/ (graph.ttl, graph.jsonld, graph.graphml"
+        print(f"wrote {out}/ (graph.ttl, graph.jsonld, graph.graphml"
               f"{', graph.html' if options.html else ''}, report.json)")
     if report.skipped:
-        print(f"skipped {len(report.skipped)} records; see {args.out}/report.json",
-              file=sys.stderr)
+        print(f"skipped {len(report.skipped)} records; see {out}/report.json", file=sys.stderr)
     return 0

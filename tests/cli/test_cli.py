@@ -126,6 +126,14 @@ def test_bad_option_values_are_one_line_before_any_input_is_read(tmp_path, args,
     ({"entities.jsonl": '{"name": "Zorb", "type": "Wizard"}\n'},
      "entities.jsonl:1: unknown type 'Wizard'; the types are Model, Dataset, Benchmark"),
     ({"entities.jsonl": '{"name": "Zorb"}\n'}, "each entity needs a name and a type"),
+    ({"entities.jsonl": '{"name": "Zorb", "type": "Model", "aliases": null}\n'},
+     "entities.jsonl:1: aliases must be a list of names"),
+    ({"entities.jsonl": '{"name": "Zorb", "type": "Model", "aliases": "Zb"}\n'},
+     "entities.jsonl:1: aliases must be a list of names, such as [\"LoRA\"]; got 'Zb'"),
+    ({"entities.jsonl": '{"name": "Zorb", "type": "Model", "derived_from": 5}\n'},
+     "entities.jsonl:1: derived_from must be a list of names"),
+    ({"entities.jsonl": '{"name": 5, "type": "Model"}\n'},
+     "entities.jsonl:1: the name must be text, got 5"),
 ])
 def test_a_wrong_resource_folder_is_one_line_before_any_input_is_read(tmp_path, files,
                                                                         expected):
@@ -269,3 +277,20 @@ def test_an_out_folder_whose_name_is_not_utf8_is_named_in_the_last_line(tmp_path
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert b"wrote " + os.fsencode(tmp_path) + b"/caf\\xe9/" in done.stdout
     assert os.path.exists(os.path.join(out, b"graph.ttl"))
+
+
+def test_a_resource_name_with_a_lone_surrogate_is_cleaned_like_input_text(tmp_path):
+    """Resource names skipped the cleaning input records get; spaCy then raised
+    UnicodeEncodeError on the lone surrogate."""
+    from paperkg.extract.pipeline import Extractor, Settings
+    from paperkg.records import Paper
+
+    folder = tmp_path / "res"
+    folder.mkdir()
+    (folder / "entities.jsonl").write_text(
+        '{"name": "Zeta\\ud800Net", "type": "Model", "aliases": ["ZN\\udfff"]}\n'
+        '{"name": "Zorb\u2028Net", "type": "Model"}\n', encoding="utf-8")
+    extractor = Extractor(Settings(resource_dirs=(str(folder),)))
+    paper = Paper(key="id:x", title="ZetaNet", abstract="We train Zorb Net and ZN on text.")
+    (extraction,) = extractor.extract([paper])
+    assert "Zorb Net" in {m.text for m in extraction.mentions}

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from paperkg.errors import InputError
 from paperkg.extract.text import name_key
+from paperkg.ingest.text import clean
 from paperkg.records import EntityType
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def _bundled_dir() -> Path:
 
 
 def _read_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
-    for number, line in enumerate(read_resource_text(path).splitlines(), 1):
+    for number, line in enumerate(read_resource_text(path).split("\n"), 1):
         if not line.strip():
             continue
         try:
@@ -153,15 +154,27 @@ def _parse_entity(path: Path, number: int, row: dict) -> KnownEntity:
         raise InputError(
             f"{path}:{number}: unknown type {row['type']!r}; the types are {valid}"
         ) from None
-    name = str(row["name"]).strip()
+    if not isinstance(row["name"], str) or not clean(row["name"]):
+        raise InputError(f"{path}:{number}: the name must be text, got {row['name']!r}")
+    name = clean(row["name"])
     kind = row.get("kind", "named")
-    name_is = name_key(str(row.get("name", "")))
+    name_is = name_key(name)
     if kind not in KINDS:
         raise InputError(f"{path}:{number}: kind {kind!r} is not one of {', '.join(KINDS)}")
-    aliases = tuple(str(a).strip() for a in row.get("aliases", ())
-                    if str(a).strip() and not _is_checkpoint_of(name_is, str(a)))
-    parents = tuple(str(p).strip() for p in row.get("derived_from", ()) if str(p).strip())
+    aliases = tuple(a for a in _names(path, number, row, "aliases")
+                    if not _is_checkpoint_of(name_is, a))
+    parents = _names(path, number, row, "derived_from")
     return KnownEntity(name, entity_type, kind, aliases, parents)
+
+
+def _names(path: Path, number: int, row: dict, field: str) -> tuple[str, ...]:
+    """The list of names under ``field`` (cleaned, empty ones dropped); a string or
+    anything else that is not a list of strings is an error, not a list of letters."""
+    values = row.get(field, [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InputError(f'{path}:{number}: {field} must be a list of names, such as '
+                         f'["LoRA"]; got {values!r}'[:300])
+    return tuple(name for name in map(clean, values) if name)
 
 
 RESOURCE_FILES = ("entities.jsonl", "stoplist.jsonl", "cues.json", "merges.jsonl")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -140,6 +142,25 @@ def test_details_list_proposed_errors(tmp_path):
     ('{"id": "a", "title": "t", "abstract": "x", "entities": '
      '[{"name": "MMLU", "type": "Benchmrak"}]}',
      "entity 'MMLU' has type 'Benchmrak'; the types are Model, Dataset, Benchmark, Technique"),
+    ('{"id": "a", "title": "t", "abstract": "x", "entities": [{"name": "A", "type": "Model"}], '
+     '"lineage": [{"child": 5, "parent": "A"}]}',
+     'lineage child and parent must be entity names (strings), not 5 <- "A"'),
+    ('{"id": "a", "title": "t", "abstract": "x", "entities": [{"name": "A", "type": "Model"}], '
+     '"lineage": [{"child": "A", "parent": null}]}',
+     'lineage child and parent must be entity names (strings), not "A" <- null'),
+    ('{"id": "a", "title": "t", "abstract": "x", "entities": '
+     '[{"name": "Low-Rank Adaptation", "type": "Technique", "aliases": "LoRA"}]}',
+     "aliases of 'Low-Rank Adaptation' must be a list of names, not \"LoRA\""),
+    ('{"id": "a", "title": "t", "abstract": "x", "entities": '
+     '[{"name": "LoRA", "type": "Technique", "aliases": ["Low-Rank", 7]}]}',
+     "aliases of 'LoRA' must be a list of names"),
+    ('{"id": null, "title": "t", "abstract": "x", "entities": []}',
+     "id must be a string (got null)"),
+    ('{"id": "a", "title": "t", "abstract": "x", "entities": [{"name": 3, "type": "Model"}]}',
+     "entity name 3 must be a non-empty string"),
+    # build skips such a record; spaCy refuses texts over 1,000,000 characters
+    (json.dumps({"id": "a", "title": "t", "abstract": "LoRA " * 20_001, "entities": []}),
+     "abstract too long (100,004 characters; build skips abstracts over 100,000)"),
 ])
 def test_bad_gold_lines_say_what_is_wrong_in_the_format_s_words(tmp_path, line, expected):
     path = tmp_path / "gold.jsonl"
@@ -185,6 +206,23 @@ def test_the_table_shows_an_undefined_ratio_as_a_dash():
     lines = {line.split()[0]: line.split() for line in format_evaluation(result).splitlines()[2:]}
     assert lines["Dataset"][1:4] == ["-", "0.000", "0.000"]
     assert lines["Model"][1:4] == ["0.000", "-", "0.000"]
+    # nothing to count at all: no F1 either
+    assert lines["lineage"][1:4] == ["-", "-", "-"]
+    assert lines["named-entity"][-1] == "-"
+
+
+def test_json_gives_null_for_an_undefined_ratio():
+    from paperkg.evaluate import Evaluation, Score
+
+    result = Evaluation(papers=1)
+    result.per_type["Dataset"] = Score(tp=0, fp=0, fn=2)
+    data = result.as_dict()
+    assert data["per_type"]["Dataset"] == {"precision": None, "recall": 0.0, "f1": 0.0,
+                                           "tp": 0, "fp": 0, "fn": 2}
+    assert data["lineage"] == {"precision": None, "recall": None, "f1": None,
+                               "tp": 0, "fp": 0, "fn": 0}
+    assert data["named_recall"] is None
+    assert Score(tp=1, fp=1, fn=0).as_dict()["f1"] == pytest.approx(0.667)
 
 
 def test_details_list_type_disagreements(tmp_path):
@@ -225,3 +263,102 @@ def test_two_gold_papers_with_one_id_are_refused(tmp_path):
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     with pytest.raises(InputError, match="gold.jsonl:2: id 'g1' is already the id of line 1"):
         load_gold(path)
+
+
+def run_evaluate(*args: str) -> subprocess.CompletedProcess:
+    """``paperkg evaluate`` through the real entry point."""
+    return subprocess.run([sys.executable, "-m", "paperkg", "evaluate", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_bad_lineage_end_is_a_one_line_error_through_the_cli(tmp_path):
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "x", "title": "t", "abstract": "a", "entities": [entity("A", "Model")],
+        "lineage": [{"child": 5, "parent": "A"}]}])
+    result = run_evaluate(str(gold))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f"{gold}:1: not a gold record: lineage child and parent" in result.stderr
+
+
+def test_a_lone_surrogate_in_the_text_is_cleaned_as_build_cleans_it(tmp_path):
+    # valid JSON ("\ud800" escape) that no UTF-8 encoder accepts: build turns it into
+    # U+FFFD, and so does evaluate, in the text extracted and in the details shown
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "s1", "title": "t \ud800", "abstract": "We fine-tune LLaMA with LoRA.\ud800",
+        "entities": [entity("LLaMA", "Model"), entity("LoRA", "Technique")], "lineage": []}])
+    [paper] = load_gold(gold)
+    assert (paper.title, paper.abstract) == ("t \ufffd", "We fine-tune LLaMA with LoRA.\ufffd")
+    result = run_evaluate(str(gold), "--details", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["untyped"]["tp"] == 2
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (1, 0, 2), (2, 1, 0)])
+def test_entity_matching_is_the_largest_pairing_whatever_the_order(tmp_path, order):
+    # predicted LoRA (alias low-rank adaptation) and LoRA+ both have the key "lora";
+    # a greedy pairing lets LoRA take gold LoRA+ and leaves LoRA+ unmatched
+    entities = [entity("LoRA+", "Technique"),
+                entity("low-rank adaptation", "Technique", kind="concept"),
+                entity("MMLU", "Benchmark")]
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "b1", "title": "A comparison",
+        "abstract": "We compare low-rank adaptation with LoRA+ on MMLU.",
+        "entities": [entities[i] for i in order], "lineage": []}])
+    result = evaluate(gold)
+    assert (result.untyped.tp, result.untyped.fp, result.untyped.fn) == (3, 0, 0)
+    assert (result.typed.tp, result.typed.fp, result.typed.fn) == (3, 0, 0)
+    assert result.errors[0]["false_positives"] == result.errors[0]["false_negatives"] == []
+
+
+def test_pairing_is_maximal_and_typed_pairs_are_matched_on_their_own():
+    from paperkg.evaluate import GoldEntity, Predicted, _match, _type_disagreements
+
+    def predicted(label, type_, *names):
+        return Predicted(label, type_, frozenset({label.lower(), *names}), False)
+
+    def gold(name, type_, *names):
+        return GoldEntity(name, type_, "named", frozenset({name.lower(), *names}), False)
+
+    # a shares keys with A and B, b only with A: only a-B, b-A pairs both
+    mine = [predicted("a", "Model", "b"), predicted("b", "Model")]
+    golds = [gold("B", "Model"), gold("A", "Model", "a")]
+    for p in (mine, mine[::-1]):
+        for g in (golds, golds[::-1]):
+            assert (_match(p, g)[0].tp, _match(p, g, typed=True)[0].tp) == (2, 2)
+    # the typed score is the largest pairing of entities of one type (greedily, x
+    # takes the Model A2 and leaves y nothing), and the untyped pairing, as large,
+    # prefers pairs whose types agree, so no disagreement is listed here
+    mine = [predicted("x", "Model", "a", "b"), predicted("y", "Model", "a")]
+    golds = [gold("A", "Technique", "a"), gold("A2", "Model", "a"), gold("B", "Model", "b")]
+    assert (_match(mine, golds)[0].tp, _match(mine, golds, typed=True)[0].tp) == (2, 2)
+    assert _type_disagreements(mine, golds) == []
+
+
+def test_a_gold_lineage_end_may_be_an_alias_of_a_gold_entity(tmp_path):
+    gold = write_gold(tmp_path / "gold.jsonl", [{
+        "id": "c1", "title": "ZorbNet: a new model",
+        "abstract": "We propose ZorbNet, a new model based on QuuxFormer. QuuxFormer was "
+                    "first released as QuuxMachine.",
+        "entities": [entity("ZorbNet", "Model", proposed=True),
+                     entity("QuuxFormer", "Model", ["QuuxMachine"])],
+        "lineage": [{"child": "ZorbNet", "parent": "QuuxMachine"}]}])
+    result = evaluate(gold)
+    assert (result.lineage.tp, result.lineage.fp, result.lineage.fn) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u0085"])
+def test_line_and_next_line_separators_inside_a_string_do_not_end_the_line(tmp_path,
+                                                                             separator):
+    # JSON Lines ends lines with "\n" (or "\r\n") only
+    abstract = f"We present QLoRA, which extends LoRA.{separator}It is evaluated on MMLU."
+    rows = [{"id": "u1", "title": "QLoRA paper", "abstract": abstract,
+             "entities": [entity("QLoRA", "Technique", proposed=True)]},
+            {"id": "u1", "title": "Another", "abstract": "x", "entities": []}]
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes("".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in rows)
+                     .encode("utf-8"))
+    with pytest.raises(InputError, match="gold.jsonl:2: id 'u1' is already the id of line 1"):
+        load_gold(path)
+    path.write_bytes((json.dumps(rows[0], ensure_ascii=False) + "\r\n").encode("utf-8"))
+    [paper] = load_gold(path)
+    assert paper.abstract == "We present QLoRA, which extends LoRA. It is evaluated on MMLU."

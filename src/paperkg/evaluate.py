@@ -2,9 +2,11 @@
 
 Matching follows the contract: a predicted entity matches a gold one when any
 of its label or altLabels equals the gold name or one of its aliases after
-lowercasing and removing every character that is not a letter or digit. Each
-gold entity is matched at most once (greedily, in order). Typed scores also need
-the type to agree. Precision counts every entity a paper ``pk:mentions``.
+lowercasing and removing every character that is not a letter or digit. The
+pairing is one-to-one and as large as possible (a maximum bipartite matching, so
+the order of the entities does not matter). Typed scores also need the type to
+agree. Precision counts every entity a paper ``pk:mentions``. A gold lineage end
+may be written as any name or alias of a gold entity.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import networkx as nx
+
 from paperkg.errors import InputError
 from paperkg.extract.pipeline import Extractor, Settings
 from paperkg.extract.resources import Resources, load_resources
 from paperkg.extract.text import match_key
+from paperkg.ingest.record import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS
+from paperkg.ingest.text import clean
 from paperkg.records import EntityType, Paper, Relation, Resolution
 from paperkg.resolve import resolve
 
@@ -50,7 +56,12 @@ class Predicted:
 
 @dataclass
 class Score:
-    """True positives, false positives and false negatives, with P/R/F1."""
+    """True positives, false positives and false negatives, with P/R/F1.
+
+    A ratio with nothing to count (precision without predictions, recall without
+    gold items, F1 with neither) is 0.0 here and None (``-`` in the table) in
+    :meth:`as_dict`.
+    """
 
     tp: int = 0
     fp: int = 0
@@ -74,9 +85,25 @@ class Score:
         self.fp += other.fp
         self.fn += other.fn
 
+    def defined(self) -> tuple[float | None, float | None, float | None]:
+        """Precision, recall and F1, each None when it has nothing to count."""
+        return (self.precision if self.tp + self.fp else None,
+                self.recall if self.tp + self.fn else None,
+                self.f1 if self.tp + self.fp + self.fn else None)
+
     def as_dict(self) -> dict:
-        return {"precision": round(self.precision, 3), "recall": round(self.recall, 3),
-                "f1": round(self.f1, 3), "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        precision, recall, f1 = (_rounded(r) for r in self.defined())
+        return {"precision": precision, "recall": recall, "f1": f1,
+                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+def _rounded(ratio: float | None) -> float | None:
+    return None if ratio is None else round(ratio, 3)
+
+
+def _cell(ratio: float | None) -> str:
+    """A ratio for the table: three decimals, or "-" when it is undefined."""
+    return "-" if ratio is None else f"{ratio:.3f}"
 
 
 @dataclass
@@ -98,7 +125,7 @@ class Evaluation:
             "untyped": self.untyped.as_dict(),
             "typed": self.typed.as_dict(),
             "per_type": {t: s.as_dict() for t, s in sorted(self.per_type.items())},
-            "named_recall": round(self.named_recall.recall, 3),
+            "named_recall": _rounded(self.named_recall.defined()[1]),
             "proposed": self.proposed.as_dict(),
             "lineage": self.lineage.as_dict(),
         }
@@ -113,11 +140,13 @@ def load_gold(path: str | Path) -> list[GoldPaper]:
         raise InputError(f"no such gold file: {path}")
     papers = []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
         raise InputError(f"{path} is not UTF-8 text ({err.reason})") from err
     lines_of: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    # JSON Lines ends lines with "\n" only: U+2028 or U+0085 may sit inside a string
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:
@@ -147,22 +176,50 @@ _TYPES = tuple(t.value for t in EntityType)
 
 
 def _gold_paper(row: dict) -> GoldPaper:
-    for key in ("title", "abstract"):
-        if not isinstance(row.get(key, ""), str):
-            raise _NotGold(f"{key} must be a string")
-    for e in row["entities"]:
-        if e["type"] not in _TYPES:
-            raise _NotGold(f"entity {e['name']!r} has type {e['type']!r}; the types are "
-                           f"{', '.join(_TYPES)}")
-        if not isinstance(e.get("proposed", False), bool):
-            raise _NotGold(f"proposed of {e['name']!r} must be true or false")
-    entities = tuple(
-        GoldEntity(e["name"], e["type"], e.get("kind", "named"),
-                   frozenset(match_key(n) for n in (e["name"], *e.get("aliases", ()))),
-                   bool(e.get("proposed", False)))
-        for e in row["entities"])
-    lineage = tuple((link["child"], link["parent"]) for link in row.get("lineage", ()))
-    return GoldPaper(str(row["id"]), row["title"], row["abstract"], entities, lineage)
+    """The :class:`GoldPaper` of one line; text is cleaned as ``build`` cleans it."""
+    record_id = row["id"]
+    if isinstance(record_id, bool) or not isinstance(record_id, (str, int)):
+        raise _NotGold(f"id must be a string (got {json.dumps(record_id)})")
+    title = _gold_text(row, "title", MAX_TITLE_CHARS)
+    abstract = _gold_text(row, "abstract", MAX_ABSTRACT_CHARS)
+    entities = tuple(_gold_entity(e) for e in row["entities"])
+    lineage = []
+    for link in row.get("lineage", ()):
+        ends = link["child"], link["parent"]
+        if not all(isinstance(end, str) for end in ends):
+            raise _NotGold("lineage child and parent must be entity names (strings), not "
+                           f"{json.dumps(ends[0])} <- {json.dumps(ends[1])}")
+        lineage.append((clean(ends[0]), clean(ends[1])))
+    return GoldPaper(clean(str(record_id)), title, abstract, entities, tuple(lineage))
+
+
+def _gold_text(row: dict, key: str, limit: int) -> str:
+    """A title or abstract, cleaned; one longer than ``build`` reads is refused."""
+    value = row.get(key, "")
+    if not isinstance(value, str):
+        raise _NotGold(f"{key} must be a string")
+    text = clean(value)
+    if len(text) > limit:
+        raise _NotGold(f"{key} too long ({len(text):,} characters; build skips {key}s "
+                       f"over {limit:,})")
+    return text
+
+
+def _gold_entity(e: dict) -> GoldEntity:
+    name, aliases = e["name"], e.get("aliases", [])
+    if not isinstance(name, str) or not clean(name):
+        raise _NotGold(f"entity name {json.dumps(name)} must be a non-empty string")
+    if e["type"] not in _TYPES:
+        raise _NotGold(f"entity {name!r} has type {e['type']!r}; the types are "
+                       f"{', '.join(_TYPES)}")
+    if not isinstance(e.get("proposed", False), bool):
+        raise _NotGold(f"proposed of {name!r} must be true or false")
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise _NotGold(f"aliases of {name!r} must be a list of names, not "
+                       f"{json.dumps(aliases)}")
+    return GoldEntity(clean(name), e["type"], e.get("kind", "named"),
+                      frozenset(match_key(n) for n in (name, *aliases)),
+                      bool(e.get("proposed", False)))
 
 
 def _gold_problem(row: object, err: Exception) -> str:
@@ -180,24 +237,53 @@ def _gold_problem(row: object, err: Exception) -> str:
            "objects with child and parent"
 
 
-def _pair(predicted: Sequence, gold: Sequence, same=lambda p, g: True) -> tuple[list, list, list]:
-    """Greedy one-to-one matching on shared keys: the matched (predicted, gold) pairs,
-    and the unmatched predicted and gold items."""
-    free = list(gold)
-    pairs, missed_pred = [], []
-    for item in predicted:
-        hit = next((g for g in free if item.keys & g.keys and same(item, g)), None)
-        if hit is None:
-            missed_pred.append(item)
-        else:
-            pairs.append((item, hit))
-            free.remove(hit)
-    return pairs, missed_pred, free
+def _pair(predicted: Sequence, gold: Sequence, linked, bonus=None) -> tuple[list, list, list]:
+    """A largest one-to-one matching of the items ``linked(p, g)`` allows to pair:
+    the matched (predicted, gold) pairs, and the unmatched predicted and gold items.
+
+    Among the largest matchings, one with the highest sum of ``bonus(p, g)`` is
+    taken. The size does not depend on the order of the items (the order only
+    decides between equally good matchings).
+
+    >>> _pair("ab", "AB", lambda p, g: p == "a" or g == "A")[0]
+    [('a', 'B'), ('b', 'A')]
+    """
+    graph = nx.Graph()
+    for i, item in enumerate(predicted):
+        for j, hit in enumerate(gold):
+            if linked(item, hit):
+                weight = 1 + (bonus(item, hit) if bonus is not None else 0)
+                graph.add_edge(("p", i), ("g", j), weight=weight)
+    partner = {}
+    for u, v in nx.max_weight_matching(graph, maxcardinality=True):
+        (_, i), (_, j) = (u, v) if u[0] == "p" else (v, u)
+        partner[i] = j
+    matched = set(partner.values())
+    return ([(predicted[i], gold[partner[i]]) for i in sorted(partner)],
+            [item for i, item in enumerate(predicted) if i not in partner],
+            [hit for j, hit in enumerate(gold) if j not in matched])
 
 
-def _match(predicted: Sequence, gold: Sequence, same=lambda p, g: True) -> tuple[Score, list, list]:
-    """The score of :func:`_pair`'s matching, with the unmatched predicted and gold items."""
-    pairs, missed_pred, free = _pair(predicted, gold, same)
+def _entity_pairs(predicted: Sequence[Predicted], gold: Sequence[GoldEntity],
+                  typed: bool = False) -> tuple[list, list, list]:
+    """:func:`_pair` of entities sharing a key (and, if ``typed``, their type).
+
+    Between equally large pairings, pairs whose types agree come first, then those
+    whose label is the gold name ("Sloth" with gold Sloth, leaving its alias
+    "SSLaws" as the extra entity), so the details show the likely mistakes."""
+    def linked(p: Predicted, g: GoldEntity) -> bool:
+        return bool(p.keys & g.keys) and (not typed or p.type == g.type)
+
+    def bonus(p: Predicted, g: GoldEntity) -> int:
+        return 2 * (p.type == g.type) + (match_key(p.label) == match_key(g.name))
+
+    return _pair(predicted, gold, linked, bonus)
+
+
+def _match(predicted: Sequence[Predicted], gold: Sequence[GoldEntity],
+           typed: bool = False) -> tuple[Score, list, list]:
+    """The score of :func:`_entity_pairs`, with the unmatched predicted and gold items."""
+    pairs, missed_pred, free = _entity_pairs(predicted, gold, typed)
     return Score(len(pairs), len(missed_pred), len(free)), missed_pred, free
 
 
@@ -205,7 +291,7 @@ def _type_disagreements(predicted: Sequence[Predicted], gold: Sequence[GoldEntit
     """The entities found whose type is not the gold one ("SNNMatmul: Model, gold
     Technique"), paired as the untyped score pairs them."""
     return [f"{item.label}: {item.type}, gold {hit.type}"
-            for item, hit in _pair(predicted, gold)[0] if hit.type != item.type]
+            for item, hit in _entity_pairs(predicted, gold)[0] if hit.type != item.type]
 
 
 def predictions(resolution: Resolution) -> dict[str, list[Predicted]]:
@@ -238,7 +324,7 @@ def evaluate(gold_path: str | Path, resource_dirs: Sequence[str] = ()) -> Evalua
         mine = predicted.get(f"id:{g.id}", [])
         untyped, fp, fn = _match(mine, g.entities)
         result.untyped.add(untyped)
-        result.typed.add(_match(mine, g.entities, lambda p, e: p.type == e.type)[0])
+        result.typed.add(_match(mine, g.entities, typed=True)[0])
         for entity_type in ("Model", "Dataset", "Benchmark", "Technique"):
             score = _match([p for p in mine if p.type == entity_type],
                            [e for e in g.entities if e.type == entity_type])[0]
@@ -299,21 +385,28 @@ def _score_lineage(
     predicted: list[PredictedEdge], gold: GoldPaper
 ) -> tuple[Score, list[str], list[str]]:
     """The score of a paper's lineage edges, its false positives and false negatives
-    (``child <- parent``)."""
-    free = [(match_key(c), match_key(p), f"{c} <- {p}") for c, p in gold.lineage]
-    score = Score()
-    wrong: list[str] = []
-    for child_keys, parent_keys, shown in predicted:
-        hit = next((pair for pair in free if pair[0] in child_keys and pair[1] in parent_keys),
-                   None)
-        if hit is None:
-            score.fp += 1
-            wrong.append(shown)
-        else:
-            score.tp += 1
-            free.remove(hit)
-    score.fn = len(free)
-    return score, wrong, [shown for _, _, shown in free]
+    (``child <- parent``).
+
+    A gold end stands for the gold entity it names, with all that entity's names
+    and aliases; a predicted end has all its entity's names. An edge matches when
+    both ends share a name, in a largest one-to-one matching."""
+    expected = [(_gold_end(c, gold.entities), _gold_end(p, gold.entities), f"{c} <- {p}")
+                for c, p in gold.lineage]
+    pairs, wrong, free = _pair(predicted, expected,
+                               lambda p, g: bool(p[0] & g[0]) and bool(p[1] & g[1]))
+    score = Score(len(pairs), len(wrong), len(free))
+    return score, [shown for _, _, shown in wrong], [shown for _, _, shown in free]
+
+
+def _gold_end(name: str, entities: Sequence[GoldEntity]) -> frozenset[str]:
+    """The match keys of a gold lineage end: those of the gold entity it names
+    (by name first, else by alias), or its own key when it names none."""
+    key = match_key(name)
+    if not key:  # nothing to match ("+"): like a predicted name without a key
+        return frozenset()
+    named = [e.keys for e in entities if match_key(e.name) == key]
+    known = named or [e.keys for e in entities if key in e.keys]
+    return frozenset().union(*known) if known else frozenset({key})
 
 
 def format_evaluation(result: Evaluation) -> str:
@@ -326,9 +419,7 @@ def format_evaluation(result: Evaluation) -> str:
     for name, s in rows:
         # a ratio with nothing to count is undefined, not 0: "-" (no prediction of
         # a type has no precision; a type the gold never has, no recall)
-        precision = f"{s.precision:6.3f}" if s.tp + s.fp else f"{'-':>6}"
-        recall = f"{s.recall:6.3f}" if s.tp + s.fn else f"{'-':>6}"
-        lines.append(f"{name:12} {precision} {recall} {s.f1:6.3f} "
-                     f"{s.tp:5d} {s.fp:5d} {s.fn:5d}")
-    lines.append(f"named-entity recall (untyped): {result.named_recall.recall:.3f}")
+        cells = " ".join(f"{_cell(ratio):>6}" for ratio in s.defined())
+        lines.append(f"{name:12} {cells} {s.tp:5d} {s.fp:5d} {s.fn:5d}")
+    lines.append(f"named-entity recall (untyped): {_cell(result.named_recall.defined()[1])}")
     return "\n".join(lines)

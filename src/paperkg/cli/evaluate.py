@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 
-
 EPILOG = """gold format, one JSON object per line:
   {"id": "p1", "title": "...", "abstract": "...",
    "entities": [{"name": "QLoRA", "type": "Technique", "aliases": [], "proposed": true}],
    "lineage": [{"child": "QLoRA", "parent": "LoRA"}]}
-  type: Model, Dataset, Benchmark or Technique; aliases, proposed and lineage are
-  optional (the project's annotation guidelines: ../shared/gold/GUIDELINES.md)
+  type: Model, Dataset, Benchmark or Technique; aliases (a list of names), proposed
+  and lineage are optional; a lineage end may be any name or alias of a gold entity
+  (the project's annotation guidelines: ../shared/gold/GUIDELINES.md)
+
+A ratio with nothing to count (no predictions, no gold items) is "-" in the table
+and null in JSON.
 
 examples:
   paperkg evaluate ../shared/gold/dev.jsonl

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -238,3 +240,134 @@ def test_text_lists_a_few_papers_per_step(graph_writer) -> None:  # type: ignore
     assert text.count("paper: Paper") == 5
     assert "… and 2 more papers (--format json lists all)" in text
     assert len(to_dict(lineage)["descendants"][0]["evidence"][0]["papers"]) == 7
+
+
+DIAMOND = (
+    "e:RootNet a pk:Model ; rdfs:label 'RootNet' .\n"
+    "e:AlphaNet a pk:Model ; rdfs:label 'AlphaNet' ; pk:derivedFrom e:RootNet .\n"
+    "e:XenoNet a pk:Model ; rdfs:label 'XenoNet' ; pk:derivedFrom e:AlphaNet, e:RootNet .\n"
+    "e:YakNet a pk:Model ; rdfs:label 'YakNet' ; pk:derivedFrom e:XenoNet .\n"
+)
+
+
+def test_depth_limit_keeps_every_entity_within_reach(graph_writer) -> None:  # type: ignore[no-untyped-def]
+    # XenoNet is first reached through AlphaNet (2 steps) but is 1 step from RootNet:
+    # it is expanded there, so YakNet (2 steps) shows with --depth 2
+    folder = graph_writer(DIAMOND)
+    expected = [
+        ("AlphaNet", 1, [("XenoNet*repeat", 2, [])]),
+        ("XenoNet", 1, [("YakNet", 2, [])]),
+    ]
+    for depth in (2, 3, None):
+        assert shape(find_lineage(folder, "RootNet", max_depth=depth).descendants) == expected
+    lineage = find_lineage(folder, "RootNet", max_depth=2)
+    text = format_text(lineage)
+    assert "YakNet (Model)" in text and "XenoNet (Model) [see below]" in text
+    assert "[see above]" not in text and "beyond the depth limit" not in text
+    xeno = to_dict(lineage)["descendants"][1]
+    assert (xeno["label"], xeno["descendants"][0]["label"]) == ("XenoNet", "YakNet")
+    page = lineage_html(lineage)
+    assert "0 ancestor(s) above, 3 descendant(s) below" in page
+    data = page.split("nodes = new vis.DataSet(")[1].split(");")[0]
+    levels = {n["label"]: n["level"] for n in json.loads(data)}
+    assert levels == {"RootNet": 0, "AlphaNet": 1, "XenoNet": 1, "YakNet": 2}
+    # at depth 1 only XenoNet has a next step beyond the limit
+    one = find_lineage(folder, "RootNet", max_depth=1).descendants
+    assert [(n.entity.label, n.cut) for n in one] == [("AlphaNet", False), ("XenoNet", True)]
+    yak = find_lineage(folder, "YakNet", max_depth=2)
+    assert shape(yak.ancestors) == [("XenoNet", 1, [("AlphaNet", 2, []), ("RootNet", 2, [])])]
+
+
+def test_depth_limit_on_a_longer_first_path(graph_writer) -> None:  # type: ignore[no-untyped-def]
+    # A reaches D first along A <- B <- C <- D (sorted first) and again directly
+    folder = graph_writer(
+        "e:A a pk:Model ; rdfs:label 'A' .\n"
+        "e:B a pk:Model ; rdfs:label 'B' ; pk:derivedFrom e:A .\n"
+        "e:C a pk:Model ; rdfs:label 'C' ; pk:derivedFrom e:B .\n"
+        "e:D a pk:Model ; rdfs:label 'D' ; pk:derivedFrom e:C, e:A .\n"
+        "e:E a pk:Model ; rdfs:label 'E' ; pk:derivedFrom e:D .\n"
+    )
+    assert shape(find_lineage(folder, "A", max_depth=2).descendants) == [
+        ("B", 1, [("C", 2, [])]),
+        ("D", 1, [("E", 2, [])]),
+    ]
+    text = format_text(find_lineage(folder, "A"))
+    assert text.index("D (Model) [see below]") < text.index("E (Model)")
+
+
+def test_cli_on_a_console_that_cannot_encode_the_tree(
+    capsys: pytest.CaptureFixture[str],
+    graph_writer,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = str(graph_writer(DIAMOND.replace("'YakNet'", "'YakNét'")))
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="ascii"))
+    assert main(["lineage", "RootNet", "--graph", folder]) == 0
+    sys.stdout.flush()
+    text = raw.getvalue().decode("ascii")
+    assert "|-- AlphaNet (Model)" in text and "`-- YakN\\xe9t (Model)" in text
+    assert "cannot show every character" in capsys.readouterr().err
+    raw.seek(0), raw.truncate()
+    assert main(["lineage", "RootNet", "--format", "json", "--graph", folder]) == 0
+    sys.stdout.flush()
+    data = json.loads(raw.getvalue().decode("ascii"))
+    assert data["descendants"][1]["descendants"][0]["label"] == "YakNét"
+    assert main(["lineage", "RootNet", "--format", "html", "--out", "-", "--graph", folder]) == 2
+    assert "--out FILE" in capsys.readouterr().err
+
+
+def test_bidi_controls_cannot_reverse_the_text(graph_writer) -> None:  # type: ignore[no-untyped-def]
+    folder = graph_writer(
+        "e:Z a pk:Model ; rdfs:label 'ZorbNet' .\n"
+        "e:R a pk:Model ; rdfs:label '\u202eRTLNet' ; pk:derivedFrom e:Z .\n"
+        "l:1 a pk:LineageLink ; pk:child e:R ; pk:parent e:Z ; "
+        "pk:evidence '\u2067\u202eRTLNet derives from ZorbNet' ; pk:rule 'curated' .\n"
+    )
+    lineage = find_lineage(folder, "ZorbNet")
+    controls = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    text = format_text(lineage)
+    assert not controls.search(text)
+    assert "└── \\u202eRTLNet (Model)" in text
+    assert "evidence (curated): \\u2067\\u202eRTLNet derives from ZorbNet" in text
+    page = lineage_html(lineage)
+    assert not controls.search(page.split("<section id='lineage-trees'>")[1])
+    assert "<li><bdi>\\u202eRTLNet</bdi>" in page
+    data = page.split("nodes = new vis.DataSet(")[1].split(");")[0]
+    assert "\\\\u202eRTLNet" in data and not controls.search(json.loads(data)[1]["label"])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "<https://w3id.org/paperkg/entity/QLoRA>",
+        " entity:QLoRA ",
+        "https://w3id.org/paperkg/entity/QLoRA",
+    ],
+)
+def test_the_iri_forms_paperkg_prints_are_accepted(
+    capsys: pytest.CaptureFixture[str], lineage_graph_dir: Path, name: str
+) -> None:
+    assert main(["lineage", name, "--graph", str(lineage_graph_dir)]) == 0
+    assert capsys.readouterr().out == QLORA_TEXT
+
+
+def test_html_file_names_of_entities_with_one_label(
+    capsys: pytest.CaptureFixture[str],
+    graph_writer,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = graph_writer(
+        "e:SPP a pk:Technique ; rdfs:label 'SPP' .\n"
+        "e:spp-other a pk:Technique ; rdfs:label 'SPP' .\n"
+        "e:LoRA a pk:Technique ; rdfs:label 'LoRA' .\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in ("entity:SPP", "entity:spp-other", "LoRA"):
+        assert main(["lineage", name, "--format", "html", "--graph", str(folder)]) == 0
+    written = capsys.readouterr().err.split()
+    assert written[1::2] == [
+        "lineage-SPP_ba903ecb.html", "lineage-SPP_96238153.html", "lineage-LoRA.html"
+    ]
+    assert len({(tmp_path / name).read_text(encoding="utf-8") for name in written[1::2]}) == 3

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from paperkg.cli.query import write_stdout
 from paperkg.errors import PaperKGError
-from paperkg.explore.lineage import find_lineage, format_json, format_text
+from paperkg.explore.lineage import Lineage, find_lineage, format_json, format_text
 from paperkg.vocab import slug
 
 FORMATS = ("text", "json", "html")
@@ -25,7 +25,13 @@ is given; html goes to lineage-<LABEL>.html in the current folder unless --out
 is given (--out - prints it). LABEL is the entity's canonical name made safe
 for a file name; a name with other characters than letters, digits and "-._~"
 gets them replaced and a short hash added ("N:M sparsity" ->
-lineage-N_M_sparsity_69054e00.html). The page works offline.
+lineage-N_M_sparsity_69054e00.html), and so does a label that another entity
+also has (lineage-SPP_ba903ecb.html). The page works offline.
+
+NAME may also be the entity's IRI, as lineage and query print it:
+<https://w3id.org/paperkg/entity/LoRA> or entity:LoRA. When the standard
+output cannot encode the tree characters (PYTHONIOENCODING=ascii), the text
+is drawn in ASCII with other characters escaped.
 """
 
 
@@ -70,16 +76,53 @@ def run(args: argparse.Namespace) -> int:
         from paperkg.explore.lineage_html import lineage_html  # pyvis only when needed
 
         text = lineage_html(lineage)
-        out = args.out or f"lineage-{slug(lineage.entity.label)}.html"
+        out = args.out or f"lineage-{lineage.file_stem or slug(lineage.entity.label)}.html"
     else:
         text = format_text(lineage) if args.fmt == "text" else format_json(lineage)
         out = args.out or "-"
     if out == "-":
-        write_stdout(text)
+        write_stdout(_encodable(text, lineage, args.fmt))
     else:
         Path(out).write_text(text, encoding="utf-8")
         print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def _encodable(text: str, lineage: Lineage, fmt: str) -> str:
+    """``text``, or a form of it that standard output's encoding can write.
+
+    A console whose encoding lacks the tree characters (``PYTHONIOENCODING=ascii``,
+    a legacy code page) gets ASCII trees with the other characters it cannot
+    show escaped (``\\u00e9``), with a note on stderr; JSON gets ``\\u`` escapes,
+    which read back the same. The HTML page is UTF-8 and is not rewritten.
+    """
+    encoding = sys.stdout.encoding or "utf-8"
+    if _can_encode(text, encoding):
+        return text
+    if fmt == "json":
+        return format_json(lineage, ensure_ascii=True)
+    if fmt == "html":
+        raise PaperKGError(
+            f"standard output (encoding {encoding}) cannot take the UTF-8 page; "
+            "write it to a file with --out FILE or set PYTHONIOENCODING=utf-8"
+        )
+    print(
+        f"note: standard output (encoding {encoding}) cannot show every character; "
+        "trees drawn in ASCII, other characters escaped (PYTHONIOENCODING=utf-8 shows them)",
+        file=sys.stderr,
+    )
+    ascii_text = format_text(lineage, ascii_tree=True)
+    return ascii_text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+def _can_encode(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    except LookupError:  # an encoding Python does not know: leave it to the writer
+        return True
+    return True
 
 
 def _positive(text: str) -> int:

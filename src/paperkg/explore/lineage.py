@@ -3,9 +3,9 @@
 Walks ``pk:derivedFrom`` upward (what an entity derives from) and downward
 (what derives from it) and keeps, for every step, the evidence sentence, the
 rule that found it and the source papers recorded on its ``pk:LineageLink``.
-Each entity is expanded once per tree: a later occurrence is marked
-``repeat`` and an entity already on the path (a cycle) is marked ``cycle``, so
-the walk always ends.
+Each entity is expanded once per tree, where it is fewest steps from the root:
+its other occurrences are marked ``repeat`` and an entity already on the path
+(a cycle) is marked ``cycle``, so the walk always ends.
 
     >>> lin = find_lineage("outputs", "qlora")  # doctest: +SKIP
     >>> [node.entity.label for node in lin.ancestors]  # doctest: +SKIP
@@ -15,16 +15,21 @@ the walk always ends.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from paperkg.query.entities import EntityIndex, EntityRef, label_from_iri
+from paperkg.query.entities import EntityIndex, EntityRef, label_from_iri, normalize_name
 from paperkg.query.store import GraphStore
+from paperkg.vocab import ENTITY_BASE, slug
 
 ANCESTORS = "ancestors"
 DESCENDANTS = "descendants"
+#: the prefix ``paperkg query`` writes entity IRIs with
+_ENTITY_PREFIX = "entity:"
 #: papers listed per step in the text view (JSON and HTML list them all)
 TEXT_PAPERS_PER_STEP = 5
 
@@ -81,7 +86,7 @@ class LineageNode:
     children: tuple[LineageNode, ...] = ()
     #: already on the path from the root: a cycle, not expanded again
     cycle: bool = False
-    #: expanded elsewhere in the same tree, not repeated
+    #: expanded elsewhere in the same tree (where it is fewest steps away), not repeated
     repeat: bool = False
     #: more steps exist beyond the depth limit
     cut: bool = False
@@ -96,6 +101,10 @@ class Lineage:
     descendants: tuple[LineageNode, ...]
     #: the depth limit used, ``None`` for unlimited
     max_depth: int | None = None
+    #: a file-name stem for the entity, unique in its graph: :func:`~paperkg.vocab.slug`
+    #: of the label, plus a short hash of the IRI when another entity's label gives
+    #: the same slug (ignoring case), e.g. ``SPP`` and ``SPP_1a2b3c4d``
+    file_stem: str = ""
 
 
 @dataclass
@@ -142,27 +151,78 @@ class LineageGraph:
         """Both trees of the entity called ``name`` (label or alias)."""
         if max_depth is not None and max_depth < 0:
             raise ValueError(f"max_depth must be >= 0 or None, got {max_depth}")
-        root = self.entities.resolve(name)
+        root = self.resolve(name)
         up = _Walk(self, self.parents, upward=True, max_depth=max_depth)
         down = _Walk(self, self.children, upward=False, max_depth=max_depth)
-        return Lineage(root, up.tree(root.iri), down.tree(root.iri), max_depth)
+        trees = up.tree(root.iri), down.tree(root.iri)
+        return Lineage(root, *trees, max_depth, file_stem=self.file_stem(root))
+
+    def resolve(self, name: str) -> EntityRef:
+        """The entity called ``name``: a label or alias, or its IRI as paperkg prints
+        it (``<https://w3id.org/paperkg/entity/LoRA>``, ``entity:LoRA`` or bare)."""
+        name = name.strip()
+        if name.startswith("<") and name.endswith(">"):
+            name = name[1:-1].strip()
+        if name.startswith(_ENTITY_PREFIX) and ENTITY_BASE + name[len(_ENTITY_PREFIX) :] in (
+            self.entities.by_iri
+        ):
+            return self.entities.by_iri[ENTITY_BASE + name[len(_ENTITY_PREFIX) :]]
+        return self.entities.resolve(name)
+
+    def file_stem(self, entity: EntityRef) -> str:
+        """A file-name stem for ``entity`` that no other entity of the graph shares."""
+        stem = slug(entity.label)
+        key = normalize_name(entity.label)  # equal slugs have equal normalised names
+        if any(
+            e.iri != entity.iri and slug(e.label).casefold() == stem.casefold()
+            for e in self.entities.entities
+            if normalize_name(e.label) == key
+        ):
+            stem += "_" + hashlib.sha1(entity.iri.encode("utf-8")).hexdigest()[:8]
+        return stem
 
 
 class _Walk:
-    """A depth-first walk in one direction that expands each entity once."""
+    """A depth-first walk in one direction that expands each entity once, where
+    it is closest to the root.
+
+    A breadth-first pass first finds every entity's shortest distance; the walk
+    then expands an entity at its first occurrence at that distance. So with a
+    depth limit N every entity within N steps is shown with its next steps up
+    to the limit, even when a longer path reaches it first.
+    """
 
     def __init__(
         self, graph: LineageGraph, step: dict[str, set[str]], *, upward: bool, max_depth: int | None
     ) -> None:
         self.graph, self.step, self.upward, self.max_depth = graph, step, upward, max_depth
+        self.distance: dict[str, int] = {}
         self.expanded: set[str] = set()
 
     def tree(self, root: str) -> tuple[LineageNode, ...]:
+        self.distance = self._distances(root)
         self.expanded = {root}
         return self._level(root, depth=1, path=(root,))
 
+    def _distances(self, root: str) -> dict[str, int]:
+        """Steps from ``root`` to every entity within one step beyond the limit."""
+        distance = {root: 0}
+        frontier = [root]
+        while frontier and not self._beyond(distance[frontier[0]]):
+            reached = []
+            for here in frontier:
+                for there in self.step.get(here, ()):
+                    if there not in distance:
+                        distance[there] = distance[here] + 1
+                        reached.append(there)
+            frontier = reached
+        return distance
+
+    def _beyond(self, depth: int) -> bool:
+        return self.max_depth is not None and depth > self.max_depth
+
     def _level(self, here: str, depth: int, path: tuple[str, ...]) -> tuple[LineageNode, ...]:
-        if self.max_depth is not None and depth > self.max_depth:
+        if self._beyond(depth):
             return ()
         nodes = []
         for there in sorted(self.step.get(here, ()), key=self._sort_key):
@@ -171,14 +231,17 @@ class _Walk:
             entity = self.graph.entity(there)
             if there in path:
                 nodes.append(LineageNode(entity, depth, evidence, cycle=True))
-            elif there in self.expanded:
+            elif there in self.expanded or depth > self.distance[there]:
                 nodes.append(LineageNode(entity, depth, evidence, repeat=True))
             else:
                 self.expanded.add(there)
                 children = self._level(there, depth + 1, (*path, there))
-                cut = not children and bool(self.step.get(there)) and self.max_depth == depth
-                nodes.append(LineageNode(entity, depth, evidence, children, cut=cut))
+                nodes.append(LineageNode(entity, depth, evidence, children, cut=self._cut(there)))
         return tuple(nodes)
+
+    def _cut(self, iri: str) -> bool:
+        """Whether a next step of ``iri`` leads to an entity beyond the depth limit."""
+        return any(self._beyond(self.distance.get(n, 0)) for n in self.step.get(iri, ()))
 
     def _sort_key(self, iri: str) -> tuple[str, str]:
         return self.graph.entity(iri).label.casefold(), iri
@@ -200,54 +263,98 @@ def find_lineage(
 # -- text and JSON -------------------------------------------------------------
 
 
-def format_text(lineage: Lineage) -> str:
-    """The lineage as two indented trees, with the evidence and papers of each step."""
+#: tree drawing characters: (branch, last branch, continuation, ellipsis)
+_TREE_UNICODE = ("├── ", "└── ", "│   ", "…")
+_TREE_ASCII = ("|-- ", "`-- ", "|   ", "...")
+#: Unicode bidi controls (embeddings, overrides, isolates, LRM/RLM): a name
+#: holding one would reverse the text around it
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def show_bidi_controls(text: str) -> str:
+    r"""``text`` with its bidi control characters written as visible escapes.
+
+    >>> show_bidi_controls("\u202eRTLNet")
+    '\\u202eRTLNet'
+    """
+    return _BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def repeat_mark(node: LineageNode, shown: set[str]) -> str:
+    """`` [cycle]``, `` [see above]``, `` [see below]`` or nothing, for ``node``.
+
+    ``shown`` holds the IRIs of the entities expanded so far in reading order
+    (pre-order); the node's own IRI is added when it is expanded, so call this
+    for every node in the order it is written.
+    """
+    if node.cycle:
+        return " [cycle]"
+    if node.repeat:
+        return " [see above]" if node.entity.iri in shown else " [see below]"
+    shown.add(node.entity.iri)
+    return ""
+
+
+def format_text(lineage: Lineage, *, ascii_tree: bool = False) -> str:
+    """The lineage as two indented trees, with the evidence and papers of each step.
+
+    ``ascii_tree`` draws the trees with ``|--`` and ```--`` instead of box
+    characters, for an output that cannot encode them. Bidi control characters
+    in names and evidence are shown as ``\\u202e``-style escapes.
+    """
     root = lineage.entity
+    chars = _TREE_ASCII if ascii_tree else _TREE_UNICODE
+    label = _clean(root.label)
     lines = [_describe(root)]
     if root.alt_labels:
-        lines.append(f"also: {', '.join(root.alt_labels)}")
-    lines.append(f"<{root.iri}>")
+        lines.append(f"also: {_clean(', '.join(root.alt_labels))}")
+    lines.append(f"<{_clean(root.iri)}>")
     for title, nodes in (
-        (f"Ancestors (what {root.label} derives from):", lineage.ancestors),
-        (f"Descendants (what derives from {root.label}):", lineage.descendants),
+        (f"Ancestors (what {label} derives from):", lineage.ancestors),
+        (f"Descendants (what derives from {label}):", lineage.descendants),
     ):
         lines += ["", title]
-        lines += _tree_lines(nodes, "") if nodes else ["  (none)"]
+        lines += _tree_lines(nodes, "", chars, set()) if nodes else ["  (none)"]
     if lineage.max_depth is not None:
         lines += ["", f"(depth limited to {lineage.max_depth})"]
     return "\n".join(lines) + "\n"
 
 
 def _describe(entity: EntityRef) -> str:
-    return f"{entity.label} ({entity.type})" if entity.type else entity.label
+    label = _clean(entity.label)
+    return f"{label} ({entity.type})" if entity.type else label
 
 
-def _tree_lines(nodes: tuple[LineageNode, ...], prefix: str) -> list[str]:
+def _tree_lines(
+    nodes: tuple[LineageNode, ...], prefix: str, chars: tuple[str, ...], shown: set[str]
+) -> list[str]:
+    branch, last_branch, bar, more = chars
     lines = []
     for i, node in enumerate(nodes):
         last = i == len(nodes) - 1
-        mark = " [cycle]" if node.cycle else " [see above]" if node.repeat else ""
-        lines.append(f"{prefix}{'└── ' if last else '├── '}{_describe(node.entity)}{mark}")
-        inner = prefix + ("    " if last else "│   ")
-        detail = inner + ("│   " if node.children else "    ")
+        mark = repeat_mark(node, shown)
+        lines.append(f"{prefix}{last_branch if last else branch}{_describe(node.entity)}{mark}")
+        inner = prefix + ("    " if last else bar)
+        detail = inner + (bar if node.children else "    ")
         for ev in node.evidence:
-            rule = f" ({ev.rule})" if ev.rule else ""
-            lines.append(f"{detail}evidence{rule}: {_one_line(ev.text or '-')}")
+            rule = f" ({_clean(ev.rule)})" if ev.rule else ""
+            lines.append(f"{detail}evidence{rule}: {_clean(ev.text or '-')}")
             for paper in ev.papers[:TEXT_PAPERS_PER_STEP]:
-                lines.append(f"{detail}paper: {_one_line(paper.title)} [{paper.key}]")
+                lines.append(f"{detail}paper: {_clean(paper.title)} [{_clean(paper.key)}]")
             if len(ev.papers) > TEXT_PAPERS_PER_STEP:
-                more = len(ev.papers) - TEXT_PAPERS_PER_STEP
-                lines.append(f"{detail}… and {more} more papers (--format json lists all)")
+                n = len(ev.papers) - TEXT_PAPERS_PER_STEP
+                lines.append(f"{detail}{more} and {n} more papers (--format json lists all)")
         if not node.evidence:
             lines.append(f"{detail}(no evidence recorded)")
         if node.cut:
-            lines.append(f"{detail}… more beyond the depth limit")
-        lines += _tree_lines(node.children, inner)
+            lines.append(f"{detail}{more} more beyond the depth limit")
+        lines += _tree_lines(node.children, inner, chars, shown)
     return lines
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _clean(text: str) -> str:
+    """``text`` on one line, its bidi controls made visible."""
+    return show_bidi_controls(" ".join(text.split()))
 
 
 def to_dict(lineage: Lineage) -> dict:
@@ -261,9 +368,9 @@ def to_dict(lineage: Lineage) -> dict:
     }
 
 
-def format_json(lineage: Lineage) -> str:
-    """:func:`to_dict` as indented JSON."""
-    return json.dumps(to_dict(lineage), ensure_ascii=False, indent=2) + "\n"
+def format_json(lineage: Lineage, *, ensure_ascii: bool = False) -> str:
+    """:func:`to_dict` as indented JSON (``ensure_ascii``: non-ASCII as ``\\u`` escapes)."""
+    return json.dumps(to_dict(lineage), ensure_ascii=ensure_ascii, indent=2) + "\n"
 
 
 def _entity_dict(entity: EntityRef) -> dict:

@@ -9,7 +9,10 @@ fetched from the network.
 
 Every text from the graph reaches the page either HTML-escaped (header and
 lists) or inside pyvis' JSON data (labels and tooltips, which vis-network shows
-as plain text).
+as plain text). Its bidi control characters are shown as escapes
+(:func:`~paperkg.explore.lineage.show_bidi_controls`) and, in the header and
+lists, each text sits in its own ``<bdi>``, so a right-to-left name never
+reorders the text around it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ import html
 
 from pyvis.network import Network
 
-from paperkg.explore.lineage import ANCESTORS, DESCENDANTS, Lineage, LineageNode
+from paperkg.explore.lineage import (
+    ANCESTORS,
+    DESCENDANTS,
+    Lineage,
+    LineageNode,
+    repeat_mark,
+    show_bidi_controls,
+)
 from paperkg.query.entities import EntityRef
 from paperkg.view.graph_html import TYPE_COLOURS
 from paperkg.view.offline import offline_html
@@ -65,7 +75,7 @@ def lineage_html(lineage: Lineage) -> str:
     nodes, edges = _network_data(lineage)
     net.nodes, net.edges = nodes, edges
     net.options = _OPTIONS
-    title = f"<title>Lineage of {html.escape(lineage.entity.label)} - paperkg</title>\n"
+    title = f"<title>Lineage of {html.escape(_text(lineage.entity.label))} - paperkg</title>\n"
     return offline_html(net, head=title + _CSS, body=_header(lineage) + _trees(lineage))
 
 
@@ -78,7 +88,8 @@ def _network_data(lineage: Lineage) -> tuple[list[dict], list[dict]]:
     def add(tree: tuple[LineageNode, ...], below: EntityRef, upward: bool) -> None:
         for node in tree:
             level = up_depth - node.depth if upward else up_depth + node.depth
-            nodes.setdefault(node.entity.iri, _node(node.entity, level=level))
+            if not (node.repeat or node.cycle):  # placed where it is expanded
+                nodes.setdefault(node.entity.iri, _node(node.entity, level=level))
             child, parent = (below, node.entity) if upward else (node.entity, below)
             edges.setdefault((parent.iri, child.iri), _edge(child, parent, node))
             add(node.children, node.entity, upward)
@@ -93,13 +104,14 @@ def _max_depth(tree: tuple[LineageNode, ...]) -> int:
 
 
 def _node(entity: EntityRef, *, level: int, is_root: bool = False) -> dict:
-    lines = [f"{entity.label} ({entity.type})" if entity.type else entity.label]
+    label = _text(entity.label)
+    lines = [f"{label} ({entity.type})" if entity.type else label]
     if entity.alt_labels:
-        lines.append("also: " + ", ".join(entity.alt_labels))
-    lines.append(entity.iri)
+        lines.append("also: " + _text(", ".join(entity.alt_labels)))
+    lines.append(_text(entity.iri))
     return {
         "id": entity.iri,
-        "label": entity.label,
+        "label": label,
         "title": "\n".join(lines),
         "level": level,
         "color": _ROOT_COLOUR if is_root else TYPE_COLOURS.get(entity.type, "#b5bcc6"),
@@ -109,11 +121,11 @@ def _node(entity: EntityRef, *, level: int, is_root: bool = False) -> dict:
 
 
 def _edge(child: EntityRef, parent: EntityRef, node: LineageNode) -> dict:
-    lines = [f"{child.label} derives from {parent.label}"]
+    lines = [f"{_text(child.label)} derives from {_text(parent.label)}"]
     for ev in node.evidence:
-        rule = f" ({ev.rule})" if ev.rule else ""
-        lines.append(f"evidence{rule}: {ev.text or '-'}")
-        lines += [f"paper: {p.title} [{p.key}]" for p in ev.papers[:_TOOLTIP_PAPERS]]
+        rule = f" ({_text(ev.rule)})" if ev.rule else ""
+        lines.append(f"evidence{rule}: {_text(ev.text or '-')}")
+        lines += [f"paper: {_text(p.title)} [{_text(p.key)}]" for p in ev.papers[:_TOOLTIP_PAPERS]]
         if len(ev.papers) > _TOOLTIP_PAPERS:
             lines.append(f"… and {len(ev.papers) - _TOOLTIP_PAPERS} more papers (listed below)")
     return {"from": parent.iri, "to": child.iri, "title": "\n".join(lines)}
@@ -121,8 +133,8 @@ def _edge(child: EntityRef, parent: EntityRef, node: LineageNode) -> dict:
 
 def _header(lineage: Lineage) -> str:
     root = lineage.entity
-    e = html.escape
-    kind = f" <span class='type'>({e(root.type)})</span>" if root.type else ""
+    e = _html
+    kind = _type(root)
     also = f"<p>also: {e(', '.join(root.alt_labels))}</p>" if root.alt_labels else ""
     counts = (
         f"<p>{_count(lineage.ancestors)} ancestor(s) above, "
@@ -137,25 +149,25 @@ def _count(tree: tuple[LineageNode, ...]) -> int:
 
 
 def _trees(lineage: Lineage) -> str:
-    e = html.escape
-    label = e(lineage.entity.label)
+    label = _html(lineage.entity.label)
     parts = ["<section id='lineage-trees'>"]
     for title, key, tree in (
         (f"Ancestors (what {label} derives from)", ANCESTORS, lineage.ancestors),
         (f"Descendants (what derives from {label})", DESCENDANTS, lineage.descendants),
     ):
         parts.append(f"<h2 id='{key}'>{title}</h2>")
-        parts.append(_tree_list(tree) if tree else "<p>(none)</p>")
+        parts.append(_tree_list(tree, set()) if tree else "<p>(none)</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _tree_list(tree: tuple[LineageNode, ...]) -> str:
-    e = html.escape
+def _tree_list(tree: tuple[LineageNode, ...], shown: set[str]) -> str:
+    """Nested lists in reading order; ``shown`` is as for :func:`repeat_mark`."""
+    e = _html
     items = []
     for node in tree:
-        mark = " [cycle]" if node.cycle else " [see above]" if node.repeat else ""
-        kind = f" <span class='type'>({e(node.entity.type)})</span>" if node.entity.type else ""
+        mark = html.escape(repeat_mark(node, shown))
+        kind = _type(node.entity)
         evidence = []
         for ev in node.evidence:
             rule = f" ({e(ev.rule)})" if ev.rule else ""
@@ -166,8 +178,22 @@ def _tree_list(tree: tuple[LineageNode, ...]) -> str:
                 + "</div>"
             )
         cut = "<div class='ev'>… more beyond the depth limit</div>" if node.cut else ""
-        children = _tree_list(node.children) if node.children else ""
+        children = _tree_list(node.children, shown) if node.children else ""
         items.append(
-            f"<li>{e(node.entity.label)}{kind}{e(mark)}{''.join(evidence)}{cut}{children}</li>"
+            f"<li>{e(node.entity.label)}{kind}{mark}{''.join(evidence)}{cut}{children}</li>"
         )
     return "<ul>" + "".join(items) + "</ul>"
+
+
+def _type(entity: EntityRef) -> str:
+    return f" <span class='type'>({html.escape(entity.type)})</span>" if entity.type else ""
+
+
+def _text(text: str) -> str:
+    """A text from the graph for a label or tooltip: its bidi controls made visible."""
+    return show_bidi_controls(text)
+
+
+def _html(text: str) -> str:
+    """A text from the graph for the page: visible bidi controls, escaped, isolated."""
+    return f"<bdi>{html.escape(show_bidi_controls(text))}</bdi>"

@@ -187,6 +187,10 @@ def _capitalised_run_start(words: Sequence[str]) -> int:
     return start
 
 
+#: characters before a bracket a long form may start in (its 20-odd words fit in far fewer)
+_LONG_FORM_REACH = 1000
+
+
 def _tail_words(text: str, limit: int) -> tuple[str, int]:
     words = list(_WORD.finditer(text))[-limit:]
     if not words:
@@ -219,8 +223,11 @@ def find_definitions(text: str) -> Iterator[Definition]:
         inner_start = paren.start(1) + (len(paren.group(1)) - len(paren.group(1).lstrip()))
         # a long form never reaches back across the title / abstract boundary, nor
         # across the end of a sentence ("... models. Results show that X (MathT5)")
-        base = text.rfind("\n\n", 0, paren.start())
-        base = base + 2 if base >= 0 else 0
+        # (looked for only in the characters a long form can span: a text of one long
+        # "sentence" full of brackets made every bracket rescan all before it)
+        reach = max(0, paren.start() - _LONG_FORM_REACH)
+        base = text.rfind("\n\n", reach, paren.start())
+        base = base + 2 if base >= 0 else reach
         for stop in _SENTENCE_END.finditer(text, base, paren.start()):
             base = stop.end()
         before = text[base : paren.start()]
@@ -476,7 +483,9 @@ def _proposed_here(current: DocState, definition: Definition) -> bool:
     proposed Mixture of Soft Prompts (MSP)")?"""
     start = min(definition.short_start, definition.long_start)
     sentence_start, _ = current.sentence(start)
-    before = current.text[sentence_start:start] + " "
+    # the sentence's last thousand characters: a text of one endless sentence of
+    # definitions made each one search all the text before it
+    before = current.text[max(sentence_start, start - _LONG_FORM_REACH):start] + " "
     return (_PROPOSED_BEFORE.search(before) is not None or OURS_BEFORE.search(before) is not None
             or _WE_CALL.search(before) is not None or _PROPOSED_LIST.search(before) is not None
             or (_NAMED_AFTER.search(before) is not None and PROPOSAL.search(before) is not None))

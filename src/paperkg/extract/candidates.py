@@ -72,6 +72,32 @@ class DocState:
     _sentence_starts: list[int] | None = field(default=None, repr=False)
     _urls: list[tuple[int, int]] | None = field(default=None, repr=False)
     _sentence_texts: dict[int, str] = field(default_factory=dict, repr=False)
+    #: candidates by their end and by their start offset, and how many are indexed
+    _edges: tuple[list, dict[int, list[int]], dict[int, list[int]]] | None = field(
+        default=None, repr=False)
+    _edges_done: int = field(default=0, repr=False)
+
+    def candidates_near(self, start: int, end: int, reach: int) -> list[Candidate]:
+        """The candidates that end at most ``reach`` characters before ``start`` or begin
+        at most ``reach`` after ``end``, in the order they were found.
+
+        Candidates are only ever appended while the pipeline runs, so the index
+        grows with them; a list replaced or shortened is indexed again. (A scan of
+        every candidate for every word made a long list of names cubic.)
+        """
+        if self._edges is None or self._edges[0] is not self.candidates \
+                or self._edges_done > len(self.candidates):
+            self._edges, self._edges_done = (self.candidates, {}, {}), 0
+        candidates, ends, starts = self._edges
+        for i in range(self._edges_done, len(candidates)):
+            ends.setdefault(candidates[i].end, []).append(i)
+            starts.setdefault(candidates[i].start, []).append(i)
+        self._edges_done = len(candidates)
+        found: set[int] = set()
+        for distance in range(reach + 1):
+            found.update(ends.get(start - distance, ()))
+            found.update(starts.get(end + distance, ()))
+        return [candidates[i] for i in sorted(found)]
 
     def in_url(self, start: int, end: int) -> bool:
         """Does the span ``start:end`` lie in a web address (a repository, a model page)?"""

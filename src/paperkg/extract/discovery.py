@@ -127,6 +127,8 @@ _MODIFIER = re.compile(r"^[-\s]+(?!(?:and|or|as|to|for|with|by|in|on|which|that|
 _ARTICLES_ONLY = re.compile(r"^\s*(?:(?:a|an|the|our|novel|new|simple)\s+)*$", re.IGNORECASE)
 _FUNCTION_WORDS = {"by", "to", "that", "which", "for", "with", "as", "and", "in", "on", "via"}
 _LIST_GAP = re.compile(r"^\s*(?:,|/|and|or|, and|, or)\s*$")  # "KAISA/KFAC" too
+#: the longest gap between two names of a list, in characters
+_LIST_REACH = 6
 _EVAL_PREP = re.compile(r"\b(?:on|across|using)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
@@ -751,14 +753,21 @@ class Discovery:
     def _typed_by_list(self, doc: Doc, current: DocState, untyped: list[Word]) -> None:
         """The names of a list before the one that has a type: "SNNMatmul, SNNSoftmax,
         and SNNSiLU" (the last ends in a known technique). Removes those it types."""
-        while untyped:
-            typed = [(w, found) for w in untyped
+        pool = list(untyped)
+        while pool:
+            typed = [(w, found) for w in pool
                      if (found := self._type_from_neighbours(doc, current, w)) is not None]
+            added = len(current.candidates)
             for word, found in typed:
                 self._add_new(doc, current, word, "name-shape", entity_type=found)
                 untyped.remove(word)
-            if not typed:
-                break
+            # only a word next to a name typed just now can be typed by the next round
+            fresh = current.candidates[added:]
+            ends = {c.end for c in fresh}
+            starts = {c.start for c in fresh}
+            pool = [w for w in untyped if any(
+                w.start_char - d in ends or w.end_char + d in starts
+                for d in range(_LIST_REACH + 1))]
 
     def _repeated_names(self, doc: Doc, current: DocState, untyped: list[Word]) -> None:
         """A name the text has typed elsewhere is the same name where nothing types it:
@@ -806,12 +815,12 @@ class Discovery:
     def _type_from_neighbours(self, doc: Doc, current: DocState, word: Word) -> EntityType | None:
         """Type of a list it stands in ("MMLU, GSM8K and X"), or Benchmark when it
         follows "on" in a sentence about evaluation."""
-        for other in current.candidates:
+        for other in current.candidates_near(word.start_char, word.end_char, _LIST_REACH):
             if other.type is None or other.kind != "named":
                 continue
             gap = (current.text[other.end : word.start_char] if other.end <= word.start_char
                    else current.text[word.end_char : other.start])
-            if len(gap) <= 6 and _LIST_GAP.match(gap):
+            if len(gap) <= _LIST_REACH and _LIST_GAP.match(gap):
                 return other.type
         before = current.text[max(0, word.start_char - 20) : word.start_char]
         sentence = current.sentence_text(word.start_char)

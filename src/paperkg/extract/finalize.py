@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+
 from collections.abc import Sequence
 
 from spacy.language import Language
@@ -82,14 +84,27 @@ def _without_overlaps(candidates: list[Candidate]) -> list[Candidate]:
         candidates,
         key=lambda c: (-(c.end - c.start), -RULE_PRIORITY.get(c.rule, 0), c.start, c.text),
     )
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted; no two overlap
     chosen: list[Candidate] = []
     for candidate in ranked:
-        if any(candidate.start < end and start < candidate.end for start, end in taken):
+        if _overlaps_taken(taken, candidate.start, candidate.end):
             continue
-        taken.append((candidate.start, candidate.end))
+        insort(taken, (candidate.start, candidate.end))
         chosen.append(candidate)
     return sorted(chosen, key=lambda c: (c.start, c.end))
+
+
+def _overlaps_taken(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``start:end`` overlaps a span of ``taken`` (sorted, pairwise apart): only
+    the last span that starts before ``end`` can, so a long list of names stays linear.
+
+    >>> _overlaps_taken([(0, 3), (5, 9)], 3, 5), _overlaps_taken([(0, 3), (5, 9)], 4, 6)
+    (False, True)
+    """
+    i = bisect_left(taken, (end, end))
+    while i and taken[i - 1][0] >= end:  # spans starting at ``end`` with a larger end
+        i -= 1
+    return bool(i) and start < taken[i - 1][1] and taken[i - 1][0] < end
 
 
 @Language.factory("paperkg_finalize", default_config={"resource_dirs": []})

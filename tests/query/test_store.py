@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -339,3 +340,16 @@ def test_an_interrupted_query_stops_its_thread(graph_dir: Path) -> None:
     while any(t.name == "paperkg-query" for t in threading.enumerate()):
         assert time.monotonic() < deadline, "the query thread runs on"
         time.sleep(0.05)
+
+
+def test_a_damaged_store_is_a_one_line_error_that_says_what_to_do(fresh_graph_dir: Path) -> None:
+    """RocksDB raised a RuntimeError traceback when files of the store were gone."""
+    run_query(fresh_graph_dir, "ASK { ?s ?p ?o }")
+    (db,) = fresh_graph_dir.glob("store/*/db")
+    for table in db.glob("*.sst"):
+        table.unlink()
+    with pytest.raises(QueryError, match=r"is damaged \(.*\); remove that folder") as raised:
+        run_query(fresh_graph_dir, "ASK { ?s ?p ?o }")
+    assert "\n" not in str(raised.value)
+    shutil.rmtree(db.parent)  # as the message says: the next query loads graph.ttl again
+    assert run_query(fresh_graph_dir, "ASK { ?s ?p ?o }").boolean is True

@@ -182,6 +182,11 @@ class GraphStore:
         except OSError as err:
             lock.release()
             raise QueryError(f"cannot open the query store {info.db_path}: {err}") from err
+        except RuntimeError as err:  # RocksDB: files of the store missing or damaged
+            lock.release()
+            raise QueryError(
+                f"the query store {info.db_path.parent} is damaged ({one_line(str(err))}); "
+                "remove that folder and run again: it is rebuilt from graph.ttl") from err
 
     def query(
         self,

@@ -32,9 +32,15 @@ def test_minted_iris_are_valid_and_stable(key):
 
 @given(texts, texts)
 @example("row 1", "row_1")  # two papers whose ids differ in a space and an underscore
-def test_distinct_keys_get_distinct_slugs(a, b):
+def test_distinct_paper_ids_get_distinct_iris(a, b):
     if a != b:
-        assert slug(a) != slug(b)
+        assert mint("paper", f"id:{a}") != mint("paper", f"id:{b}")
+        assert slug(a) != slug(b) or a.replace(" ", "_") == b.replace(" ", "_")
+
+
+def test_entity_iris_keep_their_underscores():
+    """Entity keys already write spaces as "_": their IRIs stay as they were."""
+    assert str(mint("entity", "3D_parallelism")).endswith("/entity/3D_parallelism")
 
 
 def test_unknown_iri_kind_and_term_are_refused():

@@ -80,20 +80,25 @@ PREFIXES = {
 _UNSAFE = re.compile(r"[^A-Za-z0-9._~-]+")
 
 
-def slug(text: str) -> str:
+def slug(text: str, *, underscores_are_spaces: bool = False) -> str:
     """A stable, IRI-safe slug for ``text``; non-ASCII names keep a short hash suffix.
 
     >>> slug("Llama-2 7B")
     'Llama-2_7B'
     >>> slug("Mixture of Experts (MoE)")
     'Mixture_of_Experts_MoE_463c2323'
-    >>> slug("row 1") != slug("row_1")
-    True
+
+    Entity keys write spaces as "_" already ("3D_parallelism"), and keep those
+    IRIs. A record id may hold either: with ``underscores_are_spaces``, only a text
+    without "_" goes without the hash, so ids "row 1" and "row_1" differ.
+
+    >>> slug("row 1", underscores_are_spaces=True), slug("row_1", underscores_are_spaces=True)
+    ('row_1', 'row_1_48066e96')
     """
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     cleaned = _UNSAFE.sub("_", folded).strip("_.~-")[:80]
-    # without a hash only where each "_" stands for a space: "row 1" and "row_1" differ
-    if cleaned and "_" not in text and cleaned == text.replace(" ", "_"):
+    if cleaned and cleaned == text.replace(" ", "_") and not (
+            underscores_are_spaces and "_" in text):
         return cleaned
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
     return f"{cleaned}_{digest}" if cleaned else digest
@@ -129,5 +134,5 @@ def mint_text(kind: str, key: str) -> str:
         raise ValueError(f"unknown IRI kind {kind!r}; choose from {sorted(_BASES)}") from err
     if kind == "paper":
         scheme, _, rest = key.partition(":")
-        return base + scheme + "-" + slug(rest)
+        return base + scheme + "-" + slug(rest, underscores_are_spaces=True)
     return base + slug(key)

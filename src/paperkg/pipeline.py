@@ -227,8 +227,8 @@ def _commit(staging: Path, out: Path) -> None:
 
     Several renames cannot be one atomic step, so the staging folder and the files
     it holds are named in ``COMMIT_FILE`` first: a build killed between two renames
-    is completed by the next build into ``out`` (:func:`_complete_commit`), and the
-    folder is never left half old, half new.
+    is completed by the next build into ``out`` (:func:`_complete_commit`) before it
+    reads anything there, so no build starts from a folder half old, half new.
     """
     for name in (*OUTPUT_FILES, STATE_FILE):
         if (out / name).is_dir():

@@ -288,6 +288,9 @@ def test_entity_lookup(graph_dir: Path) -> None:
     assert index.resolve("quantized_lora").label == "QLoRA"
     assert index.resolve("llama-2").label == "Llama 2"
     assert index.resolve("https://w3id.org/paperkg/entity/Llama_2").label == "Llama 2"
+    # the forms paperkg prints an IRI in: lineage's <IRI>, query's entity:NAME
+    assert index.resolve("<https://w3id.org/paperkg/entity/Llama_2>").label == "Llama 2"
+    assert index.resolve("entity:Llama_2").label == "Llama 2"
     assert index.lookup("") == [] and index.lookup("!!!") == []
     assert index.suggest("Lora2")[:1] == ["LoRA"]
     assert len(index.suggest("Lora2")) == 5

@@ -24,12 +24,10 @@ from dataclasses import dataclass, field
 
 from paperkg.query.entities import EntityIndex, EntityRef, label_from_iri, normalize_name
 from paperkg.query.store import GraphStore
-from paperkg.vocab import ENTITY_BASE, slug
+from paperkg.vocab import slug
 
 ANCESTORS = "ancestors"
 DESCENDANTS = "descendants"
-#: the prefix ``paperkg query`` writes entity IRIs with
-_ENTITY_PREFIX = "entity:"
 #: papers listed per step in the text view (JSON and HTML list them all)
 TEXT_PAPERS_PER_STEP = 5
 
@@ -151,23 +149,11 @@ class LineageGraph:
         """Both trees of the entity called ``name`` (label or alias)."""
         if max_depth is not None and max_depth < 0:
             raise ValueError(f"max_depth must be >= 0 or None, got {max_depth}")
-        root = self.resolve(name)
+        root = self.entities.resolve(name)
         up = _Walk(self, self.parents, upward=True, max_depth=max_depth)
         down = _Walk(self, self.children, upward=False, max_depth=max_depth)
         trees = up.tree(root.iri), down.tree(root.iri)
         return Lineage(root, *trees, max_depth, file_stem=self.file_stem(root))
-
-    def resolve(self, name: str) -> EntityRef:
-        """The entity called ``name``: a label or alias, or its IRI as paperkg prints
-        it (``<https://w3id.org/paperkg/entity/LoRA>``, ``entity:LoRA`` or bare)."""
-        name = name.strip()
-        if name.startswith("<") and name.endswith(">"):
-            name = name[1:-1].strip()
-        if name.startswith(_ENTITY_PREFIX) and ENTITY_BASE + name[len(_ENTITY_PREFIX) :] in (
-            self.entities.by_iri
-        ):
-            return self.entities.by_iri[ENTITY_BASE + name[len(_ENTITY_PREFIX) :]]
-        return self.entities.resolve(name)
 
     def file_stem(self, entity: EntityRef) -> str:
         """A file-name stem for ``entity`` that no other entity of the graph shares."""

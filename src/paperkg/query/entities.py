@@ -98,9 +98,11 @@ class EntityIndex:
         return cls([EntityRef(label, type_, iri, tuple(alts)) for label, type_, iri, alts in rows])
 
     def lookup(self, name: str) -> list[EntityRef]:
-        """Entities whose label matches ``name``; failing that, whose alias does."""
-        if name in self.by_iri:
-            return [self.by_iri[name]]
+        """Entities whose label matches ``name``; failing that, whose alias does
+        (``name`` may also be an entity's IRI, in any form :func:`as_iri` reads)."""
+        iri = as_iri(name)
+        if iri in self.by_iri:
+            return [self.by_iri[iri]]
         key = normalize_name(name)
         if not key:
             return []
@@ -166,7 +168,8 @@ class NameIndex:
 
     def lookup(self, name: str) -> list[EntityRef]:
         """Entities whose label matches ``name``; failing that, whose alias does."""
-        by_iri = self._db.execute("SELECT label, type, iri FROM entities WHERE iri = ?", (name,))
+        by_iri = self._db.execute("SELECT label, type, iri FROM entities WHERE iri = ?",
+                                  (as_iri(name),))
         found = [EntityRef(*row) for row in by_iri]
         key = normalize_name(name)
         if found or not key:
@@ -244,6 +247,25 @@ def _read_entities(store: GraphStore) -> list[list]:
         [labels.get(iri, label_from_iri(iri)), types[iri], iri, sorted(alts[iri])]
         for iri in sorted(types)
     ]
+
+
+#: the prefix ``paperkg query`` prints entity IRIs with
+_ENTITY_PREFIX = "entity:"
+
+
+def as_iri(name: str) -> str:
+    """``name`` as a full IRI if it is one in a form paperkg prints: ``<IRI>`` (as
+    lineage and N-Triples print it) or ``entity:NAME`` (as query tables do).
+
+    >>> as_iri("<https://w3id.org/paperkg/entity/LoRA>") == as_iri("entity:LoRA")
+    True
+    """
+    name = name.strip()
+    if name.startswith("<") and name.endswith(">"):
+        name = name[1:-1].strip()
+    if name.startswith(_ENTITY_PREFIX):
+        return ENTITY_BASE + name[len(_ENTITY_PREFIX) :]
+    return name
 
 
 def label_from_iri(iri: str) -> str:

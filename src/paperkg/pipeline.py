@@ -42,11 +42,11 @@ from paperkg.ingest import ReadResult, read_inputs
 from paperkg.records import Extraction, Paper
 from paperkg.resolve import resolve
 from paperkg.resolve.merges import load_merges
-from paperkg.state import STATE_FILE, fingerprint, load_state, save_state
+from paperkg.layout import BUILD_LOCK_FILE, COMMIT_FILE, OUTPUT_FILES, STATE_FILE
+from paperkg.state import fingerprint, load_state, save_state
 
 log = logging.getLogger(__name__)
 
-OUTPUT_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html", "report.json")
 #: above this many triples, ``validate="auto"`` checks a sample of papers instead of all
 FULL_VALIDATION_LIMIT = 100_000
 #: papers in the pyshacl sample of a large build
@@ -90,10 +90,6 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
     and write it to ``out_dir``. A build that fails leaves ``out_dir`` as it was."""
     with _fewer_collections(), _one_build_at_a_time(Path(out_dir)):
         return _build(inputs, out_dir, options or BuildOptions())
-
-
-#: held (exclusively) in the output folder by the build writing to it
-BUILD_LOCK_FILE = ".paperkg-build.lock"
 
 
 @contextmanager
@@ -216,10 +212,6 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
         if not _pending(out, staging):  # else the next build completes the commit from it
             shutil.rmtree(staging, ignore_errors=True)
     return report
-
-
-#: in the output folder while a build's files are moved into place: names its staging folder
-COMMIT_FILE = ".paperkg-commit"
 
 
 def _commit(staging: Path, out: Path) -> None:

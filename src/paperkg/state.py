@@ -20,9 +20,9 @@ from pathlib import Path
 
 from paperkg import __version__
 from paperkg.errors import BuildError
+from paperkg.layout import STATE_FILE
 from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
 
-STATE_FILE = ".paperkg-state.jsonl.gz"
 FORMAT = 1
 _RESOURCE_FILES = ("entities.jsonl", "stoplist.jsonl", "cues.json")
 

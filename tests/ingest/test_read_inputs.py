@@ -1,5 +1,6 @@
 """read_inputs: the bundled corpus, folders, identity across files, errors and counts."""
 
+import json
 import logging
 import re
 import shutil
@@ -193,6 +194,37 @@ def test_every_format_has_a_reader():
 def test_one_path_may_be_given_bare():
     assert len(read_inputs(FIXTURES / "listing_blank.txt").papers) == 3
     assert len(read_inputs(str(FIXTURES / "listing_blank.txt")).papers) == 3
+
+
+@pytest.mark.parametrize("marker", [".paperkg-state.jsonl.gz", ".paperkg-build.lock"])
+def test_the_outputs_of_a_build_in_a_walked_folder_are_not_read(tmp_path, marker, caplog):
+    """`paperkg build .` run twice: the second walk finds the first build's outputs."""
+    shutil.copy(FIXTURES / "listing_blank.txt", tmp_path / "a.txt")
+    out = tmp_path / "outputs"
+    (out / "store" / "db").mkdir(parents=True)
+    (out / marker).write_bytes(b"")
+    paper = json.dumps({"id": "x1", "title": "A title", "abstract": "An abstract."}) + "\n"
+    for name in ("graph.jsonld", "report.json", "graph.ttl", "store/db/000001.log"):
+        (out / name).write_text(paper)  # a paper, were it read
+    (out / "mine.jsonl").write_text(paper.replace("x1", "x2"))  # the user's own file
+    with caplog.at_level(logging.INFO, logger="paperkg.ingest.inputs"):
+        result = read_inputs([tmp_path])
+    assert result.files == (f"{tmp_path}/a.txt", f"{tmp_path}/outputs/mine.jsonl")
+    assert result.skips == () and "id:x2" in {paper.key for paper in result.papers}
+    assert f"{out}: not reading graph.jsonld, graph.ttl, report.json, store/" in caplog.text
+
+
+def test_files_named_like_outputs_are_read_outside_a_build_folder_or_when_named(tmp_path):
+    paper = json.dumps({"id": "x1", "title": "A title", "abstract": "An abstract."}) + "\n"
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "graph.jsonld").write_text(paper)  # no build wrote this folder
+    built = tmp_path / "built"
+    built.mkdir()
+    (built / ".paperkg-state.jsonl.gz").write_bytes(b"")
+    (built / "report.json").write_text(paper.replace("x1", "x2"))
+    result = read_inputs([tmp_path / "mine", built / "report.json"])
+    assert result.files == (f"{tmp_path}/mine/graph.jsonld", f"{built}/report.json")
+    assert {paper.key for paper in result.papers} == {"id:x1", "id:x2"}
 
 
 def test_pretty_printed_json_object_in_a_folder_is_not_read_as_lines(tmp_path):

@@ -138,3 +138,19 @@ def test_a_folder_named_like_an_output_fails_the_build_before_anything_is_replac
     with pytest.raises(PaperKGError, match="a folder has that name"):
         build([corpus(tmp_path / "more.jsonl", 3)], out, BuildOptions(progress=False, timings=False))
     assert snapshot(out) == before and not list(out.glob(".staging-*"))
+
+
+@pytest.mark.parametrize("out_name", [".", "outputs"])
+def test_a_second_build_of_a_folder_holding_its_outputs_reads_only_the_papers(tmp_path,
+                                                                              out_name):
+    """`paperkg build .` (outputs/ inside the input folder) or `--out` the input folder."""
+    corpus(tmp_path / "papers.jsonl", 4)
+    out = tmp_path / out_name
+    options = BuildOptions(progress=False, timings=False)
+    first = build([tmp_path], out, options)
+    outputs = snapshot(out)
+    second = build([tmp_path], out, options)
+    data = json.loads((out / "report.json").read_text())
+    assert (second.papers, data["records"], data["skipped"]) == (first.papers, 4, [])
+    assert data["files"] == [f"{tmp_path}/papers.jsonl"]
+    assert snapshot(out) == outputs

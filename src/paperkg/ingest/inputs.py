@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +10,9 @@ from importlib import resources
 from pathlib import Path
 
 from paperkg.errors import InputError
+from paperkg.layout import BUILD_MARKERS, OUTPUT_FILES, STORE_DIR
+
+log = logging.getLogger(__name__)
 
 #: how files of the bundled sample corpus are named in sources and reports
 BUNDLED_NAME = "paperkg/data/corpus"
@@ -40,7 +44,10 @@ def input_files(paths: Sequence[str | os.PathLike[str]] | None) -> list[InputFil
     """The files ``paths`` stand for, in reading order, each file once.
 
     No paths means the bundled sample corpus. Folders are walked recursively in
-    sorted order, skipping hidden (dot) files and folders.
+    sorted order, skipping hidden (dot) files and folders, and the outputs of a
+    build (``graph.ttl``, ``report.json``, the query store, ...) in a folder a
+    build wrote to: ``paperkg build .`` run twice would otherwise read the first
+    build's ``graph.jsonld`` as papers.
 
     Raises
     ------
@@ -72,10 +79,24 @@ def _walk(root: Path, name: str) -> list[InputFile]:
     found: list[Path] = []
     for folder, subfolders, filenames in os.walk(root, onerror=unreadable):
         subfolders[:] = [sub for sub in subfolders if not sub.startswith(".")]
+        if any(marker in filenames for marker in BUILD_MARKERS):
+            filenames = _not_outputs(Path(folder), subfolders, filenames)
         found.extend(Path(folder, file) for file in filenames if not file.startswith("."))
     found.sort(key=lambda path: path.relative_to(root).parts)
     files = [InputFile(path, _child_name(root, name, path), explicit=False) for path in found]
     return errors + files
+
+
+def _not_outputs(folder: Path, subfolders: list[str], filenames: list[str]) -> list[str]:
+    """``filenames`` without a build's outputs; drops its query store from ``subfolders``."""
+    outputs = sorted(name for name in filenames if name in OUTPUT_FILES)
+    if STORE_DIR in subfolders:
+        subfolders.remove(STORE_DIR)
+        outputs.append(STORE_DIR + "/")
+    if outputs:
+        log.info("%s: not reading %s (the outputs of a paperkg build)",
+                 shown_name(os.fspath(folder)), ", ".join(outputs))
+    return [name for name in filenames if name not in OUTPUT_FILES]
 
 
 def _child_name(root: Path, name: str, path: Path) -> str:

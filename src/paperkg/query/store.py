@@ -42,6 +42,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from paperkg.errors import GraphNotFoundError, QueryError
+from paperkg.layout import STORE_DIR
 from paperkg.vocab import ENTITY_BASE, PAPER_BASE, PREFIXES
 
 try:  # POSIX advisory locks; without them stale stores are simply never removed
@@ -52,7 +53,6 @@ except ImportError:  # pragma: no cover - Windows
 logger = logging.getLogger(__name__)
 
 GRAPH_FILE = "graph.ttl"
-STORE_DIR = "store"
 MARKER_FILE = "paperkg-store.json"
 LOCK_FILE = ".lock"
 #: held (exclusively) by the one process loading a graph into a new store

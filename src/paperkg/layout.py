@@ -1,0 +1,21 @@
+"""The names of what a build writes into its output folder.
+
+The build (:mod:`paperkg.pipeline`), the query store (:mod:`paperkg.query.store`)
+and the reading of input folders (:mod:`paperkg.ingest.inputs`, which must not
+read a build's outputs back as papers) share them.
+"""
+
+from __future__ import annotations
+
+#: the files a build replaces in its output folder
+OUTPUT_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html", "report.json")
+#: what the next ``paperkg build --update`` reads (see :mod:`paperkg.state`)
+STATE_FILE = ".paperkg-state.jsonl.gz"
+#: held by a running build, so that two builds into one folder wait for each other
+BUILD_LOCK_FILE = ".paperkg-build.lock"
+#: left by a build killed while it replaced its outputs (see ``pipeline._commit``)
+COMMIT_FILE = ".paperkg-commit"
+#: the query store's folder, loaded from ``graph.ttl`` by the first query
+STORE_DIR = "store"
+#: files whose presence marks a folder as a build's output folder
+BUILD_MARKERS = (STATE_FILE, BUILD_LOCK_FILE, COMMIT_FILE)

@@ -39,10 +39,10 @@ from paperkg.extract.pipeline import Settings
 from paperkg.extract.resources import load_resources
 from paperkg.graph import build_graph
 from paperkg.ingest import ReadResult, read_inputs
+from paperkg.layout import BUILD_LOCK_FILE, COMMIT_FILE, OUTPUT_FILES, STATE_FILE
 from paperkg.records import Extraction, Paper
 from paperkg.resolve import resolve
 from paperkg.resolve.merges import load_merges
-from paperkg.layout import BUILD_LOCK_FILE, COMMIT_FILE, OUTPUT_FILES, STATE_FILE
 from paperkg.state import fingerprint, load_state, save_state
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ OUTPUT_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html", "rep
 STATE_FILE = ".paperkg-state.jsonl.gz"
 #: held by a running build, so that two builds into one folder wait for each other
 BUILD_LOCK_FILE = ".paperkg-build.lock"
-#: left by a build killed while it replaced its outputs (see ``pipeline._commit``)
+#: left by a build killed while it replaced its outputs (see :func:`paperkg.commit.commit`)
 COMMIT_FILE = ".paperkg-commit"
 #: the query store's folder, loaded from ``graph.ttl`` by the first query
 STORE_DIR = "store"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import io
-import json
 import logging
 import os
 import shutil
@@ -23,11 +22,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-try:  # POSIX advisory locks; without them concurrent builds are not kept apart
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-
+from paperkg.commit import (
+    commit,
+    complete_commit,
+    one_build_at_a_time,
+    pending,
+    remove_stale_staging,
+)
 from paperkg.errors import BuildError
 from paperkg.export.check import check_graph
 from paperkg.export.graphml import write_graphml
@@ -39,7 +40,7 @@ from paperkg.extract.pipeline import Settings
 from paperkg.extract.resources import load_resources
 from paperkg.graph import build_graph
 from paperkg.ingest import ReadResult, read_inputs
-from paperkg.layout import BUILD_LOCK_FILE, COMMIT_FILE, OUTPUT_FILES, STATE_FILE
+from paperkg.layout import STATE_FILE
 from paperkg.records import Extraction, Paper
 from paperkg.resolve import resolve
 from paperkg.resolve.merges import load_merges
@@ -88,32 +89,8 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
           options: BuildOptions | None = None) -> BuildReport:
     """Build the knowledge graph of ``inputs`` (the bundled sample corpus if none)
     and write it to ``out_dir``. A build that fails leaves ``out_dir`` as it was."""
-    with _fewer_collections(), _one_build_at_a_time(Path(out_dir)):
+    with _fewer_collections(), one_build_at_a_time(Path(out_dir)):
         return _build(inputs, out_dir, options or BuildOptions())
-
-
-@contextmanager
-def _one_build_at_a_time(out: Path):
-    """Hold the output folder's build lock; a second build into it waits for the first.
-
-    Two updates at once would each add their papers to the state they read, and the
-    one replacing the outputs last would drop the other's papers.
-    """
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        handle = open(out / BUILD_LOCK_FILE, "a+b")  # noqa: SIM115 - held for the build
-    except OSError:  # not a folder we can write: the build says so in one line
-        yield
-        return
-    with handle:
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                log.warning("another paperkg build is writing to %s; waiting for it to finish",
-                            out)
-                fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
 
 
 #: generation-0 threshold of the cyclic garbage collector during a build
@@ -142,7 +119,7 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
         load_resources(options.resource_dirs)
         load_merges(options.resource_dirs)
     if Path(out_dir).is_dir():  # a build stopped while it replaced the outputs: finish it
-        _complete_commit(Path(out_dir))
+        complete_commit(Path(out_dir))
     previous = load_state(out_dir, fingerprint(options.resource_dirs)) if options.update else []
     with timer.stage("read"):
         read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
@@ -190,8 +167,8 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
         m.rule for e in extractions for m in e.mentions).items()))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _complete_commit(out)
-    _remove_stale_staging(out)
+    complete_commit(out)
+    remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
     try:
         with timer.stage("state"):
@@ -207,84 +184,11 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
         report.timings = timer.stages
         with open(staging / "report.json", "w", encoding="utf-8") as stream:
             report.write(stream, timings=options.timings)
-        _commit(staging, out)
+        commit(staging, out)
     finally:
-        if not _pending(out, staging):  # else the next build completes the commit from it
+        if not pending(out, staging):  # else the next build completes the commit from it
             shutil.rmtree(staging, ignore_errors=True)
     return report
-
-
-def _commit(staging: Path, out: Path) -> None:
-    """Move the finished outputs from ``staging`` into ``out``.
-
-    Several renames cannot be one atomic step, so the staging folder and the files
-    it holds are named in ``COMMIT_FILE`` first: a build killed between two renames
-    is completed by the next build into ``out`` (:func:`_complete_commit`) before it
-    reads anything there, so no build starts from a folder half old, half new.
-    """
-    for name in (*OUTPUT_FILES, STATE_FILE):
-        if (out / name).is_dir():
-            raise BuildError(f"cannot write {out / name}: a folder has that name")
-    written = [name for name in (*OUTPUT_FILES, STATE_FILE) if (staging / name).exists()]
-    marker = staging / COMMIT_FILE
-    marker.write_text(json.dumps({"staging": staging.name, "files": written}),
-                      encoding="utf-8")
-    os.replace(marker, out / COMMIT_FILE)
-    _move_outputs(staging, out, written)
-    (out / COMMIT_FILE).unlink()
-
-
-def _move_outputs(staging: Path, out: Path, written: list[str]) -> None:
-    for name in (*OUTPUT_FILES, STATE_FILE):
-        if name not in written:  # not written this time (graph.html with --no-html):
-            (out / name).unlink(missing_ok=True)  # an earlier build's would sit next to ours
-        elif (staging / name).exists():  # else moved before the build was stopped
-            os.replace(staging / name, out / name)
-
-
-def _pending(out: Path, staging: Path) -> bool:
-    """Whether the outputs were being moved out of ``staging`` when the build stopped."""
-    try:
-        return json.loads((out / COMMIT_FILE).read_text(encoding="utf-8")).get(
-            "staging") == staging.name
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _complete_commit(out: Path) -> None:
-    """Finish moving the outputs of a build stopped while it moved them (:func:`_commit`)."""
-    marker = out / COMMIT_FILE
-    try:
-        commit = json.loads(marker.read_text(encoding="utf-8"))
-        staging, written = out / commit["staging"], list(commit["files"])
-    except (OSError, ValueError, KeyError, TypeError):
-        marker.unlink(missing_ok=True)
-        return
-    if staging.parent == out and staging.name.startswith(".staging-") and staging.is_dir():
-        log.warning("completing the build that was stopped while it replaced the outputs "
-                    "in %s", out)
-        _move_outputs(staging, out, [n for n in written if n in (*OUTPUT_FILES, STATE_FILE)])
-        shutil.rmtree(staging, ignore_errors=True)
-    marker.unlink(missing_ok=True)
-
-
-def _remove_stale_staging(out: Path) -> None:
-    """Remove the staging folders of builds that were killed (their process is gone)."""
-    for folder in out.glob(".staging-*"):
-        pid = folder.name.split("-")[1]
-        if pid.isdigit() and _alive(int(pid)):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: BuildOptions,

@@ -14,8 +14,11 @@ import pytest
 from rdflib import Graph, Namespace
 from rdflib.namespace import RDF
 
-from paperkg.errors import PaperKGError
-from paperkg.pipeline import OUTPUT_FILES, BuildOptions, build
+from paperkg.commit import complete_commit
+from paperkg.errors import PaperKGError, QueryError
+from paperkg.layout import COMMIT_FILE, OUTPUT_FILES
+from paperkg.pipeline import BuildOptions, build
+from paperkg.query.store import GraphStore
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 PK = Namespace("https://w3id.org/paperkg/ontology#")
@@ -95,11 +98,9 @@ def test_every_valid_record_is_a_paper_and_every_other_is_reported(tmp_path):
     assert len(set(graph.subjects(RDF.type, PK.Paper))) == report.papers == 4
 
 
-def test_a_build_stopped_between_two_renames_is_completed_by_the_next(tmp_path, monkeypatch):
-    """The outputs are renamed into place one by one; a stop in between left a folder
-    with a new graph.ttl next to the old report.json and state."""
-    import paperkg.pipeline as pipeline
-
+def stop_between_two_renames(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path]:
+    """A build of a new corpus into ``out`` stopped after its first output's rename;
+    returns ``out``, a clean build of the new corpus, and the new corpus."""
     out, expected = tmp_path / "out", tmp_path / "expected"
     new_corpus = corpus(tmp_path / "more.jsonl", 5)
     build([new_corpus], expected, BuildOptions(progress=False, timings=False))
@@ -113,19 +114,48 @@ def test_a_build_stopped_between_two_renames_is_completed_by_the_next(tmp_path, 
             raise KeyboardInterrupt
         real_replace(source, target)
 
-    monkeypatch.setattr(pipeline.os, "replace", stopping)
+    monkeypatch.setattr(os, "replace", stopping)
     with pytest.raises(KeyboardInterrupt):
         build([new_corpus], out, BuildOptions(progress=False, timings=False))
-    monkeypatch.setattr(pipeline.os, "replace", real_replace)
-    assert renames == [pipeline.COMMIT_FILE, "graph.ttl", "graph.jsonld"]
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert renames == [COMMIT_FILE, "graph.ttl", "graph.jsonld"]
     assert (out / "graph.ttl").read_bytes() == (expected / "graph.ttl").read_bytes()
     assert snapshot(out) != snapshot(expected)  # half new: the stop left it so
-    pipeline._complete_commit(out)  # as the next build into the folder does first
+    return out, expected, new_corpus
+
+
+@pytest.mark.parametrize("completed_by", ["build", "query"])
+def test_a_build_stopped_between_two_renames_is_completed_by_the_next(tmp_path, monkeypatch,
+                                                                      completed_by):
+    """The outputs are renamed into place one by one; a stop in between left a folder
+    with a new graph.ttl next to the old report.json and state. The next build into
+    the folder, or the next query of it, completes the renames first."""
+    out, expected, new_corpus = stop_between_two_renames(tmp_path, monkeypatch)
+    if completed_by == "build":
+        complete_commit(out)  # as the next build into the folder does first
+    else:
+        with GraphStore.open(out) as store:
+            papers = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p a <{PK.Paper}> }}")
+        assert int(papers.rows[0][0].value) == 5
     assert snapshot(out) == snapshot(expected)
-    assert not (out / pipeline.COMMIT_FILE).exists() and not list(out.glob(".staging-*"))
+    assert not (out / COMMIT_FILE).exists() and not list(out.glob(".staging-*"))
     # an update then reads the completed build's state: no paper is extracted again
     report = build([new_corpus], out, BuildOptions(progress=False, timings=False, update=True))
     assert report.update["extracted"] == 0 and report.papers == 5
+
+
+def test_a_query_that_cannot_complete_a_stopped_build_says_so_in_one_line(tmp_path,
+                                                                         monkeypatch):
+    out, _expected, _corpus = stop_between_two_renames(tmp_path, monkeypatch)
+
+    def refused(source, target):
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(os, "replace", refused)
+    with pytest.raises(QueryError, match=r"^the last build into .* was stopped while it "
+                       r"replaced its outputs, and they cannot be completed \(.*Permission "
+                       r"denied.*\); run the build again$"):
+        GraphStore.open(out)
 
 
 def test_a_folder_named_like_an_output_fails_the_build_before_anything_is_replaced(tmp_path):

@@ -106,7 +106,8 @@ def test_a_second_build_into_the_same_folder_waits_for_the_first(tmp_path, caplo
     import fcntl
     import threading
 
-    from paperkg.pipeline import BUILD_LOCK_FILE, BuildOptions
+    from paperkg.layout import BUILD_LOCK_FILE
+    from paperkg.pipeline import BuildOptions
     from paperkg.pipeline import build as run_build
 
     first, second, _ = split_fixture(tmp_path)

@@ -41,8 +41,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from paperkg.commit import complete_commit, one_build_at_a_time
 from paperkg.errors import GraphNotFoundError, QueryError
-from paperkg.layout import STORE_DIR
+from paperkg.layout import COMMIT_FILE, STORE_DIR
 from paperkg.vocab import ENTITY_BASE, PAPER_BASE, PREFIXES
 
 try:  # POSIX advisory locks; without them stale stores are simply never removed
@@ -493,6 +494,8 @@ def prepare_store(graph_dir: str | os.PathLike[str]) -> tuple[StoreInfo, _Shared
     Callers must ``release()`` the lock when done (:class:`GraphStore` does).
     """
     graph_dir = Path(graph_dir)
+    if (graph_dir / COMMIT_FILE).exists():
+        _complete_stopped_build(graph_dir)
     source = graph_dir / GRAPH_FILE
     if not source.is_file():
         raise GraphNotFoundError(f"no built graph in {graph_dir}; run `paperkg build` first")
@@ -514,6 +517,19 @@ def prepare_store(graph_dir: str | os.PathLike[str]) -> tuple[StoreInfo, _Shared
         db_path = folder / DB_DIR
         return StoreInfo(db_path, source, marker["triples"], built), lock
     raise QueryError(f"the query store in {root} keeps changing under concurrent use; try again")
+
+
+def _complete_stopped_build(graph_dir: Path) -> None:
+    """Finish the commit of a build killed while it replaced its outputs, so that the
+    query does not read a ``graph.ttl`` that the folder's report and state do not
+    describe (:func:`paperkg.commit.complete_commit`, under the build lock)."""
+    try:
+        with one_build_at_a_time(graph_dir):
+            complete_commit(graph_dir)
+    except OSError as err:
+        raise QueryError(f"the last build into {graph_dir} was stopped while it replaced "
+                         f"its outputs, and they cannot be completed ({err}); "
+                         "run the build again") from err
 
 
 def _current_store(root: Path, source: Path) -> tuple[Path, bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -89,6 +90,21 @@ def test_bad_gold_file_is_an_input_error(tmp_path):
         load_gold(bad)
     with pytest.raises(InputError, match="no such gold file"):
         load_gold(tmp_path / "missing.jsonl")
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+def test_gold_read_from_a_pipe(tmp_path):
+    """`paperkg evaluate <(grep ... gold.jsonl)` hands over /dev/fd/N, a pipe."""
+    line = json.dumps({"id": "p1", "title": "T", "abstract": "We use BERT.",
+                       "entities": [{"name": "BERT", "type": "Model"}]})
+    read_end, write_end = os.pipe()
+    os.write(write_end, (line + "\n").encode())
+    os.close(write_end)
+    try:
+        papers = load_gold(f"/dev/fd/{read_end}")
+    finally:
+        os.close(read_end)
+    assert [(p.id, [e.name for e in p.entities]) for p in papers] == [("p1", ["BERT"])]
 
 
 def test_details_list_lineage_errors(tmp_path):

@@ -136,13 +136,15 @@ def load_gold(path: str | Path) -> list[GoldPaper]:
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path} is a folder; give the gold JSON Lines file")
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"no such gold file: {path}")
     papers = []
-    try:
+    try:  # a pipe (`paperkg evaluate <(...)`) reads like a file
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
         raise InputError(f"{path} is not UTF-8 text ({err.reason})") from err
+    except OSError as err:
+        raise InputError(f"cannot read gold file {path}: {err.strerror or err}") from err
     lines_of: dict[str, int] = {}
     # JSON Lines ends lines with "\n" only: U+2028 or U+0085 may sit inside a string
     for number, line in enumerate(text.split("\n"), 1):

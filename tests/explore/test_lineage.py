@@ -278,6 +278,27 @@ def test_depth_limit_keeps_every_entity_within_reach(graph_writer) -> None:  # t
     assert shape(yak.ancestors) == [("XenoNet", 1, [("AlphaNet", 2, []), ("RootNet", 2, [])])]
 
 
+def test_sparql_lineage_query_names_the_same_entities_on_a_diamond(graph_writer) -> None:  # type: ignore[no-untyped-def]
+    """The named query's depth counts the entities on every path between (its
+    description says so): XenoNet is 1 step from RootNet, and also 2 through
+    AlphaNet, so its depth is 2 there; `paperkg lineage` shows the shortest, 1."""
+    folder = graph_writer(DIAMOND)
+    rows = run_named_query(folder, "lineage", {"entity": "RootNet"}).records()
+    depths = {(r["label"], r["via"].rsplit("/", 1)[-1]): int(r["depth"]) for r in rows}
+    assert depths == {("AlphaNet", "RootNet"): 1, ("XenoNet", "RootNet"): 2,
+                      ("XenoNet", "AlphaNet"): 2, ("YakNet", "XenoNet"): 3}
+    tree = find_lineage(folder, "RootNet").descendants
+    assert {label for label, _via in depths} == {n.entity.label for n in _nodes(tree)}
+    shortest = {n.entity.label: n.depth for n in _nodes(tree) if not n.repeat}
+    assert shortest == {"AlphaNet": 1, "XenoNet": 1, "YakNet": 2}
+
+
+def _nodes(nodes: tuple[LineageNode, ...]):  # type: ignore[no-untyped-def]
+    for node in nodes:
+        yield node
+        yield from _nodes(node.children)
+
+
 def test_depth_limit_on_a_longer_first_path(graph_writer) -> None:  # type: ignore[no-untyped-def]
     # A reaches D first along A <- B <- C <- D (sorted first) and again directly
     folder = graph_writer(

@@ -382,10 +382,31 @@ class AcronymDetector:
                            text=definition.long, aliases=(definition.short, *spelled))
         )
         base = _singular(definition.short)
-        for match in _occurrence(base).finditer(current.text):
-            if match.start() != definition.short_start:
+        for start, end in _occurrences(current, base):
+            if start != definition.short_start:
                 current.candidates.append(
-                    template.with_(start=match.start(), end=match.end(), text=match.group()))
+                    template.with_(start=start, end=end, text=current.text[start:end]))
+
+
+#: a word as :func:`_occurrence` bounds it
+_WHOLE_WORD = re.compile(r"[\w-]+")
+
+
+def _occurrences(current: DocState, short: str) -> list[tuple[int, int]]:
+    """Where ``short`` or its plural stands as a whole word, in text order.
+
+    A text defining many short forms is searched once: its words are indexed on the
+    first call (a 48 KB abstract of 2,000 definitions took seconds scanned per
+    definition). A short form with other characters than ``[\\w-]`` is searched for.
+    """
+    if not _WHOLE_WORD.fullmatch(short):
+        return [m.span() for m in _occurrence(short).finditer(current.text)]
+    index = current.words
+    if index is None:
+        index = current.words = {}
+        for match in _WHOLE_WORD.finditer(current.text):
+            index.setdefault(match.group(), []).append(match.span())
+    return sorted(index.get(short, []) + index.get(short + "s", []))
 
 
 @lru_cache(maxsize=4096)

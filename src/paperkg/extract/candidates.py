@@ -76,6 +76,8 @@ class DocState:
     _edges: tuple[list, dict[int, list[int]], dict[int, list[int]]] | None = field(
         default=None, repr=False)
     _edges_done: int = field(default=0, repr=False)
+    #: where each word (a run of ``[\w-]``) stands, once the acronym detector needs it
+    words: dict[str, list[tuple[int, int]]] | None = field(default=None, repr=False)
 
     def candidates_near(self, start: int, end: int, reach: int) -> list[Candidate]:
         """The candidates that end at most ``reach`` characters before ``start`` or begin

@@ -191,6 +191,9 @@ class StatedLineage:
         "retrieval-augmented SLM (ReSLM)" from SLM, "Quantized LoRA (QLoRA)" from LoRA.
         Not "LLaMA-based Vision Model": the name must be the long form's head."""
         named = {name_key(c.text): c for c in current.candidates if c.kind == "named"}
+        by_text: dict[str, list[tuple[int, Candidate]]] = {}  # in the order of ``named``
+        for order, parent in enumerate(named.values()):
+            by_text.setdefault(parent.text, []).append((order, parent))
         for candidate in current.candidates:
             long = candidate.text
             if candidate.rule != "acronym" or not candidate.aliases or " " not in long:
@@ -198,10 +201,11 @@ class StatedLineage:
             child = named.get(name_key(candidate.aliases[0]))
             if child is None:
                 continue
-            for parent in named.values():
-                head = len(long) - len(parent.text)
-                if head > 0 and long.endswith(parent.text) and long[head - 1] in " -" and \
-                        parent is not child and _compatible(child, parent):
+            # the names the long form ends with, after a space or hyphen, first named first
+            heads = sorted(pair for at, char in enumerate(long) if char in " -"
+                           for pair in by_text.get(long[at + 1 :], ()))
+            for _order, parent in heads:
+                if parent is not child and _compatible(child, parent):
                     evidence = current.sentence_text(candidate.start)
                     current.lineage.append((candidate.aliases[0], parent.text, evidence, "naming"))
                     break
@@ -213,8 +217,10 @@ class StatedLineage:
         claimed: set[int] = set()
         for i, first in enumerate(members):
             for second in members[i + 1 :]:
+                if second.start - first.end > MAX_GAP:
+                    break  # the candidates are apart and in text order: the rest are farther
                 gap = current.text[first.end : second.start]
-                if len(gap) > MAX_GAP or _COMPARISON.search(gap):
+                if _COMPARISON.search(gap):
                     continue
                 if SERVES.match(gap) and first.known is None:
                     current.lineage.append((first.text, second.text, evidence, "serves"))

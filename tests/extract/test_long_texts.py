@@ -26,8 +26,8 @@ def test_the_overlap_check_answers_as_comparing_every_span_does():
 
 # --- a text defining thousands of short forms -------------------------------------------
 # Three steps compared every pair of names, or scanned the whole text once per short
-# form: a 48 KB abstract of 2,000 definitions took 6.9 s, 96 KB about 15 s (0.9 s and
-# 2.8 s now). The tests below hold each fast step to the slow one it replaced.
+# form: a 96 KB abstract of about 2,500 definitions took 22 s (2 s now; bench/RESULTS.md).
+# The tests below hold each fast step to the slow one it replaced.
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

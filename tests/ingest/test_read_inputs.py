@@ -227,6 +227,18 @@ def test_files_named_like_outputs_are_read_outside_a_build_folder_or_when_named(
     assert {paper.key for paper in result.papers} == {"id:x1", "id:x2"}
 
 
+def test_control_characters_in_file_names_are_escaped_in_skips_and_messages(tmp_path, caplog):
+    """A name holding a newline broke the one-line warning; ESC drove the terminal."""
+    (tmp_path / "bad\x1b]0;PWNED\x07\nname.jsonl").write_text("{broken\n")
+    shutil.copy(FIXTURES / "listing_blank.txt", tmp_path / "a.txt")
+    with caplog.at_level(logging.WARNING):
+        result = read_inputs([tmp_path])
+    assert [(s.path, s.line) for s in result.skips] == \
+        [(f"{tmp_path}/bad\\x1b]0;PWNED\\x07\\x0aname.jsonl", 1)]
+    assert all("\x1b" not in r.getMessage() and "\n" not in r.getMessage()
+               for r in caplog.records)
+
+
 def test_pretty_printed_json_object_in_a_folder_is_not_read_as_lines(tmp_path):
     (tmp_path / "config.json").write_text('{\n  "title": "x",\n  "abstract": "y"\n}\n')
     shutil.copy(FIXTURES / "listing_blank.txt", tmp_path / "a.txt")

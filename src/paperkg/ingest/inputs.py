@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -109,12 +110,18 @@ def _child_name(root: Path, name: str, path: Path) -> str:
 def shown_name(name: str) -> str:
     r"""A file name (or other command-line text) as messages, reports and the state
     file can hold it: bytes that are not UTF-8 (which Python keeps as lone
-    surrogates, and no UTF-8 file can hold) are shown as ``\xNN``.
+    surrogates, and no UTF-8 file can hold) are shown as ``\xNN``, and so are control
+    characters, which would end a one-line message or drive the terminal.
 
-    >>> shown_name(os.fsdecode(b"caf\xe9.jsonl"))
-    'caf\\xe9.jsonl'
+    >>> shown_name(os.fsdecode(b"caf\xe9.jsonl")), shown_name("a\nb\x1b[31m.csv")
+    ('caf\\xe9.jsonl', 'a\\x0ab\\x1b[31m.csv')
     """
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+#: C0 and C1 control characters and DEL
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _unique(files: list[InputFile]) -> list[InputFile]:

@@ -121,6 +121,31 @@ def test_tooltips_and_details(small_graph):
     assert details["names"]["entity:squad"] == ["SQuAD", "Dataset"]
 
 
+def test_bidi_controls_are_shown_and_long_names_clipped_on_the_canvas(small_graph):
+    """"Safe\u202eLMgnirts" drew as "SafestringML"; an 1,800-character name ran
+    across the whole canvas."""
+    graph = small_graph.copy()
+    spoof = add_entity(graph, "spoof\u2066", "Safe\u202eLMgnirts\u202c", aliases=("A\u061cB",))
+    long = add_entity(graph, "long", "Long " * 360)
+    for entity in (spoof, long):
+        for paper in ("paper:p2", "paper:xss-script"):
+            link(graph, paper, entity)
+    graph.nodes["paper:p2"]["title"] += " \u2067RTL title\u2069"
+    page, _ = render_graph_html(graph)
+    assert not re.search("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", page)
+    nodes = {node["id"]: node for node in vis_nodes(page)}
+    shown = nodes["entity:spoof\\u2066"]
+    assert shown["label"] == "Safe\\u202eLMgnirts\\u202c"
+    details = json.loads(next(t for a, t in scripts_of(page) if a.get("id") == "pk-data"))
+    assert details["nodes"]["entity:spoof\\u2066"]["aliases"] == ["A\\u061cB"]
+    assert details["nodes"]["paper:p2"]["name"].endswith(" \\u2067RTL title\\u2069")
+    edges = re.search(r"edges = new vis\.DataSet\((\[.*?\])\);", page).group(1)
+    assert "entity:spoof\\\\u2066" in edges  # the edges name the node by its shown id
+    label = nodes["entity:long"]["label"]
+    assert len(label) == 60 and label.endswith("…")
+    assert details["nodes"]["entity:long"]["name"] == "Long " * 360
+
+
 def test_lineage_details_list_parents_then_children_each_sorted(small_graph):
     bert = "entity:bert"
     for name in ("zeta-bert", "albert", "distilbert"):  # children, added out of order

@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from paperkg.query.entities import EntityIndex, EntityRef, label_from_iri, normalize_name
 from paperkg.query.store import GraphStore
+from paperkg.shown import show_bidi_controls
 from paperkg.vocab import slug
 
 ANCESTORS = "ancestors"
@@ -252,20 +252,6 @@ def find_lineage(
 #: tree drawing characters: (branch, last branch, continuation, ellipsis)
 _TREE_UNICODE = ("├── ", "└── ", "│   ", "…")
 _TREE_ASCII = ("|-- ", "`-- ", "|   ", "...")
-#: Unicode bidi controls (embeddings, overrides, isolates, LRM/RLM): a name
-#: holding one would reverse the text around it
-_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def show_bidi_controls(text: str) -> str:
-    r"""``text`` with its bidi control characters written as visible escapes.
-
-    >>> show_bidi_controls("\u202eRTLNet")
-    '\\u202eRTLNet'
-    """
-    return _BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
 def repeat_mark(node: LineageNode, shown: set[str]) -> str:
     """`` [cycle]``, `` [see above]``, `` [see below]`` or nothing, for ``node``.
 

@@ -10,7 +10,7 @@ fetched from the network.
 Every text from the graph reaches the page either HTML-escaped (header and
 lists) or inside pyvis' JSON data (labels and tooltips, which vis-network shows
 as plain text). Its bidi control characters are shown as escapes
-(:func:`~paperkg.explore.lineage.show_bidi_controls`) and, in the header and
+(:func:`~paperkg.shown.show_bidi_controls`) and, in the header and
 lists, each text sits in its own ``<bdi>``, so a right-to-left name never
 reorders the text around it.
 """
@@ -27,9 +27,9 @@ from paperkg.explore.lineage import (
     Lineage,
     LineageNode,
     repeat_mark,
-    show_bidi_controls,
 )
 from paperkg.query.entities import EntityRef
+from paperkg.shown import show_bidi_controls
 from paperkg.view.graph_html import TYPE_COLOURS
 from paperkg.view.offline import offline_html
 

@@ -39,6 +39,7 @@ from typing import TextIO
 import networkx as nx
 from pyvis.network import Network
 
+from paperkg.shown import show_bidi_controls_in
 from paperkg.view.layout import force_layout
 from paperkg.view.offline import offline_html
 from paperkg.view.selection import (
@@ -76,6 +77,9 @@ RELATION_NAMES = {
     LINEAGE: "derived from",
 }
 _TOOLTIP_CHARS = 300
+#: a longer name is clipped on the canvas (where it would cover the graph), not in
+#: its tooltip or details panel
+_LABEL_CHARS = 60
 #: Papers and lineage steps the details panel lists per entity (drawn ones first);
 #: a 100k-paper corpus has entities with tens of thousands of papers.
 DETAILS_LIMIT = 100
@@ -138,8 +142,10 @@ def render_graph_html(
     positions = force_layout(drawn, [(e["from"], e["to"]) for e in vis_edges], seed=1)
 
     net = Network(height="100vh", width="100%", bgcolor="#f7f8fa", cdn_resources="in_line")
-    net.nodes = [_vis_node(graph, node, positions[node]) for node in drawn]
-    net.edges = vis_edges
+    # a name holding a right-to-left override would reverse what is drawn around it
+    net.nodes = show_bidi_controls_in([_vis_node(graph, node, positions[node])
+                                       for node in drawn])
+    net.edges = show_bidi_controls_in(vis_edges)
     net.options = _options()
     stats = ViewStats(
         nodes_drawn=len(net.nodes),
@@ -149,7 +155,7 @@ def render_graph_html(
         papers_shown=len(selection.papers),
         papers_total=selection.papers_total,
     )
-    details = _details(graph, selection, links)
+    details = show_bidi_controls_in(_details(graph, selection, links))
     head = f"<title>paperkg graph</title>\n<style>{_asset('graph.css')}</style>"
     body = "\n".join(
         [
@@ -200,7 +206,7 @@ def _vis_node(graph: nx.MultiDiGraph, node: str, xy: tuple[float, float]) -> dic
         return {"id": node, "title": title, "group": PAPER, "size": 4, "x": xy[0], "y": xy[1]}
     count = support(graph, node)
     lines = [
-        str(attrs.get("label", node)),
+        _clip(attrs.get("label", node)),
         f"{attrs.get('node_type', '')} · {attrs.get('kind', '')} · {_plural(count, 'paper')}",
     ]
     aliases = list(attrs.get("aliases", ()))
@@ -208,7 +214,7 @@ def _vis_node(graph: nx.MultiDiGraph, node: str, xy: tuple[float, float]) -> dic
         lines.append(_clip("also: " + ", ".join(aliases), 160))
     return {
         "id": node,
-        "label": str(attrs.get("label", node)),
+        "label": _clip(attrs.get("label", node), _LABEL_CHARS),  # the tooltip has it all
         "title": "\n".join(lines),
         "group": attrs.get("node_type", ""),
         "value": count,

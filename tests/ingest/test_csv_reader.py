@@ -63,3 +63,29 @@ def test_a_row_with_more_fields_than_the_header_is_skipped_with_its_reason(tmp_p
     assert cut.reason == "row has 4 fields, the header 3 (a delimiter inside an unquoted field?)"
     assert isinstance(trailing, Paper) and trailing.abstract == "We quantize."
     assert isinstance(quoted, Paper) and quoted.abstract == "We decompose; then tune."
+
+
+def test_a_quote_that_does_not_close_is_a_skip_naming_the_lines_it_swallowed(tmp_path):
+    """Row 3 opens a quote that closes only at row 4's first field: the csv module
+    read both as one paper titled 'Paper Two,... Paper Three"', and nothing said so."""
+    path = tmp_path / "quotes.csv"
+    path.write_text('title,abstract\n"Paper One","An abstract."\n"Paper Two,Its abstract.\n'
+                    '"Paper Three","Another."\nPaper Four,"Over\ntwo lines, ""quoted"""\n'
+                    'Paper Five,He said "hi".\n')
+    items = list(iter_papers(path))
+    assert [(type(i).__name__, getattr(i, "title", None) or i.line) for i in items] == [
+        ("Paper", "Paper One"), ("Skip", 3), ("Paper", "Paper Four"), ("Paper", "Paper Five")]
+    assert items[1].reason == ("invalid CSV: ',' expected after '\"'; lines 3-4 were read as "
+                               "one row (a quote opened on line 3 that does not close?)")
+    assert items[2].abstract == 'Over two lines, "quoted"'
+    assert items[3].abstract == 'He said "hi".'
+
+
+def test_a_quote_left_open_to_the_end_of_the_file_is_a_skip(tmp_path):
+    path = tmp_path / "open.csv"
+    path.write_text('title,abstract\nPaper One,An abstract.\n"Paper Two,Its abstract.\n'
+                    "Paper Three,Another.\nPaper Four,More.\n")
+    one, skip = iter_papers(path)
+    assert one.title == "Paper One"
+    assert skip == Skip(str(path), 3, "invalid CSV: unexpected end of data; lines 3-5 were "
+                        "read as one row (a quote opened on line 3 that does not close?)")

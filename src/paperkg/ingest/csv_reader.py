@@ -5,7 +5,8 @@ Lines (``id``, ``arxiv_id``, ``doi``, ``url``, ``authors``, ``date``, ``categori
 The delimiter is the commonest of ``,`` ``;`` tab and ``|`` in the header line. A row
 with more non-empty fields than the header is skipped with its reason (its fields
 cannot be told apart). Rows stream; a record's line is the physical line it starts
-on (quoted fields may span lines).
+on (quoted fields may span lines). A quote that does not close makes the lines it
+swallowed one skipped row, whose reason names them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ def read(source: Source) -> Iterator[Paper | Skip]:
         # process-wide setting; raising it never breaks other csv readers
         csv.field_size_limit(FIELD_SIZE_LIMIT)
     too_long: list[int] = []
-    rows = csv.reader(_physical_lines(source, too_long), delimiter=_delimiter(source))
+    # strict: a quote left open swallows the rows after it into one field; strict
+    # parsing stops at the first character that shows it, and the row is a skip
+    rows = csv.reader(_physical_lines(source, too_long), delimiter=_delimiter(source),
+                      strict=True)
     header = yield from _header(source, rows)
     if header is None:
         return
@@ -43,7 +47,7 @@ def read(source: Source) -> Iterator[Paper | Skip]:
             break
         except csv.Error as err:
             row = None
-            yield source.skip(start, f"invalid CSV: {err}")
+            yield source.skip(start, _invalid(err, start, rows.line_num))
         yield from (source.skip(line, "line too long") for line in too_long)
         too_long.clear()
         if row and any(cell.strip() for cell in row):
@@ -54,6 +58,15 @@ def read(source: Source) -> Iterator[Paper | Skip]:
                 record = {name: row[index] for name, index in columns.items() if index < len(row)}
                 yield make_paper(source, start, **fields_from_mapping(record))
         start = rows.line_num + 1
+
+
+def _invalid(err: csv.Error, start: int, end: int) -> str:
+    """The reason for skipping a row the csv module could not read, lines ``start`` to
+    ``end``: over several lines, most likely a quote that does not close."""
+    if end <= start:
+        return f"invalid CSV: {err}"
+    return (f"invalid CSV: {err}; lines {start}-{end} were read as one row "
+            f"(a quote opened on line {start} that does not close?)")
 
 
 def _header(source: Source, rows: Iterator[list[str]]) -> Iterator[Skip]:

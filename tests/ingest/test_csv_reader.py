@@ -89,3 +89,31 @@ def test_a_quote_left_open_to_the_end_of_the_file_is_a_skip(tmp_path):
     assert one.title == "Paper One"
     assert skip == Skip(str(path), 3, "invalid CSV: unexpected end of data; lines 3-5 were "
                         "read as one row (a quote opened on line 3 that does not close?)")
+
+
+def test_blank_lines_and_a_sep_line_before_the_header(tmp_path):
+    """Spreadsheets write "sep=;" first; a blank first line rejected the whole file."""
+    path = tmp_path / "excel.csv"
+    path.write_text('\n  \nsep=;\ntitle;abstract\nPaper One;An abstract, with a comma.\n')
+    (paper,) = iter_papers(path)
+    assert (paper.title, paper.abstract) == ("Paper One", "An abstract, with a comma.")
+    assert paper.source.endswith("excel.csv:5")
+    missing = tmp_path / "missing.csv"
+    missing.write_text("\n\nname,summary\nx,y\n")
+    (skip,) = iter_papers(missing)
+    assert skip.line == 3 and skip.reason.startswith("CSV header lacks title and abstract")
+
+
+def test_classic_mac_line_endings(tmp_path):
+    """Lines that end with a lone CR: the csv module's "universal-newline mode" hint was
+    the whole file's skip, and JSON Lines saw one line of "Extra data"."""
+    csv_path = tmp_path / "mac.csv"
+    csv_path.write_bytes(b'title,abstract\rPaper One,"Two\rlines"\rPaper Two,More.\r')
+    one, two = iter_papers(csv_path)
+    assert (one.title, one.abstract, two.title) == ("Paper One", "Two lines", "Paper Two")
+    assert two.source.endswith("mac.csv:4")
+    jsonl = tmp_path / "mac.jsonl"
+    jsonl.write_bytes(b'{"id": "a", "title": "A", "abstract": "B"}\r'
+                      b'{"id": "b", "title": "C", "abstract": "D"}\r\n{"id": "c"')
+    a, b, skip = iter_papers(jsonl)
+    assert (a.key, b.key, skip.line) == ("id:a", "id:b", 3)

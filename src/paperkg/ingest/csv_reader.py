@@ -2,7 +2,9 @@
 
 Column names are matched case-insensitively and the other columns are those of JSON
 Lines (``id``, ``arxiv_id``, ``doi``, ``url``, ``authors``, ``date``, ``categories``...).
-The delimiter is the commonest of ``,`` ``;`` tab and ``|`` in the header line. A row
+The delimiter is the commonest of ``,`` ``;`` tab and ``|`` in the header line, or the
+one a spreadsheet's ``sep=X`` first line names; blank lines before the header are
+passed over. A row
 with more non-empty fields than the header is skipped with its reason (its fields
 cannot be told apart). Rows stream; a record's line is the physical line it starts
 on (quoted fields may span lines). A quote that does not close makes the lines it
@@ -12,6 +14,7 @@ swallowed one skipped row, whose reason names them.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 
 from paperkg.ingest.record import fields_from_mapping, make_paper
@@ -23,6 +26,8 @@ from paperkg.records import Paper, Skip
 FIELD_SIZE_LIMIT = 64 * 1024 * 1024
 _DELIMITERS = (",", ";", "\t", "|")
 _REQUIRED = ("title", "abstract")
+#: a spreadsheet's first line naming the delimiter: ``sep=;``
+_SEP_LINE = re.compile(r"^\s*sep=(.?)[,;\t|]*\s*$", re.IGNORECASE)
 
 
 def read(source: Source) -> Iterator[Paper | Skip]:
@@ -74,8 +79,12 @@ def _header(source: Source, rows: Iterator[list[str]]) -> Iterator[Skip]:
     number of fields, or None."""
     try:
         header = next(rows, None)
+        # blank lines and a spreadsheet's "sep=;" line may come before the header
+        while header is not None and (not "".join(header).strip() or _SEP_LINE.match(
+                ",".join(header)) and len([cell for cell in header if cell]) == 1):
+            header = next(rows, None)
     except csv.Error as err:
-        yield source.skip(1, f"invalid CSV header: {err}")
+        yield source.skip(rows.line_num or 1, f"invalid CSV header: {err}")
         return None
     if header is None:
         return None
@@ -91,13 +100,22 @@ def _header(source: Source, rows: Iterator[list[str]]) -> Iterator[Skip]:
             shown = [_clip(name.strip()) for name in header[:8]]
             more = ", ..." if len(header) > 8 else ""
             found = "columns: " + (", ".join(repr(name) for name in shown) or "none") + more
-        yield source.skip(1, f"CSV header lacks {' and '.join(missing)} column(s) ({found})")
+        yield source.skip(rows.line_num, f"CSV header lacks {' and '.join(missing)} column(s) "
+                                         f"({found})")
         return None
     return columns, len(header)
 
 
 def _delimiter(source: Source) -> str:
-    first = source.head().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    """The delimiter a ``sep=X`` line names, else the commonest in the header line."""
+    head = source.head().decode("utf-8", errors="replace").lstrip("\ufeff")
+    lines = [line for line in head.splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    named = _SEP_LINE.match(first)
+    if named and named.group(1):
+        return named.group(1)
+    if named and len(lines) > 1:
+        first = lines[1]
     counts = {delimiter: first.count(delimiter) for delimiter in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","

@@ -8,6 +8,7 @@ replacement characters when a file is not valid UTF-8), over-long lines and
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 SNIFF_BYTES = 8192
 #: a physical line longer than this is skipped unread (hostile or corrupt input)
 MAX_LINE_BYTES = 64 * 1024 * 1024
+#: the end of a line that ends with a lone ``\r`` (the split keeps it with the line)
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n|$)")
 _BOM = "\ufeff"
 
 
@@ -68,7 +71,8 @@ class Source:
         return text.removeprefix(_BOM) if line == 1 else text
 
     def lines(self, keepends: bool = False) -> Iterator[tuple[int, str | None]]:
-        """Yield ``(line number, text)`` for each physical line (``\\n``-separated).
+        """Yield ``(line number, text)`` for each physical line: lines end with
+        ``\\n``, ``\\r\\n`` or a lone ``\\r`` (classic Mac OS files).
 
         The text is None for a line longer than :data:`MAX_LINE_BYTES`, which is
         consumed without being kept in memory.
@@ -76,15 +80,18 @@ class Source:
         with self.path.open("rb") as handle:
             number = 0
             while raw := handle.readline(MAX_LINE_BYTES + 1):
-                number += 1
                 if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    number += 1
                     while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
                         pass
                     yield number, None
                     continue
-                if not keepends:
-                    raw = raw.rstrip(b"\r\n")
-                yield number, self.decode(raw, number)
+                lone_cr = b"\r" in raw and _LONE_CR.search(raw)
+                for piece in _LONE_CR.split(raw) if lone_cr else (raw,):
+                    number += 1
+                    if not keepends:
+                        piece = piece.rstrip(b"\r\n")
+                    yield number, self.decode(piece, number)
 
     def text(self) -> str:
         """The whole file, decoded (for formats that are not line-oriented)."""

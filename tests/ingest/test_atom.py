@@ -1,5 +1,6 @@
 """The arXiv API Atom reader, including hostile XML."""
 
+import re
 from pathlib import Path
 
 from paperkg.ingest import iter_papers
@@ -81,3 +82,36 @@ def test_inline_markup_keeps_the_order_of_the_text(tmp_path):
     (paper,) = iter_papers(path, "atom")
     assert paper.title == "Learning to Rank with Transformers!"
     assert paper.abstract == "We study learning to rank on MS MARCO."
+
+
+def _entry(i: int, summary: str = "An abstract.") -> str:
+    return f"<entry>\n<title>Paper {i}</title>\n<summary>{summary}</summary>\n</entry>\n"
+
+
+def test_an_xml_error_says_how_many_entries_were_not_read(tmp_path):
+    """`&nbsp;` in entry 2 of 4 stopped the reading there; the skip did not say that
+    entries 3 and 4 were lost with it."""
+    path = tmp_path / "nbsp.xml"
+    path.write_text('<feed xmlns="http://www.w3.org/2005/Atom">\n' + _entry(1)
+                    + _entry(2, "a&nbsp;b") + _entry(3) + '<atom:entry xmlns:atom="x">'
+                    + "</atom:entry>\n</feed>\n")
+    paper, skip = iter_papers(path)
+    assert paper.title == "Paper 1"
+    assert skip == Skip(str(path), 8, "invalid XML: undefined entity; rest of file not "
+                                      "read (2 more <entry> after this line)")
+
+
+def test_the_entries_after_an_error_are_counted_across_chunks(tmp_path, monkeypatch):
+    import paperkg.ingest.atom as atom
+    from paperkg.ingest.source import Source
+
+    entries = "".join(_entry(i) if i % 7 else _entry(i).replace("\n", "") for i in range(300))
+    text = '<feed xmlns="http://www.w3.org/2005/Atom">\n' + entries + "<a:entry/></feed>"
+    path = tmp_path / "big.xml"
+    path.write_text(text)
+    lines = text.split("\n")
+    for chunk in (5, 13, 64 * 1024):  # entry tags cut by the chunks' ends, or none
+        monkeypatch.setattr(atom, "_CHUNK_BYTES", chunk)
+        for line in (0, 1, 2, 77, 500, len(lines) - 1, len(lines)):
+            expected = sum(len(re.findall(r"<(a:)?entry[ />]", x)) for x in lines[line:])
+            assert atom._entries_after(Source(path, "big.xml"), line) == expected, (chunk, line)

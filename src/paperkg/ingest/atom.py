@@ -14,6 +14,7 @@ fetches external entities.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from xml.parsers import expat
@@ -47,10 +48,38 @@ def read(source: Source) -> Iterator[Paper | Skip]:
         )
     except expat.ExpatError as err:
         yield from _papers(source, collector.drain())
+        unread = _entries_after(source, err.lineno)
+        more = f" ({unread} more <entry> after this line)" if unread else ""
         yield source.skip(
-            err.lineno, f"invalid XML: {expat.ErrorString(err.code)}; rest of file not read"
+            err.lineno, f"invalid XML: {expat.ErrorString(err.code)}; rest of file not read{more}"
         )
     yield from _papers(source, collector.drain())
+
+
+#: an entry's start tag, with or without a namespace prefix
+_ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?entry[\s/>]")
+#: the longest entry tag counted (a long namespace prefix is not looked for)
+_TAG_REACH = 40
+
+
+def _entries_after(source: Source, line: int) -> int:
+    """How many entries start after line ``line``: the reading stopped there, and the
+    skip says what it did not read. Reads the file in chunks, whatever its lines."""
+    count, lines, tail = 0, 1, b""
+    with source.path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK_BYTES):
+            if lines <= line:  # still at or before the line of the error
+                cut = 0
+                while lines <= line and (newline := chunk.find(b"\n", cut)) >= 0:
+                    lines, cut = lines + 1, newline + 1
+                if lines <= line:
+                    continue
+                chunk = chunk[cut:]
+            text = tail + chunk
+            count += len(_ENTRY_TAG.findall(text))
+            tail = text[-_TAG_REACH:]  # a tag cut by the chunk's end is found next time
+            count -= len(_ENTRY_TAG.findall(tail))
+    return count + len(_ENTRY_TAG.findall(tail))
 
 
 def _papers(source: Source, entries: list[tuple[int, ET.Element]]) -> Iterator[Paper | Skip]:

@@ -117,3 +117,17 @@ def test_classic_mac_line_endings(tmp_path):
                       b'{"id": "b", "title": "C", "abstract": "D"}\r\n{"id": "c"')
     a, b, skip = iter_papers(jsonl)
     assert (a.key, b.key, skip.line) == ("id:a", "id:b", 3)
+
+
+def test_a_header_naming_a_field_twice_is_a_skip(tmp_path):
+    """`title,abstract,title`: the second title column was ignored, so a row with its
+    title there was skipped as "missing title"."""
+    path = tmp_path / "twice.csv"
+    path.write_text("Title,abstract,notes,title\n,An abstract.,x,Paper One\n")
+    (skip,) = iter_papers(path)
+    assert skip == Skip(str(path), 1, "CSV header names the column 'title' twice "
+                                      "(columns 1 and 4)")
+    other = tmp_path / "notes.csv"
+    other.write_text("title,abstract,notes,notes\nPaper One,An abstract.,x,y\n")
+    (paper,) = iter_papers(other)  # a column paperkg does not read may repeat
+    assert paper.title == "Paper One"

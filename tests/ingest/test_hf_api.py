@@ -84,3 +84,11 @@ def test_a_text_field_wins_over_a_non_text_one_of_the_same_name(tmp_path):
     paper, nan = iter_papers(path, "hf-api")
     assert isinstance(paper, Paper) and paper.title == "Real title"
     assert nan.reason == "invalid JSON: NaN is not a JSON value; rest of file not read"
+
+
+def test_an_integer_too_long_for_python_is_named_without_python_advice(tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text('[{"title": "T", "abstract": "A", "upvotes": ' + "9" * 5000 + "}]")
+    (skip,) = iter_papers(path)
+    assert skip.reason.startswith("invalid JSON: Exceeds the limit")
+    assert "sys.set_int_max_str_digits" not in skip.reason

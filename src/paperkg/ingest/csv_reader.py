@@ -17,7 +17,7 @@ import csv
 import re
 from collections.abc import Iterator
 
-from paperkg.ingest.record import fields_from_mapping, make_paper
+from paperkg.ingest.record import FIELD_NAMES, fields_from_mapping, make_paper
 from paperkg.ingest.source import Source
 from paperkg.records import Paper, Skip
 
@@ -90,7 +90,12 @@ def _header(source: Source, rows: Iterator[list[str]]) -> Iterator[Skip]:
         return None
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
-        columns.setdefault(name.strip().lower(), index)
+        key = name.strip().lower()
+        if key in columns and key in FIELD_NAMES:  # which one holds the title?
+            yield source.skip(rows.line_num, f"CSV header names the column {key!r} twice "
+                                             f"(columns {columns[key] + 1} and {index + 1})")
+            return None
+        columns.setdefault(key, index)
     missing = [name for name in _REQUIRED if name not in columns]
     if missing:
         line = ",".join(header).strip()

@@ -47,8 +47,9 @@ def read(source: Source) -> Iterator[Paper | Skip]:
         except RecursionError:
             yield source.skip(line, f"invalid JSON: nested too deeply{_REST}")
             return
-        except ValueError as err:
-            yield source.skip(line, f"invalid JSON: {getattr(err, 'msg', err)}{_REST}")
+        except ValueError as err:  # NaN, or an integer beyond Python's digit limit
+            reason = getattr(err, "msg", None) or str(err).split(":", 1)[0]
+            yield source.skip(line, f"invalid JSON: {reason}{_REST}")
             return
         yield _paper(source, line, item)
         position = _skip_space(text, position)

@@ -27,6 +27,10 @@ from paperkg.records import Paper, Skip
 MAX_TITLE_CHARS = 2_000
 MAX_ABSTRACT_CHARS = 100_000
 #: keys that mark a record of the arXiv metadata snapshot, whose ``id`` is the arXiv id
+#: the keys (lower case) :func:`fields_from_mapping` reads
+FIELD_NAMES = frozenset({"title", "abstract", "summary", "id", "arxiv_id", "arxivid", "arxiv",
+                         "doi", "url", "authors_parsed", "authors", "author", "date",
+                         "published", "update_date", "categories"})
 _ARXIV_SNAPSHOT_KEYS = ("categories", "update_date", "versions", "authors_parsed")
 
 

@@ -242,6 +242,12 @@ def test_parameter_errors(graph_dir: Path) -> None:
         run_named_query(graph_dir, "low-confidence-links", {"below": "nan"})
     with pytest.raises(QueryError, match="must be an integer"):
         run_named_query(graph_dir, "entities-by-support", {"min": "2.5"})
+    # beyond 64 bits the engine's comparison was false for every row: an empty answer
+    for big in ("-99999999999999999999999", str(2**63)):
+        with pytest.raises(QueryError, match=r"^min must be between -9,223,372,036,854,775,808 "
+                                             r"and 9,223,372,036,854,775,807, got '"):
+            run_named_query(graph_dir, "entities-by-support", {"min": big})
+    assert run_named_query(graph_dir, "entities-by-support", {"min": str(-(2**63))}).rows
     with pytest.raises(UnknownEntityError, match="entity: no entity named 'Lora2'; closest: LoRA"):
         run_named_query(graph_dir, "derived-from", {"entity": "Lora2"})
 

@@ -231,11 +231,29 @@ def test_closed_store_refuses_queries(graph_dir: Path) -> None:
         # an escaped # in a name is no comment
         "SELECT * { BIND(pk:x\\# AS ?x) SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
         "PREFIX a\u00b7b: <http://127.0.0.1:9/> SELECT * { SERVICE a\u00b7b:f { ?s ?p ?o } }",
+        # an IRI may hold \u escapes: read as no IRI, its '#' hid the rest of the line
+        "SELECT * { BIND(<http://x/\\u0041#> AS ?z) SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * { BIND(<http://x/\\U00000041'> AS ?z) SERVICE <http://127.0.0.1:9/'> {} }",
     ],
 )
 def test_federated_service_is_refused(graph_dir: Path, query: str) -> None:
     with pytest.raises(QueryError, match="SERVICE .* is disabled"):
         run_query(graph_dir, query)
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("SELECT * { ?s ?p ?o } \\", r"^unexpected backslash on line 1 of the query "),
+    ("SELECT *\n{ ?s ?p ?o FILTER(\\u0053) }", r"^unexpected backslash on line 2 "),
+])
+def test_a_backslash_outside_strings_iris_and_names_is_a_one_line_error(
+        graph_dir: Path, query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        run_query(graph_dir, query)
+
+
+def test_an_iri_with_an_escape_is_an_iri(graph_dir: Path) -> None:
+    rows = run_query(graph_dir, "SELECT ?z { BIND(<http://x/\\u0041#b> AS ?z) }").rows
+    assert [row[0].value for row in rows] == ["http://x/A#b"]
 
 
 def test_the_word_service_elsewhere_is_fine(graph_dir: Path) -> None:

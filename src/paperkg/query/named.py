@@ -63,6 +63,8 @@ _PARAM = re.compile(
 _OWN_LIMIT = re.compile(r"^\s*(?:LIMIT|OFFSET)\s+\d+\s*(?:#.*)?$", re.IGNORECASE | re.MULTILINE)
 _PLACEHOLDER = r"VALUES\s+\?{name}\s*\{{\s*UNDEF\s*\}}"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+#: the integers a query engine with 64-bit integers compares
+_INTEGERS = (-(2**63), 2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,10 @@ def _terms(
         ) from None
     if not math.isfinite(number):
         raise QueryError(f"{param.name} must be a finite number, got {raw!r}")
+    if param.kind == "integer" and not _INTEGERS[0] <= number <= _INTEGERS[1]:
+        # Oxigraph's integers have 64 bits: beyond, a comparison is false for every row
+        raise QueryError(f"{param.name} must be between {_INTEGERS[0]:,} and "
+                         f"{_INTEGERS[1]:,}, got {raw!r}")
     datatype = "integer" if param.kind == "integer" else "double"
     return [ox.Literal(repr(number), datatype=ox.NamedNode(_XSD + datatype))]
 

@@ -80,7 +80,7 @@ _OPAQUE_TOKENS = re.compile(
     r"|'''(?:[^\\]|\\.)*?'''"  # '''long string'''
     r'|"(?:[^"\\\n]|\\.)*"'  # "string"
     r"|'(?:[^'\\\n]|\\.)*'"  # 'string'
-    r'|<[^<>"{}|^`\\\s]*>'  # <IRI>
+    r'|<(?:[^<>"{}|^`\\\s]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>'  # <IRI>, \u escapes too
     r"|\\[_~.\-!$&'()*+,;=/?#@%]"  # an escaped character of a prefixed name: pk:x\#
     r"|#[^\n]*",  # comment
     re.DOTALL,
@@ -212,6 +212,14 @@ class GraphStore:
                 "SERVICE (a federated query to another endpoint) is disabled: "
                 "paperkg queries only the local graph, offline"
             )
+        if len(sparql) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is {len(sparql):,} characters long; paperkg takes up "
+                             f"to {MAX_QUERY_CHARS:,}")
+        stray = _STRAY_BACKSLASH.search(_blanked(sparql))
+        if stray:  # SPARQL has none outside strings, IRIs and escaped names
+            line = sparql.count("\n", 0, stray.start()) + 1
+            raise QueryError(f"unexpected backslash on line {line} of the query (outside a "
+                             "string, an IRI or an escaped character of a prefixed name)")
         depth = nesting_depth(sparql)
         if depth > MAX_NESTING:
             raise QueryError(f"the query nests brackets {depth} deep; paperkg takes up to "
@@ -294,6 +302,11 @@ def run_query(
 #: stack (:data:`QUERY_STACK`), and this keeps a query of any length within it; real
 #: queries nest a few dozen
 MAX_NESTING = 500
+#: the longest query text: chains without brackets ("!!!...!true") recurse too, and
+#: 400,000 characters of them overflowed even :data:`QUERY_STACK` (a crash)
+MAX_QUERY_CHARS = 200_000
+#: a backslash left once strings, IRIs and escaped name characters are blanked
+_STRAY_BACKSLASH = re.compile(r"\\")
 _BRACKETS = re.compile(r"[^(){}\[\]]+")
 
 

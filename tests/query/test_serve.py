@@ -6,8 +6,10 @@ Servers listen on a free port of 127.0.0.1 only and are always stopped.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,6 +39,10 @@ PK = (
 LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
 
 
+#: Rust's default thread stack, with which Oxigraph overflows on a few thousand brackets
+RUST_DEFAULT_STACK = 2 * 1024 * 1024
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -56,6 +62,7 @@ def server(graph_dir: Path) -> Iterator[SparqlServer]:
         ):
             patch.delenv(name, raising=False)
         patch.setenv("no_proxy", "127.0.0.1,localhost")
+        patch.delenv("RUST_MIN_STACK", raising=False)
         running = start_server(graph_dir, host="127.0.0.1", port=free_port(), timeout_s=10)
         try:
             yield running
@@ -190,11 +197,15 @@ def test_missing_binary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
 
 @contextlib.contextmanager
 def _serve_cli(graph: Path, port: int, hangup: signal.Handlers = signal.SIG_DFL,
-               ) -> Iterator[tuple[subprocess.Popen, queue.Queue[str]]]:
+               stack: int | None = None) -> Iterator[tuple[subprocess.Popen, queue.Queue[str]]]:
     """``paperkg serve`` in a process, once it says it is ready, with its stdout lines;
     killed on the way out if a test left it running. ``hangup``: how it starts out
-    treating SIGHUP (the tests may themselves run under nohup, which ignores it)."""
+    treating SIGHUP (the tests may themselves run under nohup, which ignores it).
+    ``stack``: the server threads' stack in bytes (Rust's default, 2 MiB, makes a
+    request nesting a few thousand brackets crash the server)."""
     env = {**os.environ, "no_proxy": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
+    if stack is not None:
+        env["RUST_MIN_STACK"] = str(stack)
     process = subprocess.Popen(
         [sys.executable, "-m", "paperkg", "serve", "--graph", str(graph), "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -270,12 +281,25 @@ def test_the_server_does_not_outlive_a_killed_cli(server: SparqlServer) -> None:
     assert _port_closes(port), "the oxigraph server still listens after paperkg was killed"
 
 
+def test_a_request_nesting_deeply_is_answered_not_a_crash(server: SparqlServer) -> None:
+    """With Rust's default thread stacks, one request nesting a few thousand brackets
+    ended the server; six in a minute stopped it for good. paperkg starts it with
+    larger stacks."""
+    nested = ("ASK " + "{" * 100_000 + "}" * 100_000).encode()
+    request = urllib.request.Request(server.endpoint, data=nested,
+                                     headers={"Content-Type": "application/sparql-query"})
+    with LOCAL.open(request, timeout=60) as response:
+        assert response.status == 200 and json.loads(response.read())["boolean"] is True
+    assert server.process.poll() is None
+
+
 def test_a_crashed_server_is_started_again(server: SparqlServer) -> None:
-    """One request nesting a few thousand brackets overflows Oxigraph's stack and
-    ends the server (SIGABRT); paperkg starts it again and says why."""
+    """One request nesting a few thousand brackets overflows the stack of a server
+    started with Rust's default stacks and ends it (SIGABRT); paperkg starts it again
+    and says why."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/query?"
-    with _serve_cli(server.store.source.parent, port) as (process, _):
+    with _serve_cli(server.store.source.parent, port, stack=RUST_DEFAULT_STACK) as (process, _):
         crash = urllib.request.Request(
             url, data=("ASK " + "{" * 2500 + "}" * 2500).encode(),
             headers={"Content-Type": "application/sparql-query"})
@@ -305,10 +329,34 @@ def test_server_that_exits_at_once(graph_dir: Path, monkeypatch: pytest.MonkeyPa
         start_server(graph_dir, port=free_port(), ready_timeout_s=10)
 
 
+def test_a_start_failure_shows_the_servers_error_line(graph_dir: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    usage = ("error: unexpected argument '-w' found\n\nUsage: oxigraph serve-read-only "
+             "[OPTIONS]\n\nFor more information, try '--help'.\n")
+    failing = [sys.executable, "-c", f"import sys; sys.stderr.write({usage!r}); sys.exit(2)"]
+    monkeypatch.setattr(serve_module, "server_command", lambda *args: failing)
+    with pytest.raises(ServeError, match=r": error: unexpected argument '-w' found$"):
+        start_server(graph_dir, port=free_port(), ready_timeout_s=10)
+
+
+def test_a_graph_folder_named_like_an_option(graph_dir: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """`paperkg serve --graph=-w`: the folder was passed as a separate argument, and
+    the server read it as an option."""
+    (tmp_path / "-w").mkdir()
+    shutil.copy(graph_dir / "graph.ttl", tmp_path / "-w" / "graph.ttl")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with start_server("-w", port=free_port(), ready_timeout_s=60) as running:
+        with LOCAL.open(running.endpoint + "?query=ASK%7B%7D", timeout=10) as response:
+            assert response.status == 200
+
+
 def test_a_server_that_keeps_crashing_is_given_up_with_its_last_words(
     graph_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(serve_module, "MAX_CRASHES", 1)
+    monkeypatch.setenv("RUST_MIN_STACK", str(RUST_DEFAULT_STACK))
     url = f"http://127.0.0.1:{(port := free_port())}/query"
     crash = ("ASK " + "{" * 2500 + "}" * 2500).encode()
 

@@ -85,13 +85,19 @@ def find_oxigraph() -> Path:
     )
 
 
+#: the server's threads parse and evaluate queries recursively: with Rust's default
+#: stacks, a request nesting brackets 100,000 deep overflowed one, and the whole server
+#: stopped (address space only; pages are used as a stack grows). A RUST_MIN_STACK of
+#: the environment is kept.
+SERVER_ENV = {"RUST_MIN_STACK": str(512 * 1024 * 1024)}
+
+
 def server_command(binary: Path, db_path: Path, host: str, port: int, timeout_s: int) -> list[str]:
     """The command line that serves ``db_path`` read-only on ``host:port``."""
     return [
         str(binary),
         "serve-read-only",
-        "--location",
-        str(db_path),
+        f"--location={db_path.absolute()}",  # a folder named "-w" is no option
         "--bind",
         f"{_url_host(host)}:{port}",
         "--timeout-s",
@@ -141,12 +147,15 @@ class SparqlServer:
             self._log = None
 
     def error_output(self) -> str:
-        """The last line the server wrote to stderr (for error messages)."""
+        """The server's error from its stderr, for error messages: the first line that
+        says "error" (a usage error ends with a "try '--help'" line), else the last."""
         if self._log is None:
             return ""
         self._log.seek(0)  # type: ignore[attr-defined]
-        lines = self._log.read().decode("utf-8", "replace").strip().splitlines()  # type: ignore[attr-defined]
-        return lines[-1] if lines else ""
+        text = self._log.read().decode("utf-8", "replace")  # type: ignore[attr-defined]
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        errors = [line for line in lines if "error" in line.lower()]
+        return (errors or lines or [""])[0 if errors else -1]
 
     def __enter__(self) -> SparqlServer:
         return self
@@ -180,7 +189,7 @@ def start_server(
     logger.debug("starting %s", " ".join(command))
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-        preexec_fn=_parent_death_signal(),
+        preexec_fn=_parent_death_signal(), env={**SERVER_ENV, **os.environ},
     )
     server = SparqlServer(process, host, port, info, _lock=lock, _log=log)
     try:

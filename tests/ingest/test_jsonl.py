@@ -5,7 +5,7 @@ from pathlib import Path
 
 from paperkg.ingest import iter_papers, read_inputs
 from paperkg.ingest.record import MAX_ABSTRACT_CHARS
-from paperkg.records import Paper, Skip
+from paperkg.records import Extraction, Paper, Skip
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -127,3 +127,18 @@ def test_nan_and_infinity_are_not_json(tmp_path):
     assert reasons == ["invalid JSON: NaN is not a JSON value",
                        "invalid JSON: Infinity is not a JSON value",
                        "invalid JSON: -Infinity is not a JSON value"]
+
+
+def test_categories_are_cleaned_like_every_other_field(tmp_path):
+    """A lone surrogate in a categories string reached the state file, whose UTF-8
+    encoding then failed with a traceback at the end of the build."""
+    from paperkg.layout import STATE_FILE
+    from paperkg.state import load_state, save_state
+
+    path = tmp_path / "cats.jsonl"
+    path.write_text(json.dumps({"id": "a", "title": "T", "abstract": "A",
+                                "categories": "cs.CL \ud800x\x07 cs.LG"}) + "\n")
+    (paper,) = iter_papers(path)
+    assert paper.categories == ("cs.CL", "\ufffdx", "cs.LG")
+    save_state(tmp_path / STATE_FILE, [Extraction(paper=paper, mentions=(), lineage=())], "p")
+    assert [e.paper for e in load_state(tmp_path, "p")] == [paper]

@@ -68,7 +68,7 @@ def parse_categories(value: Any) -> tuple[str, ...]:
     ('cs.CL', 'cs.LG')
     """
     if isinstance(value, str):
-        items = _CATEGORY_SEP.split(value)
+        items = _CATEGORY_SEP.split(clean(value))
     elif isinstance(value, list):
         items = [clean(item) for item in value if isinstance(item, str)]
     else:

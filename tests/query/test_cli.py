@@ -350,3 +350,21 @@ def test_a_non_blocking_standard_output_gets_the_whole_answer(graph_dir: Path) -
     assert process.wait(timeout=60) == 0, process.stderr.read()
     expected = subprocess.run(command, capture_output=True, timeout=60, check=True).stdout
     assert len(answer) > 65536 and answer == expected
+
+
+def test_a_console_that_cannot_show_a_character_gets_escapes_not_a_traceback(
+        graph_dir: Path) -> None:
+    sparql = 'SELECT ?x { VALUES ?x { "caf\u00e9 \u4e2d" } }'
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    outputs = {}
+    for fmt in ("table", "json"):
+        done = subprocess.run(
+            [sys.executable, "-m", "paperkg", "query", sparql, "--graph", str(graph_dir),
+             "--format", fmt], capture_output=True, env=env, timeout=120, check=False)
+        assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+        outputs[fmt] = done
+    assert b"caf\\xe9 \\u4e2d" in outputs["table"].stdout
+    assert b"cannot show every character" in outputs["table"].stderr
+    document = json.loads(outputs["json"].stdout)  # escaped in JSON: reads back the same
+    assert document["results"]["bindings"][0]["x"]["value"] == "caf\u00e9 \u4e2d"
+    assert outputs["json"].stderr == b""

@@ -88,6 +88,23 @@ def test_json_is_sparql_results_json() -> None:
     assert second["note"] == {"type": "bnode", "value": "b0"}
 
 
+def test_direction_non_ascii_digits_and_bidi_controls() -> None:
+    """"abc"@en--rtl lost its direction in JSON and tables; TSV wrote "\u0663"^^integer
+    bare, which is no Turtle number; a table printed a right-to-left override raw."""
+    result = QueryResult(kind="select", variables=("x",), rows=(
+        (ox.Literal("abc", language="en", direction=ox.BaseDirection.RTL),),
+        (ox.Literal("\u0663", datatype=ox.NamedNode(XSD + "integer")),),
+        (ox.Literal("Safe\u202eLMgnirts"),),
+    ))
+    bindings = json.loads(format_result(result, "json"))["results"]["bindings"]
+    assert bindings[0]["x"] == {"type": "literal", "value": "abc", "xml:lang": "en",
+                                "its:dir": "rtl"}
+    assert format_result(result, "tsv").splitlines()[1:3] == [
+        '"abc"@en--rtl', f'"\u0663"^^<{XSD}integer>']
+    table = format_result(result, "table").splitlines()
+    assert table[2:5] == ["abc@en--rtl", "\u0663", "Safe\\u202eLMgnirts"]
+
+
 def test_ask() -> None:
     yes = QueryResult(kind="ask", boolean=True)
     assert format_result(yes, "table") == "true\n"

@@ -335,6 +335,26 @@ def test_name_index_answers_as_the_entity_index_does(graph_dir: Path) -> None:
             names.close()
 
 
+@pytest.mark.parametrize("damage", [b"", b"garbage, not SQLite" * 100, None])
+def test_a_damaged_name_table_is_written_again(fresh_graph_dir: Path, damage) -> None:
+    """An empty or garbled cache-names file gave an sqlite3 traceback; a folder where
+    it cannot be written (None: a folder in its place) keeps it in memory."""
+    with GraphStore.open(fresh_graph_dir) as store:
+        NameIndex(store).close()
+        path = store.info.db_path.parent / NameIndex.FILE
+        path.unlink()
+        if damage is None:
+            path.mkdir()
+        else:
+            path.write_bytes(damage)
+        names = NameIndex(store)
+        try:
+            assert [e.label for e in names.lookup("QLoRA")] == ["QLoRA"]
+        finally:
+            names.close()
+        assert path.is_dir() if damage is None else path.read_bytes().startswith(b"SQLite")
+
+
 def test_an_exact_label_wins_over_names_that_only_normalise_alike() -> None:
     lora = EntityRef("LoRA", "Technique", "https://w3id.org/paperkg/entity/LoRA")
     plus = EntityRef("LoRA+", "Technique", "https://w3id.org/paperkg/entity/LoRA_plus")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import select
 import sys
@@ -104,8 +105,30 @@ def run(args: argparse.Namespace) -> int:
         if args.values or args.param:
             raise QueryError("parameters apply to named queries only; write them into the SPARQL")
         result = run_query(args.graph, args.query, limit=args.limit)
-    write_stdout(format_result(result, args.fmt))
+    write_stdout(_writable(format_result(result, args.fmt), args.fmt))
     return 0
+
+
+def _writable(text: str, fmt: str) -> str:
+    """``text``, or a form of it standard output's encoding can write: a console
+    that cannot show every character (``PYTHONIOENCODING=ascii``) gets JSON with
+    ``\\u`` escapes, which read back the same, and other formats with the characters
+    it lacks escaped, with a note on stderr."""
+    encoding = sys.stdout.encoding or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        pass
+    except LookupError:  # an encoding Python does not know: the write says so
+        return text
+    else:
+        return text
+    if fmt == "json":
+        return json.dumps(json.loads(text), ensure_ascii=True, indent=2) + "\n"
+    print(f"note: standard output (encoding {encoding}) cannot show every character; "
+          "they are written as \\u escapes (PYTHONIOENCODING=utf-8 shows them)",
+          file=sys.stderr)
+    return text.encode(encoding, "backslashreplace").decode(encoding)
 
 
 def _is_name(text: str) -> bool:

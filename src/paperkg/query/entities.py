@@ -10,6 +10,7 @@ names are suggested.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -21,6 +22,8 @@ from rapidfuzz import fuzz, process
 from paperkg.errors import QueryError
 from paperkg.query.store import GraphStore, term_value
 from paperkg.vocab import ENTITY_BASE
+
+log = logging.getLogger(__name__)
 
 #: the four research-entity classes, as written in SPARQL
 ENTITY_CLASSES_VALUES = "VALUES ?class { pk:Model pk:Dataset pk:Benchmark pk:Technique }"
@@ -162,9 +165,18 @@ class NameIndex:
     def __init__(self, store: GraphStore) -> None:
         self._store = store
         path = store.info.db_path.parent / self.FILE
-        if not path.is_file():
-            _write_name_table(path, store.cached("entities", 1, lambda: _read_entities(store)))
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = _open_name_table(path)
+        if db is None:  # not written yet, or damaged: written (again) from the graph
+            rows = store.cached("entities", 1, lambda: _read_entities(store))
+            try:
+                _write_name_table(path, rows)
+                db = _open_name_table(path)
+            except (OSError, sqlite3.Error) as err:  # a folder we may not write to
+                log.debug("cannot keep %s: %s", path, err)
+            if db is None:
+                db = sqlite3.connect(":memory:")
+                _fill_name_table(db, rows)
+        self._db = db
 
     def lookup(self, name: str) -> list[EntityRef]:
         """Entities whose label matches ``name``; failing that, whose alias does."""
@@ -202,26 +214,47 @@ def _exact_first(name: str, found: list[EntityRef]) -> list[EntityRef]:
     return found
 
 
+def _open_name_table(path: os.PathLike[str] | str) -> sqlite3.Connection | None:
+    """The name table at ``path``, read-only; None if it is missing or damaged."""
+    if not os.path.isfile(path):
+        return None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db.execute("SELECT iri, label, type FROM entities LIMIT 1").fetchall()
+        db.execute("SELECT key, iri, is_label FROM names LIMIT 1").fetchall()
+    except sqlite3.Error as err:  # an empty or garbled file
+        log.debug("rewriting the damaged name table %s: %s", path, err)
+        db.close()
+        return None
+    return db
+
+
+def _fill_name_table(db: sqlite3.Connection, rows: list[list]) -> None:
+    with db:
+        db.execute("CREATE TABLE entities (iri TEXT PRIMARY KEY, label TEXT, type TEXT)")
+        db.execute("CREATE TABLE names (key TEXT, iri TEXT, is_label INTEGER)")
+        db.executemany("INSERT INTO entities VALUES (?, ?, ?)",
+                       ((iri, label, type_) for label, type_, iri, _alts in rows))  # fmt: skip
+        db.executemany(
+            "INSERT INTO names VALUES (?, ?, ?)",
+            (
+                (normalize_name(text), iri, int(text == label))
+                for label, _type, iri, alts in rows
+                for text in (label, *alts)
+            ),
+        )
+        db.execute("CREATE INDEX names_key ON names (key, is_label)")
+
+
 def _write_name_table(path: os.PathLike[str] | str, rows: list[list]) -> None:
     """Write the entity and name tables to ``path`` atomically."""
     path = os.fspath(path)
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         db = sqlite3.connect(tmp)
-        with db:
-            db.execute("CREATE TABLE entities (iri TEXT PRIMARY KEY, label TEXT, type TEXT)")
-            db.execute("CREATE TABLE names (key TEXT, iri TEXT, is_label INTEGER)")
-            db.executemany("INSERT INTO entities VALUES (?, ?, ?)",
-                           ((iri, label, type_) for label, type_, iri, _alts in rows))  # fmt: skip
-            db.executemany(
-                "INSERT INTO names VALUES (?, ?, ?)",
-                (
-                    (normalize_name(text), iri, int(text == label))
-                    for label, _type, iri, alts in rows
-                    for text in (label, *alts)
-                ),
-            )
-            db.execute("CREATE INDEX names_key ON names (key, is_label)")
+        _fill_name_table(db, rows)
         db.close()
         os.replace(tmp, path)
     except (OSError, sqlite3.Error):

@@ -26,6 +26,7 @@ import pyoxigraph as ox
 
 from paperkg.errors import QueryError
 from paperkg.query.store import QUERY_PREFIXES, QueryResult, Term
+from paperkg.shown import show_bidi_controls
 
 FORMATS = ("table", "csv", "tsv", "json")
 
@@ -35,10 +36,11 @@ TABLE_MAX_WIDTH = 60
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _STRING_TYPES = {_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 _LOCAL_NAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
+#: literals Turtle writes bare (ASCII digits only: "\u0663" is no Turtle number)
 _BARE_NUMBER = {
-    _XSD + "integer": re.compile(r"^[+-]?\d+$"),
-    _XSD + "decimal": re.compile(r"^[+-]?\d*\.\d+$"),
-    _XSD + "double": re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+|\d+)[eE][+-]?\d+$"),
+    _XSD + "integer": re.compile(r"^[+-]?[0-9]+$"),
+    _XSD + "decimal": re.compile(r"^[+-]?[0-9]*\.[0-9]+$"),
+    _XSD + "double": re.compile(r"^[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+$"),
     _XSD + "boolean": re.compile(r"^(?:true|false)$"),
 }
 
@@ -64,7 +66,9 @@ def _table(result: QueryResult, max_width: int) -> str:
     if result.kind == "ask":
         return ("true" if result.boolean else "false") + "\n"
     header = list(result.variables)
-    cells = [[_clip(display(term), max_width) for term in row] for row in result.rows]
+    # a right-to-left override in a value would reorder the line it is printed on
+    cells = [[_clip(show_bidi_controls(display(term)), max_width) for term in row]
+             for row in result.rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
     lines = [_join(header, widths), _join(["-" * w for w in widths], widths)]
     lines += [_join(row, widths) for row in cells]
@@ -92,7 +96,10 @@ def display(term: Term | None) -> str:
     if isinstance(term, ox.NamedNode):
         return compact_iri(term.value)
     if isinstance(term, ox.Literal):
-        return term.value if term.language is None else f"{term.value}@{term.language}"
+        if term.language is None:
+            return term.value
+        direction = f"--{term.direction}" if term.direction is not None else ""
+        return f"{term.value}@{term.language}{direction}"
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     return f"<< {display(term.subject)} {display(term.predicate)} {display(term.object)} >>"
@@ -190,6 +197,8 @@ def json_term(term: Term) -> dict:
         out = {"type": "literal", "value": term.value}
         if term.language is not None:
             out["xml:lang"] = term.language
+            if term.direction is not None:  # SPARQL 1.2 results in JSON
+                out["its:dir"] = str(term.direction)
         elif term.datatype.value not in _STRING_TYPES:
             out["datatype"] = term.datatype.value
         return out

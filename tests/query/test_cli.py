@@ -368,3 +368,17 @@ def test_a_console_that_cannot_show_a_character_gets_escapes_not_a_traceback(
     document = json.loads(outputs["json"].stdout)  # escaped in JSON: reads back the same
     assert document["results"]["bindings"][0]["x"]["value"] == "caf\u00e9 \u4e2d"
     assert outputs["json"].stderr == b""
+
+
+def test_values_after_an_option_and_arguments_that_cannot_be_used(
+        capsys: pytest.CaptureFixture[str], graph_dir: Path) -> None:
+    before = run_cli(capsys, "query", "derived-from", "LoRA", "--graph", str(graph_dir))
+    after = run_cli(capsys, "query", "derived-from", "--graph", str(graph_dir), "LoRA")
+    assert before[0] == after[0] == 0 and after[1] == before[1] and "QLoRA" in after[1]
+    for argv, message in [
+        (["query", " # only a comment\n", "--graph", str(graph_dir)], "the query is empty"),
+        (["query", "--show", "lineage", "extra"], "--show takes no query, values or"),
+        (["query", "--list", "derived-from"], "--list takes no query, values or"),
+    ]:
+        code, _, err = run_cli(capsys, *argv)
+        assert_one_line_error(code, err, message)

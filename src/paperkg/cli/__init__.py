@@ -75,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     parser = make_parser()
     args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "command", None) == "query" and args.query is not None and \
+            not any(token.startswith("-") for token in extra):
+        # a named query's values after an option: `query derived-from --limit 5 LoRA`
+        args.values, extra = [*args.values, *extra], []
     if extra:  # named by the command they were given to: "paperkg build: error: ..."
         given = list(sys.argv[1:] if argv is None else argv)
         command = getattr(args, "command", None)

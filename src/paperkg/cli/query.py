@@ -84,6 +84,10 @@ def register(subparsers) -> argparse.ArgumentParser:  # type: ignore[no-untyped-
 def run(args: argparse.Namespace) -> int:
     for text in (args.query, *args.values, *args.param):
         _check_utf8(text, "argument")
+    if (args.list or args.show) and (args.query or args.values or args.param or args.file):
+        option = "--list" if args.list else "--show"
+        raise QueryError(f"{option} takes no query, values or parameters; run the query "
+                         "without it")
     if args.list:
         write_stdout(_listing(list_named_queries()))
         return 0

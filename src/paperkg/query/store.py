@@ -212,6 +212,8 @@ class GraphStore:
                 "SERVICE (a federated query to another endpoint) is disabled: "
                 "paperkg queries only the local graph, offline"
             )
+        if not _blanked(sparql).strip():
+            raise QueryError("the query is empty (nothing but white space and comments)")
         if len(sparql) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is {len(sparql):,} characters long; paperkg takes up "
                              f"to {MAX_QUERY_CHARS:,}")

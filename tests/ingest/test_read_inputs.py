@@ -153,7 +153,7 @@ def test_empty_folder_raises(tmp_path):
 
 def test_file_level_problems_are_skips(tmp_path):
     (tmp_path / "empty.jsonl").write_bytes(b"")
-    (tmp_path / "binary.csv").write_bytes(b"title,abstract\n\x00\x00")
+    (tmp_path / "binary.csv").write_bytes(b"title,abstract\n\x00\x00\x00")
     shutil.copy(FIXTURES / "listing_blank.txt", tmp_path / "ok.txt")
     result = read_inputs([tmp_path])
     assert {(skip.path.rsplit("/", 1)[1], skip.reason) for skip in result.skips} == {
@@ -161,6 +161,22 @@ def test_file_level_problems_are_skips(tmp_path):
         ("binary.csv", "binary file (NUL bytes)"),
     }
     assert result.records == 5
+
+
+def test_a_stray_nul_in_a_text_file_costs_its_row_not_the_file(tmp_path):
+    """One NUL in the first 8 KB made the whole file "binary"; later on, it was
+    removed with the other control characters, as now everywhere."""
+    rows = [f"Paper {i},An abstract." for i in range(4)]
+    rows[2] = rows[2].replace("An", "A\x00n")
+    (tmp_path / "nul.csv").write_text("title,abstract\n" + "\n".join(rows) + "\n")
+    (tmp_path / "nul.jsonl").write_text(
+        '{"id": "a", "title": "T\\u0000", "abstract": "A"}\n{"id": "b", "title": "T", '
+        '"abstract": "A\x00"}\n')
+    result = read_inputs([tmp_path])
+    assert sorted(p.title for p in result.papers) == [f"Paper {i}" for i in range(4)] + ["T"]
+    assert {p.abstract for p in result.papers if p.title == "Paper 2"} == {"An abstract."}
+    # a raw control character inside a JSON string is invalid JSON: that line's skip
+    assert [(s.path.rsplit("/", 1)[1], s.line) for s in result.skips] == [("nul.jsonl", 2)]
 
 
 def test_a_file_given_twice_is_read_once():

@@ -111,7 +111,7 @@ def file_problem(head: bytes) -> str | None:
     for magic, kind, how in _ARCHIVES:
         if head.startswith(magic):
             return f"{kind} files are not read; {how} first"
-    if b"\x00" in head:
+    if head.count(b"\x00") > max(2, len(head) // 1000):  # a stray NUL or two is text's
         return "binary file (NUL bytes)"
     if not head.strip() and len(head) < SNIFF_BYTES:
         return "empty file"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+
 import pytest
 
 from paperkg.extract import parallel
 from paperkg.extract.pipeline import Settings
 from paperkg.ingest import read_inputs
-
 
 
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
@@ -27,3 +31,51 @@ def test_workers_find_what_one_process_finds(monkeypatch, start_method):
     assert all(a.paper is b for a, b in zip(together, papers))
     assert [(e.mentions, e.lineage) for e in together] == [(e.mentions, e.lineage) for e in alone]
     assert sum(done) == len(papers) and any(e.mentions for e in together)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
+def test_the_workers_do_not_outlive_a_killed_build():
+    """A worker stuck in its initializer (here: forever asleep; a fork of a threaded
+    process can deadlock there) outlived its killed build: one interrupted build left
+    one sleeping for half an hour. Workers now die with the build."""
+    script = (
+        "import multiprocessing, threading, time\n"
+        "from paperkg.extract import parallel\n"
+        "from paperkg.records import Paper\n"
+        "class Stuck:\n"
+        "    def __init__(self, settings):\n"
+        "        time.sleep(600)\n"
+        "parallel.Extractor = Stuck\n"
+        "papers = [Paper(key=f'id:{i}', title='T', abstract='A.')"
+        " for i in range(parallel.MIN_PARALLEL)]\n"
+        "def report():\n"
+        "    while len(multiprocessing.active_children()) < 2:\n"
+        "        time.sleep(0.1)\n"
+        "    time.sleep(1)\n"
+        "    print(*(p.pid for p in multiprocessing.active_children()), flush=True)\n"
+        "threading.Thread(target=report, daemon=True).start()\n"
+        "next(parallel.extract_all(papers, jobs=2))\n"  # on the main thread, as a build
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in proc.stdout.readline().split()]
+        assert len(workers) == 2
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 20
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in alive if _running(pid)]
+    for pid in alive:  # do not leave them behind when the test fails
+        os.kill(pid, 9)
+    assert alive == [], "workers outlived their build"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

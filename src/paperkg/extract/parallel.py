@@ -12,6 +12,7 @@ import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 
+from paperkg.children import parent_death_signal
 from paperkg.extract.pipeline import Extractor, Settings
 from paperkg.records import Extraction, LineageClaim, Mention, Paper
 
@@ -24,8 +25,10 @@ _worker: Extractor | None = None
 Found = tuple[tuple[Mention, ...], tuple[LineageClaim, ...]]
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, die_with_parent: Callable[[], None] | None) -> None:
     global _worker
+    if die_with_parent is not None:  # a worker must not outlive a killed build
+        die_with_parent()
     # Ctrl-C reaches every process of the terminal's group: only the parent handles
     # it (and stops the pool), so a user sees one line, not a traceback per worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -66,7 +69,12 @@ def extract_all(papers: Sequence[Paper], settings: Settings | None = None, jobs:
     batches = [papers[i : i + BATCH] for i in range(0, len(papers), BATCH)]
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+    # SIGKILL: a worker has nothing to clean up, and one stuck in its initializer (a
+    # fork of a threaded process) may not run a Python handler
+    fork = context.get_start_method() == "fork"
+    die_with_parent = parent_death_signal(signal.SIGKILL) if fork else None
+    with context.Pool(jobs, initializer=_init_worker,
+                      initargs=(settings, die_with_parent)) as pool:
         for batch, results in zip(batches, pool.imap(_extract_in_worker, batches), strict=True):
             if progress:
                 progress(len(results))

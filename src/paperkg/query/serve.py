@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paperkg.children import parent_death_signal
 from paperkg.errors import PaperKGError
 from paperkg.query.store import StoreInfo, prepare_store
 
@@ -189,7 +190,7 @@ def start_server(
     logger.debug("starting %s", " ".join(command))
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-        preexec_fn=_parent_death_signal(), env={**SERVER_ENV, **os.environ},
+        preexec_fn=parent_death_signal(), env={**SERVER_ENV, **os.environ},
     )
     server = SparqlServer(process, host, port, info, _lock=lock, _log=log)
     try:
@@ -242,30 +243,6 @@ def serve(
 
 #: crashes in a minute after which the server is not started again
 MAX_CRASHES = 5
-
-
-def _parent_death_signal() -> Callable[[], None] | None:
-    """On Linux, when called from the main thread, what a child runs before ``exec``
-    so that Linux sends it SIGTERM when this process dies, however it dies.
-
-    Linux sends the signal when the *thread* that started the child ends, so only the
-    main thread (whose end is the process's) asks for it. ``prctl`` is looked up here,
-    in the parent: loading a library in the child of a threaded process may deadlock.
-    """
-    if not sys.platform.startswith("linux") or (
-            threading.current_thread() is not threading.main_thread()):
-        return None
-    import ctypes
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    parent = os.getpid()
-
-    def in_child() -> None:  # pragma: no cover - runs in the child, before exec
-        prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before the request: no signal
-            os._exit(1)
-
-    return in_child
 
 
 @contextlib.contextmanager

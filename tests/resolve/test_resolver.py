@@ -223,6 +223,25 @@ def test_user_merges_join_names(extractor, resources):
     assert len(zorb) == 1 and zorb[0].support == 2
 
 
+def test_merging_a_curated_name_with_an_unused_one_changes_nothing(extractor, resources):
+    """A merge partner whose key sorted before "known:..." became the cluster's root:
+    Vicuna's curated parent LLaMA was dropped, and Qwen2 got a second entity of
+    support 0 for Qwen2-7B-Instruct's parent."""
+    papers = [Paper("id:1", "Chat models", "We compare Vicuna and LLaMA on MMLU."),
+              Paper("id:2", "Math", "We fine-tune Qwen2-7B-Instruct on GSM8K and compare "
+                                    "it with Qwen2.")]
+    extractions = extractor.extract(papers)
+    plain = resolve(extractions, resources)
+    merged = resolve(extractions, resources, merges=[("LLaMA", "Facebook LLaMA"),
+                                                     ("Qwen2", "Alt Qwen Two"),
+                                                     ("MMLU", "Any Bench MMLU")])
+    assert {(e.key, e.support) for e in merged.entities.values()} == \
+        {(e.key, e.support) for e in plain.entities.values()}
+    assert merged.lineage == plain.lineage
+    edges = {(edge.child, edge.parent) for edge in plain.lineage}
+    assert ("Vicuna", "LLaMA") in edges and any(p == "Qwen2" for _, p in edges)
+
+
 def test_entity_types_are_the_four_classes(extractor, resources):
     result = resolved(extractor, resources, "We use LoRA on MMLU with GPT-4 and The Pile.")
     assert {e.type for e in result.entities.values()} <= set(EntityType)

@@ -12,7 +12,10 @@ from paperkg.records import Extraction, Mention
 
 
 class UnionFind:
-    """Disjoint sets of string keys; the smallest key (sorted) is each set's root."""
+    """Disjoint sets of string keys. A set's root is its smallest curated key
+    (``known:...``), else its smallest key: a set holding a curated entity is found
+    under that entity's key, whatever else it holds ("Facebook LLaMA" merged into
+    LLaMA must not move LLaMA's lineage to another key)."""
 
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
@@ -29,8 +32,12 @@ class UnionFind:
     def union(self, a: str, b: str) -> None:
         root_a, root_b = self.find(a), self.find(b)
         if root_a != root_b:
-            low, high = sorted((root_a, root_b))
+            low, high = sorted((root_a, root_b), key=_root_order)
             self.parent[high] = low
+
+
+def _root_order(key: str) -> tuple[bool, str]:
+    return (not key.startswith("known:"), key)
 
 
 def mention_key(mention: Mention, senses: dict[tuple[str, str], str]) -> str:

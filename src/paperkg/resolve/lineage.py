@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from paperkg.extract.resources import Resources
 from paperkg.extract.text import name_key
@@ -110,9 +110,12 @@ def derive_lineage(
     entities: dict[str, Entity],
     root_of: dict[tuple[str, str], str],
     resources: Resources,
+    find: Callable[[str], str] = str,
 ) -> tuple[tuple[Lineage, ...], dict[str, Entity]]:
     """All lineage edges between entity keys, and the entities (checkpoint parents
-    that no paper names on their own are added, with support 0)."""
+    that no paper names on their own are added, with support 0). ``find``: the
+    cluster root of a node (a curated name merged into another curated entity is
+    found under that entity's root)."""
     entities = dict(entities)
     edges: dict[tuple[str, str], Lineage] = {}
     papers_of: dict[str, set[str]] = defaultdict(set)
@@ -142,7 +145,7 @@ def derive_lineage(
         for mention in extraction.mentions:
             if mention.parent is None:
                 continue
-            parent_root = "known:" + name_key(mention.parent)
+            parent_root = find("known:" + name_key(mention.parent))
             if parent_root not in entities:
                 known = resources.lookup(mention.parent)
                 if known is None:
@@ -173,7 +176,7 @@ def derive_lineage(
         if root.startswith("known:"):
             known = resources.lookup(entity.label)
             for parent_name in known.derived_from if known else ():
-                parent_root = "known:" + name_key(parent_name)
+                parent_root = find("known:" + name_key(parent_name))
                 if parent_root in entities:
                     both = papers_of.get(root, set()) & papers_of.get(parent_root, set())
                     add(root, parent_root, "curated",

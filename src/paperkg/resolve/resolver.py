@@ -104,7 +104,8 @@ def resolve(
                for e, found in zip(extractions, roots, strict=True)
                for m, root in zip(e.mentions, found, strict=True)}
     del roots
-    lineage, entities = derive_lineage(extractions, entities, root_of, resources)
+    lineage, entities = derive_lineage(extractions, entities, root_of, resources,
+                                       index.sets.find)
     by_key = {entity.key: entity for entity in entities.values()}
     return Resolution(
         entities=by_key,

@@ -378,3 +378,22 @@ def test_line_and_next_line_separators_inside_a_string_do_not_end_the_line(tmp_p
     path.write_bytes((json.dumps(rows[0], ensure_ascii=False) + "\r\n").encode("utf-8"))
     [paper] = load_gold(path)
     assert paper.abstract == "We present QLoRA, which extends LoRA. It is evaluated on MMLU."
+
+
+def test_evaluate_applies_the_merges_of_resources(tmp_path):
+    """`evaluate --resources DIR` read the entities but not merges.jsonl, so it scored
+    another resolution than `build --resources DIR` makes."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "id": "p1", "title": "ZorbNet and ZorbNet2",
+        "abstract": "We propose ZorbNet, a new model. We also propose ZorbNet2, a new model.",
+        "entities": [{"name": "ZorbNet", "type": "Model", "aliases": ["ZorbNet2"],
+                      "proposed": True}]}) + "\n")
+    folder = tmp_path / "res"
+    folder.mkdir()
+    (folder / "merges.jsonl").write_text('{"names": ["Unused", "Other"]}\n')
+    plain = evaluate(gold, [str(folder)])
+    (folder / "merges.jsonl").write_text('{"names": ["ZorbNet", "ZorbNet2"]}\n')
+    merged = evaluate(gold, [str(folder)])
+    assert (plain.untyped.tp, plain.untyped.fp) == (1, 1)
+    assert (merged.untyped.tp, merged.untyped.fp) == (1, 0)

@@ -26,6 +26,7 @@ from paperkg.ingest.record import MAX_ABSTRACT_CHARS, MAX_TITLE_CHARS
 from paperkg.ingest.text import clean
 from paperkg.records import EntityType, Paper, Relation, Resolution
 from paperkg.resolve import resolve
+from paperkg.resolve.merges import load_merges
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,7 @@ def evaluate(gold_path: str | Path, resource_dirs: Sequence[str] = ()) -> Evalua
     papers = [Paper(f"id:{g.id}", g.title, g.abstract, record_id=g.id) for g in gold]
     resources = load_resources(resource_dirs)
     extractions = Extractor(Settings(resource_dirs=tuple(resource_dirs))).extract(papers)
-    resolution = resolve(extractions, resources)
+    resolution = resolve(extractions, resources, load_merges(resource_dirs))  # as build does
     predicted = predictions(resolution)
     lineage = _lineage_by_paper(resolution, resources)
     result = Evaluation(papers=len(gold))

@@ -21,23 +21,33 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from paperkg.commit import one_build_at_a_time
 from paperkg.errors import InputError
 from paperkg.export.report import BuildReport
 from paperkg.extract.pipeline import Settings, extract_batch
 from paperkg.ingest import ReadResult, deduplicate, iter_papers
-from paperkg.ingest.inputs import input_files
+from paperkg.ingest.collect import read_files
+from paperkg.ingest.inputs import InputFile, input_files
 from paperkg.pipeline import BuildOptions, finish
 from paperkg.records import Extraction, Paper, Skip
 
 
-def read_and_extract(path: str, fmt: str, settings: Settings) -> dict:
-    """One partition's work: read a file, extract its papers (runs on a worker)."""
+def read_and_extract(file: InputFile | str, fmt: str, settings: Settings) -> dict:
+    """One partition's work: read a file, extract its papers (runs on a worker).
+
+    ``file`` is one of :func:`paperkg.ingest.inputs.input_files`, so that a file
+    found in a folder is read as ``paperkg build`` reads it (a README is a skip, not
+    a paper) and named as it names it; a path is read as a file named by the user.
+    """
     warnings: list[str] = []
     papers: list[Paper] = []
     skips: list[Skip] = []
-    for item in iter_papers(path, fmt, warnings=warnings):
+    items = read_files([file], fmt, warnings) if isinstance(file, InputFile) else \
+        iter_papers(file, fmt, warnings=warnings)
+    for item in items:
         (skips if isinstance(item, Skip) else papers).append(item)
-    return {"path": path, "papers": papers, "skips": skips, "warnings": warnings,
+    name = file.name if isinstance(file, InputFile) else str(file)
+    return {"path": name, "papers": papers, "skips": skips, "warnings": warnings,
             "extractions": extract_batch(papers, settings)}
 
 
@@ -46,23 +56,29 @@ def build_with_dask(inputs: Sequence[str | Path], out_dir: str | Path = "outputs
     """Build with reading and extraction mapped over a ``dask.bag`` of input files.
 
     ``client`` is a ``dask.distributed.Client``; without one, Dask's default
-    scheduler runs the bag in this process.
+    scheduler for bags runs the partitions in worker processes of this machine (so
+    a script that calls this needs an ``if __name__ == "__main__":`` guard). An
+    update (``options.update``) is not supported: build again over all inputs.
     """
     try:
         import dask.bag as db
     except ImportError as err:
         raise InputError('Dask is not installed: pip install "paperkg[dask]"') from err
     options = options or BuildOptions()
-    files = [str(f.path) for f in input_files(list(inputs)) if f.error is None]
+    if options.update:
+        raise InputError("a Dask build cannot --update; build again over all the inputs")
+    files = input_files(list(inputs))  # a folder that cannot be listed: a skip, as in build
     if not files:
         raise InputError(f"no input files in {', '.join(map(str, inputs))}")
     settings = Settings(resource_dirs=options.resource_dirs)
-    bag = db.from_sequence(files, npartitions=len(files)).map(read_and_extract, options.fmt,
-                                                              settings)
-    parts = client.compute(bag).result() if client is not None else bag.compute()
-    parts.sort(key=lambda part: files.index(part["path"]))
-    read, extractions = _merge(parts)
-    return finish(read, extractions, out_dir, options)
+    with one_build_at_a_time(Path(out_dir)):
+        bag = db.from_sequence(files, npartitions=len(files)).map(read_and_extract,
+                                                                  options.fmt, settings)
+        parts = client.compute(bag).result() if client is not None else bag.compute()
+        order = {file.name: index for index, file in enumerate(files)}
+        parts.sort(key=lambda part: order[part["path"]])
+        read, extractions = _merge(parts)
+        return finish(read, extractions, out_dir, options)
 
 
 def _merge(parts: list[dict]) -> tuple[ReadResult, list[Extraction]]:

@@ -19,12 +19,16 @@ GRAPH_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml")
 
 
 def shards(folder: Path) -> Path:
-    """Partitioned JSON Lines: three shards, one paper read twice, one bad record."""
+    """Partitioned JSON Lines: three shards, one paper read twice, one bad record,
+    and two files a folder may hold that are no papers (the Dask path read the
+    README as a paper and failed the whole build on the .md file)."""
     lines = (FIXTURES / "papers.jsonl").read_text().splitlines()
     folder.mkdir()
     (folder / "part-0.jsonl").write_text("\n".join(lines[:2]) + "\n")
     (folder / "part-1.jsonl").write_text("\n".join([lines[2], "{oops"]) + "\n")
     (folder / "part-2.jsonl").write_text("\n".join([lines[3], lines[0]]) + "\n")
+    (folder / "README.txt").write_text("These are notes about the shards.\nNothing else.\n")
+    (folder / "notes.md").write_text("# Notes\n")
     return folder
 
 
@@ -38,12 +42,23 @@ def test_dask_build_equals_single_machine_build(tmp_path):
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         report = build_with_dask([data], tmp_path / "dask", options, client=client)
-    for name in GRAPH_FILES:
+    for name in (*GRAPH_FILES, "report.json"):  # report.json too: the same names and skips
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "single" / name).read_bytes()
-    assert (report.papers, report.duplicates, len(report.skipped)) == (4, 1, 1)
-    assert (single.papers, single.duplicates, len(single.skipped)) == (4, 1, 1)
+    assert (report.papers, report.duplicates, len(report.skipped)) == (4, 1, 3)
+    assert (single.papers, single.duplicates, len(single.skipped)) == (4, 1, 3)
     skipped = json.loads((tmp_path / "dask" / "report.json").read_text())["skipped"]
-    assert skipped[0]["file"].endswith("part-1.jsonl") and skipped[0]["line"] == 2
+    assert [(s["file"].rsplit("/", 1)[1], s["line"]) for s in skipped] == [
+        ("README.txt", None), ("notes.md", None), ("part-1.jsonl", 2)]
+
+
+def test_a_dask_update_is_refused(tmp_path):
+    """It ignored update=True and replaced the earlier build with the new papers alone."""
+    from paperkg.distributed import build_with_dask
+    from paperkg.errors import InputError
+
+    with pytest.raises(InputError, match="a Dask build cannot --update"):
+        build_with_dask([FIXTURES / "papers.jsonl"], tmp_path / "out",
+                        BuildOptions(progress=False, update=True))
 
 
 def test_ntriples_shards_bulk_load_into_a_standalone_store(tmp_path, small_build):

@@ -152,6 +152,13 @@ def iter_papers(
     return _stream(files, fmt, [] if warnings is None else warnings)
 
 
+def read_files(files: Sequence[InputFile], fmt: str, warnings: list[str]) -> Iterator[Paper | Skip]:
+    """Stream the records of ``files`` (from :func:`~paperkg.ingest.inputs.input_files`)
+    as :func:`read_inputs` reads them, each skip logged; for a distributed engine's
+    workers, each given some of the files."""
+    return _stream(list(files), check_format(fmt), warnings)
+
+
 def _stream(files: list[InputFile], fmt: str, warnings: list[str]) -> Iterator[Paper | Skip]:
     for file in files:
         for item in _read_file(file, fmt, warnings):

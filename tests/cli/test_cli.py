@@ -134,6 +134,18 @@ def test_bad_option_values_are_one_line_before_any_input_is_read(tmp_path, args,
      "entities.jsonl:1: derived_from must be a list of names"),
     ({"entities.jsonl": '{"name": 5, "type": "Model"}\n'},
      "entities.jsonl:1: the name must be text, got 5"),
+    ({"entities.jsonl": '{"name": "-", "type": "Technique"}\n'},
+     "entities.jsonl:1: the name must hold a letter or digit, got '-'"),
+    ({"entities.jsonl": '{"name": "Zorb", "type": "Model", "aliases": ["Zb", "--"]}\n'},
+     "entities.jsonl:1: aliases must hold letters or digits, got '--'"),
+    # a stoplist row without a usable term put "None" or a list's text on the stoplist
+    ({"stoplist.jsonl": '{"term": "fine"}\n{"term": null}\n'},
+     'stoplist.jsonl:2: "term" must be text with a letter or digit'),
+    ({"stoplist.jsonl": '{"term": ["BlipNet"]}\n'}, 'stoplist.jsonl:1: "term" must be'),
+    ({"stoplist.jsonl": '{"Term": "ZorbNet"}\n'}, 'stoplist.jsonl:1: "term" must be'),
+    ({"merges.jsonl": '{"names": [1, null]}\n'},
+     "merges.jsonl:1: each name of a merge group must be text with a letter or digit"),
+    ({"merges.jsonl": '{"names": ["A", "?"]}\n'}, "merges.jsonl:1: each name of a merge"),
 ])
 def test_a_wrong_resource_folder_is_one_line_before_any_input_is_read(tmp_path, files,
                                                                         expected):

@@ -114,6 +114,18 @@ def _read_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
         yield number, row
 
 
+def _read_stoplist(path: Path) -> set[str]:
+    """The name keys of a stoplist file; a row without a usable ``term`` is an error
+    (``null`` had put the word "None" on the stoplist)."""
+    keys = set()
+    for number, row in _read_jsonl(path):
+        term = row.get("term")
+        if not isinstance(term, str) or not name_key(term):
+            raise InputError(f'{path}:{number}: "term" must be text with a letter or digit')
+        keys.add(name_key(term))
+    return keys
+
+
 def read_resource_text(path: Path) -> str:
     """The text of a resource file; :class:`InputError` when it cannot be read."""
     try:
@@ -156,6 +168,9 @@ def _parse_entity(path: Path, number: int, row: dict) -> KnownEntity:
         ) from None
     if not isinstance(row["name"], str) or not clean(row["name"]):
         raise InputError(f"{path}:{number}: the name must be text, got {row['name']!r}")
+    if not name_key(row["name"]):  # "-" would match every hyphen of every paper
+        raise InputError(f"{path}:{number}: the name must hold a letter or digit, "
+                         f"got {row['name']!r}")
     name = clean(row["name"])
     kind = row.get("kind", "named")
     name_is = name_key(name)
@@ -174,7 +189,12 @@ def _names(path: Path, number: int, row: dict, field: str) -> tuple[str, ...]:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise InputError(f'{path}:{number}: {field} must be a list of names, such as '
                          f'["LoRA"]; got {values!r}'[:300])
-    return tuple(name for name in map(clean, values) if name)
+    names = tuple(name for name in map(clean, values) if name)
+    blank = [name for name in names if not name_key(name)]
+    if blank:
+        raise InputError(f"{path}:{number}: {field} must hold letters or digits, "
+                         f"got {blank[0]!r}")
+    return names
 
 
 RESOURCE_FILES = ("entities.jsonl", "stoplist.jsonl", "cues.json", "merges.jsonl")
@@ -210,8 +230,7 @@ def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
                 entity = _parse_entity(folder / "entities.jsonl", number, row)
                 entities[name_key(entity.name)] = entity
         if (folder / "stoplist.jsonl").exists():
-            for _, row in _read_jsonl(folder / "stoplist.jsonl"):
-                stoplist.add(name_key(str(row.get("term", ""))))
+            stoplist.update(_read_stoplist(folder / "stoplist.jsonl"))
         if (folder / "cues.json").exists():
             data = _read_cues(folder / "cues.json")
             for entity_type in EntityType:

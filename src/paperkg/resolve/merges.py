@@ -12,6 +12,7 @@ from pathlib import Path
 
 from paperkg.errors import InputError
 from paperkg.extract.resources import read_resource_text
+from paperkg.extract.text import name_key
 
 
 def load_merges(resource_dirs: Sequence[str | Path]) -> list[tuple[str, ...]]:
@@ -30,5 +31,8 @@ def load_merges(resource_dirs: Sequence[str | Path]) -> list[tuple[str, ...]]:
                 raise InputError(f"{path}:{number}: expected {{\"names\": [...]}}") from err
             if not isinstance(names, list) or len(names) < 2:
                 raise InputError(f"{path}:{number}: a merge group needs two or more names")
-            groups.append(tuple(str(n) for n in names))
+            if not all(isinstance(name, str) and name_key(name) for name in names):
+                raise InputError(f"{path}:{number}: each name of a merge group must be text "
+                                 "with a letter or digit")
+            groups.append(tuple(names))
     return groups

@@ -23,7 +23,8 @@ from paperkg.errors import BuildError
 from paperkg.layout import STATE_FILE
 from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
 
-FORMAT = 1
+#: 2: the last line holds the number of papers
+FORMAT = 2
 _RESOURCE_FILES = ("entities.jsonl", "stoplist.jsonl", "cues.json")
 
 
@@ -67,6 +68,7 @@ def save_state(path: str | Path, extractions: Iterable[Extraction], print_: str)
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=3) as stream:
         stream.write(json.dumps({"paperkg": __version__, "format": FORMAT,
                                  "fingerprint": print_}) + "\n")
+        count = 0
         for extraction in extractions:
             row = {
                 "paper": _paper_row(extraction.paper),
@@ -74,6 +76,9 @@ def save_state(path: str | Path, extractions: Iterable[Extraction], print_: str)
                 "lineage": [[c.child, c.parent, c.evidence, c.rule] for c in extraction.lineage],
             }
             stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+        # the last line: a state cut short, even at a line's end, is told from a whole one
+        stream.write(json.dumps({"papers": count}) + "\n")
 
 
 def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
@@ -92,13 +97,20 @@ def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
                 raise BuildError(
                     f"the build in {out_dir} was made with other resources or another paperkg "
                     "version; run a full build instead of --update")
-            result = []
+            result, end = [], None
             for line in stream:
                 row = json.loads(line)
+                if end is not None or "paper" not in row:
+                    end = row  # the count, which only the last line holds
+                    continue
                 paper = _paper(row["paper"])
                 mentions = tuple(_mention(paper.key, m) for m in row["mentions"])
                 claims = tuple(LineageClaim(paper.key, *c) for c in row["lineage"])
                 result.append(Extraction(paper, mentions, claims))
+            if end is None or set(end) != {"papers"} or end["papers"] != len(result):
+                raise ValueError(f"it is incomplete ({len(result)} papers read, and not the "
+                                 "count that ends a whole state)")
     except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError) as err:
-        raise BuildError(f"cannot read the earlier build's state {path}: {err}") from err
+        raise BuildError(f"cannot read the earlier build's state {path}: {err}; "
+                         "run a full build") from err
     return result

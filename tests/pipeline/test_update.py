@@ -78,8 +78,9 @@ def test_update_without_inputs_or_earlier_build_is_an_error(tmp_path, capsys, ar
     assert capsys.readouterr().err.count("\n") == 1
 
 
-@pytest.mark.parametrize("damage", ["deflate", "header"])
+@pytest.mark.parametrize("damage", ["deflate", "header", "lines", "header only"])
 def test_update_over_a_damaged_state_is_a_one_line_error(tmp_path, capsys, damage):
+    """A state cut at the end of a line (a whole gzip stream) lost papers silently."""
     import gzip
 
     from paperkg.state import STATE_FILE
@@ -92,12 +93,17 @@ def test_update_over_a_damaged_state_is_a_one_line_error(tmp_path, capsys, damag
         data = bytearray(state.read_bytes())
         data[len(data) // 2] ^= 0xFF
         state.write_bytes(bytes(data))
-    else:  # a gzip file whose first line is JSON, but not the header object
+    elif damage == "header":  # a gzip file whose first line is JSON, but not the header
         state.write_bytes(gzip.compress(b"[]\n"))
+    else:  # cut after some papers, or after the header: a whole gzip stream
+        lines = gzip.decompress(state.read_bytes()).splitlines(keepends=True)
+        state.write_bytes(gzip.compress(b"".join(lines[:3 if damage == "lines" else 1])))
     capsys.readouterr()
     assert build("--update", str(second), "--out", str(out)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot read the earlier build's state" in err
+    if damage in ("lines", "header only"):
+        assert "it is incomplete" in err
 
 
 def test_a_second_build_into_the_same_folder_waits_for_the_first(tmp_path, caplog):

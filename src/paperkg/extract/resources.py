@@ -20,6 +20,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources as importlib_resources
 from pathlib import Path
 
@@ -214,23 +215,63 @@ def check_resource_dirs(extra_dirs: Sequence[str | Path]) -> None:
 def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
     """Load the bundled resources, then each folder of ``extra_dirs`` on top.
 
+    A build asks for them several times (a 100k-entry ``entities.jsonl`` was parsed
+    six times): the same folders with unchanged files give the same object.
+
     >>> res = load_resources()
     >>> res.lookup("low-rank adaptation").name
     'LoRA'
     """
+    check_resource_dirs(extra_dirs)
+    folders = (_bundled_dir(), *map(Path, extra_dirs))
+    return _load_resources(folders, tuple(map(_stamp, folders)))
+
+
+def _names_index(entities: Iterable[KnownEntity]) -> dict[str, KnownEntity]:
+    """Each name key of the curated entities, and whose it is; a name always wins over
+    another entry's alias."""
+    entities = list(entities)
+    by_key: dict[str, KnownEntity] = {}
+    for entity in entities:
+        for surface in entity.names:
+            holder = by_key.setdefault(name_key(surface), entity)
+            if holder is not entity:
+                log.debug("resource name %r of %r is also %r", surface, entity.name, holder.name)
+    for entity in entities:
+        by_key[name_key(entity.name)] = entity
+    return by_key
+
+
+def _stamp(folder: Path) -> tuple:
+    """What tells that a folder's resource files changed: their sizes and times."""
+    stamps = []
+    for name in RESOURCE_FILES:
+        try:
+            stat = (folder / name).stat()
+        except OSError:
+            continue
+        stamps.append((name, stat.st_size, stat.st_mtime_ns))
+    return tuple(stamps)
+
+
+@lru_cache(maxsize=8)
+def _load_resources(folders: tuple[Path, ...], _stamps: tuple) -> Resources:
     entities: dict[str, KnownEntity] = {}
     stoplist: set[str] = set()
     cues: dict[EntityType, list[str]] = {t: [] for t in EntityType}
     not_entity: set[str] = set()
     components: set[str] = set()
-    check_resource_dirs(extra_dirs)
-    for folder in (_bundled_dir(), *map(Path, extra_dirs)):
+    user_stopped: dict[str, Path] = {}
+    for folder in folders:
         if (folder / "entities.jsonl").exists():
             for number, row in _read_jsonl(folder / "entities.jsonl"):
                 entity = _parse_entity(folder / "entities.jsonl", number, row)
                 entities[name_key(entity.name)] = entity
         if (folder / "stoplist.jsonl").exists():
-            stoplist.update(_read_stoplist(folder / "stoplist.jsonl"))
+            keys = _read_stoplist(folder / "stoplist.jsonl")
+            stoplist.update(keys)
+            if folder != folders[0]:
+                user_stopped.update(dict.fromkeys(keys, folder / "stoplist.jsonl"))
         if (folder / "cues.json").exists():
             data = _read_cues(folder / "cues.json")
             for entity_type in EntityType:
@@ -238,15 +279,11 @@ def load_resources(extra_dirs: Sequence[str | Path] = ()) -> Resources:
             not_entity.update(w.lower() for w in data.get("NotEntity", ()))
             components.update(w.lower() for w in data.get("Component", ()))
     stoplist.discard("")
-    by_key: dict[str, KnownEntity] = {}
-    for entity in entities.values():
-        for surface in entity.names:
-            holder = by_key.setdefault(name_key(surface), entity)
-            if holder is not entity:
-                log.debug("resource name %r of %r is also %r", surface, entity.name, holder.name)
-    # a name always wins over another entry's alias
-    for entity in entities.values():
-        by_key[name_key(entity.name)] = entity
+    by_key = _names_index(entities.values())
+    for key, path in sorted(user_stopped.items()):
+        if key in by_key:
+            log.warning("%s: %r is a name of the curated entity %r, which the stoplist does "
+                        "not remove", path, key, by_key[key].name)
     return Resources(
         entities=tuple(entities.values()),
         stoplist=frozenset(stoplist - set(by_key)),

@@ -244,6 +244,9 @@ def test_federated_service_is_refused(graph_dir: Path, query: str) -> None:
 @pytest.mark.parametrize(("query", "message"), [
     ("SELECT * { ?s ?p ?o } \\", r"^unexpected backslash on line 1 of the query "),
     ("SELECT *\n{ ?s ?p ?o FILTER(\\u0053) }", r"^unexpected backslash on line 2 "),
+    # lines counted in the query as written, strings and IRIs included
+    ('SELECT * { ?s ?p """a\nb\nc""" . ?s ?p <http://long/iri> }\n\\',
+     r"^unexpected backslash on line 4 "),
 ])
 def test_a_backslash_outside_strings_iris_and_names_is_a_one_line_error(
         graph_dir: Path, query: str, message: str) -> None:

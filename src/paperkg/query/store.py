@@ -217,9 +217,9 @@ class GraphStore:
         if len(sparql) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is {len(sparql):,} characters long; paperkg takes up "
                              f"to {MAX_QUERY_CHARS:,}")
-        stray = _STRAY_BACKSLASH.search(_blanked(sparql))
-        if stray:  # SPARQL has none outside strings, IRIs and escaped names
-            line = sparql.count("\n", 0, stray.start()) + 1
+        stray = _stray_backslash(sparql)
+        if stray is not None:  # SPARQL has none outside strings, IRIs and escaped names
+            line = sparql.count("\n", 0, stray) + 1
             raise QueryError(f"unexpected backslash on line {line} of the query (outside a "
                              "string, an IRI or an escaped character of a prefixed name)")
         depth = nesting_depth(sparql)
@@ -307,8 +307,6 @@ MAX_NESTING = 500
 #: the longest query text: chains without brackets ("!!!...!true") recurse too, and
 #: 400,000 characters of them overflowed even :data:`QUERY_STACK` (a crash)
 MAX_QUERY_CHARS = 200_000
-#: a backslash left once strings, IRIs and escaped name characters are blanked
-_STRAY_BACKSLASH = re.compile(r"\\")
 _BRACKETS = re.compile(r"[^(){}\[\]]+")
 
 
@@ -409,6 +407,23 @@ def uses_service(sparql: str) -> bool:
         if before not in "?$" and ":" not in match.group():
             return True
     return False
+
+
+def _stray_backslash(sparql: str) -> int | None:
+    r"""Where ``sparql`` has a backslash outside strings, IRIs, comments and escaped
+    characters of prefixed names (an offset into ``sparql``), or None.
+
+    >>> _stray_backslash(r'ASK { ?s ?p "a\"b" } \ '), _stray_backslash(r'ASK { ?s ?p ex:a\. }')
+    (21, None)
+    """
+    position = 0
+    for token in _OPAQUE_TOKENS.finditer(sparql):
+        found = sparql.find("\\", position, token.start())
+        if found >= 0:
+            return found
+        position = token.end()
+    found = sparql.find("\\", position)
+    return found if found >= 0 else None
 
 
 def _blanked(sparql: str) -> str:

@@ -98,7 +98,8 @@ def display(term: Term | None) -> str:
     if isinstance(term, ox.Literal):
         if term.language is None:
             return term.value
-        direction = f"--{term.direction}" if term.direction is not None else ""
+        direction = getattr(term, "direction", None)  # RDF 1.2; pyoxigraph 0.5 on
+        direction = f"--{direction}" if direction is not None else ""
         return f"{term.value}@{term.language}{direction}"
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
@@ -197,8 +198,9 @@ def json_term(term: Term) -> dict:
         out = {"type": "literal", "value": term.value}
         if term.language is not None:
             out["xml:lang"] = term.language
-            if term.direction is not None:  # SPARQL 1.2 results in JSON
-                out["its:dir"] = str(term.direction)
+            direction = getattr(term, "direction", None)  # RDF 1.2; pyoxigraph 0.5 on
+            if direction is not None:  # SPARQL 1.2 results in JSON
+                out["its:dir"] = str(direction)
         elif term.datatype.value not in _STRING_TYPES:
             out["datatype"] = term.datatype.value
         return out

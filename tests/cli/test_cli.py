@@ -169,6 +169,11 @@ def test_an_output_path_that_is_a_file_is_refused_before_reading(tmp_path):
     result = run_cli("build", "--out", str(taken))
     assert result.returncode == 2 and "is a file, not a folder" in result.stderr
     assert result.stderr.count("\n") == 1
+    dangling = tmp_path / "link"
+    dangling.symlink_to(tmp_path / "gone")
+    result = run_cli("build", "--out", str(dangling))  # it said only "File exists"
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert f"is a symbolic link to {tmp_path / 'gone'}, which does not exist" in result.stderr
 
 
 def test_quiet_and_verbose_work_after_the_command_too(tmp_path):

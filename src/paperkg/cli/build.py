@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--out needs a folder name (use --out . for this folder)")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise InputError(f"--out {args.out} is a file, not a folder")
+    if os.path.islink(args.out) and not os.path.exists(args.out):  # mkdir said "File exists"
+        raise InputError(f"--out {args.out} is a symbolic link to {os.readlink(args.out)}, "
+                         "which does not exist")
     from paperkg.pipeline import BuildOptions, build  # spaCy: only for the commands that extract
 
     options = BuildOptions(

@@ -281,7 +281,7 @@ def _terms(
     if param.kind == "entity":
         if entities is None:
             raise ValueError("an EntityIndex is needed to bind entity parameters")
-        found = entities.lookup(raw.strip().strip("<>"))
+        found = entities.lookup(raw)  # a name, alias or IRI (see entities.as_iri)
         if not found:
             raise UnknownEntityError(f"{param.name}: {entities.miss_message(raw)}")
         if len(found) > 1:  # all of them are meant, as likely as not; say so

@@ -207,16 +207,17 @@ class GraphStore:
         if self._store is None:
             raise QueryError("the graph store is closed")
         limit = effective_limit(limit)
-        if not allow_service and uses_service(sparql):
+        if len(sparql) > MAX_QUERY_CHARS:  # before any of the checks below reads it
+            raise QueryError(f"the query is {len(sparql):,} characters long; paperkg takes up "
+                             f"to {MAX_QUERY_CHARS:,}")
+        blanked = _blanked(sparql)
+        if not allow_service and _calls_service(blanked):
             raise QueryError(
                 "SERVICE (a federated query to another endpoint) is disabled: "
                 "paperkg queries only the local graph, offline"
             )
-        if not _blanked(sparql).strip():
+        if not blanked.strip():
             raise QueryError("the query is empty (nothing but white space and comments)")
-        if len(sparql) > MAX_QUERY_CHARS:
-            raise QueryError(f"the query is {len(sparql):,} characters long; paperkg takes up "
-                             f"to {MAX_QUERY_CHARS:,}")
         stray = _stray_backslash(sparql)
         if stray is not None:  # SPARQL has none outside strings, IRIs and escaped names
             line = sparql.count("\n", 0, stray) + 1
@@ -401,7 +402,11 @@ def uses_service(sparql: str) -> bool:
     >>> uses_service('SELECT ?service { ?service ?p "SERVICE <x>" }  # SERVICE <y>')
     False
     """
-    blanked = _blanked(sparql)
+    return _calls_service(_blanked(sparql))
+
+
+def _calls_service(blanked: str) -> bool:
+    """:func:`uses_service` on a query already passed through :func:`_blanked`."""
     for match in _SERVICE.finditer(blanked):
         before = blanked[match.start() - 1] if match.start() else " "
         if before not in "?$" and ":" not in match.group():

@@ -27,6 +27,22 @@ hundred instead of 70,000 on a 100k-paper graph). If fewer than N + 1 rows are
 left on this side of the cut, the query runs again without it: the answer is
 the one the query gives without a cut, whatever the cut query returns.
 
+A query whose rows are too many, or too tied on their first sort key, for a cut
+may declare a rank instead: ``# rank:`` is a ``SELECT`` of the variables that
+identify a row (its key), ``ORDER BY`` the query's own conditions, over the
+same bindings of the variables they read. The body marks with the comment line
+``# ranked: VALUES (?a ?b)`` where a ``VALUES`` block of keys may go (a comment,
+so the query runs as it is without one). The store runs each rank query once,
+when it loads a graph, and keeps its keys in order in a file next to it
+(:meth:`GraphStore.ranked_keys`). With a limit of N, the first N + 1 keys are
+bound at the mark, so the engine looks up a hundred rows instead of sorting
+130,000. That answer is exact when (1) the rank query orders its keys as the
+query orders their rows, (2) each key has one place in that order, which the
+store checks (a key listed twice, or an unbound or blank-node key, and the rank
+is not used), and (3) the rows of keys the rank query leaves out (a stricter
+filter) sort after every ranked one. If the bound keys give N rows or fewer, the
+query runs again without them (through its cut, if it has one).
+
     >>> q = get_named_query("derived-from")
     >>> [p.name for p in q.params]
     ['entity']
@@ -47,13 +63,13 @@ import pyoxigraph as ox
 
 from paperkg.errors import QueryError
 from paperkg.query.entities import EntityIndex, NameIndex, UnknownEntityError
-from paperkg.query.store import GraphStore, QueryResult, effective_limit
+from paperkg.query.store import MAX_QUERY_CHARS, GraphStore, QueryResult, effective_limit
 
 log = logging.getLogger(__name__)
 
 PARAM_KINDS = ("entity", "text", "number", "integer")
 
-_HEADER = re.compile(r"^#\s*(title|description|param|example|cut)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|description|param|example|cut|rank)\s*:\s*(.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*"
     r"(?:\((?P<kind>\w+)(?:\s*,\s*default\s+(?P<default>[^)]*?))?\s*\))?"
@@ -62,6 +78,10 @@ _PARAM = re.compile(
 #: a LIMIT or OFFSET line: named queries leave them to the caller (``limit=``)
 _OWN_LIMIT = re.compile(r"^\s*(?:LIMIT|OFFSET)\s+\d+\s*(?:#.*)?$", re.IGNORECASE | re.MULTILINE)
 _PLACEHOLDER = r"VALUES\s+\?{name}\s*\{{\s*UNDEF\s*\}}"
+#: where the keys of ranked rows go: ``# ranked: VALUES (?a ?b)`` on a line of its own
+_RANKED_MARK = re.compile(r"^[ \t]*# ranked: VALUES \(((?:\s*\?\w+)+)\s*\)[ \t]*$", re.MULTILINE)
+#: the variables a rank query selects
+_RANK_SELECT = re.compile(r"^\s*SELECT\s+((?:\?\w+\s+)+)WHERE\b", re.IGNORECASE)
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 #: the integers a query engine with 64-bit integers compares
 _INTEGERS = (-(2**63), 2**63 - 1)
@@ -92,6 +112,8 @@ class NamedQuery:
     sparql: str
     #: the query whose row N + 1 bounds the rows an answer of N rows needs (``# cut:``)
     cut: str | None = None
+    #: the query listing the keys of the rows in the query's order (``# rank:``)
+    rank: str | None = None
 
     def usage(self) -> str:
         """``name PARAM [OPTIONAL]`` as typed on the command line."""
@@ -125,7 +147,7 @@ def get_named_query(name: str) -> NamedQuery:
 def parse_named_query(name: str, text: str) -> NamedQuery:
     """Read the header of a ``.rq`` file and check every parameter has its placeholder."""
     fields: dict[str, list[str]] = {
-        "title": [], "description": [], "param": [], "example": [], "cut": []}
+        "title": [], "description": [], "param": [], "example": [], "cut": [], "rank": []}
     last: list[str] | None = None
     lines = text.splitlines()
     body_start = len(lines)
@@ -149,6 +171,8 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
             raise QueryError(
                 f"named query {name!r} lacks the placeholder VALUES ?{placeholder} {{ UNDEF }}"
             )
+    rank = " ".join(fields["rank"]) or None
+    _check_rank(name, rank, body)
     if _OWN_LIMIT.search(text):
         raise QueryError(
             f"named query {name!r} ends with LIMIT or OFFSET; leave them out "
@@ -162,7 +186,22 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
         examples=tuple(fields["example"]),
         sparql=text,
         cut=" ".join(fields["cut"]) or None,
+        rank=rank,
     )
+
+
+def _check_rank(name: str, rank: str | None, body: str) -> None:
+    """A rank query selects the variables that the body's one ``# ranked:`` mark names."""
+    marks = _RANKED_MARK.findall(body)
+    if rank is None and not marks:
+        return
+    if rank is None or len(marks) != 1:
+        raise QueryError(f"named query {name!r}: a '# rank:' query in the header goes with one "
+                         "'# ranked: VALUES (?key ...)' line in the body")
+    select = _RANK_SELECT.match(rank)
+    if select is None or select.group(1).split() != marks[0].split():
+        raise QueryError(f"named query {name!r}: the '# rank:' query must be 'SELECT "
+                         f"{marks[0].strip()} WHERE ...', the variables of its '# ranked:' line")
 
 
 def _parse_param(query_name: str, spec: str) -> Param:
@@ -249,6 +288,13 @@ def _answer(store: GraphStore, query: NamedQuery, blocks: Mapping[str, str],
             limit: int | None) -> QueryResult:
     """The query's first ``limit`` rows (all without one), through its cut if it has one."""
     sparql = _substitute(query.sparql, blocks)
+    keys = None if limit is None or query.rank is None else store.ranked_keys(
+        query.name, query.rank, limit + 1)
+    ranked = _ranked(sparql, keys) if keys else ""
+    if ranked and len(ranked) <= MAX_QUERY_CHARS:  # a limit of thousands: the whole query
+        result = store.query(_limited(ranked, limit), limit=limit)
+        if result.truncated:  # more than `limit` rows of the first keys: they are the answer
+            return result
     cut = None if limit is None or query.cut is None else _cut_value(store, query.cut, blocks,
                                                                        limit)
     if cut is not None:
@@ -257,6 +303,26 @@ def _answer(store: GraphStore, query: NamedQuery, blocks: Mapping[str, str],
         if result.truncated:  # more than `limit` rows up to the cut: the first ones are the answer
             return result
     return store.query(_limited(sparql, limit), limit=limit)
+
+
+def prepare_ranks(store: GraphStore) -> None:
+    """Run the rank query of every named query that has one, for a newly built store."""
+    ranked = [query for query in list_named_queries() if query.rank]
+    if ranked:
+        log.info("ordering the rows of %d named queries (%s)", len(ranked),
+                 ", ".join(query.name for query in ranked))
+    for query in ranked:
+        try:
+            store.ranked_keys(query.name, query.rank or "", 0)
+        except QueryError as err:  # the query itself will say so when it is asked
+            log.debug("no rank for %s: %s", query.name, err)
+
+
+def _ranked(sparql: str, keys: list[str]) -> str:
+    """``sparql`` with the ``# ranked:`` mark replaced by a ``VALUES`` block of ``keys``."""
+    def block(mark: re.Match[str]) -> str:
+        return f"  VALUES ({mark.group(1).strip()}) {{ {' '.join(keys)} }}"
+    return _RANKED_MARK.sub(block, sparql, count=1)
 
 
 def _cut_value(store: GraphStore, cut: str, blocks: Mapping[str, str], limit: int) -> str | None:

@@ -99,6 +99,9 @@ _FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 #: local part (after its colon) may hold it
 _SERVICE = re.compile(r"[\w\-:%\u00b7]*SERVICE", re.IGNORECASE)
 _MAX_MESSAGE = 300
+#: the first line of a rank file whose keys may be used, and of one whose keys may not
+_RANK_HEADER = "paperkg-rank 1\n"
+_NO_RANK_HEADER = "paperkg-rank 1 unusable\n"
 #: temporary folders older than this (seconds) are leftovers of a crash
 _LEFTOVER_AGE_S = 3600
 
@@ -179,7 +182,7 @@ class GraphStore:
         """Open the store of the build in ``graph_dir``, (re)loading it if needed."""
         info, lock = prepare_store(graph_dir)
         try:
-            return cls(info, lock)
+            store = cls(info, lock)
         except OSError as err:
             lock.release()
             raise QueryError(f"cannot open the query store {info.db_path}: {err}") from err
@@ -188,6 +191,11 @@ class GraphStore:
             raise QueryError(
                 f"the query store {info.db_path.parent} is damaged ({one_line(str(err))}); "
                 "remove that folder and run again: it is rebuilt from graph.ttl") from err
+        if info.built:
+            from paperkg.query.named import prepare_ranks  # which imports this module
+
+            prepare_ranks(store)
+        return store
 
     def query(
         self,
@@ -272,6 +280,52 @@ class GraphStore:
             logger.debug("cannot keep %s: %s", path, err)
             tmp.unlink(missing_ok=True)
         return value
+
+    def ranked_keys(self, name: str, sparql: str, count: int) -> list[str] | None:
+        """The first ``count`` rows of the rank query ``sparql``, as ``VALUES`` rows.
+
+        Each is ``(<iri> "literal" ...)`` in SPARQL syntax. The rank query runs
+        once per store (when the store is built, see
+        :func:`paperkg.query.named.prepare_ranks`) and
+        its keys are kept in order in ``rank-NAME-HASH.txt`` next to the store,
+        the hash being that of the query's text. None when the rank cannot be
+        used: a key listed twice (a row with two places in the order), unbound
+        or a blank node (which ``VALUES`` cannot hold).
+        """
+        digest = hashlib.sha256(sparql.encode("utf-8")).hexdigest()[:16]
+        path = self.info.db_path.parent / f"rank-{name}-{digest}.txt"
+        try:
+            with open(path, encoding="utf-8") as handle:
+                if handle.readline() == _RANK_HEADER:
+                    return [line.rstrip("\n") for line in itertools.islice(handle, count)]
+                return None
+        except OSError:
+            pass
+        keys = self._rank(sparql)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as handle:
+                handle.write(_RANK_HEADER if keys is not None else _NO_RANK_HEADER)
+                handle.writelines(f"{key}\n" for key in keys or ())
+            os.replace(tmp, path)
+        except OSError as err:
+            logger.debug("cannot keep %s: %s", path, err)
+            tmp.unlink(missing_ok=True)
+        return None if keys is None else keys[:count]
+
+    def _rank(self, sparql: str) -> list[str] | None:
+        """Every row of the rank query as a ``VALUES`` row; None if one cannot be used."""
+        keys: list[str] = []
+        seen: set[str] = set()
+        for row in self.query(sparql).rows:
+            if any(term is None or isinstance(term, ox.BlankNode | ox.Triple) for term in row):
+                return None
+            key = f"({' '.join(map(str, row))})"
+            if key in seen or "\n" in key:
+                return None
+            seen.add(key)
+            keys.append(key)
+        return keys
 
     def close(self) -> None:
         """Release the store; further queries raise."""

@@ -28,6 +28,7 @@ from paperkg.query.named import (
 )
 from paperkg.query.store import GraphStore
 
+from .conftest import make_graph_dir
 from .test_named_rewrites import DCT, LABEL, RDF_TYPE, add, graph_folder, pk, random_graph
 
 RANKED = {"entities-by-support", "lineage-edges", "low-confidence-links",
@@ -201,7 +202,8 @@ def test_keys_that_give_too_few_rows_fall_back_to_the_whole_query(
     folder = graph_folder(graph_with_proposals(4), tmp_path / "outputs")
     shipped = next(q for q in ranked_queries() if q.name == "low-confidence-links")
     high = NamedQuery(**{**shipped.__dict__, "rank": shipped.rank.replace(
-        "FILTER(?confidence < 0.7)", "FILTER(?confidence > 0.7)")})
+        "FILTER(?confidence < 7e-1)", "FILTER(?confidence > 7e-1)")})
+    assert high.rank != shipped.rank
     blocks = {"below": "VALUES ?below { 0.7 }"}
     with GraphStore.open(folder) as graph:
         full = named._answer(graph, shipped, blocks, None)
@@ -242,3 +244,107 @@ def test_keys_too_many_for_one_query_leave_the_rank_unused(
     runs.clear()
     assert run_named_query(folder, "low-confidence-links", limit=8).rows == full.rows[:8]
     assert runs == ["all"]
+
+
+TTL_PREFIXES = """@prefix pk: <https://w3id.org/paperkg/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <http://ex.org/> .
+"""
+
+
+def link_ttl(name: str, confidences: str, key: str) -> str:
+    """A mention link (its paper and entity too) in Turtle; ``confidences`` as written."""
+    return (f"<http://ex.org/{name}> a pk:MentionLink ; pk:paper ex:P{key} ; pk:entity ex:E{key} ;"
+            f" pk:relation pk:mentions ; pk:confidence {confidences} .\n"
+            f'ex:P{key} dcterms:identifier "{key}" ; dcterms:title "T" .\n'
+            f'ex:E{key} rdfs:label "e{key}" ; a pk:Model .\n')
+
+
+def assert_every_limit(folder: Path, name: str, params: dict[str, str] | None = None) -> list:
+    full = run_named_query(folder, name, params).rows
+    for limit in range(len(full) + 2):
+        assert run_named_query(folder, name, params, limit=limit).rows == full[:limit], limit
+    return full
+
+
+@pytest.mark.parametrize("below", [None, "0.8"])
+def test_confidences_of_mixed_numeric_types_keep_the_rank_exact(
+    tmp_path: Path, below: str | None
+) -> None:
+    """A float 0.7 is below the double 0.7 the query compares with but not below a decimal
+    0.7: the rank compares with a double too. (paperkg writes decimals; users may not.)"""
+    ttl = TTL_PREFIXES + "".join([
+        link_ttl("L1", '"0.7"^^xsd:float', "a"), link_ttl("L2", '"0.69999999"^^xsd:double', "b"),
+        link_ttl("L3", '"0.69999999"^^xsd:double', "c"), link_ttl("L4", '"0.7"^^xsd:double', "d"),
+        link_ttl("L5", "0.699999999999999999", "e"), link_ttl("L6", "0.5", "f"),
+    ])
+    folder = make_graph_dir(tmp_path / "outputs", ttl)
+    full = assert_every_limit(folder, "low-confidence-links", {"below": below} if below else None)
+    assert len(full) >= 4
+
+
+def test_a_link_with_two_confidences_makes_the_rank_unusable(tmp_path: Path) -> None:
+    """Its row at 0.75 would sort after an unranked link's 0.72: the rank lists it twice."""
+    ttl = TTL_PREFIXES + "".join([
+        link_ttl("L1", "0.1, 0.75", "a"), link_ttl("L2", "0.2", "b"), link_ttl("L3", "0.72", "c"),
+    ])
+    folder = make_graph_dir(tmp_path / "outputs", ttl)
+    query = get_named_query("low-confidence-links")
+    with GraphStore.open(folder) as store:
+        assert store.ranked_keys(query.name, query.rank or "", 5) is None
+    assert len(assert_every_limit(folder, "low-confidence-links", {"below": "0.8"})) == 4
+
+
+def test_keys_whose_iris_hold_brackets_fall_back_instead_of_failing(tmp_path: Path) -> None:
+    """Bound keys like <http://ex.org/link(7> count as nesting; the query then runs whole."""
+    ttl = TTL_PREFIXES + "".join(link_ttl(f"link((((((({i}", "0.5", f"k{i:03d}")
+                                 for i in range(80))
+    folder = make_graph_dir(tmp_path / "outputs", ttl)
+    full = run_named_query(folder, "low-confidence-links").rows
+    for limit in (1, 70, 79):
+        assert run_named_query(folder, "low-confidence-links", limit=limit).rows == full[:limit]
+
+
+@pytest.mark.parametrize("damage", ["cut mid-line", "not UTF-8"])
+def test_a_damaged_rank_file_is_written_again(tmp_path: Path, damage: str) -> None:
+    folder = graph_folder(graph_with_proposals(6), tmp_path / "outputs")
+    full = run_named_query(folder, "papers-proposing-models").rows
+    (path,) = (folder / "store").glob("*/rank-papers-proposing-models-*.txt")
+    text = path.read_bytes()
+    path.write_bytes(text[:text.index(b"\n", 40) + 8] if damage == "cut mid-line"
+                     else text[:15] + b"\xff\n" + text[15:])
+    assert run_named_query(folder, "papers-proposing-models", limit=4).rows == full[:4]
+    assert path.read_bytes() == text
+
+
+def test_an_interrupted_rank_file_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = graph_folder(graph_with_proposals(6), tmp_path / "outputs")
+    with GraphStore.open(folder) as store:
+        for path in store.info.db_path.parent.glob("rank-*"):
+            path.unlink()
+
+        def interrupted(*_args: object) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr("paperkg.query.store.os.replace", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            store.ranked_keys("lineage-edges", get_named_query("lineage-edges").rank or "", 3)
+        assert sorted(p.name for p in store.info.db_path.parent.iterdir()
+                      if p.name.startswith((".rank", "rank"))) == []
+
+
+def test_the_cut_of_lineage_edges_compares_labels_with_a_language_tag(tmp_path: Path) -> None:
+    """LCASE("a"@en) <= "b" is a type error: the cut compares plain strings (STR)."""
+    ttl = TTL_PREFIXES + (
+        'ex:A pk:derivedFrom ex:Z . ex:A rdfs:label "a"@en .\n'
+        'ex:B pk:derivedFrom ex:Z . ex:B rdfs:label "b" .\n'
+        'ex:C pk:derivedFrom ex:Z . ex:C rdfs:label "c" .\n'
+        'ex:C2 pk:derivedFrom ex:Z . ex:C2 rdfs:label "c" .\n'
+        'ex:Q pk:derivedFrom ex:Z . ex:Q rdfs:label "x", "y" .\n')  # two labels: no rank
+    folder = make_graph_dir(tmp_path / "outputs", ttl)
+    full = assert_every_limit(folder, "lineage-edges")
+    assert [row[0].value for row in full[:2]] == ["a", "b"]

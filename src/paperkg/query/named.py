@@ -37,11 +37,13 @@ when it loads a graph, and keeps its keys in order in a file next to it
 (:meth:`GraphStore.ranked_keys`). With a limit of N, the first N + 1 keys are
 bound at the mark, so the engine looks up a hundred rows instead of sorting
 130,000. That answer is exact when (1) the rank query orders its keys as the
-query orders their rows, (2) each key has one place in that order, which the
-store checks (a key listed twice, or an unbound or blank-node key, and the rank
-is not used), and (3) the rows of keys the rank query leaves out (a stricter
-filter) sort after every ranked one. If the bound keys give N rows or fewer, the
-query runs again without them (through its cut, if it has one).
+query orders their rows; (2) all rows of a key sort together, at the key's one
+place: the store checks that no key is listed twice (nor unbound, nor a blank
+node), so a rank query must list a key once for each value of a variable the
+order reads, including values its own filter would leave out; and (3) the rows
+the rank query leaves out (a stricter filter) sort after every ranked one. If
+the bound keys give N rows or fewer, or the bound query fails, the query runs
+again without them (through its cut, if it has one).
 
     >>> q = get_named_query("derived-from")
     >>> [p.name for p in q.params]
@@ -292,9 +294,13 @@ def _answer(store: GraphStore, query: NamedQuery, blocks: Mapping[str, str],
         query.name, query.rank, limit + 1)
     ranked = _ranked(sparql, keys) if keys else ""
     if ranked and len(ranked) <= MAX_QUERY_CHARS:  # a limit of thousands: the whole query
-        result = store.query(_limited(ranked, limit), limit=limit)
-        if result.truncated:  # more than `limit` rows of the first keys: they are the answer
-            return result
+        try:
+            result = store.query(_limited(ranked, limit), limit=limit)
+        except QueryError as err:  # e.g. keys whose IRIs hold brackets, counted as nesting
+            log.debug("answering %s without its rank: %s", query.name, err)
+        else:
+            if result.truncated:  # more than `limit` rows of the first keys: the answer
+                return result
     cut = None if limit is None or query.cut is None else _cut_value(store, query.cut, blocks,
                                                                        limit)
     if cut is not None:

@@ -102,6 +102,8 @@ _MAX_MESSAGE = 300
 #: the first line of a rank file whose keys may be used, and of one whose keys may not
 _RANK_HEADER = "paperkg-rank 1\n"
 _NO_RANK_HEADER = "paperkg-rank 1 unusable\n"
+#: a line of a rank file: a parenthesised row of terms (a damaged file ends mid-line)
+_KEY_LINE = re.compile(r"\(.*\)")
 #: temporary folders older than this (seconds) are leftovers of a crash
 _LEFTOVER_AGE_S = 3600
 
@@ -269,16 +271,12 @@ class GraphStore:
         except (OSError, ValueError, AttributeError, KeyError):
             pass
         value = compute()
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
+        with _temporary(path) as tmp:
             tmp.write_text(
                 json.dumps({"paperkg-cache": name, "version": version, "value": value}),
                 encoding="utf-8",
             )
             os.replace(tmp, path)
-        except OSError as err:
-            logger.debug("cannot keep %s: %s", path, err)
-            tmp.unlink(missing_ok=True)
         return value
 
     def ranked_keys(self, name: str, sparql: str, count: int) -> list[str] | None:
@@ -296,21 +294,21 @@ class GraphStore:
         path = self.info.db_path.parent / f"rank-{name}-{digest}.txt"
         try:
             with open(path, encoding="utf-8") as handle:
-                if handle.readline() == _RANK_HEADER:
-                    return [line.rstrip("\n") for line in itertools.islice(handle, count)]
-                return None
-        except OSError:
+                header = handle.readline()
+                if header == _NO_RANK_HEADER:
+                    return None
+                kept = [line.rstrip("\n") for line in itertools.islice(handle, count)]
+            if header == _RANK_HEADER and all(_KEY_LINE.fullmatch(key) for key in kept):
+                return kept
+            logger.info("the rank file %s is damaged; writing it again", path)
+        except (OSError, ValueError):  # missing, or not UTF-8 (damaged)
             pass
         keys = self._rank(sparql)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
+        with _temporary(path) as tmp:
             with open(tmp, "w", encoding="utf-8") as handle:
                 handle.write(_RANK_HEADER if keys is not None else _NO_RANK_HEADER)
                 handle.writelines(f"{key}\n" for key in keys or ())
             os.replace(tmp, path)
-        except OSError as err:
-            logger.debug("cannot keep %s: %s", path, err)
-            tmp.unlink(missing_ok=True)
         return None if keys is None else keys[:count]
 
     def _rank(self, sparql: str) -> list[str] | None:
@@ -337,6 +335,22 @@ class GraphStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def _temporary(path: Path):  # type: ignore[no-untyped-def]
+    """A temporary name next to ``path`` for writing it; removed unless renamed.
+
+    A folder we may not write to leaves ``path`` unwritten (a debug message);
+    an interruption (Ctrl-C) leaves no temporary file behind.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        yield tmp
+    except OSError as err:
+        logger.debug("cannot keep %s: %s", path, err)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def run_query(

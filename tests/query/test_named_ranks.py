@@ -348,3 +348,18 @@ def test_the_cut_of_lineage_edges_compares_labels_with_a_language_tag(tmp_path: 
     folder = make_graph_dir(tmp_path / "outputs", ttl)
     full = assert_every_limit(folder, "lineage-edges")
     assert [row[0].value for row in full[:2]] == ["a", "b"]
+
+
+def test_a_rank_query_that_fails_leaves_the_answer_to_the_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = graph_folder(graph_with_proposals(8), tmp_path / "outputs")
+    full = run_named_query(folder, "entities-by-support").rows
+    for path in (folder / "store").glob("*/rank-*.txt"):
+        path.unlink()
+
+    def failing(*_args: object) -> None:
+        raise QueryError("query failed: the engine ran out of something")
+
+    monkeypatch.setattr(GraphStore, "_rank", failing)
+    assert run_named_query(folder, "entities-by-support", limit=3).rows == full[:3]

@@ -290,8 +290,7 @@ def _answer(store: GraphStore, query: NamedQuery, blocks: Mapping[str, str],
             limit: int | None) -> QueryResult:
     """The query's first ``limit`` rows (all without one), through its cut if it has one."""
     sparql = _substitute(query.sparql, blocks)
-    keys = None if limit is None or query.rank is None else store.ranked_keys(
-        query.name, query.rank, limit + 1)
+    keys = None if limit is None or query.rank is None else _ranked_keys(store, query, limit + 1)
     ranked = _ranked(sparql, keys) if keys else ""
     if ranked and len(ranked) <= MAX_QUERY_CHARS:  # a limit of thousands: the whole query
         try:
@@ -318,10 +317,16 @@ def prepare_ranks(store: GraphStore) -> None:
         log.info("ordering the rows of %d named queries (%s)", len(ranked),
                  ", ".join(query.name for query in ranked))
     for query in ranked:
-        try:
-            store.ranked_keys(query.name, query.rank or "", 0)
-        except QueryError as err:  # the query itself will say so when it is asked
-            log.debug("no rank for %s: %s", query.name, err)
+        _ranked_keys(store, query, 0)
+
+
+def _ranked_keys(store: GraphStore, query: NamedQuery, count: int) -> list[str] | None:
+    """The first ``count`` keys of the query's rank; None if it has none or it failed."""
+    try:
+        return store.ranked_keys(query.name, query.rank or "", count)
+    except QueryError as err:  # the query answers without it, as on a store without ranks
+        log.debug("no rank for %s: %s", query.name, err)
+        return None
 
 
 def _ranked(sparql: str, keys: list[str]) -> str:

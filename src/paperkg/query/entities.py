@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from paperkg.errors import QueryError
-from paperkg.query.store import GraphStore, term_value
+from paperkg.query.store import GraphStore, read_only_uri, term_value
 from paperkg.vocab import ENTITY_BASE
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def _open_name_table(path: os.PathLike[str] | str) -> sqlite3.Connection | None:
     """The name table at ``path``, read-only; None if it is missing or damaged."""
     if not os.path.isfile(path):
         return None
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         db.execute("SELECT iri, label, type FROM entities LIMIT 1").fetchall()
         db.execute("SELECT key, iri, is_label FROM names LIMIT 1").fetchall()

@@ -45,6 +45,14 @@ the rank query leaves out (a stricter filter) sort after every ranked one. If
 the bound keys give N rows or fewer, or the bound query fails, the query runs
 again without them (through its cut, if it has one).
 
+A query that finds entities by a text parameter may declare ``# search: NAME``
+(the parameter): its body then compares the key of each label and alias with
+the key of the text exactly as :data:`~paperkg.query.store.NAME_KEY` writes them
+(checked), and marks with ``# matching: VALUES (?entity)`` where the entities
+with a matching name may be bound. The store keeps every name's key in a table,
+so it finds those entities in milliseconds; the query still applies its own
+filter, so its answer is the same with or without them.
+
     >>> q = get_named_query("derived-from")
     >>> [p.name for p in q.params]
     ['entity']
@@ -65,13 +73,20 @@ import pyoxigraph as ox
 
 from paperkg.errors import QueryError
 from paperkg.query.entities import EntityIndex, NameIndex, UnknownEntityError
-from paperkg.query.store import MAX_QUERY_CHARS, GraphStore, QueryResult, effective_limit
+from paperkg.query.store import (
+    MAX_QUERY_CHARS,
+    NAME_KEY,
+    NAME_PATTERN,
+    GraphStore,
+    QueryResult,
+    effective_limit,
+)
 
 log = logging.getLogger(__name__)
 
 PARAM_KINDS = ("entity", "text", "number", "integer")
 
-_HEADER = re.compile(r"^#\s*(title|description|param|example|cut|rank)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|description|param|example|cut|rank|search)\s*:\s*(.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*"
     r"(?:\((?P<kind>\w+)(?:\s*,\s*default\s+(?P<default>[^)]*?))?\s*\))?"
@@ -82,6 +97,10 @@ _OWN_LIMIT = re.compile(r"^\s*(?:LIMIT|OFFSET)\s+\d+\s*(?:#.*)?$", re.IGNORECASE
 _PLACEHOLDER = r"VALUES\s+\?{name}\s*\{{\s*UNDEF\s*\}}"
 #: where the keys of ranked rows go: ``# ranked: VALUES (?a ?b)`` on a line of its own
 _RANKED_MARK = re.compile(r"^[ \t]*# ranked: VALUES \(((?:\s*\?\w+)+)\s*\)[ \t]*$", re.MULTILINE)
+#: where the entities a search found go
+_MATCHING_MARK = re.compile(r"^[ \t]*# matching: VALUES \(\?entity\)[ \t]*$", re.MULTILINE)
+#: the most entities a search binds; with more, the query's own filter is as fast
+MAX_SEARCH_MATCHES = 2000
 #: the variables a rank query selects
 _RANK_SELECT = re.compile(r"^\s*SELECT\s+((?:\?\w+\s+)+)WHERE\b", re.IGNORECASE)
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -116,6 +135,8 @@ class NamedQuery:
     cut: str | None = None
     #: the query listing the keys of the rows in the query's order (``# rank:``)
     rank: str | None = None
+    #: the text parameter whose matching entities the store finds (``# search:``)
+    search: str | None = None
 
     def usage(self) -> str:
         """``name PARAM [OPTIONAL]`` as typed on the command line."""
@@ -149,7 +170,8 @@ def get_named_query(name: str) -> NamedQuery:
 def parse_named_query(name: str, text: str) -> NamedQuery:
     """Read the header of a ``.rq`` file and check every parameter has its placeholder."""
     fields: dict[str, list[str]] = {
-        "title": [], "description": [], "param": [], "example": [], "cut": [], "rank": []}
+        "title": [], "description": [], "param": [], "example": [], "cut": [], "rank": [],
+        "search": []}
     last: list[str] | None = None
     lines = text.splitlines()
     body_start = len(lines)
@@ -175,6 +197,8 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
             )
     rank = " ".join(fields["rank"]) or None
     _check_rank(name, rank, body)
+    search = " ".join(fields["search"]) or None
+    _check_search(name, search, params, body)
     if _OWN_LIMIT.search(text):
         raise QueryError(
             f"named query {name!r} ends with LIMIT or OFFSET; leave them out "
@@ -189,6 +213,7 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
         sparql=text,
         cut=" ".join(fields["cut"]) or None,
         rank=rank,
+        search=search,
     )
 
 
@@ -204,6 +229,23 @@ def _check_rank(name: str, rank: str | None, body: str) -> None:
     if select is None or select.group(1).split() != marks[0].split():
         raise QueryError(f"named query {name!r}: the '# rank:' query must be 'SELECT "
                          f"{marks[0].strip()} WHERE ...', the variables of its '# ranked:' line")
+
+
+def _check_search(name: str, search: str | None, params: tuple[Param, ...], body: str) -> None:
+    """A search names a text parameter, and the body compares names as the store's table."""
+    marks = len(_MATCHING_MARK.findall(body))
+    if search is None and not marks:
+        return
+    texts = [p.name for p in params if p.kind == "text"]
+    if search not in texts or marks != 1:
+        raise QueryError(f"named query {name!r}: '# search: NAME' names a text parameter "
+                         f"({', '.join(texts) or 'it has none'}) and goes with one "
+                         "'# matching: VALUES (?entity)' line in the body")
+    needed = (NAME_PATTERN, NAME_KEY.format("?name"), NAME_KEY.format(f"?{search}"))
+    missing = [text for text in needed if text not in body]
+    if missing:
+        raise QueryError(f"named query {name!r}: a search compares names as the store's "
+                         f"table does; the body lacks {missing[0]}")
 
 
 def _parse_param(query_name: str, spec: str) -> Param:
@@ -290,6 +332,8 @@ def _answer(store: GraphStore, query: NamedQuery, blocks: Mapping[str, str],
             limit: int | None) -> QueryResult:
     """The query's first ``limit`` rows (all without one), through its cut if it has one."""
     sparql = _substitute(query.sparql, blocks)
+    if query.search is not None:
+        sparql = _with_matches(store, query, sparql, blocks[query.search])
     keys = None if limit is None or query.rank is None else _ranked_keys(store, query, limit + 1)
     ranked = _ranked(sparql, keys) if keys else ""
     if ranked and len(ranked) <= MAX_QUERY_CHARS:  # a limit of thousands: the whole query
@@ -311,13 +355,37 @@ def _answer(store: GraphStore, query: NamedQuery, blocks: Mapping[str, str],
 
 
 def prepare_ranks(store: GraphStore) -> None:
-    """Run the rank query of every named query that has one, for a newly built store."""
+    """For a newly built store: run every rank query, and write the table of name keys."""
     ranked = [query for query in list_named_queries() if query.rank]
     if ranked:
         log.info("ordering the rows of %d named queries (%s)", len(ranked),
                  ", ".join(query.name for query in ranked))
     for query in ranked:
         _ranked_keys(store, query, 0)
+    if any(query.search for query in list_named_queries()):
+        try:
+            store.entities_named_like('"a"', 0)  # writes the table of name keys
+        except QueryError as err:
+            log.debug("no table of name keys: %s", err)
+
+
+def _with_matches(store: GraphStore, query: NamedQuery, sparql: str, text_block: str) -> str:
+    """``sparql`` with the entities whose names match the text bound at its mark.
+
+    ``text_block`` is the parameter's ``VALUES ?text { "..." }``. Left as it is
+    when the store cannot say (too many matches, a failure): the query's own
+    filter finds them then.
+    """
+    text = text_block[text_block.index("{") + 1:text_block.rindex("}")].strip()
+    try:
+        found = store.entities_named_like(text, MAX_SEARCH_MATCHES)
+    except QueryError as err:
+        log.debug("searching %s without the table of name keys: %s", query.name, err)
+        return sparql
+    if found is None:
+        return sparql
+    rows = " ".join(f"({iri})" for iri in found)
+    return _MATCHING_MARK.sub(lambda _m: f"  VALUES (?entity) {{ {rows} }}", sparql, count=1)
 
 
 def _ranked_keys(store: GraphStore, query: NamedQuery, count: int) -> list[str] | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from paperkg.query.store import GraphStore
 
 FIXTURE_TTL = Path(__file__).parent / "fixtures" / "graph.ttl"
 
@@ -30,3 +33,19 @@ def graph_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_graph_dir(tmp_path: Path) -> Path:
     """A build folder of its own, for tests that change the graph or its store."""
     return make_graph_dir(tmp_path / "outputs")
+
+
+def spy_on_queries(monkeypatch: pytest.MonkeyPatch,
+                   classify: Callable[[str], str | None]) -> list[str]:
+    """The label ``classify`` gives each query text the store runs (None: not recorded)."""
+    runs: list[str] = []
+    original = GraphStore.query
+
+    def query(self, sparql, **kwargs):  # type: ignore[no-untyped-def]
+        label = classify(sparql)
+        if label is not None:
+            runs.append(label)
+        return original(self, sparql, **kwargs)
+
+    monkeypatch.setattr(GraphStore, "query", query)
+    return runs

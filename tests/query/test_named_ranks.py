@@ -28,7 +28,7 @@ from paperkg.query.named import (
 )
 from paperkg.query.store import GraphStore
 
-from .conftest import make_graph_dir
+from .conftest import make_graph_dir, spy_on_queries
 from .test_named_rewrites import DCT, LABEL, RDF_TYPE, add, graph_folder, pk, random_graph
 
 RANKED = {"entities-by-support", "lineage-edges", "low-confidence-links",
@@ -84,18 +84,15 @@ def add_twin_edges(store: ox.Store) -> None:
 
 def spy_on_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """For each run of a named query's body: "rank" with keys bound at its mark, else "all"."""
-    runs: list[str] = []
-    original = GraphStore.query
 
-    def query(self, sparql, **kwargs):  # type: ignore[no-untyped-def]
+    def classify(sparql: str) -> str | None:
         if "# ranked: VALUES" in sparql:  # the mark left as it is
-            runs.append("all")
-        elif re.search(r"^  VALUES \(\?\w+", sparql, re.MULTILINE):  # keys bound at the mark
-            runs.append("rank")
-        return original(self, sparql, **kwargs)
+            return "all"
+        if re.search(r"^  VALUES \(\?\w+", sparql, re.MULTILINE):  # keys bound at the mark
+            return "rank"
+        return None
 
-    monkeypatch.setattr(GraphStore, "query", query)
-    return runs
+    return spy_on_queries(monkeypatch, classify)
 
 
 @pytest.mark.parametrize("seed", range(3))

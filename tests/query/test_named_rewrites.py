@@ -29,7 +29,7 @@ from paperkg.query.named import (
 from paperkg.query.store import QUERY_PREFIXES, GraphStore
 from paperkg.vocab import ENTITY_BASE, LINK_BASE, ONTOLOGY, PAPER_BASE
 
-from .conftest import make_graph_dir
+from .conftest import make_graph_dir, spy_on_queries
 
 REFERENCE = Path(__file__).parent / "reference"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -275,13 +275,5 @@ def test_a_cut_that_leaves_too_few_rows_falls_back_to_the_whole_query(
 
 def spy_on_answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """For each run of a named query's body: "cut" with ``?cut`` bound, else "all"."""
-    runs: list[str] = []
-    original = GraphStore.query
-
-    def query(self, sparql, **kwargs):  # type: ignore[no-untyped-def]
-        if "VALUES ?cut {" in sparql:
-            runs.append("all" if "VALUES ?cut { UNDEF }" in sparql else "cut")
-        return original(self, sparql, **kwargs)
-
-    monkeypatch.setattr(GraphStore, "query", query)
-    return runs
+    return spy_on_queries(monkeypatch, lambda sparql: None if "VALUES ?cut {" not in sparql
+                          else "all" if "VALUES ?cut { UNDEF }" in sparql else "cut")

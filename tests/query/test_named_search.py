@@ -21,7 +21,7 @@ from paperkg.query import named
 from paperkg.query.named import parse_named_query, run_named_query
 from paperkg.query.store import GraphStore
 
-from .conftest import make_graph_dir
+from .conftest import make_graph_dir, spy_on_queries
 from .test_named_rewrites import ALT, LABEL, RDF_TYPE, add, graph_folder, pk, random_graph
 
 HARD_NAMES = ("Straße-Net", "STRASSE", "ﬁne-tune", "İstanbul-7B", "café", "cafe\u0301",
@@ -47,16 +47,8 @@ def normalised(rows: tuple) -> list:
 
 def spy_on_searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """For each run of entity-search: "table" with entities bound at the mark, else "filter"."""
-    runs: list[str] = []
-    original = GraphStore.query
-
-    def query(self, sparql, **kwargs):  # type: ignore[no-untyped-def]
-        if "GROUP_CONCAT" in sparql:
-            runs.append("filter" if "# matching: VALUES" in sparql else "table")
-        return original(self, sparql, **kwargs)
-
-    monkeypatch.setattr(GraphStore, "query", query)
-    return runs
+    return spy_on_queries(monkeypatch, lambda sparql: None if "GROUP_CONCAT" not in sparql
+                          else "filter" if "# matching: VALUES" in sparql else "table")
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -22,6 +22,7 @@ from paperkg.query.named import parse_named_query, run_named_query
 from paperkg.query.store import GraphStore
 
 from .conftest import make_graph_dir, spy_on_queries
+from .test_named_ranks import TTL_PREFIXES
 from .test_named_rewrites import ALT, LABEL, RDF_TYPE, add, graph_folder, pk, random_graph
 
 HARD_NAMES = ("Straße-Net", "STRASSE", "ﬁne-tune", "İstanbul-7B", "café", "cafe\u0301",
@@ -137,8 +138,40 @@ def test_a_table_that_cannot_be_kept_still_answers(
     runs = spy_on_searches(monkeypatch)
     assert normalised(run_named_query(folder, "entity-search", {"text": "gpt"}).rows) == \
         normalised(expected)
-    assert runs == ["table"]
+    assert runs == ["filter"]  # the filter alone: no table built and dropped on every search
     assert not list((folder / "store").glob("*/*search-names-*"))
+
+
+def test_a_table_damaged_inside_is_written_again(tmp_path: Path) -> None:
+    """Zeroed pages in the middle pass the check on opening; the search writes it again."""
+    ttl = TTL_PREFIXES + "".join(
+        f'<https://w3id.org/paperkg/entity/model{i}> a pk:Model ; rdfs:label "Model {i} LoRA" .\n'
+        for i in range(3000))
+    folder = make_graph_dir(tmp_path / "outputs", ttl)
+    expected = run_named_query(folder, "entity-search", {"text": "model 2999"}).rows
+    assert len(expected) == 1
+    (path,) = (folder / "store").glob("*/search-names-*.sqlite")
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 16384] = bytes(16384)
+    path.write_bytes(bytes(data))
+    assert run_named_query(folder, "entity-search", {"text": "model 2999"}).rows == expected
+    with sqlite3.connect(path) as table:
+        assert table.execute("SELECT COUNT(*) FROM names").fetchone()[0] == 3000
+
+
+def test_matches_too_many_for_one_query_leave_the_search_to_the_filter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = graph_folder(hard_graph(1), tmp_path / "outputs")
+    expected = run_named_query(folder, "entity-search", {"text": "lora"}).rows
+    assert len(expected) >= 3
+    text = named.get_named_query("entity-search").sparql
+    monkeypatch.setattr("paperkg.query.store.MAX_QUERY_CHARS", len(text) + 100)
+    runs = spy_on_searches(monkeypatch)
+    assert normalised(run_named_query(folder, "entity-search", {"text": "lora"}).rows) == \
+        normalised(expected)
+    assert runs == ["table", "filter"]  # the bound query is refused as too long: the filter
 
 
 SEARCH_BODY = """SELECT ?entity WHERE {
@@ -172,12 +205,17 @@ def test_a_search_in_an_empty_graph(tmp_path: Path) -> None:
     assert run_named_query(folder, "entity-search", {"text": "lora"}).rows == ()
 
 
+@pytest.mark.parametrize("name", ["a?b#c%20d", "//"])
 def test_tables_next_to_a_store_in_a_folder_named_with_uri_characters_are_read_again(
-    tmp_path: Path
+    tmp_path: Path, name: str
 ) -> None:
-    """``?``, ``#`` and ``%`` in the folder's name: the tables are opened, not written each time
-    (an unescaped SQLite URI opened another path, so both were rewritten on every query)."""
+    """``?``, ``#`` and ``%`` in the folder's name, or a path starting with ``//``: the tables
+    are opened, not written each time (an unescaped SQLite URI opened another path, or read
+    the first folder as a host, so both were rewritten on every query)."""
     folder = graph_folder(hard_graph(0), tmp_path / "a?b#c%20d" / "outputs")
+    if name == "//":
+        folder = Path("//" + str(folder).lstrip("/"))
+        assert str(folder).startswith("//")
     run_named_query(folder, "entity-search", {"text": "lora"})
     run_named_query(folder, "derived-from", {"entity": "<https://w3id.org/paperkg/entity/e3>"})
     tables = [*(folder / "store").glob("*/search-names-*.sqlite"),
@@ -187,3 +225,21 @@ def test_tables_next_to_a_store_in_a_folder_named_with_uri_characters_are_read_a
     run_named_query(folder, "entity-search", {"text": "lora"})
     run_named_query(folder, "derived-from", {"entity": "<https://w3id.org/paperkg/entity/e3>"})
     assert [(path.stat().st_ino, path.stat().st_mtime_ns) for path in tables] == before
+
+
+def test_a_name_table_damaged_inside_is_written_again(tmp_path: Path) -> None:
+    """The entity-name index (cache-names): zeroed index pages pass the check on opening,
+    and a lookup then raised an sqlite3 traceback."""
+    ttl = TTL_PREFIXES + "".join(
+        f'<https://w3id.org/paperkg/entity/model{i}> a pk:Model ; rdfs:label "Model {i}" .\n'
+        for i in range(3000))
+    folder = make_graph_dir(tmp_path / "outputs", ttl)
+    entity = {"entity": "Model 2999"}
+    expected = run_named_query(folder, "derived-from", entity).rows
+    (path,) = (folder / "store").glob("*/cache-names-v1.sqlite")
+    data = bytearray(path.read_bytes())
+    data[-16384:] = bytes(16384)  # the index on the keys, written last
+    path.write_bytes(bytes(data))
+    assert run_named_query(folder, "derived-from", entity).rows == expected
+    with sqlite3.connect(path) as table:
+        assert table.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -164,22 +164,36 @@ class NameIndex:
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
-        path = store.info.db_path.parent / self.FILE
-        db = _open_name_table(path)
+        self._path = store.info.db_path.parent / self.FILE
+        self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = _open_name_table(self._path)
         if db is None:  # not written yet, or damaged: written (again) from the graph
+            store = self._store
             rows = store.cached("entities", 1, lambda: _read_entities(store))
             try:
-                _write_name_table(path, rows)
-                db = _open_name_table(path)
+                _write_name_table(self._path, rows)
+                db = _open_name_table(self._path)
             except (OSError, sqlite3.Error) as err:  # a folder we may not write to
-                log.debug("cannot keep %s: %s", path, err)
+                log.debug("cannot keep %s: %s", self._path, err)
             if db is None:
                 db = sqlite3.connect(":memory:")
                 _fill_name_table(db, rows)
-        self._db = db
+        return db
 
     def lookup(self, name: str) -> list[EntityRef]:
         """Entities whose label matches ``name``; failing that, whose alias does."""
+        try:
+            return self._lookup(name)
+        except sqlite3.DatabaseError as err:  # damaged inside: the check on opening passed
+            log.info("the name table is damaged (%s); writing it again", err)
+            self._db.close()
+            self._path.unlink(missing_ok=True)
+            self._db = self._open()
+            return self._lookup(name)
+
+    def _lookup(self, name: str) -> list[EntityRef]:
         by_iri = self._db.execute("SELECT label, type, iri FROM entities WHERE iri = ?",
                                   (as_iri(name),))
         found = [EntityRef(*row) for row in by_iri]

@@ -65,6 +65,7 @@ import logging
 import math
 import os
 import re
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -333,7 +334,18 @@ def _answer(store: GraphStore, query: NamedQuery, blocks: Mapping[str, str],
     """The query's first ``limit`` rows (all without one), through its cut if it has one."""
     sparql = _substitute(query.sparql, blocks)
     if query.search is not None:
-        sparql = _with_matches(store, query, sparql, blocks[query.search])
+        matched = _with_matches(store, query, sparql, blocks[query.search])
+        if matched != sparql:
+            try:
+                return _answer_text(store, query, matched, blocks, limit)
+            except QueryError as err:  # e.g. too long with the matches bound: without them
+                log.debug("searching %s without the matches found: %s", query.name, err)
+    return _answer_text(store, query, sparql, blocks, limit)
+
+
+def _answer_text(store: GraphStore, query: NamedQuery, sparql: str, blocks: Mapping[str, str],
+                 limit: int | None) -> QueryResult:
+    """:func:`_answer` for the query's text ``sparql`` with its parameters bound."""
     keys = None if limit is None or query.rank is None else _ranked_keys(store, query, limit + 1)
     ranked = _ranked(sparql, keys) if keys else ""
     if ranked and len(ranked) <= MAX_QUERY_CHARS:  # a limit of thousands: the whole query
@@ -379,7 +391,7 @@ def _with_matches(store: GraphStore, query: NamedQuery, sparql: str, text_block:
     text = text_block[text_block.index("{") + 1:text_block.rindex("}")].strip()
     try:
         found = store.entities_named_like(text, MAX_SEARCH_MATCHES)
-    except QueryError as err:
+    except (QueryError, sqlite3.Error) as err:
         log.debug("searching %s without the table of name keys: %s", query.name, err)
         return sparql
     if found is None:

@@ -336,38 +336,47 @@ class GraphStore:
         key = term_value(rows[0][0]) if rows and rows[0] else None
         if not key:  # every name contains an empty key: nothing to narrow
             return None
-        table = self._search_table()
-        try:
-            found = [iri for (iri,) in table.execute(
-                "SELECT DISTINCT entity FROM names WHERE instr(key, ?) > 0 LIMIT ?",
-                (key, most + 1))]
-        finally:
-            table.close()
-        if len(found) > most or any(not iri.startswith("<") for iri in found):
+        found = None
+        for fresh in (False, True):  # a table damaged inside is written again, once
+            table = self._search_table(fresh)
+            if table is None:
+                return None
+            try:
+                found = [iri for (iri,) in table.execute(
+                    "SELECT DISTINCT entity FROM names WHERE instr(key, ?) > 0 LIMIT ?",
+                    (key, most + 1))]
+                break
+            except sqlite3.Error as err:
+                logger.info("the table of name keys is damaged (%s); writing it again", err)
+            finally:
+                table.close()
+        if found is None or len(found) > most or any(not iri.startswith("<") for iri in found):
             return None
         return found
 
-    def _search_table(self) -> sqlite3.Connection:
-        """The table of every name's key (``entity``, ``key``), written if missing."""
+    def _search_table(self, fresh: bool = False) -> sqlite3.Connection | None:
+        """The kept table of every name's key (``entity``, ``key``), written if missing or
+        ``fresh``; None if it cannot be kept (searching then costs what the filter does)."""
         digest = hashlib.sha256(_SEARCH_QUERY.encode("utf-8")).hexdigest()[:16]
         path = self.info.db_path.parent / f"search-names-{digest}.sqlite"
-        try:
-            table = sqlite3.connect(read_only_uri(path), uri=True)
-            table.execute("SELECT entity, key FROM names LIMIT 1").fetchall()
-            return table
-        except sqlite3.Error:  # missing, or damaged: written (again)
-            pass
+        if not fresh:
+            try:
+                table = sqlite3.connect(read_only_uri(path), uri=True)
+                table.execute("SELECT entity, key FROM names LIMIT 1").fetchall()
+                return table
+            except sqlite3.Error:  # missing, or damaged: written (again)
+                pass
+        if not os.access(path.parent, os.W_OK):
+            return None
         rows = [(str(entity), term_value(key)) for entity, key in self.query(_SEARCH_QUERY).rows]
-        table = sqlite3.connect(":memory:")
-        table.execute("CREATE TABLE names (entity TEXT, key TEXT)")
-        table.executemany("INSERT INTO names VALUES (?, ?)", rows)
-        table.commit()
         with _temporary(path) as tmp:
             with sqlite3.connect(tmp) as kept:
-                table.backup(kept)
+                kept.execute("CREATE TABLE names (entity TEXT, key TEXT)")
+                kept.executemany("INSERT INTO names VALUES (?, ?)", rows)
             kept.close()
             os.replace(tmp, path)
-        return table
+            return sqlite3.connect(read_only_uri(path), uri=True)
+        return None
 
     def _rank(self, sparql: str) -> list[str] | None:
         """Every row of the rank query as a ``VALUES`` row; None if one cannot be used."""
@@ -397,7 +406,8 @@ class GraphStore:
 
 def read_only_uri(path: os.PathLike[str] | str) -> str:
     """The SQLite URI that opens ``path`` read-only (``?``, ``#`` and ``%`` in it escaped)."""
-    return f"file:{urllib.parse.quote(os.fspath(path))}?mode=ro"
+    # absolute, and after "file://": a path starting with "//" is not read as a host
+    return f"file://{urllib.parse.quote(os.path.abspath(path))}?mode=ro"
 
 
 @contextmanager

@@ -377,7 +377,7 @@ def sparql_bench(graph_dir: Path, runs: int, api_limit: int | None) -> dict:
     from paperkg.query.named import (
         bind_params,
         list_named_queries,
-        prepare_ranks,
+        prepare_named_queries,
         run_named_query,
     )
     from paperkg.query.store import GraphStore
@@ -390,7 +390,7 @@ def sparql_bench(graph_dir: Path, runs: int, api_limit: int | None) -> dict:
     for path in [*folder.glob("rank-*.txt"), *folder.glob("search-names-*")]:  # again, alone
         path.unlink()
     start = time.perf_counter()
-    prepare_ranks(store)
+    prepare_named_queries(store)
     rank_s = time.perf_counter() - start
     start = time.perf_counter()
     index = EntityIndex.from_store(store)

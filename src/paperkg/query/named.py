@@ -366,7 +366,7 @@ def _answer_text(store: GraphStore, query: NamedQuery, sparql: str, blocks: Mapp
     return store.query(_limited(sparql, limit), limit=limit)
 
 
-def prepare_ranks(store: GraphStore) -> None:
+def prepare_named_queries(store: GraphStore) -> None:
     """For a newly built store: run every rank query, and write the table of name keys."""
     ranked = [query for query in list_named_queries() if query.rank]
     if ranked:

@@ -203,9 +203,9 @@ class GraphStore:
                 f"the query store {info.db_path.parent} is damaged ({one_line(str(err))}); "
                 "remove that folder and run again: it is rebuilt from graph.ttl") from err
         if info.built:
-            from paperkg.query.named import prepare_ranks  # which imports this module
+            from paperkg.query.named import prepare_named_queries  # which imports this module
 
-            prepare_ranks(store)
+            prepare_named_queries(store)
         return store
 
     def query(
@@ -293,7 +293,7 @@ class GraphStore:
 
         Each is ``(<iri> "literal" ...)`` in SPARQL syntax. The rank query runs
         once per store (when the store is built, see
-        :func:`paperkg.query.named.prepare_ranks`) and
+        :func:`paperkg.query.named.prepare_named_queries`) and
         its keys are kept in order in ``rank-NAME-HASH.txt`` next to the store,
         the hash being that of the query's text. None when the rank cannot be
         used: a key listed twice (a row with two places in the order), unbound

@@ -53,6 +53,18 @@ with a matching name may be bound. The store keeps every name's key in a table,
 so it finds those entities in milliseconds; the query still applies its own
 filter, so its answer is the same with or without them.
 
+A query that counts, for an entity parameter, the papers mentioning it with
+each other entity may declare ``# co-mentions: NAME`` (the parameter). Its body
+holds that count between the lines ``# counted: VALUES (?other ?papers)`` and
+``# counted: end``, written exactly as the store counts it
+(:data:`~paperkg.query.comentions.COUNT_QUERY`, checked). The store keeps the
+counts of the entities that many papers mention
+(:meth:`GraphStore.co_mentions`); with a limit of N, the counts of the entities
+up to place N + 1 (ties included) replace the block, so the engine names and
+sorts about a hundred entities instead of counting the mentions of thousands of
+papers. If they give N rows or fewer (entities without a label or class took
+places), more are bound, a few times; then the engine counts.
+
     >>> q = get_named_query("derived-from")
     >>> [p.name for p in q.params]
     ['entity']
@@ -73,6 +85,7 @@ from importlib import resources
 import pyoxigraph as ox
 
 from paperkg.errors import QueryError
+from paperkg.query.comentions import COUNT_QUERY
 from paperkg.query.entities import EntityIndex, NameIndex, UnknownEntityError
 from paperkg.query.store import (
     MAX_QUERY_CHARS,
@@ -87,7 +100,8 @@ log = logging.getLogger(__name__)
 
 PARAM_KINDS = ("entity", "text", "number", "integer")
 
-_HEADER = re.compile(r"^#\s*(title|description|param|example|cut|rank|search)\s*:\s*(.*)$")
+_HEADER = re.compile(
+    r"^#\s*(title|description|param|example|cut|rank|search|co-mentions)\s*:\s*(.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*"
     r"(?:\((?P<kind>\w+)(?:\s*,\s*default\s+(?P<default>[^)]*?))?\s*\))?"
@@ -100,6 +114,11 @@ _PLACEHOLDER = r"VALUES\s+\?{name}\s*\{{\s*UNDEF\s*\}}"
 _RANKED_MARK = re.compile(r"^[ \t]*# ranked: VALUES \(((?:\s*\?\w+)+)\s*\)[ \t]*$", re.MULTILINE)
 #: where the entities a search found go
 _MATCHING_MARK = re.compile(r"^[ \t]*# matching: VALUES \(\?entity\)[ \t]*$", re.MULTILINE)
+#: where the store's co-mention counts go: the lines from this mark to ``# counted: end``
+_COUNTED = re.compile(r"^[ \t]*# counted: VALUES \(\?other \?papers\)[ \t]*\n(.*?)"
+                      r"^[ \t]*# counted: end[ \t]*$", re.MULTILINE | re.DOTALL)
+#: how many times co-mentioned binds more counts when entities without a row took places
+_COUNTED_ROUNDS = 3
 #: the most entities a search binds; with more, the query's own filter is as fast
 MAX_SEARCH_MATCHES = 2000
 #: the variables a rank query selects
@@ -138,6 +157,8 @@ class NamedQuery:
     rank: str | None = None
     #: the text parameter whose matching entities the store finds (``# search:``)
     search: str | None = None
+    #: the entity parameter whose co-mentions the store counts (``# co-mentions:``)
+    co_mentions: str | None = None
 
     def usage(self) -> str:
         """``name PARAM [OPTIONAL]`` as typed on the command line."""
@@ -172,7 +193,7 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
     """Read the header of a ``.rq`` file and check every parameter has its placeholder."""
     fields: dict[str, list[str]] = {
         "title": [], "description": [], "param": [], "example": [], "cut": [], "rank": [],
-        "search": []}
+        "search": [], "co-mentions": []}
     last: list[str] | None = None
     lines = text.splitlines()
     body_start = len(lines)
@@ -200,6 +221,8 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
     _check_rank(name, rank, body)
     search = " ".join(fields["search"]) or None
     _check_search(name, search, params, body)
+    co_mentions = " ".join(fields["co-mentions"]) or None
+    _check_co_mentions(name, co_mentions, params, body)
     if _OWN_LIMIT.search(text):
         raise QueryError(
             f"named query {name!r} ends with LIMIT or OFFSET; leave them out "
@@ -215,6 +238,7 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
         cut=" ".join(fields["cut"]) or None,
         rank=rank,
         search=search,
+        co_mentions=co_mentions,
     )
 
 
@@ -247,6 +271,23 @@ def _check_search(name: str, search: str | None, params: tuple[Param, ...], body
     if missing:
         raise QueryError(f"named query {name!r}: a search compares names as the store's "
                          f"table does; the body lacks {missing[0]}")
+
+
+def _check_co_mentions(name: str, entity: str | None, params: tuple[Param, ...],
+                       body: str) -> None:
+    """``# co-mentions: NAME`` names an entity parameter, and the lines between the body's
+    ``# counted:`` marks count what the store's table counts."""
+    blocks = _COUNTED.findall(body)
+    if entity is None and not blocks and "# counted:" not in body:
+        return
+    entities = [p.name for p in params if p.kind == "entity"]
+    if entity not in entities or len(blocks) != 1:
+        raise QueryError(f"named query {name!r}: '# co-mentions: NAME' names an entity "
+                         f"parameter ({', '.join(entities) or 'it has none'}) and goes with one "
+                         "block from '# counted: VALUES (?other ?papers)' to '# counted: end'")
+    if " ".join(blocks[0].split()) != COUNT_QUERY.format(entity=entity):
+        raise QueryError(f"named query {name!r}: the '# counted:' block must count what the "
+                         f"store's table counts: {COUNT_QUERY.format(entity=entity)}")
 
 
 def _parse_param(query_name: str, spec: str) -> Param:
@@ -346,6 +387,10 @@ def _answer(store: GraphStore, query: NamedQuery, blocks: Mapping[str, str],
 def _answer_text(store: GraphStore, query: NamedQuery, sparql: str, blocks: Mapping[str, str],
                  limit: int | None) -> QueryResult:
     """:func:`_answer` for the query's text ``sparql`` with its parameters bound."""
+    if limit is not None and query.co_mentions is not None:
+        counted = _counted_answer(store, query, sparql, blocks[query.co_mentions], limit)
+        if counted is not None:
+            return counted
     keys = None if limit is None or query.rank is None else _ranked_keys(store, query, limit + 1)
     ranked = _ranked(sparql, keys) if keys else ""
     if ranked and len(ranked) <= MAX_QUERY_CHARS:  # a limit of thousands: the whole query
@@ -367,7 +412,8 @@ def _answer_text(store: GraphStore, query: NamedQuery, sparql: str, blocks: Mapp
 
 
 def prepare_named_queries(store: GraphStore) -> None:
-    """For a newly built store: run every rank query, and write the table of name keys."""
+    """For a newly built store: run every rank query, and write the tables of name keys
+    and co-mentions."""
     ranked = [query for query in list_named_queries() if query.rank]
     if ranked:
         log.info("ordering the rows of %d named queries (%s)", len(ranked),
@@ -379,6 +425,45 @@ def prepare_named_queries(store: GraphStore) -> None:
             store.entities_named_like('"a"', 0)  # writes the table of name keys
         except QueryError as err:
             log.debug("no table of name keys: %s", err)
+    if any(query.co_mentions for query in list_named_queries()):
+        log.info("counting the co-mentions of the most mentioned entities")
+        store.co_mentions("<>", 1)  # writes the table of co-mentions
+
+
+def _counted_answer(store: GraphStore, query: NamedQuery, sparql: str, entity_block: str,
+                    limit: int) -> QueryResult | None:
+    """The first ``limit`` rows from the store's co-mention counts of the one bound entity.
+
+    The counts of the entities mentioned with it most often (all those tied
+    with the one in place ``limit`` + 1 included) replace the ``# counted:``
+    block, so the engine names and sorts about a hundred entities instead of
+    counting the mentions of thousands of papers. Entities that give no row
+    (no label or class) take places among them: then more are bound, a few
+    times. None when the store has no counts for it (an entity of few papers,
+    which the query counts fast, or more than one entity) or they do not
+    suffice: the caller then counts with the engine.
+    """
+    terms = entity_block[entity_block.index("{") + 1:entity_block.rindex("}")].split()
+    if len(terms) != 1 or not terms[0].startswith("<"):
+        return None
+    wanted = limit + 1
+    for _round in range(_COUNTED_ROUNDS):
+        try:
+            found = store.co_mentions(terms[0], wanted)
+            if found is None:
+                return None
+            rows, complete = found
+            values = " ".join(f"({other} {papers})" for other, papers in rows)
+            counted = _COUNTED.sub(lambda _m, v=values: f"  VALUES (?other ?papers) {{ {v} }}",
+                                   sparql, count=1)
+            result = store.query(_limited(counted, limit), limit=limit)
+        except (QueryError, sqlite3.Error) as err:  # e.g. IRIs whose brackets count as nesting
+            log.debug("counting %s with the engine: %s", query.name, err)
+            return None
+        if result.truncated or complete:
+            return result
+        wanted = len(rows) + limit + 1 - len(result.rows)  # past those that gave no row
+    return None
 
 
 def _with_matches(store: GraphStore, query: NamedQuery, sparql: str, text_block: str) -> str:

@@ -39,13 +39,14 @@ from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 from paperkg.commit import complete_commit, one_build_at_a_time
 from paperkg.errors import GraphNotFoundError, QueryError
 from paperkg.layout import COMMIT_FILE, STORE_DIR
+from paperkg.query import comentions
 from paperkg.vocab import ENTITY_BASE, PAPER_BASE, PREFIXES
 
 try:  # POSIX advisory locks; without them stale stores are simply never removed
@@ -115,6 +116,28 @@ _SEARCH_QUERY = (f"SELECT ?entity ?key WHERE {{ {NAME_PATTERN} "
                  f"BIND({NAME_KEY.format('?name')} AS ?key) }}")
 #: temporary folders older than this (seconds) are leftovers of a crash
 _LEFTOVER_AGE_S = 3600
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class _KeptTable:
+    """A SQLite table kept next to the store: ``STEM-HASH.sqlite``."""
+
+    stem: str
+    #: what it holds (its hash names the file, so a changed definition gets a new file)
+    definition: str
+    #: a query that fails on a missing or unfinished table
+    probe: str
+    #: the GraphStore method that returns what writes the table
+    fill: str
+
+
+_SEARCH_TABLE = _KeptTable("search-names", _SEARCH_QUERY, "SELECT entity, key FROM names LIMIT 1",
+                           "_fill_search_table")
+_CO_MENTION_TABLE = _KeptTable("co-mentions", comentions.DEFINITION,
+                               "SELECT c.id, c.floor, n.entity, n.other, n.papers, t.id, t.term "
+                               "FROM covered c, counts n, terms t LIMIT 1",
+                               "_fill_co_mention_table")
 
 
 @dataclass(frozen=True)
@@ -336,47 +359,128 @@ class GraphStore:
         key = term_value(rows[0][0]) if rows and rows[0] else None
         if not key:  # every name contains an empty key: nothing to narrow
             return None
-        found = None
-        for fresh in (False, True):  # a table damaged inside is written again, once
-            table = self._search_table(fresh)
-            if table is None:
-                return None
-            try:
-                found = [iri for (iri,) in table.execute(
-                    "SELECT DISTINCT entity FROM names WHERE instr(key, ?) > 0 LIMIT ?",
-                    (key, most + 1))]
-                break
-            except sqlite3.Error as err:
-                logger.info("the table of name keys is damaged (%s); writing it again", err)
-            finally:
-                table.close()
+        found = self._read_table(_SEARCH_TABLE, lambda table: [iri for (iri,) in table.execute(
+            "SELECT DISTINCT entity FROM names WHERE instr(key, ?) > 0 LIMIT ?",
+            (key, most + 1))])
         if found is None or len(found) > most or any(not iri.startswith("<") for iri in found):
             return None
         return found
 
-    def _search_table(self, fresh: bool = False) -> sqlite3.Connection | None:
-        """The kept table of every name's key (``entity``, ``key``), written if missing or
-        ``fresh``; None if it cannot be kept (searching then costs what the filter does)."""
-        digest = hashlib.sha256(_SEARCH_QUERY.encode("utf-8")).hexdigest()[:16]
-        path = self.info.db_path.parent / f"search-names-{digest}.sqlite"
+    def co_mentions(self, entity: str, count: int) -> tuple[list[tuple[str, int]], bool] | None:
+        """The entities mentioned with ``entity`` (``<iri>``) in the most papers, enough for
+        ``count`` rows of co-mentioned: ``([(other, papers), ...], complete)``.
+
+        That is every entity mentioned with it in as many papers as the one in
+        place ``count``, or more (ties included), most first; ``complete`` when
+        they are all the entities mentioned with it. The counts are kept in a
+        SQLite table next to the store for the entities of at least
+        :data:`~paperkg.query.comentions.MIN_PAPERS` papers
+        (:mod:`paperkg.query.comentions`). None for any other entity, or when
+        more than the table keeps would be needed.
+        """
+        def read(table: sqlite3.Connection) -> tuple[list[tuple[str, int]], bool] | None:
+            found = table.execute("SELECT id, floor FROM covered JOIN terms USING (id) "
+                                  "WHERE term = ?", (entity,)).fetchone()
+            if found is None:
+                return None
+            key, floor = found
+            last = table.execute("SELECT papers FROM counts WHERE entity = ? "
+                                 "ORDER BY papers DESC LIMIT 1 OFFSET ?",
+                                 (key, max(count - 1, 0))).fetchone()
+            if last is None and floor:  # the table holds fewer than needed
+                return None
+            least = last[0] if last is not None else 1
+            rows = table.execute("SELECT term, papers FROM counts JOIN terms ON id = other "
+                                 "WHERE entity = ? AND papers >= ? ORDER BY papers DESC, term",
+                                 (key, least)).fetchall()
+            fewer = table.execute("SELECT 1 FROM counts WHERE entity = ? AND papers < ? LIMIT 1",
+                                  (key, least)).fetchone()
+            return rows, not floor and fewer is None
+        return self._read_table(_CO_MENTION_TABLE, read)
+
+    def _read_table(self, kept: _KeptTable,
+                    read: Callable[[sqlite3.Connection], _T | None]) -> _T | None:
+        """``read(table)`` on a table kept next to the store; None if it cannot be kept.
+
+        A table damaged inside (an SQLite error while reading) is written again, once.
+        """
+        for fresh in (False, True):
+            table = self._kept_table(kept, fresh)
+            if table is None:
+                return None
+            try:
+                return read(table)
+            except sqlite3.Error as err:
+                logger.info("the table %s is damaged (%s); writing it again", kept.stem, err)
+            finally:
+                table.close()
+        return None
+
+    def _kept_table(self, kept: _KeptTable, fresh: bool = False) -> sqlite3.Connection | None:
+        """The table ``kept``, opened read-only; written if missing, damaged or ``fresh``.
+
+        None if it cannot be kept (a folder we may not write to): the query then
+        costs what it costs without it.
+        """
+        digest = hashlib.sha256(kept.definition.encode("utf-8")).hexdigest()[:16]
+        path = self.info.db_path.parent / f"{kept.stem}-{digest}.sqlite"
         if not fresh:
             try:
                 table = sqlite3.connect(read_only_uri(path), uri=True)
-                table.execute("SELECT entity, key FROM names LIMIT 1").fetchall()
+                table.execute(kept.probe).fetchall()
                 return table
             except sqlite3.Error:  # missing, or damaged: written (again)
                 pass
         if not os.access(path.parent, os.W_OK):
             return None
-        rows = [(str(entity), term_value(key)) for entity, key in self.query(_SEARCH_QUERY).rows]
+        fill = getattr(self, kept.fill)()
         with _temporary(path) as tmp:
-            with sqlite3.connect(tmp) as kept:
-                kept.execute("CREATE TABLE names (entity TEXT, key TEXT)")
-                kept.executemany("INSERT INTO names VALUES (?, ?)", rows)
-            kept.close()
+            with sqlite3.connect(tmp) as written:
+                fill(written)
+            written.close()
             os.replace(tmp, path)
             return sqlite3.connect(read_only_uri(path), uri=True)
         return None
+
+    def _fill_search_table(self) -> Callable[[sqlite3.Connection], None]:
+        """Every label's and alias's key: ``names (entity, key)``."""
+        rows = [(str(entity), term_value(key)) for entity, key in self.query(_SEARCH_QUERY).rows]
+
+        def fill(table: sqlite3.Connection) -> None:
+            table.execute("CREATE TABLE names (entity TEXT, key TEXT)")
+            table.executemany("INSERT INTO names VALUES (?, ?)", rows)
+        return fill
+
+    def _fill_co_mention_table(self) -> Callable[[sqlite3.Connection], None]:
+        """The co-mention counts: ``terms (id, term)``, ``covered (id, floor)`` (the entities
+        counted) and ``counts (entity, other, papers)``, from
+        :func:`~paperkg.query.comentions.co_mention_counts`."""
+        if self._store is None:
+            raise QueryError("the graph store is closed")
+        try:
+            counts = comentions.co_mention_counts(self._store)
+        except (OSError, RuntimeError, ValueError) as err:  # the engine counts alone
+            logger.info("no table of co-mentions: %s", one_line(str(err)))
+            counts = {}
+        ids: dict[str, int] = {}
+        for entity, (_floor, rows) in counts.items():
+            ids.setdefault(entity, len(ids))
+            for other, _papers in rows:
+                ids.setdefault(other, len(ids))
+
+        def fill(table: sqlite3.Connection) -> None:
+            table.execute("CREATE TABLE terms (id INTEGER PRIMARY KEY, term TEXT UNIQUE)")
+            table.execute("CREATE TABLE covered (id INTEGER PRIMARY KEY, floor INTEGER)")
+            table.execute("CREATE TABLE counts (entity INTEGER, other INTEGER, papers INTEGER)")
+            table.executemany("INSERT INTO terms VALUES (?, ?)",
+                              ((key, term) for term, key in ids.items()))
+            table.executemany("INSERT INTO covered VALUES (?, ?)",
+                              ((ids[entity], floor) for entity, (floor, _) in counts.items()))
+            table.executemany("INSERT INTO counts VALUES (?, ?, ?)",
+                              ((ids[entity], ids[other], papers)
+                               for entity, (_, rows) in counts.items() for other, papers in rows))
+            table.execute("CREATE INDEX counts_by_entity ON counts (entity, papers DESC)")
+        return fill
 
     def _rank(self, sparql: str) -> list[str] | None:
         """Every row of the rank query as a ``VALUES`` row; None if one cannot be used."""

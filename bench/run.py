@@ -384,10 +384,11 @@ def sparql_bench(graph_dir: Path, runs: int, api_limit: int | None) -> dict:
 
     shutil.rmtree(graph_dir / "store", ignore_errors=True)  # so the first open loads
     start = time.perf_counter()
-    store = GraphStore.open(graph_dir)  # loads, compacts, runs the rank queries, keys names
+    store = GraphStore.open(graph_dir)  # loads, compacts, writes the tables kept next to it
     load_s = time.perf_counter() - start
     folder = store.info.db_path.parent
-    for path in [*folder.glob("rank-*.txt"), *folder.glob("search-names-*")]:  # again, alone
+    kept = ("rank-*.txt", "search-names-*", "co-mentions-*")
+    for path in [path for pattern in kept for path in folder.glob(pattern)]:  # again, alone
         path.unlink()
     start = time.perf_counter()
     prepare_named_queries(store)
@@ -704,7 +705,7 @@ def summarise(results: dict) -> str:
             rows.append(row)
         parts.append(_table(headers, rows,
                             f"== SPARQL, {key}: {sp['triples']:,} triples; first open (load) "
-                            f"{sp['load_s']} s (rank queries and name keys "
+                            f"{sp['load_s']} s (rank queries, name keys and co-mentions "
                             f"{sp.get('rank_s', '?')} s); "
                             f"median of {sp['runs']} runs "
                             "(>= 3 once a query passes 30 s); API = "
@@ -825,7 +826,7 @@ def _sparql_only(graph_dir: Path, runs: int, api_limit: int | None,
             "sparql_only": result,
         }, indent=2) + "\n", encoding="utf-8")
     print(f"{result['graph']}: {result['triples']:,} triples; first open {result['load_s']} s "
-          f"(of which the rank queries and the name keys {result['rank_s']} s); "
+          f"(of which the rank queries, name keys and co-mentions {result['rank_s']} s); "
           f"EntityIndex {result['entity_index_ms']} ms")
     print(f"{'query':26s} {'rows':>8s} {'engine ms':>10s} {'API ms':>10s}")
     for name, entry in sorted(result["queries"].items()):

@@ -32,7 +32,7 @@ from .conftest import make_graph_dir, spy_on_queries
 from .test_named_rewrites import DCT, LABEL, RDF_TYPE, add, graph_folder, pk, random_graph
 
 RANKED = {"entities-by-support", "lineage-edges", "low-confidence-links",
-          "papers-proposing-models"}
+          "papers-proposing-models", "top-benchmarks"}
 XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 
 
@@ -225,6 +225,29 @@ def test_a_rank_needs_its_mark_and_the_same_variables(header: str, mark: str,
     text = f"# title: t\n{header}\nSELECT ?link WHERE {{\n{mark}\n  ?link a ?c\n}}\n"
     with pytest.raises(QueryError, match=re.escape(message)):
         parse_named_query("q", text)
+
+
+COUNTS = "{ SELECT ?link (COUNT(?c) AS ?n) WHERE { ?link a ?c } GROUP BY ?link }"
+
+
+@pytest.mark.parametrize(("rank", "block", "message"), [
+    (f"SELECT ?link ?n WHERE {{ {COUNTS} }} ORDER BY ?n", COUNTS.replace("?c", "?d"),
+     "are a part of the '# rank:' query"),
+    (f"SELECT ?link ?n WHERE {{ {COUNTS} }} ORDER BY ?n",
+     COUNTS.replace("WHERE {", "WHERE { VALUES ?x { UNDEF }"), "without parameters"),
+    (f"SELECT ?link ?n WHERE {{ {COUNTS} }} ORDER BY ?n", "", "are a part of the '# rank:'"),
+])
+def test_keys_in_place_of_lines_need_those_lines_in_the_rank(rank: str, block: str,
+                                                            message: str) -> None:
+    def text(block: str) -> str:
+        return (f"# title: t\n# rank: {rank}\nSELECT ?link ?n WHERE {{\n"
+                f"  # ranked: VALUES (?link ?n)\n  {block}\n  # ranked: end\n}}\n")
+    with pytest.raises(QueryError, match=re.escape(message)):
+        parse_named_query("q", text(block))
+    assert parse_named_query("q", text(COUNTS)).rank == rank
+    no_start = text(COUNTS).replace("# ranked: VALUES (?link ?n)", "")
+    with pytest.raises(QueryError, match="goes with one"):
+        parse_named_query("q", no_start)
 
 
 def test_keys_too_many_for_one_query_leave_the_rank_unused(

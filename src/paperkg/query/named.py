@@ -43,7 +43,10 @@ node), so a rank query must list a key once for each value of a variable the
 order reads, including values its own filter would leave out; and (3) the rows
 the rank query leaves out (a stricter filter) sort after every ranked one. If
 the bound keys give N rows or fewer, or the bound query fails, the query runs
-again without them (through its cut, if it has one).
+again without them (through its cut, if it has one). A key may also hold values
+the query computes, such as a count: the lines from the mark to ``# ranked: end``
+are then replaced by the keys. Those lines must be part of the rank query
+(checked), so that the rank computes the values as the query does.
 
 A query that finds entities by a text parameter may declare ``# search: NAME``
 (the parameter): its body then compares the key of each label and alias with
@@ -114,6 +117,9 @@ _PLACEHOLDER = r"VALUES\s+\?{name}\s*\{{\s*UNDEF\s*\}}"
 _RANKED_MARK = re.compile(r"^[ \t]*# ranked: VALUES \(((?:\s*\?\w+)+)\s*\)[ \t]*$", re.MULTILINE)
 #: where the entities a search found go
 _MATCHING_MARK = re.compile(r"^[ \t]*# matching: VALUES \(\?entity\)[ \t]*$", re.MULTILINE)
+#: a rank whose keys replace the lines from its mark to ``# ranked: end``
+_RANKED_BLOCK = re.compile(r"^[ \t]*# ranked: VALUES \(((?:\s*\?\w+)+)\s*\)[ \t]*\n(.*?)"
+                           r"^[ \t]*# ranked: end[ \t]*$", re.MULTILINE | re.DOTALL)
 #: where the store's co-mention counts go: the lines from this mark to ``# counted: end``
 _COUNTED = re.compile(r"^[ \t]*# counted: VALUES \(\?other \?papers\)[ \t]*\n(.*?)"
                       r"^[ \t]*# counted: end[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -254,6 +260,14 @@ def _check_rank(name: str, rank: str | None, body: str) -> None:
     if select is None or select.group(1).split() != marks[0].split():
         raise QueryError(f"named query {name!r}: the '# rank:' query must be 'SELECT "
                          f"{marks[0].strip()} WHERE ...', the variables of its '# ranked:' line")
+    if "# ranked: end" not in body:
+        return
+    blocks = _RANKED_BLOCK.findall(body)
+    replaced = " ".join(blocks[0][1].split()) if len(blocks) == 1 else ""
+    if not replaced or replaced not in " ".join(rank.split()) or "UNDEF" in replaced:
+        raise QueryError(f"named query {name!r}: the lines from '# ranked:' to '# ranked: end' "
+                         "are a part of the '# rank:' query, without parameters (the keys "
+                         "hold the values they compute)")
 
 
 def _check_search(name: str, search: str | None, params: tuple[Param, ...], body: str) -> None:
@@ -495,9 +509,12 @@ def _ranked_keys(store: GraphStore, query: NamedQuery, count: int) -> list[str] 
 
 
 def _ranked(sparql: str, keys: list[str]) -> str:
-    """``sparql`` with the ``# ranked:`` mark replaced by a ``VALUES`` block of ``keys``."""
+    """``sparql`` with the ``# ranked:`` mark (or the lines from it to ``# ranked: end``)
+    replaced by a ``VALUES`` block of ``keys``."""
     def block(mark: re.Match[str]) -> str:
         return f"  VALUES ({mark.group(1).strip()}) {{ {' '.join(keys)} }}"
+    if _RANKED_BLOCK.search(sparql):
+        return _RANKED_BLOCK.sub(block, sparql, count=1)
     return _RANKED_MARK.sub(block, sparql, count=1)
 
 

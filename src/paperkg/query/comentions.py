@@ -26,6 +26,8 @@ among them, nothing is counted and the query counts alone.
 
 from __future__ import annotations
 
+from array import array
+
 import pyoxigraph as ox
 
 from paperkg.vocab import ONTOLOGY
@@ -69,15 +71,15 @@ def co_mention_counts(
     if store.query(_NOT_IRI):
         return {}
     ids: dict[str, int] = {}
-    indices: list[int] = []
-    ends: list[int] = []
+    indices = array("q")  # 8 bytes a mention, not a list of int objects
+    ends = array("q")
     for solution in store.query(_BY_PAPER):
         indices.extend(ids.setdefault(iri, len(ids)) for iri in solution[0].value.split(" "))
         ends.append(len(indices))
     if not indices:
         return {}
-    entity_of = np.asarray(indices, dtype=np.int64)  # the mentions, paper by paper
-    end = np.asarray(ends, dtype=np.int64)
+    entity_of = np.frombuffer(indices, dtype=np.int64)  # the mentions, paper by paper
+    end = np.frombuffer(ends, dtype=np.int64)
     start = np.concatenate(([0], end[:-1]))
     paper_of = np.repeat(np.arange(len(end)), end - start)
     papers_of = np.bincount(entity_of, minlength=len(ids))

@@ -49,3 +49,11 @@ def spy_on_queries(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(GraphStore, "query", query)
     return runs
+
+
+def forbid_replacing_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store cannot put a file it wrote in place (as in a read-only folder)."""
+    def unwritable(*_args: object) -> None:
+        raise PermissionError("read-only folder")
+
+    monkeypatch.setattr("paperkg.query.store.os.replace", unwritable)

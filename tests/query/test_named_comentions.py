@@ -24,7 +24,7 @@ from paperkg.query.named import get_named_query, parse_named_query, run_named_qu
 from paperkg.query.store import QUERY_PREFIXES, GraphStore
 from paperkg.vocab import ENTITY_BASE, PAPER_BASE
 
-from .conftest import spy_on_queries
+from .conftest import forbid_replacing_files, spy_on_queries
 from .test_named_rewrites import LABEL, add, graph_folder, pk, random_graph
 
 #: the fewest papers of a counted entity here: about half of the named ones
@@ -159,16 +159,22 @@ def test_a_limit_beyond_the_kept_counts_is_counted_by_the_engine(
     assert runs == ["engine"]
 
 
+def counted_entity(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, tuple]:
+    """A build of a crowded graph in ``folder`` with its co-mentions counted: the
+    parameters naming one counted entity, and the first four rows of its answer."""
+    monkeypatch.setattr(comentions, "MIN_PAPERS", MIN)
+    store, iris = crowded_graph(0)
+    graph_folder(store, folder)
+    entity = {"entity": f"<{covered_entities(folder, iris)[0]}>"}
+    return entity, run_named_query(folder, "co-mentioned", entity).rows[:4]
+
+
 def test_the_table_is_written_with_the_store_and_again_when_damaged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(comentions, "MIN_PAPERS", MIN)
-    store, iris = crowded_graph(0)
-    folder = graph_folder(store, tmp_path / "outputs")
-    entity = {"entity": f"<{covered_entities(folder, iris)[0]}>"}
-    with GraphStore.open(folder) as opened:
-        (path,) = opened.info.db_path.parent.glob("co-mentions-*.sqlite")
-    expected = run_named_query(folder, "co-mentioned", entity).rows[:4]
+    folder = tmp_path / "outputs"
+    entity, expected = counted_entity(folder, monkeypatch)
+    (path,) = (folder / "store").glob("*/co-mentions-*.sqlite")
     runs = spy_on_counting(monkeypatch)
     for damage in (b"not a database", b"SQLite format 3\x00" + bytes(4000)):
         path.write_bytes(damage)
@@ -182,18 +188,11 @@ def test_the_table_is_written_with_the_store_and_again_when_damaged(
 def test_a_table_that_cannot_be_kept_leaves_the_counting_to_the_engine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(comentions, "MIN_PAPERS", MIN)
-    store, iris = crowded_graph(0)
-    folder = graph_folder(store, tmp_path / "outputs")
-    entity = {"entity": f"<{covered_entities(folder, iris)[0]}>"}
-    expected = run_named_query(folder, "co-mentioned", entity).rows[:4]
+    folder = tmp_path / "outputs"
+    entity, expected = counted_entity(folder, monkeypatch)
     for path in (folder / "store").glob("*/co-mentions-*"):
         path.unlink()
-
-    def unwritable(*_args: object) -> None:
-        raise PermissionError("read-only folder")
-
-    monkeypatch.setattr("paperkg.query.store.os.replace", unwritable)
+    forbid_replacing_files(monkeypatch)
     runs = spy_on_counting(monkeypatch)
     assert run_named_query(folder, "co-mentioned", entity, limit=4).rows == expected
     assert runs == ["engine"]

@@ -21,7 +21,7 @@ from paperkg.query import named
 from paperkg.query.named import parse_named_query, run_named_query
 from paperkg.query.store import GraphStore
 
-from .conftest import make_graph_dir, spy_on_queries
+from .conftest import forbid_replacing_files, make_graph_dir, spy_on_queries
 from .test_named_ranks import TTL_PREFIXES
 from .test_named_rewrites import ALT, LABEL, RDF_TYPE, add, graph_folder, pk, random_graph
 
@@ -131,10 +131,7 @@ def test_a_table_that_cannot_be_kept_still_answers(
     for path in (folder / "store").glob("*/search-names-*"):
         path.unlink()
 
-    def unwritable(*_args: object) -> None:
-        raise PermissionError("read-only folder")
-
-    monkeypatch.setattr("paperkg.query.store.os.replace", unwritable)
+    forbid_replacing_files(monkeypatch)
     runs = spy_on_searches(monkeypatch)
     assert normalised(run_named_query(folder, "entity-search", {"text": "gpt"}).rows) == \
         normalised(expected)

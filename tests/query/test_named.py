@@ -27,6 +27,9 @@ from paperkg.query.named import (
 )
 from paperkg.query.store import GraphStore, run_query
 
+from .conftest import make_graph_dir
+from .test_named_ranks import TTL_PREFIXES
+
 REQUIRED = {
     "top-benchmarks",
     "papers-evaluating-on",
@@ -250,6 +253,33 @@ def test_parameter_errors(graph_dir: Path) -> None:
     assert run_named_query(graph_dir, "entities-by-support", {"min": str(-(2**63))}).rows
     with pytest.raises(UnknownEntityError, match="entity: no entity named 'Lora2'; closest: LoRA"):
         run_named_query(graph_dir, "derived-from", {"entity": "Lora2"})
+
+
+def test_a_blank_node_entity_is_no_name_a_query_binds(tmp_path: Path) -> None:
+    """Its label used to reach the query as an IRI without a scheme: a ValueError traceback."""
+    folder = make_graph_dir(tmp_path / "outputs", TTL_PREFIXES
+                            + '_:b a pk:Model ; rdfs:label "Foo" .\n'
+                            + '<https://w3id.org/paperkg/entity/bar> a pk:Model ; '
+                              'rdfs:label "Bar" .\n')
+    for name in ("co-mentioned", "derived-from", "papers-evaluating-on"):
+        with pytest.raises(UnknownEntityError, match="no entity named 'Foo'"):
+            run_named_query(folder, name, {"entity": "Foo"})
+        assert run_named_query(folder, name, {"entity": "Bar"}).rows == ()
+
+
+def test_a_query_at_the_length_limit_still_takes_a_limit(
+    graph_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's LIMIT made a query of the greatest length one too long; the rows are
+    then cut by the store instead."""
+    full = run_named_query(graph_dir, "derived-from", {"entity": "LoRA"})
+    with GraphStore.open(graph_dir) as store:
+        bound = bind_params(get_named_query("derived-from"), {"entity": "LoRA"},
+                            EntityIndex.from_store(store))
+    monkeypatch.setattr("paperkg.query.store.MAX_QUERY_CHARS", len(bound))
+    monkeypatch.setattr("paperkg.query.named.MAX_QUERY_CHARS", len(bound))
+    limited = run_named_query(graph_dir, "derived-from", {"entity": "LoRA"}, limit=2)
+    assert limited.rows == full.rows[:2] and limited.truncated and len(full.rows) > 2
 
 
 @pytest.mark.parametrize("evil", INJECTIONS)

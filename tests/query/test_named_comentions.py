@@ -25,7 +25,7 @@ from paperkg.query.store import QUERY_PREFIXES, GraphStore
 from paperkg.vocab import ENTITY_BASE, PAPER_BASE
 
 from .conftest import forbid_replacing_files, spy_on_queries
-from .test_named_rewrites import LABEL, add, graph_folder, pk, random_graph
+from .test_named_rewrites import LABEL, RDF_TYPE, add, graph_folder, pk, random_graph
 
 #: the fewest papers of a counted entity here: about half of the named ones
 MIN = 20
@@ -230,3 +230,23 @@ def test_counts_need_their_block_and_the_table_s_count(
     query = parse_named_query("q", f"{head}# co-mentions: entity\n" + BODY % (START, "!=", END))
     assert query.co_mentions == "entity"
     assert get_named_query("co-mentioned").co_mentions == "entity"
+
+
+def test_an_iri_with_white_space_other_than_spaces_is_counted_from_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound entity is split from its VALUES block at spaces only (U+00A0 may be in
+    an IRI; str.split() cut it in two, and the engine counted)."""
+    monkeypatch.setattr(comentions, "MIN_PAPERS", MIN)
+    store, _iris = crowded_graph(0)
+    node = ox.NamedNode(f"{ENTITY_BASE}non\u00a0breaking")
+    add(store, node, RDF_TYPE, pk("Model"))
+    add(store, node, LABEL, ox.Literal("Non breaking"))
+    for j in range(0, 120, 2):
+        add(store, ox.NamedNode(f"{PAPER_BASE}p{j}"), pk("mentions"), node)
+    folder = graph_folder(store, tmp_path / "outputs")
+    entity = {"entity": f"<{node.value}>"}
+    full = run_named_query(folder, "co-mentioned", entity)
+    runs = spy_on_counting(monkeypatch)
+    assert run_named_query(folder, "co-mentioned", entity, limit=3).rows == full.rows[:3]
+    assert runs and set(runs) == {"counts"}

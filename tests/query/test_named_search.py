@@ -216,7 +216,7 @@ def test_tables_next_to_a_store_in_a_folder_named_with_uri_characters_are_read_a
     run_named_query(folder, "entity-search", {"text": "lora"})
     run_named_query(folder, "derived-from", {"entity": "<https://w3id.org/paperkg/entity/e3>"})
     tables = [*(folder / "store").glob("*/search-names-*.sqlite"),
-              *(folder / "store").glob("*/cache-names-v1.sqlite")]
+              *(folder / "store").glob("*/cache-names-v2.sqlite")]
     assert len(tables) == 2
     before = [(path.stat().st_ino, path.stat().st_mtime_ns) for path in tables]
     run_named_query(folder, "entity-search", {"text": "lora"})
@@ -233,7 +233,7 @@ def test_a_name_table_damaged_inside_is_written_again(tmp_path: Path) -> None:
     folder = make_graph_dir(tmp_path / "outputs", ttl)
     entity = {"entity": "Model 2999"}
     expected = run_named_query(folder, "derived-from", entity).rows
-    (path,) = (folder / "store").glob("*/cache-names-v1.sqlite")
+    (path,) = (folder / "store").glob("*/cache-names-v2.sqlite")
     data = bytearray(path.read_bytes())
     data[-16384:] = bytes(16384)  # the index on the keys, written last
     path.write_bytes(bytes(data))

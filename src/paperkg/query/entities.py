@@ -17,6 +17,7 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rapidfuzz import fuzz, process
 
 from paperkg.errors import QueryError
@@ -37,6 +38,9 @@ SELECT ?entity ?class ?label ?alt WHERE {{
 }}
 """
 
+
+#: the version of the kept rows of every entity: 2 leaves blank nodes out
+ENTITIES_VERSION = 2
 
 #: what normalize_name drops: \W is "not str.isalnum() and not _", so this keeps
 #: exactly the characters for which str.isalnum() is true
@@ -97,7 +101,7 @@ class EntityIndex:
         reading them out of a 100k-paper graph takes seconds, loading them back
         a fraction of that.
         """
-        rows = store.cached("entities", 1, lambda: _read_entities(store))
+        rows = store.cached("entities", ENTITIES_VERSION, lambda: _read_entities(store))
         return cls([EntityRef(label, type_, iri, tuple(alts)) for label, type_, iri, alts in rows])
 
     def lookup(self, name: str) -> list[EntityRef]:
@@ -160,7 +164,7 @@ class NameIndex:
     need every name and load the whole index.
     """
 
-    FILE = "cache-names-v1.sqlite"
+    FILE = "cache-names-v2.sqlite"
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
@@ -171,7 +175,7 @@ class NameIndex:
         db = _open_name_table(self._path)
         if db is None:  # not written yet, or damaged: written (again) from the graph
             store = self._store
-            rows = store.cached("entities", 1, lambda: _read_entities(store))
+            rows = store.cached("entities", ENTITIES_VERSION, lambda: _read_entities(store))
             try:
                 _write_name_table(self._path, rows)
                 db = _open_name_table(self._path)
@@ -278,11 +282,13 @@ def _write_name_table(path: os.PathLike[str] | str, rows: list[list]) -> None:
 
 
 def _read_entities(store: GraphStore) -> list[list]:
-    """``[label, type, iri, [aliases]]`` of every entity, sorted by IRI."""
+    """``[label, type, iri, [aliases]]`` of every entity with an IRI, sorted by IRI."""
     labels: dict[str, str] = {}
     types: dict[str, str] = {}
     alts: dict[str, set[str]] = {}
     for iri, cls_iri, label, alt in store.query(_ENTITIES_QUERY).rows:
+        if not isinstance(iri, ox.NamedNode):  # a blank node: a query cannot name it
+            continue
         key = term_value(iri)
         types[key] = term_value(cls_iri).rsplit("#", 1)[-1]
         if label is not None:

@@ -46,7 +46,9 @@ the bound keys give N rows or fewer, or the bound query fails, the query runs
 again without them (through its cut, if it has one). A key may also hold values
 the query computes, such as a count: the lines from the mark to ``# ranked: end``
 are then replaced by the keys. Those lines must be part of the rank query
-(checked), so that the rank computes the values as the query does.
+(checked), and (4) the rank must list each row of those lines once, as they
+give it (not checked: the rank of top-benchmarks joins the counts with labels
+and classes only), so that the keys hold the values the query computes.
 
 A query that finds entities by a text parameter may declare ``# search: NAME``
 (the parameter): its body then compares the key of each label and alias with
@@ -457,7 +459,9 @@ def _counted_answer(store: GraphStore, query: NamedQuery, sparql: str, entity_bl
     which the query counts fast, or more than one entity) or they do not
     suffice: the caller then counts with the engine.
     """
-    terms = entity_block[entity_block.index("{") + 1:entity_block.rindex("}")].split()
+    # split at spaces only: an IRI may hold other white space (U+00A0, U+3000)
+    terms = entity_block[entity_block.index("{") + 1:entity_block.rindex("}")].split(" ")
+    terms = [term for term in terms if term]
     if len(terms) != 1 or not terms[0].startswith("<"):
         return None
     wanted = limit + 1
@@ -531,7 +535,11 @@ def _limited(sparql: str, limit: int | None) -> str:
     those: 10-30% faster on answers of tens of thousands of rows. Named queries have no
     ``LIMIT`` of their own (:func:`parse_named_query` checks).
     """
-    return sparql if limit is None else f"{sparql.rstrip()}\nLIMIT {limit + 1}\n"
+    if limit is None:
+        return sparql
+    limited = f"{sparql.rstrip()}\nLIMIT {limit + 1}\n"
+    # at the length limit, the store's own limit (limit=) cuts the rows instead
+    return limited if len(limited) <= MAX_QUERY_CHARS else sparql
 
 
 def _terms(

@@ -119,12 +119,19 @@ _PLACEHOLDER = r"VALUES\s+\?{name}\s*\{{\s*UNDEF\s*\}}"
 _RANKED_MARK = re.compile(r"^[ \t]*# ranked: VALUES \(((?:\s*\?\w+)+)\s*\)[ \t]*$", re.MULTILINE)
 #: where the entities a search found go
 _MATCHING_MARK = re.compile(r"^[ \t]*# matching: VALUES \(\?entity\)[ \t]*$", re.MULTILINE)
+
+
+def _lines_to_end(word: str, variables: str) -> re.Pattern[str]:
+    """The lines from ``# WORD: VALUES (VARIABLES)`` to ``# WORD: end``, which a ``VALUES``
+    block replaces; groups: the variables, the lines between."""
+    return re.compile(rf"^[ \t]*# {word}: VALUES \(({variables})\s*\)[ \t]*\n(.*?)"
+                      rf"^[ \t]*# {word}: end[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
 #: a rank whose keys replace the lines from its mark to ``# ranked: end``
-_RANKED_BLOCK = re.compile(r"^[ \t]*# ranked: VALUES \(((?:\s*\?\w+)+)\s*\)[ \t]*\n(.*?)"
-                           r"^[ \t]*# ranked: end[ \t]*$", re.MULTILINE | re.DOTALL)
+_RANKED_BLOCK = _lines_to_end("ranked", r"(?:\s*\?\w+)+")
 #: where the store's co-mention counts go: the lines from this mark to ``# counted: end``
-_COUNTED = re.compile(r"^[ \t]*# counted: VALUES \(\?other \?papers\)[ \t]*\n(.*?)"
-                      r"^[ \t]*# counted: end[ \t]*$", re.MULTILINE | re.DOTALL)
+_COUNTED = _lines_to_end("counted", r"\?other \?papers")
 #: how many times co-mentioned binds more counts when entities without a row took places
 _COUNTED_ROUNDS = 3
 #: the most entities a search binds; with more, the query's own filter is as fast
@@ -301,7 +308,7 @@ def _check_co_mentions(name: str, entity: str | None, params: tuple[Param, ...],
         raise QueryError(f"named query {name!r}: '# co-mentions: NAME' names an entity "
                          f"parameter ({', '.join(entities) or 'it has none'}) and goes with one "
                          "block from '# counted: VALUES (?other ?papers)' to '# counted: end'")
-    if " ".join(blocks[0].split()) != COUNT_QUERY.format(entity=entity):
+    if " ".join(blocks[0][1].split()) != COUNT_QUERY.format(entity=entity):
         raise QueryError(f"named query {name!r}: the '# counted:' block must count what the "
                          f"store's table counts: {COUNT_QUERY.format(entity=entity)}")
 
@@ -430,18 +437,19 @@ def _answer_text(store: GraphStore, query: NamedQuery, sparql: str, blocks: Mapp
 def prepare_named_queries(store: GraphStore) -> None:
     """For a newly built store: run every rank query, and write the tables of name keys
     and co-mentions."""
-    ranked = [query for query in list_named_queries() if query.rank]
+    queries = list_named_queries()
+    ranked = [query for query in queries if query.rank]
     if ranked:
         log.info("ordering the rows of %d named queries (%s)", len(ranked),
                  ", ".join(query.name for query in ranked))
     for query in ranked:
         _ranked_keys(store, query, 0)
-    if any(query.search for query in list_named_queries()):
+    if any(query.search for query in queries):
         try:
             store.entities_named_like('"a"', 0)  # writes the table of name keys
         except QueryError as err:
             log.debug("no table of name keys: %s", err)
-    if any(query.co_mentions for query in list_named_queries()):
+    if any(query.co_mentions for query in queries):
         log.info("counting the co-mentions of the most mentioned entities")
         store.co_mentions("<>", 1)  # writes the table of co-mentions
 

@@ -23,7 +23,13 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from paperkg.errors import BuildError
-from paperkg.layout import BUILD_LOCK_FILE, COMMIT_FILE, OUTPUT_FILES, STATE_FILE
+from paperkg.layout import (
+    BUILD_LOCK_FILE,
+    COMMIT_FILE,
+    LEGACY_STATE_FILES,
+    OUTPUT_FILES,
+    STATE_FILE,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +85,8 @@ def _move_outputs(staging: Path, out: Path, written: list[str]) -> None:
             (out / name).unlink(missing_ok=True)  # an earlier build's would sit next to ours
         elif (staging / name).exists():  # else moved before the build was stopped
             os.replace(staging / name, out / name)
+    for name in LEGACY_STATE_FILES:  # an older version's state, which no update reads now
+        (out / name).unlink(missing_ok=True)
 
 
 def pending(out: Path, staging: Path) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 #: the files a build replaces in its output folder
 OUTPUT_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html", "report.json")
 #: what the next ``paperkg build --update`` reads (see :mod:`paperkg.state`)
-STATE_FILE = ".paperkg-state.jsonl.gz"
+STATE_FILE = ".paperkg-state.jsonl.zst"
+#: the state files of older versions: a build removes them, an update says to rebuild
+LEGACY_STATE_FILES = (".paperkg-state.jsonl.gz",)
 #: held by a running build, so that two builds into one folder wait for each other
 BUILD_LOCK_FILE = ".paperkg-build.lock"
 #: left by a build killed while it replaced its outputs (see :func:`paperkg.commit.commit`)
@@ -18,4 +20,4 @@ COMMIT_FILE = ".paperkg-commit"
 #: the query store's folder, loaded from ``graph.ttl`` by the first query
 STORE_DIR = "store"
 #: files whose presence marks a folder as a build's output folder
-BUILD_MARKERS = (STATE_FILE, BUILD_LOCK_FILE, COMMIT_FILE)
+BUILD_MARKERS = (STATE_FILE, *LEGACY_STATE_FILES, BUILD_LOCK_FILE, COMMIT_FILE)

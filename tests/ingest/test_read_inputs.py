@@ -212,7 +212,8 @@ def test_one_path_may_be_given_bare():
     assert len(read_inputs(str(FIXTURES / "listing_blank.txt")).papers) == 3
 
 
-@pytest.mark.parametrize("marker", [".paperkg-state.jsonl.gz", ".paperkg-build.lock"])
+@pytest.mark.parametrize("marker", [".paperkg-state.jsonl.zst", ".paperkg-state.jsonl.gz",
+                                    ".paperkg-build.lock"])
 def test_the_outputs_of_a_build_in_a_walked_folder_are_not_read(tmp_path, marker, caplog):
     """`paperkg build .` run twice: the second walk finds the first build's outputs."""
     shutil.copy(FIXTURES / "listing_blank.txt", tmp_path / "a.txt")
@@ -236,7 +237,7 @@ def test_files_named_like_outputs_are_read_outside_a_build_folder_or_when_named(
     (tmp_path / "mine" / "graph.jsonld").write_text(paper)  # no build wrote this folder
     built = tmp_path / "built"
     built.mkdir()
-    (built / ".paperkg-state.jsonl.gz").write_bytes(b"")
+    (built / ".paperkg-state.jsonl.zst").write_bytes(b"")
     (built / "report.json").write_text(paper.replace("x1", "x2"))
     result = read_inputs([tmp_path / "mine", built / "report.json"])
     assert result.files == (f"{tmp_path}/mine/graph.jsonld", f"{built}/report.json")

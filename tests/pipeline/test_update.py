@@ -78,10 +78,10 @@ def test_update_without_inputs_or_earlier_build_is_an_error(tmp_path, capsys, ar
     assert capsys.readouterr().err.count("\n") == 1
 
 
-@pytest.mark.parametrize("damage", ["deflate", "header", "lines", "header only"])
+@pytest.mark.parametrize("damage", ["compressed", "header", "lines", "header only", "cut"])
 def test_update_over_a_damaged_state_is_a_one_line_error(tmp_path, capsys, damage):
-    """A state cut at the end of a line (a whole gzip stream) lost papers silently."""
-    import gzip
+    """A state cut at the end of a line (a whole compressed stream) lost papers silently."""
+    import zstandard
 
     from paperkg.state import STATE_FILE
 
@@ -89,21 +89,46 @@ def test_update_over_a_damaged_state_is_a_one_line_error(tmp_path, capsys, damag
     out = tmp_path / "out"
     assert build(str(first), "--out", str(out)) == 0
     state = out / STATE_FILE
-    if damage == "deflate":  # a valid gzip header, then a compressed stream that breaks
-        data = bytearray(state.read_bytes())
-        data[len(data) // 2] ^= 0xFF
-        state.write_bytes(bytes(data))
-    elif damage == "header":  # a gzip file whose first line is JSON, but not the header
-        state.write_bytes(gzip.compress(b"[]\n"))
-    else:  # cut after some papers, or after the header: a whole gzip stream
-        lines = gzip.decompress(state.read_bytes()).splitlines(keepends=True)
-        state.write_bytes(gzip.compress(b"".join(lines[:3 if damage == "lines" else 1])))
+    data = state.read_bytes()
+    if damage == "compressed":  # a valid zstd frame header, then a stream that breaks
+        broken = bytearray(data)
+        broken[len(broken) // 2] ^= 0xFF
+        state.write_bytes(bytes(broken))
+    elif damage == "cut":  # the compressed file itself cut short
+        state.write_bytes(data[: len(data) // 2])
+    elif damage == "header":  # a zstd file whose first line is JSON, but not the header
+        state.write_bytes(zstandard.compress(b"[]\n"))
+    else:  # cut after some papers, or after the header: a whole compressed stream
+        lines = zstandard.ZstdDecompressor().decompressobj().decompress(data).splitlines(
+            keepends=True)
+        state.write_bytes(zstandard.compress(b"".join(lines[:3 if damage == "lines" else 1])))
     capsys.readouterr()
     assert build("--update", str(second), "--out", str(out)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot read the earlier build's state" in err
     if damage in ("lines", "header only"):
         assert "it is incomplete" in err
+    if damage == "compressed":  # found by the decompressor, not by chance in the JSON
+        assert "zstd decompress error" in err
+
+
+def test_an_older_versions_state_asks_for_a_full_build_which_removes_it(tmp_path, capsys):
+    """Earlier versions kept a gzip state; an update over one says what to do, and
+    the next full build leaves no stale state file behind."""
+    from paperkg.layout import LEGACY_STATE_FILES, STATE_FILE
+
+    first, second, _ = split_fixture(tmp_path)
+    out = tmp_path / "out"
+    assert build(str(first), "--out", str(out)) == 0
+    (out / STATE_FILE).unlink()
+    legacy = out / LEGACY_STATE_FILES[0]
+    legacy.write_bytes(b"\x1f\x8b old state")
+    capsys.readouterr()
+    assert build("--update", str(second), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "older paperkg" in err and "full build" in err
+    assert build(str(first), "--out", str(out)) == 0
+    assert not legacy.exists() and (out / STATE_FILE).exists()
 
 
 def test_a_second_build_into_the_same_folder_waits_for_the_first(tmp_path, caplog):

@@ -292,13 +292,14 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str],
     """An entity's panel: its papers (``links``, from :func:`paper_links`) and
     lineage, at most DETAILS_LIMIT of each."""
     attrs = graph.nodes[entity]
+    nodes = graph._node  # not the view: ``order`` runs for each of up to 10^4 papers
 
     def order(item: tuple[str, str]) -> tuple:
         paper, relation = item
         return (
             paper not in drawn,
             PAPER_RELATIONS.index(relation),
-            str(graph.nodes[paper].get("title", "")),
+            str(nodes[paper].get("title", "")),
             paper,
         )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from paperkg.layout import STATE_FILE
 from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
 from paperkg.state import BATCH, load_state, save_state
-from paperkg.layout import STATE_FILE
 
 #: any text a cleaned field may hold: no lone surrogates (paperkg.ingest.text.clean)
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)

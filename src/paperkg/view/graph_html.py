@@ -30,6 +30,7 @@ from __future__ import annotations
 import heapq
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from os import PathLike
@@ -53,7 +54,8 @@ from paperkg.view.selection import (
     support,
 )
 
-__all__ = ["TYPE_COLOURS", "ViewStats", "json_script", "render_graph_html", "write_graph_html"]
+__all__ = ["TYPE_COLOURS", "ViewPlan", "ViewStats", "json_script", "plan_graph_html",
+           "render_graph_html", "write_graph_html"]
 
 #: Fill colour per node type, in legend order (Tableau 10).
 TYPE_COLOURS = {
@@ -123,49 +125,95 @@ def write_graph_html(
     max_nodes:
         Draw at most this many nodes, keeping the best-supported entities.
     """
-    page, stats = render_graph_html(graph, min_support=min_support, max_nodes=max_nodes)
-    if isinstance(destination, (str, PathLike)):
-        Path(destination).write_text(page, encoding="utf-8", newline="\n")
-    else:
-        destination.write(page)
-    return stats
+    plan = plan_graph_html(graph, min_support=min_support, max_nodes=max_nodes)
+    return plan.write(destination, plan.layout())
 
 
 def render_graph_html(
     graph: nx.MultiDiGraph, *, min_support: int = 2, max_nodes: int = 2500
 ) -> tuple[str, ViewStats]:
     """The page of :func:`write_graph_html` as a string, and what it draws."""
+    plan = plan_graph_html(graph, min_support=min_support, max_nodes=max_nodes)
+    return plan.render(plan.layout())
+
+
+Positions = dict[str, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class ViewPlan:
+    """What a view draws, chosen (:func:`plan_graph_html`) before it is laid out.
+
+    The layout is a pure function (:attr:`layout_call`), so a build can compute it
+    in another process while it writes the other outputs, then :meth:`write` the
+    page with the positions; :func:`write_graph_html` does both here.
+    """
+
+    graph: nx.MultiDiGraph
+    min_support: int
+    selection: Selection
+    links: PaperLinks
+    vis_edges: list[dict]
+
+    @property
+    def layout_call(self) -> tuple[Callable[..., Positions], tuple, dict]:
+        """The call that lays the view out, as (function, args, kwargs), to run here
+        (:meth:`layout`) or in another process."""
+        nodes = self.selection.entities + self.selection.papers
+        return force_layout, (nodes, [(e["from"], e["to"]) for e in self.vis_edges]), {"seed": 1}
+
+    def layout(self) -> Positions:
+        """The positions of the drawn nodes, computed here."""
+        function, args, kwargs = self.layout_call
+        return function(*args, **kwargs)
+
+    def write(self, destination: str | PathLike[str] | TextIO, positions: Positions) -> ViewStats:
+        """Write the page, drawn at ``positions``, to a path or a text stream."""
+        page, stats = self.render(positions)
+        if isinstance(destination, (str, PathLike)):
+            Path(destination).write_text(page, encoding="utf-8", newline="\n")
+        else:
+            destination.write(page)
+        return stats
+
+    def render(self, positions: Positions) -> tuple[str, ViewStats]:
+        """The page, drawn at ``positions``, and what it draws."""
+        graph, selection = self.graph, self.selection
+        drawn = selection.entities + selection.papers
+        net = Network(height="100vh", width="100%", bgcolor="#f7f8fa", cdn_resources="in_line")
+        # a name holding a right-to-left override would reverse what is drawn around it
+        net.nodes = show_bidi_controls_in([_vis_node(graph, node, positions[node])
+                                           for node in drawn])
+        net.edges = show_bidi_controls_in(self.vis_edges)
+        net.options = _options()
+        stats = ViewStats(
+            nodes_drawn=len(net.nodes),
+            edges_drawn=len(net.edges),
+            entities_total=selection.entities_total,
+            entities_shown=len(selection.entities),
+            papers_shown=len(selection.papers),
+            papers_total=selection.papers_total,
+        )
+        details = show_bidi_controls_in(_details(graph, selection, self.links))
+        head = f"<title>paperkg graph</title>\n<style>{_asset('graph.css')}</style>"
+        body = "\n".join(
+            [
+                _side_panel(stats, self.min_support),
+                '<aside id="pk-details" class="pk-panel" hidden></aside>',
+                json_script(details, "pk-data"),
+                f"<script>{_asset('graph.js')}</script>",
+            ]
+        )
+        return offline_html(net, head=head, body=body), stats
+
+
+def plan_graph_html(
+    graph: nx.MultiDiGraph, *, min_support: int = 2, max_nodes: int = 2500
+) -> ViewPlan:
+    """Choose what the view of ``graph`` draws (see :func:`write_graph_html`)."""
     links = PaperLinks(graph)
     selection = select_view(graph, min_support=min_support, max_nodes=max_nodes, links=links)
-    drawn = selection.entities + selection.papers
-    vis_edges = _vis_edges(graph, selection, links)
-    positions = force_layout(drawn, [(e["from"], e["to"]) for e in vis_edges], seed=1)
-
-    net = Network(height="100vh", width="100%", bgcolor="#f7f8fa", cdn_resources="in_line")
-    # a name holding a right-to-left override would reverse what is drawn around it
-    net.nodes = show_bidi_controls_in([_vis_node(graph, node, positions[node])
-                                       for node in drawn])
-    net.edges = show_bidi_controls_in(vis_edges)
-    net.options = _options()
-    stats = ViewStats(
-        nodes_drawn=len(net.nodes),
-        edges_drawn=len(net.edges),
-        entities_total=selection.entities_total,
-        entities_shown=len(selection.entities),
-        papers_shown=len(selection.papers),
-        papers_total=selection.papers_total,
-    )
-    details = show_bidi_controls_in(_details(graph, selection, links))
-    head = f"<title>paperkg graph</title>\n<style>{_asset('graph.css')}</style>"
-    body = "\n".join(
-        [
-            _side_panel(stats, min_support),
-            '<aside id="pk-details" class="pk-panel" hidden></aside>',
-            json_script(details, "pk-data"),
-            f"<script>{_asset('graph.js')}</script>",
-        ]
-    )
-    return offline_html(net, head=head, body=body), stats
+    return ViewPlan(graph, min_support, selection, links, _vis_edges(graph, selection, links))
 
 
 def json_script(data: object, element_id: str) -> str:

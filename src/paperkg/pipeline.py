@@ -34,11 +34,12 @@ from paperkg.export.check import check_graph
 from paperkg.export.graphml import write_graphml
 from paperkg.export.rdf import write_rdf, write_rdf_files
 from paperkg.export.report import BuildReport
-from paperkg.export.shacl import validate_turtle
+from paperkg.export.shacl import validate_turtle, validate_turtle_file
 from paperkg.extract.parallel import extract_all
 from paperkg.extract.pipeline import Settings
 from paperkg.extract.resources import load_resources
 from paperkg.graph import build_graph
+from paperkg.helper import Helper, Job
 from paperkg.ingest import ReadResult, read_inputs
 from paperkg.layout import STATE_FILE
 from paperkg.records import Extraction, Paper
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 FULL_VALIDATION_LIMIT = 100_000
 #: papers in the pyshacl sample of a large build
 SAMPLE_PAPERS = 100
+#: from this many papers on, the view's layout and the SHACL validation run in a helper
+#: process while the RDF and GraphML files are written (:mod:`paperkg.helper`)
+HELPER_MIN_PAPERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class BuildOptions:
     jobs: int = 0
     #: add ``inputs`` to the build already in the output folder, extracting only new papers
     update: bool = False
+    #: run the layout and validation in a helper process (None: from HELPER_MIN_PAPERS on)
+    helper: bool | None = None
 
 
 class _Timer:
@@ -81,8 +87,8 @@ class _Timer:
         start = time.perf_counter()
         try:
             yield
-        finally:
-            self.stages[name] = round(time.perf_counter() - start, 3)
+        finally:  # a stage may run in parts: the parts add up
+            self.stages[name] = round(self.stages.get(name, 0.0) + time.perf_counter() - start, 3)
 
 
 def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "outputs",
@@ -211,43 +217,57 @@ def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: B
 
 def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
                timer: _Timer) -> None:
-    """Write every output into ``staging``, one after the other in this process: the
-    graph is the largest thing a build holds, and a second process walking it would
-    hold a second copy (copy-on-write pages are copied as soon as Python touches an
-    object's reference count)."""
-    with timer.stage("rdf"):
-        report.triples = write_rdf_files(graph, {"turtle": staging / "graph.ttl",
-                                                 "json-ld": staging / "graph.jsonld"})
-    with timer.stage("validate"):
-        report.validation = _validate(graph, staging / "graph.ttl", options.validate,
-                                      report.triples)
-    with timer.stage("graphml"):
-        write_graphml(graph, str(staging / "graph.graphml"))
-    if options.html:
-        from paperkg.view.graph_html import write_graph_html
+    """Write every output into ``staging``. The exports walk the graph one after the
+    other in this process: the graph is the largest thing a build holds, and a second
+    process walking it would hold a second copy (copy-on-write pages are copied as
+    soon as Python touches an object's reference count). The view's layout and the
+    SHACL validation need no graph; for a large graph a helper process runs them
+    while the RDF and GraphML files are written."""
+    papers = sum(1 for _, data in graph.nodes(data=True) if data.get("node_type") == "Paper")
+    use_helper = options.helper if options.helper is not None else papers >= HELPER_MIN_PAPERS
+    with Helper(enabled=use_helper) as helper:
+        view = layout = None
+        if options.html:
+            from paperkg.view.graph_html import plan_graph_html
 
-        with timer.stage("html"):
-            stats = write_graph_html(graph, str(staging / "graph.html"),
-                                     min_support=options.html_min_support)
-            report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+            with timer.stage("html"):
+                view = plan_graph_html(graph, min_support=options.html_min_support)
+                function, args, kwargs = view.layout_call
+                layout = helper.submit(function, *args, **kwargs)
+        with timer.stage("rdf"):
+            report.triples = write_rdf_files(graph, {"turtle": staging / "graph.ttl",
+                                                     "json-ld": staging / "graph.jsonld"})
+        with timer.stage("validate"):
+            validation = _validate(graph, staging / "graph.ttl", options.validate,
+                                   report.triples, helper)
+        with timer.stage("graphml"):
+            write_graphml(graph, str(staging / "graph.graphml"))
+        with timer.stage("validate"):
+            report.validation = validation()
+        if view is not None and layout is not None:
+            with timer.stage("html"):
+                stats = view.write(str(staging / "graph.html"), layout.result())
+                report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
 
 
-def _validate(graph, turtle: Path, mode: str, triples: int) -> str:
-    """Validate the build; raise :class:`BuildError` on a violation.
+def _validate(graph, turtle: Path, mode: str, triples: int, helper: Helper | None = None):
+    """Start validating the build; returns what finishes it: a function that gives
+    the report's line, or raises :class:`BuildError` on a violation.
 
     ``full`` runs pyshacl over every triple (about 2 s per 100k triples);
     ``sample`` runs pyshacl over an evenly spaced sample of papers with their
     entities and lineage, after :func:`check_graph` has checked the invariants
     the shapes state over the whole graph in plain Python; ``auto`` picks
-    ``full`` up to 100k triples.
+    ``full`` up to 100k triples. pyshacl runs in ``helper`` when given.
     """
     modes = ("auto", "full", "sample", "off")
     if mode not in modes:
         raise BuildError(f"unknown validation mode {mode!r}; choose from {', '.join(modes)}")
     if mode == "off":
-        return "skipped (--validate off)"
+        return lambda: "skipped (--validate off)"
+    helper = helper or Helper(enabled=False)
     if mode == "full" or (mode == "auto" and triples <= FULL_VALIDATION_LIMIT):
-        conforms, text = validate_turtle(turtle.read_bytes())
+        job = helper.submit(validate_turtle_file, str(turtle))
         label = f"conforms to ontology/shapes.ttl ({triples} triples)"
     else:
         problems = check_graph(graph)
@@ -256,10 +276,15 @@ def _validate(graph, turtle: Path, mode: str, triples: int) -> str:
         sample = _sample_graph(graph)
         buffer = io.StringIO()
         write_rdf(sample, buffer, "turtle")
-        conforms, text = validate_turtle(buffer.getvalue())
+        job = helper.submit(validate_turtle, buffer.getvalue())
         papers = sum(1 for _, d in sample.nodes(data=True) if d["node_type"] == "Paper")
         label = (f"all {triples} triples pass the structural checks; a sample of {papers} "
                  f"papers conforms to ontology/shapes.ttl")
+    return lambda: _conforms(job, label)
+
+
+def _conforms(job: Job, label: str) -> str:
+    conforms, text = job.result()
     if not conforms:
         first = next((line.strip() for line in text.splitlines() if "Message" in line), text[:200])
         raise BuildError(f"the graph violates ontology/shapes.ttl: {first}")

@@ -53,3 +53,10 @@ def validate_turtle(data: bytes | str) -> tuple[bool, str]:
         inplace=True,  # the graph was parsed for this check alone; no copy needed
     )
     return bool(conforms), str(report)
+
+
+def validate_turtle_file(path: str) -> tuple[bool, str]:
+    """:func:`validate_turtle` of a file (a job for :mod:`paperkg.helper`: the path is
+    sent to the helper process, not the text)."""
+    with open(path, "rb") as stream:
+        return validate_turtle(stream.read())

@@ -1,0 +1,226 @@
+"""A helper process for the jobs of a build's last stage that need no graph.
+
+After extraction a build runs in one process: the exports walk the graph, and a
+second process could only walk it by holding a copy. Two jobs of that stage take
+small inputs instead: the layout of the HTML view (a few thousand node ids and
+edges) and the SHACL validation of the graph's Turtle (a sample of a few hundred
+kB, or a small graph's whole file, read from disk). A build of a large graph hands
+them to a helper process, which works on the second core while the build's process
+writes the RDF and GraphML files.
+
+The helper is a fresh interpreter (``python -m paperkg.helper``) that reads pickled
+calls on its standard input and writes their results on its standard output, in
+order. It is not a ``multiprocessing`` child: those import the caller's main
+module again, which would run a user's script a second time unless it guards its
+code with ``if __name__ == "__main__"``. It ends when its input closes, and on
+Linux when the build's process ends, however that ends.
+
+Each job is a pure function, so its result is the same wherever it runs: if the
+helper cannot start, or dies, the job runs in the build's process instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import queue
+import signal
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+log = logging.getLogger(__name__)
+
+_HEADER = struct.Struct(">Q")
+#: what the helper sends back: the call's value, the exception it raised, or None
+#: when it could not run the call (the job then runs in the build's process)
+_VALUE, _RAISED, _FAILED = "value", "raised", "failed"
+
+
+class _Broken(Exception):
+    """The helper process is gone or sent something unreadable."""
+
+
+class Job:
+    """A function call handed to a :class:`Helper`; :meth:`result` waits for it."""
+
+    def __init__(self, helper: Helper | None, index: int | None, fn: Callable, args: tuple,
+                 kwargs: dict):
+        self._helper, self._index, self._call = helper, index, (fn, args, kwargs)
+
+    def result(self) -> Any:
+        """The call's result (or its exception), from the helper or, if the helper
+        could not run it, computed here."""
+        if self._helper is not None and self._index is not None:
+            try:
+                outcome, value = self._helper._result(self._index)
+            except _Broken as err:
+                log.debug("the helper process failed (%s); running the job here", err)
+            else:
+                if outcome == _VALUE:
+                    return value
+                if outcome == _RAISED:
+                    raise value
+                log.debug("the helper could not run the job (%s); running it here", value)
+        fn, args, kwargs = self._call
+        return fn(*args, **kwargs)
+
+
+class Helper:
+    """Runs jobs, one after the other, in a helper process while ``enabled``, else
+    in this process.
+
+    The process starts with the first job. Use as a context manager: on leaving, the
+    process ends (at once, without finishing its jobs, if the block is left by an
+    exception).
+    """
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self._process: subprocess.Popen | None = None
+        self._sent = 0
+        self._received: dict[int, tuple[str, Any]] = {}
+        self._next = 0
+
+    def submit(self, fn: Callable, *args: Any, **kwargs: Any) -> Job:
+        """Start ``fn(*args, **kwargs)``; ``fn`` must be a module-level function."""
+        if not self.enabled:
+            return Job(None, None, fn, args, kwargs)
+        try:
+            data = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+            if self._process is None:
+                self._process = _start()
+            assert self._process.stdin is not None
+            self._process.stdin.write(_HEADER.pack(len(data)) + data)
+            self._process.stdin.flush()
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as err:
+            log.debug("no helper process (%s); running jobs here", err)
+            self.enabled = False
+            return Job(None, None, fn, args, kwargs)
+        self._sent += 1
+        return Job(self, self._sent - 1, fn, args, kwargs)
+
+    def _result(self, index: int) -> tuple[str, Any]:
+        while index not in self._received:
+            if self._process is None or self._process.stdout is None:
+                raise _Broken("no helper process")
+            try:
+                self._received[self._next] = pickle.loads(_read_frame(self._process.stdout))
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                    ValueError) as err:
+                self.enabled = False
+                raise _Broken(err) from err
+            self._next += 1
+        return self._received.pop(index)
+
+    def __enter__(self) -> Helper:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if kind is not None:  # a failed or interrupted build does not wait for its jobs
+            process.kill()
+        for stream in (process.stdin, process.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _start() -> subprocess.Popen:
+    # the helper imports paperkg from where this process does
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    # stderr: nowhere, so that no message of the helper's reaches the user; what
+    # it cannot do, the build's process does again in the open
+    return subprocess.Popen(
+        [sys.executable, "-m", "paperkg.helper", str(os.getpid())],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+
+
+def _read_frame(stream: BinaryIO) -> bytes:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError("the helper process ended")
+    (size,) = _HEADER.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the helper process ended mid-answer")
+    return data
+
+
+def _serve(parent: int) -> None:  # pragma: no cover - runs in the helper process
+    """The helper's loop: run each call read on standard input, answer on standard
+    output. Threads read the calls and write the answers, so that neither side waits
+    on a full pipe: the build sends its next job while the helper still works, and
+    reads an answer only when it needs it (the layout's, after its other outputs)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the build's process
+    if sys.platform.startswith("linux"):  # end with the build, however it ends
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        return
+    calls: queue.Queue[bytes | None] = queue.Queue()
+
+    def read() -> None:
+        try:
+            while True:
+                calls.put(_read_frame(sys.stdin.buffer))
+        except (OSError, EOFError):
+            calls.put(None)
+
+    # answers go to the original standard output; anything a library prints, to stderr
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    answers: queue.Queue[bytes | None] = queue.Queue()
+
+    def write() -> None:
+        try:
+            while (reply := answers.get()) is not None:
+                out.write(_HEADER.pack(len(reply)) + reply)
+                out.flush()
+        except OSError:  # the build's process is gone
+            pass
+
+    threading.Thread(target=read, daemon=True).start()
+    writer = threading.Thread(target=write)
+    writer.start()
+    while (data := calls.get()) is not None:
+        answers.put(_answer(data))
+    answers.put(None)
+    writer.join()
+
+
+def _answer(call: bytes) -> bytes:  # pragma: no cover - runs in the helper process
+    """The pickled answer to a pickled call."""
+    answer: tuple[str, Any]
+    try:
+        fn, args, kwargs = pickle.loads(call)
+    except Exception as err:  # noqa: BLE001 - e.g. a module this interpreter lacks
+        answer = (_FAILED, repr(err))
+    else:
+        try:
+            answer = (_VALUE, fn(*args, **kwargs))
+        except Exception as err:  # noqa: BLE001 - the build's process re-raises it
+            answer = (_RAISED, err)
+    try:
+        return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as err:  # noqa: BLE001 - an unpicklable value or exception
+        return pickle.dumps((_FAILED, repr(err)))
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m paperkg.helper PARENT_PID
+    _serve(int(sys.argv[1]))

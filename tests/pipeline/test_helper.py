@@ -1,0 +1,162 @@
+"""The helper process of a build's last stage (paperkg.helper)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from paperkg.errors import BuildError
+from paperkg.helper import Helper
+from paperkg.pipeline import BuildOptions, _validate, build
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def die_unless_in(pid: int) -> str:
+    """Kill the process this runs in, unless it is ``pid``."""
+    if os.getpid() != pid:
+        os._exit(1)
+    return "ran in the build's process"
+
+
+def test_a_job_runs_in_another_process_and_gives_its_result():
+    with Helper(enabled=True) as helper:
+        job = helper.submit(os.getpid)
+        assert job.result() not in (os.getpid(), None)
+
+
+def test_an_answer_not_yet_read_does_not_hold_up_the_next_job(tmp_path):
+    """The build reads the layout's answer last; the helper must not wait for that
+    (a full pipe) before it validates."""
+    marker = tmp_path / "second job ran"
+    with Helper(enabled=True) as helper:
+        big = helper.submit(bytes, 4_000_000)  # far more than a pipe holds
+        helper.submit(Path.write_text, marker, "yes")
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists()
+        assert big.result() == bytes(4_000_000)
+
+
+def test_a_disabled_helper_runs_jobs_here():
+    with Helper(enabled=False) as helper:
+        assert helper.submit(os.getpid).result() == os.getpid()
+
+
+def test_a_jobs_own_error_is_raised_not_run_again():
+    with Helper(enabled=True) as helper:
+        with pytest.raises(ValueError, match="invalid literal"):
+            helper.submit(int, "not a number").result()
+
+
+def test_a_job_whose_helper_dies_runs_here():
+    with Helper(enabled=True) as helper:
+        assert helper.submit(die_unless_in, os.getpid()).result() == "ran in the build's process"
+        assert helper.submit(os.getpid).result() == os.getpid()  # and so do the next ones
+
+
+def test_a_job_the_helper_cannot_load_runs_here(tmp_path, monkeypatch):
+    """A function of a module the helper cannot import (here: one only this process
+    has) runs here, rather than failing the build with the helper's ImportError."""
+    (tmp_path / "only_here.py").write_text("import os\ndef pid():\n    return os.getpid()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import only_here
+
+    with Helper(enabled=True) as helper:
+        helper_pid = helper.submit(os.getpid).result()
+        assert helper_pid != os.getpid()
+        (tmp_path / "only_here.py").unlink()  # gone before the helper looks for it
+        assert helper.submit(only_here.pid).result() == os.getpid()
+
+
+def test_a_script_without_a_main_guard_is_not_run_again(tmp_path):
+    """A multiprocessing child imports the caller's main module again: a script that
+    builds without ``if __name__ == "__main__"`` would build twice at once."""
+    marker = tmp_path / "runs"
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import os\n"
+        f"open({str(marker)!r}, 'a').write('run\\n')\n"
+        "from paperkg.helper import Helper\n"
+        "with Helper() as helper:\n"
+        "    assert helper.submit(os.getpid).result() != os.getpid()\n")
+    import subprocess
+
+    subprocess.run([sys.executable, str(script)], check=True, timeout=120)
+    assert marker.read_text() == "run\n"
+
+
+def test_leaving_on_an_error_ends_the_helper_without_waiting_for_its_job():
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), Helper(enabled=True) as helper:
+        helper.submit(time.sleep, 60)
+        process = helper._process
+        raise KeyboardInterrupt
+    assert time.monotonic() - start < 30
+    assert process is not None and process.poll() is not None
+
+
+def test_a_violation_found_by_the_helper_is_a_build_error(tmp_path):
+    turtle = tmp_path / "graph.ttl"  # a paper without its title, which the shapes require
+    turtle.write_text("@prefix pk: <https://w3id.org/paperkg/ontology#> .\n"
+                      "<https://w3id.org/paperkg/paper/id-x> a pk:Paper .\n")
+    with Helper(enabled=True) as helper:
+        finish = _validate(None, turtle, "full", 1, helper)
+        with pytest.raises(BuildError, match="violates ontology/shapes.ttl"):
+            finish()
+
+
+@pytest.mark.parametrize("validate", ["full", "sample"])
+def test_a_build_with_the_helper_writes_what_one_without_it_writes(tmp_path, validate):
+    outputs = {}
+    for helper in (True, False):
+        out = tmp_path / str(helper)
+        build([str(FIXTURES / "papers.jsonl")], out,
+              BuildOptions(helper=helper, validate=validate, progress=False, timings=False))
+        outputs[helper] = {path.name: path.read_bytes() for path in sorted(out.iterdir())
+                           if path.is_file() and not path.name.startswith(".paperkg-build")}
+    assert outputs[True] == outputs[False]
+    assert "graph.html" in outputs[True]
+    assert json.loads(outputs[True]["report.json"])["validation"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_helper_ends_with_a_killed_build(tmp_path):
+    import signal
+    import subprocess
+
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import sys, time\n"
+        "from paperkg.helper import Helper\n"
+        "helper = Helper()\n"
+        "helper.submit(len, '').result()  # the helper has started\n"
+        "helper.submit(time.sleep, 120)\n"
+        "print(helper._process.pid, flush=True)\n"
+        "time.sleep(120)\n")
+    build = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        helper_pid = int(build.stdout.readline())
+        build.send_signal(signal.SIGKILL)
+        build.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _alive(helper_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(helper_pid)
+    finally:
+        build.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by init, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -33,6 +33,34 @@ def test_workers_find_what_one_process_finds(monkeypatch, start_method):
     assert sum(done) == len(papers) and any(e.mentions for e in together)
 
 
+def _watch_terminate(monkeypatch) -> list[list[int | None]]:
+    """The workers' exit codes each time a pool is terminated, before and after."""
+    import multiprocessing.pool
+
+    seen: list[list[int | None]] = []
+    original = multiprocessing.pool.Pool.terminate
+
+    def terminate(self):
+        workers = list(self._pool)
+        seen.append([worker.exitcode for worker in workers])
+        original(self)
+        seen.append([worker.exitcode for worker in workers])
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "terminate", terminate)
+    return seen
+
+
+def test_workers_that_finished_exit_by_themselves_not_by_a_signal(monkeypatch):
+    """Pool.terminate sent SIGTERM to workers blocked on the task queue's lock,
+    which the parent held; a worker that missed it hung a 100k build for good."""
+    papers = list(read_inputs(None).papers[:8])
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(parallel, "BATCH", 4)
+    seen = _watch_terminate(monkeypatch)
+    assert len(list(parallel.extract_all(papers, Settings(), jobs=2))) == len(papers)
+    assert seen == [[0, 0], [0, 0]]  # ended before the pool was terminated
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
 def test_the_workers_do_not_outlive_a_killed_build():
     """A worker stuck in its initializer (here: forever asleep; a fork of a threaded

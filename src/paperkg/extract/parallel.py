@@ -73,10 +73,19 @@ def extract_all(papers: Sequence[Paper], settings: Settings | None = None, jobs:
     # fork of a threaded process) may not run a Python handler
     fork = context.get_start_method() == "fork"
     die_with_parent = parent_death_signal(signal.SIGKILL) if fork else None
-    with context.Pool(jobs, initializer=_init_worker,
-                      initargs=(settings, die_with_parent)) as pool:
+    pool = context.Pool(jobs, initializer=_init_worker, initargs=(settings, die_with_parent))
+    try:
         for batch, results in zip(batches, pool.imap(_extract_in_worker, batches), strict=True):
             if progress:
                 progress(len(results))
             for paper, (mentions, lineage) in zip(batch, results, strict=True):
                 yield Extraction(paper, mentions, lineage)
+        # all done: the workers take their end-of-work sentinel and exit. Only a
+        # build that stops early has Pool.terminate stop them (what leaving ``with
+        # Pool`` does): it sends SIGTERM to workers waiting for the task queue's lock,
+        # which it holds, and a worker that gets the signal just before it blocks on
+        # that lock never runs its handler. A 100k build hung there for good.
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()  # after join: the pool's own threads only

@@ -140,8 +140,10 @@ class Helper:
 
 
 def _start() -> subprocess.Popen:
-    # the helper imports paperkg from where this process does
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    # the helper imports paperkg from where this process does, and nothing from the
+    # current folder that this process would not (PYTHONSAFEPATH: -m adds it first)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
+               PYTHONSAFEPATH="1")
     # stderr: nowhere, so that no message of the helper's reaches the user; what
     # it cannot do, the build's process does again in the open
     return subprocess.Popen(

@@ -5,8 +5,9 @@ change to one export stage is worth. This script takes the graph out of the
 comparison: ``graph`` resolves a build's state file once and pickles the graph;
 ``time`` loads it and times the RDF files (Turtle and JSON-LD), GraphML and the
 HTML view, printing an MD5 of each output so that two versions can be checked
-to write the same bytes. Run ``time`` with each version's ``src`` on
-``PYTHONPATH``, alternating:
+to write the same bytes; ``stage`` times the whole export stage as a build runs
+it, with its helper process on or off. Run ``time`` with each version's ``src``
+on ``PYTHONPATH``, alternating:
 
     python bench/exports.py graph /tmp/b100k /tmp/c100k.jsonl /tmp/g100k.pkl
     for i in 1 2 3; do for src in /tmp/base/src src; do
@@ -77,6 +78,27 @@ def time_exports(pickled: str) -> None:
     print("  md5 " + " ".join(f"{name}={digest}" for name, digest in digests.items()))
 
 
+def time_stage(pickled: str, helper: bool) -> None:
+    """The whole export stage of a build (``paperkg.pipeline._write_all``: RDF,
+    validation, GraphML, HTML), with or without its helper process."""
+    from paperkg import pipeline
+    from paperkg.export.report import BuildReport
+
+    gc.set_threshold(pipeline.GC_THRESHOLD, 20, 100)  # as a build does
+    with open(pickled, "rb") as stream:
+        graph = pickle.load(stream)
+    with tempfile.TemporaryDirectory() as tmp:
+        timer = pipeline._Timer()
+        start = time.perf_counter()
+        pipeline._write_all(graph, Path(tmp), pipeline.BuildOptions(helper=helper),
+                            BuildReport(), timer)
+        wall = time.perf_counter() - start
+        digests = {path.name: _md5(path) for path in sorted(Path(tmp).iterdir())}
+    stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in timer.stages.items())
+    print(f"helper {'on' if helper else 'off'}: {wall:.1f} s ({stages})")
+    print("  md5 " + " ".join(f"{name}={digest}" for name, digest in digests.items()))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -87,9 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     graph.add_argument("out")
     timing = sub.add_parser("time", help="time the exports of a pickled graph")
     timing.add_argument("pickled")
+    stage = sub.add_parser("stage", help="time a build's whole export stage on a pickled "
+                                         "graph, with or without the helper process")
+    stage.add_argument("pickled")
+    stage.add_argument("--helper", choices=("on", "off"), default="on")
     args = parser.parse_args(argv)
     if args.command == "graph":
         make_graph(args.build_dir, args.corpus, args.out)
+    elif args.command == "stage":
+        time_stage(args.pickled, args.helper == "on")
     else:
         time_exports(args.pickled)
     return 0

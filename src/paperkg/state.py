@@ -9,8 +9,8 @@ extractions would differ from a full rebuild's.
 
 orjson encodes and decodes the lines, and zstd compresses them in a thread of its
 own while the lines are encoded: at 100k papers the file is written about seven
-times faster than with the standard library's json and gzip, read back about
-twice as fast, and is half the size (``bench/RESULTS.md``).
+times faster than with the standard library's json and gzip, read back in about
+60% of the time, and is 58% of the size (``bench/RESULTS.md``).
 """
 
 from __future__ import annotations

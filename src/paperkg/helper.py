@@ -8,12 +8,13 @@ kB, or a small graph's whole file, read from disk). A build of a large graph han
 them to a helper process, which works on the second core while the build's process
 writes the RDF and GraphML files.
 
-The helper is a fresh interpreter (``python -m paperkg.helper``) that reads pickled
-calls on its standard input and writes their results on its standard output, in
-order. It is not a ``multiprocessing`` child: those import the caller's main
-module again, which would run a user's script a second time unless it guards its
-code with ``if __name__ == "__main__"``. It ends when its input closes, and on
-Linux when the build's process ends, however that ends.
+The helper is a fresh interpreter (``python -c``, running :func:`_serve`) that
+reads pickled calls on its standard input and writes their results on its
+standard output, in order, each in a marked frame. It is not a
+``multiprocessing`` child: those import the caller's main module again, which
+would run a user's script a second time unless it guards its code with
+``if __name__ == "__main__"``. It ends when its input closes, and on Linux when
+the build's process ends, however that ends.
 
 Each job is a pure function, so its result is the same wherever it runs: if the
 helper cannot start, or dies, the job runs in the build's process instead.
@@ -35,7 +36,12 @@ from typing import Any, BinaryIO
 
 log = logging.getLogger(__name__)
 
-_HEADER = struct.Struct(">Q")
+#: each frame: a mark, then the length of the pickle that follows (a frame that does
+#: not start with the mark, e.g. text a library printed, means the helper is unusable)
+_MARK = b"PKH1"
+_HEADER = struct.Struct(">4sQ")
+#: no answer or call is larger; a larger length is a damaged frame
+_MAX_FRAME = 1 << 31
 #: what the helper sends back: the call's value, the exception it raised, or None
 #: when it could not run the call (the job then runs in the build's process)
 _VALUE, _RAISED, _FAILED = "value", "raised", "failed"
@@ -46,28 +52,42 @@ class _Broken(Exception):
 
 
 class Job:
-    """A function call handed to a :class:`Helper`; :meth:`result` waits for it."""
+    """A function call handed to a :class:`Helper`; :meth:`result` waits for it.
+
+    The function must be pure: when the helper's answer cannot be read (the helper
+    died, or the answer does not unpickle here), the call runs again in this process.
+    """
 
     def __init__(self, helper: Helper | None, index: int | None, fn: Callable, args: tuple,
                  kwargs: dict):
         self._helper, self._index, self._call = helper, index, (fn, args, kwargs)
+        self._answer: tuple[str, Any] | None = None
 
     def result(self) -> Any:
         """The call's result (or its exception), from the helper or, if the helper
         could not run it, computed here."""
+        if self._answer is None:
+            self._answer = self._outcome()
+        outcome, value = self._answer
+        if outcome == _RAISED:
+            raise value
+        return value
+
+    def _outcome(self) -> tuple[str, Any]:
         if self._helper is not None and self._index is not None:
             try:
                 outcome, value = self._helper._result(self._index)
             except _Broken as err:
                 log.debug("the helper process failed (%s); running the job here", err)
             else:
-                if outcome == _VALUE:
-                    return value
-                if outcome == _RAISED:
-                    raise value
+                if outcome in (_VALUE, _RAISED):
+                    return outcome, value
                 log.debug("the helper could not run the job (%s); running it here", value)
         fn, args, kwargs = self._call
-        return fn(*args, **kwargs)
+        try:
+            return _VALUE, fn(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - raised by result(), every time it is asked
+            return _RAISED, err
 
 
 class Helper:
@@ -95,7 +115,7 @@ class Helper:
             if self._process is None:
                 self._process = _start()
             assert self._process.stdin is not None
-            self._process.stdin.write(_HEADER.pack(len(data)) + data)
+            self._process.stdin.write(_HEADER.pack(_MARK, len(data)) + data)
             self._process.stdin.flush()
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as err:
             log.debug("no helper process (%s); running jobs here", err)
@@ -106,14 +126,20 @@ class Helper:
 
     def _result(self, index: int) -> tuple[str, Any]:
         while index not in self._received:
-            if self._process is None or self._process.stdout is None:
+            if not self.enabled or self._process is None or self._process.stdout is None:
                 raise _Broken("no helper process")
             try:
-                self._received[self._next] = pickle.loads(_read_frame(self._process.stdout))
-            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-                    ValueError) as err:
+                data = _read_frame(self._process.stdout)
+            except Exception as err:  # noqa: BLE001 - a dead helper, or one that printed
                 self.enabled = False
                 raise _Broken(err) from err
+            try:
+                answer = pickle.loads(data)
+                if not (isinstance(answer, tuple) and len(answer) == 2):
+                    raise ValueError(f"not an answer: {type(answer).__name__}")
+            except Exception as err:  # noqa: BLE001 - e.g. an exception that cannot be rebuilt
+                answer = (_FAILED, repr(err))  # this job runs here; the next answers still count
+            self._received[self._next] = answer
             self._next += 1
         return self._received.pop(index)
 
@@ -146,8 +172,11 @@ def _start() -> subprocess.Popen:
                PYTHONSAFEPATH="1")
     # stderr: nowhere, so that no message of the helper's reaches the user; what
     # it cannot do, the build's process does again in the open
+    # -c with the current folder dropped from the path first (PYTHONSAFEPATH is 3.11+)
+    code = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
+            f"from paperkg.helper import _serve; _serve({os.getpid()})")
     return subprocess.Popen(
-        [sys.executable, "-m", "paperkg.helper", str(os.getpid())],
+        [sys.executable, "-c", code],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
 
 
@@ -155,7 +184,9 @@ def _read_frame(stream: BinaryIO) -> bytes:
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         raise EOFError("the helper process ended")
-    (size,) = _HEADER.unpack(header)
+    mark, size = _HEADER.unpack(header)
+    if mark != _MARK or size > _MAX_FRAME:
+        raise ValueError("not a frame of paperkg's helper")
     data = stream.read(size)
     if len(data) < size:
         raise EOFError("the helper process ended mid-answer")
@@ -180,7 +211,7 @@ def _serve(parent: int) -> None:  # pragma: no cover - runs in the helper proces
         try:
             while True:
                 calls.put(_read_frame(sys.stdin.buffer))
-        except (OSError, EOFError):
+        except (OSError, EOFError, ValueError):  # the build's process closed the pipe
             calls.put(None)
 
     # answers go to the original standard output; anything a library prints, to stderr
@@ -192,7 +223,7 @@ def _serve(parent: int) -> None:  # pragma: no cover - runs in the helper proces
     def write() -> None:
         try:
             while (reply := answers.get()) is not None:
-                out.write(_HEADER.pack(len(reply)) + reply)
+                out.write(_HEADER.pack(_MARK, len(reply)) + reply)
                 out.flush()
         except OSError:  # the build's process is gone
             pass
@@ -216,8 +247,8 @@ def _answer(call: bytes) -> bytes:  # pragma: no cover - runs in the helper proc
     else:
         try:
             answer = (_VALUE, fn(*args, **kwargs))
-        except Exception as err:  # noqa: BLE001 - the build's process re-raises it
-            answer = (_RAISED, err)
+        except BaseException as err:  # noqa: BLE001 - the build's process re-raises it
+            answer = (_RAISED, err)  # (SystemExit too: the helper must keep answering)
     try:
         return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as err:  # noqa: BLE001 - an unpicklable value or exception

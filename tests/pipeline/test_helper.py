@@ -44,6 +44,46 @@ def test_an_answer_not_yet_read_does_not_hold_up_the_next_job(tmp_path):
         assert big.result() == bytes(4_000_000)
 
 
+class Fragile:
+    """Pickles in the helper, but cannot be rebuilt in the process ``parent``."""
+
+    def __init__(self, parent: int):
+        self.parent = parent
+
+    def __reduce__(self):
+        return rebuild_fragile, (self.parent,)
+
+
+def rebuild_fragile(parent: int) -> Fragile:
+    if os.getpid() == parent:
+        raise ValueError("cannot be rebuilt here")
+    return Fragile(parent)
+
+
+def test_an_answer_that_cannot_be_read_runs_its_job_here_and_the_next_still_count():
+    with Helper(enabled=True) as helper:
+        fragile = helper.submit(Fragile, os.getpid())
+        after = helper.submit(os.getpid)
+        assert after.result() != os.getpid()  # read past the unreadable answer
+        assert isinstance(fragile.result(), Fragile)  # made here instead
+        assert fragile.result() is fragile.result()  # asked twice: the same answer
+
+
+def test_a_job_that_exits_raises_here_and_the_helper_still_answers():
+    with Helper(enabled=True) as helper:
+        with pytest.raises(SystemExit):
+            helper.submit(sys.exit, 3).result()
+        assert helper.submit(os.getpid).result() != os.getpid()
+
+
+def test_a_helper_that_prints_before_it_answers_is_not_used(tmp_path, monkeypatch):
+    """A sitecustomize (or .pth file) that prints made the build read text as a frame."""
+    (tmp_path / "sitecustomize.py").write_text("print('hello from sitecustomize')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with Helper(enabled=True) as helper:
+        assert helper.submit(os.getpid).result() == os.getpid()
+
+
 def test_a_disabled_helper_runs_jobs_here():
     with Helper(enabled=False) as helper:
         assert helper.submit(os.getpid).result() == os.getpid()

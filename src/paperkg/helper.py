@@ -253,7 +253,3 @@ def _answer(call: bytes) -> bytes:  # pragma: no cover - runs in the helper proc
         return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as err:  # noqa: BLE001 - an unpicklable value or exception
         return pickle.dumps((_FAILED, repr(err)))
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m paperkg.helper PARENT_PID
-    _serve(int(sys.argv[1]))

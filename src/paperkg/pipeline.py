@@ -223,8 +223,8 @@ def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
     soon as Python touches an object's reference count). The view's layout and the
     SHACL validation need no graph; for a large graph a helper process runs them
     while the RDF and GraphML files are written."""
-    papers = sum(1 for _, data in graph.nodes(data=True) if data.get("node_type") == "Paper")
-    use_helper = options.helper if options.helper is not None else papers >= HELPER_MIN_PAPERS
+    use_helper = (options.helper if options.helper is not None
+                  else report.papers >= HELPER_MIN_PAPERS)  # counted by report.add_graph
     with Helper(enabled=use_helper) as helper:
         view = layout = None
         if options.html:

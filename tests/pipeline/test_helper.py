@@ -200,3 +200,16 @@ def _alive(pid: int) -> bool:
             return stream.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.parametrize("threshold, started", [(1, True), (10**9, False)])
+def test_a_build_uses_the_helper_from_its_threshold_on(tmp_path, monkeypatch, threshold, started):
+    import paperkg.helper
+    import paperkg.pipeline
+
+    starts = []
+    original = paperkg.helper._start
+    monkeypatch.setattr(paperkg.helper, "_start", lambda: starts.append(1) or original())
+    monkeypatch.setattr(paperkg.pipeline, "HELPER_MIN_PAPERS", threshold)
+    build([str(FIXTURES / "papers.jsonl")], tmp_path / "out", BuildOptions(progress=False))
+    assert bool(starts) is started

@@ -22,10 +22,12 @@ helper cannot start, or dies, the job runs in the build's process instead.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import pickle
 import queue
+import select
 import signal
 import struct
 import subprocess
@@ -42,6 +44,8 @@ _MARK = b"PKH1"
 _HEADER = struct.Struct(">4sQ")
 #: no answer or call is larger; a larger length is a damaged frame
 _MAX_FRAME = 1 << 31
+#: bytes a pipe to the helper holds, where the system allows it
+PIPE_SIZE = 1 << 20
 #: what the helper sends back: the call's value, the exception it raised, or None
 #: when it could not run the call (the job then runs in the build's process)
 _VALUE, _RAISED, _FAILED = "value", "raised", "failed"
@@ -72,6 +76,13 @@ class Job:
         if outcome == _RAISED:
             raise value
         return value
+
+    def done(self) -> bool:
+        """Whether :meth:`result` can answer without waiting for the helper (never
+        waits itself). A job the helper cannot run counts as done: it runs here."""
+        if self._answer is not None or self._helper is None or self._index is None:
+            return True
+        return self._helper._arrived(self._index)
 
     def _outcome(self) -> tuple[str, Any]:
         if self._helper is not None and self._index is not None:
@@ -126,22 +137,44 @@ class Helper:
 
     def _result(self, index: int) -> tuple[str, Any]:
         while index not in self._received:
-            if not self.enabled or self._process is None or self._process.stdout is None:
-                raise _Broken("no helper process")
-            try:
-                data = _read_frame(self._process.stdout)
-            except Exception as err:  # noqa: BLE001 - a dead helper, or one that printed
-                self.enabled = False
-                raise _Broken(err) from err
-            try:
-                answer = pickle.loads(data)
-                if not (isinstance(answer, tuple) and len(answer) == 2):
-                    raise ValueError(f"not an answer: {type(answer).__name__}")
-            except Exception as err:  # noqa: BLE001 - e.g. an exception that cannot be rebuilt
-                answer = (_FAILED, repr(err))  # this job runs here; the next answers still count
-            self._received[self._next] = answer
-            self._next += 1
+            self._receive()
         return self._received.pop(index)
+
+    def _arrived(self, index: int) -> bool:
+        """Has job ``index``'s answer arrived (or will it never)? Reads the answers
+        that wait on the pipe, and does not wait for more."""
+        while index not in self._received:
+            if not self.enabled or self._process is None or self._process.stdout is None:
+                return True
+            try:
+                waiting, _, _ = select.select([self._process.stdout], [], [], 0)
+            except (OSError, ValueError):  # no select on a pipe (Windows): ask later
+                return False
+            if not waiting:
+                return False
+            try:
+                self._receive()
+            except _Broken:
+                return True
+        return True
+
+    def _receive(self) -> None:
+        """Read the next answer (waits for it)."""
+        if not self.enabled or self._process is None or self._process.stdout is None:
+            raise _Broken("no helper process")
+        try:
+            data = _read_frame(self._process.stdout)
+        except Exception as err:  # noqa: BLE001 - a dead helper, or one that printed
+            self.enabled = False
+            raise _Broken(err) from err
+        try:
+            answer = pickle.loads(data)
+            if not (isinstance(answer, tuple) and len(answer) == 2):
+                raise ValueError(f"not an answer: {type(answer).__name__}")
+        except Exception as err:  # noqa: BLE001 - e.g. an exception that cannot be rebuilt
+            answer = (_FAILED, repr(err))  # this job runs here; the next answers still count
+        self._received[self._next] = answer
+        self._next += 1
 
     def __enter__(self) -> Helper:
         return self
@@ -175,21 +208,59 @@ def _start() -> subprocess.Popen:
     # -c with the current folder dropped from the path first (PYTHONSAFEPATH is 3.11+)
     code = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
             f"from paperkg.helper import _serve; _serve({os.getpid()})")
-    return subprocess.Popen(
-        [sys.executable, "-c", code],
+    # stdout unbuffered (bufsize 0), so that select() sees every answer that waits:
+    # a buffered reader could hold one that the pipe no longer shows
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], bufsize=0,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    assert process.stdin is not None and process.stdout is not None
+    for pipe in (process.stdin, process.stdout):
+        _widen(pipe.fileno())
+    process.stdin = io.BufferedWriter(process.stdin)  # type: ignore[assignment]
+    return process
 
 
-def _read_frame(stream: BinaryIO) -> bytes:
-    header = stream.read(_HEADER.size)
+def _widen(pipe: int) -> None:
+    """Let ``pipe`` hold a large call or answer (Linux; 64 kB by default): a frame
+    that does not fit is passed in parts, each waiting for the other side's thread to
+    take its turn at the interpreter lock."""
+    try:
+        import fcntl
+
+        with open("/proc/sys/fs/pipe-max-size", encoding="ascii") as stream:
+            size = int(stream.read())
+        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, min(size, PIPE_SIZE))
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+
+
+def _read_frame(stream: BinaryIO) -> bytearray:
+    header = _read_exactly(stream, _HEADER.size)
     if len(header) < _HEADER.size:
         raise EOFError("the helper process ended")
     mark, size = _HEADER.unpack(header)
     if mark != _MARK or size > _MAX_FRAME:
         raise ValueError("not a frame of paperkg's helper")
-    data = stream.read(size)
+    data = _read_exactly(stream, size)
     if len(data) < size:
         raise EOFError("the helper process ended mid-answer")
+    return data
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytearray:
+    """``size`` bytes of ``stream``, fewer only at its end (an unbuffered stream's
+    reads give what the pipe holds at the time)."""
+    data = bytearray(size)
+    view = memoryview(data)
+    got = 0
+    while got < size:
+        count = stream.readinto(view[got:])
+        if not count:
+            break
+        got += count
+    view.release()
+    if got < size:
+        del data[got:]
     return data
 
 

@@ -44,6 +44,41 @@ def test_an_answer_not_yet_read_does_not_hold_up_the_next_job(tmp_path):
         assert big.result() == bytes(4_000_000)
 
 
+def test_done_tells_whether_an_answer_has_come_without_waiting():
+    with Helper(enabled=True) as helper:
+        slow = helper.submit(time.sleep, 3)
+        start = time.monotonic()
+        assert not slow.done()
+        assert time.monotonic() - start < 1  # asking does not wait for the job
+        fast = helper.submit(os.getpid)
+        deadline = time.monotonic() + 60
+        while not fast.done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert slow.done() and fast.done()  # answers come in order: the first came first
+        assert fast.result() != os.getpid()
+    with Helper(enabled=False) as helper:
+        assert helper.submit(os.getpid).done()  # runs here when asked for
+
+
+def test_a_large_call_does_not_wait_for_the_helper_to_take_it_in_parts():
+    """A call larger than a pipe's default 64 kB was written in parts, each waiting
+    for the helper's reading thread to get the interpreter lock from its job."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("pipe sizes are set on Linux")
+    import fcntl
+
+    with Helper(enabled=True) as helper:
+        helper.submit(os.getpid).result()
+        for pipe in (helper._process.stdin, helper._process.stdout):
+            size = fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ)
+            assert size >= min(1 << 20, int(Path("/proc/sys/fs/pipe-max-size").read_text()))
+        busy = helper.submit(sum, range(30_000_000))  # a second of work
+        start = time.monotonic()
+        helper.submit(len, b"x" * 900_000)
+        took = time.monotonic() - start
+        assert took < 0.2 and busy.result() > 0
+
+
 class Fragile:
     """Pickles in the helper, but cannot be rebuilt in the process ``parent``."""
 

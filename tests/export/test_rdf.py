@@ -198,11 +198,59 @@ def test_writing_several_formats_at_once_gives_the_same_files(tmp_path, small_bu
     assert not (tmp_path / "x.ttl").exists()  # nothing is opened before the formats are checked
 
 
-def test_writers_hold_a_batch_of_subjects_not_the_graph():
+def _count_calls(helper, after: int | None = None):
+    """Count ``helper``'s jobs; after ``after`` of them, kill its process."""
+    submit = helper.submit
+
+    def counted(fn, *args, **kwargs):
+        helper.calls += 1
+        if after is not None and helper.calls == after + 1:
+            helper._process.kill()
+            helper._process.wait()
+        return submit(fn, *args, **kwargs)
+
+    helper.calls = 0
+    helper.submit = counted
+
+
+@pytest.mark.parametrize("dies_after", [None, 5])
+def test_a_helper_formats_part_of_the_files_with_the_same_bytes(tmp_path, monkeypatch,
+                                                                dies_after):
+    """With a helper, some batches are formatted there and some here, in whatever
+    mix the two processes' pace gives; the files are the same bytes. A helper
+    that dies mid-way leaves its batches to this process."""
+    from paperkg.export import rdf
+    from paperkg.helper import Helper
+
+    monkeypatch.setattr(rdf, "BATCH", 16)  # many batches from a small graph
+    graph = _synthetic_graph(150)
+    paths = {fmt: tmp_path / f"alone.{fmt}" for fmt in rdf.FORMATS}
+    count = rdf.write_rdf_files(graph, paths)
+    split = {fmt: tmp_path / f"split.{fmt}" for fmt in rdf.FORMATS}
+    with Helper(enabled=True) as helper:
+        _count_calls(helper, dies_after)
+        assert rdf.write_rdf_files(graph, split, helper=helper) == count
+        answered = helper._next
+    batches = -(-len(list(rdf._subjects(graph))) // rdf.BATCH)
+    assert 0 < helper.calls < batches  # both processes formatted batches
+    if dies_after is None:
+        assert answered == helper.calls
+    else:
+        assert answered <= dies_after and not helper.enabled
+    for fmt in rdf.FORMATS:
+        assert split[fmt].read_bytes() == paths[fmt].read_bytes(), fmt
+
+
+def test_writers_hold_a_batch_of_subjects_not_the_graph(monkeypatch):
     """Writing costs memory for a batch of subjects, not for the whole graph:
     the peak allocated while writing stays far below the text written, and does
-    not grow with the number of papers."""
+    not grow with the number of papers (batches smaller than a build's, so that
+    small graphs show it)."""
     import tracemalloc
+
+    from paperkg.export import rdf
+
+    monkeypatch.setattr(rdf, "BATCH", 64)
 
     class Counting(io.TextIOBase):
         def __init__(self):
@@ -266,10 +314,10 @@ def test_mention_link_templates_print_what_the_generic_formatters_print(
     graph = nx.MultiDiGraph()
     graph.add_node(f"paper:id:{paper}", iri=mint_text("paper", f"id:{paper}"))
     graph.add_node(f"entity:{entity}", iri=mint_text("entity", entity))
-    row = rdf._link(graph.nodes[f"paper:id:{paper}"], graph.nodes[f"entity:{entity}"],
-                    f"id:{paper}", entity,
-                    {"relation": relation, "evidence": evidence, "field": field, "start": start,
-                     "end": end, "rule": rule, "confidence": confidence})
+    row = rdf._link(rdf._raw_link(
+        graph.nodes[f"paper:id:{paper}"], graph.nodes[f"entity:{entity}"], f"id:{paper}",
+        entity, {"relation": relation, "evidence": evidence, "field": field, "start": start,
+                 "end": end, "rule": rule, "confidence": confidence}))
     for fmt in rdf.FORMATS:
         fast, generic = rdf._FORMATTERS[fmt](), rdf._FORMATTERS[fmt]()
         for _ in range(2):  # JSON-LD separates the second node from the first

@@ -23,17 +23,20 @@ rdflib and compare graphs.
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import IO, NamedTuple, TextIO
 
 import networkx as nx
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
+from paperkg.helper import Helper, Job
 from paperkg.vocab import PK, PREFIXES, mint_text
 
 FORMATS = ("turtle", "json-ld", "ntriples")
@@ -51,6 +54,11 @@ class Literal:
 
     value: str
     datatype: str | None = None
+
+    def __reduce__(self):
+        # a helper process is sent millions: this pickles in half the time of the
+        # dataclass's own state methods
+        return Literal, (self.value, self.datatype)
 
 
 Term = str | Literal  # an IRI (str) or a literal
@@ -143,13 +151,26 @@ class MentionLinkRow(NamedTuple):
         ]
 
 
-def _link(paper: dict, entity: dict, paper_key: str, entity_key: str,
-          attrs: dict) -> MentionLinkRow:
-    relation = attrs["relation"]
+#: a mention link as the walk yields it: (paper key, entity key, paper IRI, entity
+#: IRI, relation, evidence, field, start, end, rule, confidence), a plain tuple that
+#: pickles fast for a helper process; :func:`_link` makes the row to print
+RawLink = tuple
+
+
+def _raw_link(paper: dict, entity: dict, paper_key: str, entity_key: str,
+              attrs: dict) -> RawLink:
+    return (paper_key, entity_key, paper["iri"], entity["iri"], attrs["relation"],
+            attrs["evidence"], attrs["field"], attrs["start"], attrs["end"], attrs["rule"],
+            attrs["confidence"])
+
+
+def _link(raw: RawLink) -> MentionLinkRow:
+    """The row of a mention link: its IRI minted, its values as printed."""
+    (paper_key, entity_key, paper, entity, relation, evidence, field, start, end, rule,
+     confidence) = raw
     return MentionLinkRow(
-        mint_text("link", f"{paper_key}|{entity_key}|{relation}"), paper["iri"], entity["iri"],
-        _pk(relation), attrs["evidence"], attrs["field"], int(attrs["start"]),
-        int(attrs["end"]), attrs["rule"], f"{attrs['confidence']:.2f}")
+        mint_text("link", f"{paper_key}|{entity_key}|{relation}"), paper, entity,
+        _pk(relation), evidence, field, int(start), int(end), rule, f"{confidence:.2f}")
 
 
 def _lineage(graph: nx.MultiDiGraph, child: dict, parent: dict, child_key: str,
@@ -179,11 +200,16 @@ def describe(graph: nx.MultiDiGraph) -> Iterator[Description]:
     costs no memory beyond the graph.
     """
     for item in _subjects(graph):
-        yield (item.subject, item.pairs()) if type(item) is MentionLinkRow else item
+        if len(item) == 2:
+            yield item
+        else:
+            row = _link(item)
+            yield row.subject, row.pairs()
 
 
-def _subjects(graph: nx.MultiDiGraph) -> Iterator[Description | MentionLinkRow]:
-    """:func:`describe`, with the mention links as :class:`MentionLinkRow`.
+def _subjects(graph: nx.MultiDiGraph) -> Iterator[Description | RawLink]:
+    """:func:`describe`, with the mention links as :data:`RawLink` tuples (a
+    description is a pair, a link longer).
 
     The walk reads the graph's own dictionaries (``_node``, ``_succ``, as networkx's
     algorithms do): its read-only views cost a fifth of the walk over a million links.
@@ -206,7 +232,7 @@ def _subjects(graph: nx.MultiDiGraph) -> Iterator[Description | MentionLinkRow]:
             if attrs["relation"] == "derivedFrom":
                 yield _lineage(graph, src, dst, src_key, dst_key, attrs)
             else:
-                yield _link(src, dst, src_key, dst_key, attrs)
+                yield _raw_link(src, dst, src_key, dst_key, attrs)
 
 
 def _out_edges(succ: dict, node_id: str) -> list[tuple[str, dict]]:
@@ -389,55 +415,111 @@ def _json_value(term: Term) -> str:
 _FORMATTERS = {"turtle": _Turtle, "json-ld": _JsonLd, "ntriples": _NTriples}
 
 
-def write_rdf_streams(graph: nx.MultiDiGraph, streams: dict[str, TextIO]) -> int:
-    """Write ``graph`` in several formats at once (``{format: stream}``), describing
-    it once; returns the number of triples."""
-    writers = [(_formatter(fmt)(), stream, []) for fmt, stream in streams.items()]
-    for formatter, stream, _ in writers:
-        stream.write(formatter.start())
-    count = pending = 0
-    for item in _subjects(graph):
-        if type(item) is MentionLinkRow:
-            for formatter, _, texts in writers:
-                texts.append(formatter.mention_link(item))
-            count += MENTION_LINK_TRIPLES
+def write_rdf_streams(graph: nx.MultiDiGraph, streams: dict[str, IO], *,
+                      helper: Helper | None = None) -> int:
+    """Write ``graph`` in several formats at once (``{format: stream}``, text or
+    binary streams), describing it once; returns the number of triples.
+
+    With a running ``helper``, batches of subjects are formatted in the helper
+    process while this one walks the graph and formats the batches the helper
+    is not ready for; each batch is written in its place, so the bytes are the
+    same either way.
+    """
+    formats = tuple(streams)
+    writes = [_writer(stream) for stream in streams.values()]
+    for fmt, write in zip(formats, writes, strict=True):
+        write(_formatter(fmt)().start().encode())
+    count = 0
+    queue: deque[Job | list[bytes]] = deque()  # formatted batches, in order
+    for index, batch in enumerate(_batches(_subjects(graph))):
+        count += sum(len(item[1]) if len(item) == 2 else MENTION_LINK_TRIPLES
+                     for item in batch)
+        if helper is not None and helper.enabled and _waiting(queue) < HELPER_BATCHES:
+            queue.append(helper.submit(format_subjects, batch, formats, index == 0))
         else:
-            subject, pairs = item
-            for formatter, _, texts in writers:
-                texts.append(formatter.block(subject, pairs))
-            count += len(pairs)
-        pending += 1
-        if pending == WRITE_BATCH:
-            _flush(writers)
-            pending = 0
-    _flush(writers)
-    for formatter, stream, _ in writers:
-        stream.write(formatter.end())
+            queue.append(format_subjects(batch, formats, index == 0))
+        while queue and (type(queue[0]) is list or queue[0].done() or len(queue) > QUEUED):
+            _write_batch(writes, queue.popleft())
+    while queue:
+        _write_batch(writes, queue.popleft())
+    for fmt, write in zip(formats, writes, strict=True):
+        write(_formatter(fmt)().end().encode())
     return count
 
 
-#: subjects formatted before a write: one write per subject cost a tenth of the export,
-#: and a batch holds well under a megabyte
-WRITE_BATCH = 128
+#: subjects formatted at a time: a batch is well under a megabyte of text in each
+#: format, and one write per subject would cost a tenth of the export
+BATCH = 512
+#: batches handed to the helper and not yet formatted by it: with two, it starts
+#: the next as soon as it answers one
+HELPER_BATCHES = 2
+#: formatted batches kept waiting for one before them that the helper still formats
+QUEUED = 16
 MENTION_LINK_TRIPLES = 10
 
 
-def _flush(writers: list[tuple[object, TextIO, list[str]]]) -> None:
-    for _, stream, texts in writers:
-        stream.write("".join(texts))
-        texts.clear()
+def format_subjects(items: list, formats: tuple[str, ...], first: bool) -> list[bytes]:
+    """A batch of :func:`_subjects` items in each of ``formats``, UTF-8 encoded;
+    ``first``: the batch opens the graph (a JSON-LD node object after the first
+    has a comma)."""
+    formatters = [_formatter(fmt)() for fmt in formats]
+    for formatter in formatters:
+        if isinstance(formatter, _JsonLd):
+            formatter.first = first
+    texts: list[list[str]] = [[] for _ in formats]
+    for item in items:
+        if len(item) == 2:
+            subject, pairs = item
+            for formatter, out in zip(formatters, texts, strict=True):
+                out.append(formatter.block(subject, pairs))
+        else:
+            row = _link(item)
+            for formatter, out in zip(formatters, texts, strict=True):
+                out.append(formatter.mention_link(row))
+    return ["".join(out).encode() for out in texts]
 
 
-def write_rdf_files(graph: nx.MultiDiGraph, paths: dict[str, str | Path]) -> int:
+def _batches(items: Iterator) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _waiting(queue: deque) -> int:
+    """How many batches in ``queue`` the helper has not answered yet."""
+    return sum(1 for entry in queue if type(entry) is not list and not entry.done())
+
+
+def _write_batch(writes: list[Callable[[bytes], object]], entry: Job | list[bytes]) -> None:
+    texts = entry if type(entry) is list else entry.result()
+    for write, text in zip(writes, texts, strict=True):
+        write(text)
+
+
+def _writer(stream: IO) -> Callable[[bytes], object]:
+    """A function writing encoded text to ``stream``, a binary or a text stream."""
+    if isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):
+        return stream.write
+    return lambda data: stream.write(data.decode())
+
+
+def write_rdf_files(graph: nx.MultiDiGraph, paths: dict[str, str | Path], *,
+                    helper: Helper | None = None) -> int:
     """Write ``graph`` to several files at once (``{format: path}``), describing it
-    once; returns the number of triples."""
+    once (with ``helper``: see :func:`write_rdf_streams`); returns the number of
+    triples."""
     for fmt in paths:
         _formatter(fmt)
-    streams: dict[str, TextIO] = {}
+    streams: dict[str, IO] = {}
     try:
         for fmt, path in paths.items():
-            streams[fmt] = open(path, "w", encoding="utf-8", newline="\n")
-        return write_rdf_streams(graph, streams)
+            streams[fmt] = open(path, "wb")
+        return write_rdf_streams(graph, streams, helper=helper)
     finally:
         for stream in streams.values():
             stream.close()

@@ -136,6 +136,13 @@ class Helper:
         self._sent += 1
         return Job(self, self._sent - 1, fn, args, kwargs)
 
+    def waiting(self) -> int:
+        """How many jobs sent to the helper have no answer yet (reads the answers
+        that have come; does not wait)."""
+        if self._sent:
+            self._arrived(self._sent - 1)
+        return self._sent - self._next if self.enabled else 0
+
     def _result(self, index: int) -> tuple[str, Any]:
         while index not in self._received:
             self._receive()

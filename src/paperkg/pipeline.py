@@ -221,17 +221,12 @@ def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
     other in this process: the graph is the largest thing a build holds, and a second
     process walking it would hold a second copy (copy-on-write pages are copied as
     soon as Python touches an object's reference count). The view's layout and the
-    SHACL validation need no graph; for a large graph a helper process formats part
-    of the RDF files' text while this process walks the graph, then runs those two
-    while the GraphML file is written."""
+    SHACL validation need no graph; for a large graph a helper process runs them,
+    and formats part of the RDF files' text while this process walks the graph."""
     use_helper = (options.helper if options.helper is not None
                   else report.papers >= HELPER_MIN_PAPERS)  # counted by report.add_graph
     with Helper(enabled=use_helper) as helper:
         view = layout = None
-        with timer.stage("rdf"):
-            report.triples = write_rdf_files(graph, {"turtle": staging / "graph.ttl",
-                                                     "json-ld": staging / "graph.jsonld"},
-                                             helper=helper)
         if options.html:
             from paperkg.view.graph_html import plan_graph_html
 
@@ -239,6 +234,10 @@ def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
                 view = plan_graph_html(graph, min_support=options.html_min_support)
                 function, args, kwargs = view.layout_call
                 layout = helper.submit(function, *args, **kwargs)
+        with timer.stage("rdf"):
+            report.triples = write_rdf_files(graph, {"turtle": staging / "graph.ttl",
+                                                     "json-ld": staging / "graph.jsonld"},
+                                             helper=helper)
         with timer.stage("validate"):
             validation = _validate(graph, staging / "graph.ttl", options.validate,
                                    report.triples, helper)

@@ -241,6 +241,42 @@ def test_a_helper_formats_part_of_the_files_with_the_same_bytes(tmp_path, monkey
         assert split[fmt].read_bytes() == paths[fmt].read_bytes(), fmt
 
 
+def wait_for(path: str) -> bool:
+    """A helper's job that lasts until ``path`` exists (ten seconds at most)."""
+    import os
+    import time
+
+    deadline = time.monotonic() + 10
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return os.path.exists(path)
+
+
+def test_no_batch_waits_behind_a_job_the_helper_had_before(tmp_path, monkeypatch):
+    """A build hands the helper the view's layout first: batches sent behind it
+    would wait for it, and the batches after them too, as they are written in
+    order. The helper gets batches only once its other jobs are done."""
+    from paperkg.export import rdf
+    from paperkg.helper import Helper
+
+    monkeypatch.setattr(rdf, "BATCH", 16)
+    graph = _synthetic_graph(150)
+    alone = tmp_path / "alone.ttl"
+    rdf.write_rdf_files(graph, {"turtle": alone})
+    with Helper(enabled=True) as helper:
+        go = tmp_path / "go"
+        busy = helper.submit(wait_for, str(go))
+        _count_calls(helper)
+        rdf.write_rdf_files(graph, {"turtle": tmp_path / "split.ttl"}, helper=helper)
+        assert helper.calls == 0
+        go.touch()
+        assert busy.result()  # it was still waiting: the file came after the RDF
+        _count_calls(helper)
+        rdf.write_rdf_files(graph, {"turtle": tmp_path / "split.ttl"}, helper=helper)
+        assert helper.calls > 0  # and once it is done, the helper takes batches
+    assert (tmp_path / "split.ttl").read_bytes() == alone.read_bytes()
+
+
 def test_writers_hold_a_batch_of_subjects_not_the_graph(monkeypatch):
     """Writing costs memory for a batch of subjects, not for the whole graph:
     the peak allocated while writing stays far below the text written, and does

@@ -23,11 +23,9 @@ rdflib and compare graphs.
 from __future__ import annotations
 
 import datetime
-import io
 import json
 import re
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +34,8 @@ from typing import IO, NamedTuple, TextIO
 import networkx as nx
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from paperkg.helper import Helper, Job
+from paperkg.export.batches import batched, encoded_writer, in_order
+from paperkg.helper import Helper
 from paperkg.vocab import PK, PREFIXES, mint_text
 
 FORMATS = ("turtle", "json-ld", "ntriples")
@@ -420,28 +419,26 @@ def write_rdf_streams(graph: nx.MultiDiGraph, streams: dict[str, IO], *,
     """Write ``graph`` in several formats at once (``{format: stream}``, text or
     binary streams), describing it once; returns the number of triples.
 
-    With a running ``helper``, batches of subjects are formatted in the helper
-    process while this one walks the graph and formats the batches the helper
-    is not ready for; each batch is written in its place, so the bytes are the
-    same either way.
+    With a running ``helper``, part of the batches of subjects are formatted in
+    the helper process while this one walks the graph (see
+    :func:`paperkg.export.batches.in_order`); the bytes are the same.
     """
     formats = tuple(streams)
-    writes = [_writer(stream) for stream in streams.values()]
+    writes = [encoded_writer(stream) for stream in streams.values()]
     for fmt, write in zip(formats, writes, strict=True):
         write(_formatter(fmt)().start().encode())
     count = 0
-    queue: deque[Job | list[bytes]] = deque()  # formatted batches, in order
-    for index, batch in enumerate(_batches(_subjects(graph))):
-        count += sum(len(item[1]) if len(item) == 2 else MENTION_LINK_TRIPLES
-                     for item in batch)
-        if helper is not None and helper.enabled and _waiting(queue) < HELPER_BATCHES:
-            queue.append(helper.submit(format_subjects, batch, formats, index == 0))
-        else:
-            queue.append(format_subjects(batch, formats, index == 0))
-        while queue and (type(queue[0]) is list or queue[0].done() or len(queue) > QUEUED):
-            _write_batch(writes, queue.popleft())
-    while queue:
-        _write_batch(writes, queue.popleft())
+
+    def calls() -> Iterator[tuple]:
+        nonlocal count
+        for index, batch in enumerate(batched(_subjects(graph), BATCH)):
+            count += sum(len(item[1]) if len(item) == 2 else MENTION_LINK_TRIPLES
+                         for item in batch)
+            yield batch, formats, index == 0
+
+    for texts in in_order(format_subjects, calls(), helper):
+        for write, text in zip(writes, texts, strict=True):
+            write(text)
     for fmt, write in zip(formats, writes, strict=True):
         write(_formatter(fmt)().end().encode())
     return count
@@ -450,11 +447,6 @@ def write_rdf_streams(graph: nx.MultiDiGraph, streams: dict[str, IO], *,
 #: subjects formatted at a time: a batch is well under a megabyte of text in each
 #: format, and one write per subject would cost a tenth of the export
 BATCH = 512
-#: batches handed to the helper and not yet formatted by it: with two, it starts
-#: the next as soon as it answers one
-HELPER_BATCHES = 2
-#: formatted batches kept waiting for one before them that the helper still formats
-QUEUED = 16
 MENTION_LINK_TRIPLES = 10
 
 
@@ -477,35 +469,6 @@ def format_subjects(items: list, formats: tuple[str, ...], first: bool) -> list[
             for formatter, out in zip(formatters, texts, strict=True):
                 out.append(formatter.mention_link(row))
     return ["".join(out).encode() for out in texts]
-
-
-def _batches(items: Iterator) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _waiting(queue: deque) -> int:
-    """How many batches in ``queue`` the helper has not answered yet."""
-    return sum(1 for entry in queue if type(entry) is not list and not entry.done())
-
-
-def _write_batch(writes: list[Callable[[bytes], object]], entry: Job | list[bytes]) -> None:
-    texts = entry if type(entry) is list else entry.result()
-    for write, text in zip(writes, texts, strict=True):
-        write(text)
-
-
-def _writer(stream: IO) -> Callable[[bytes], object]:
-    """A function writing encoded text to ``stream``, a binary or a text stream."""
-    if isinstance(stream, (io.RawIOBase, io.BufferedIOBase)):
-        return stream.write
-    return lambda data: stream.write(data.decode())
 
 
 def write_rdf_files(graph: nx.MultiDiGraph, paths: dict[str, str | Path], *,

@@ -222,7 +222,8 @@ def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
     process walking it would hold a second copy (copy-on-write pages are copied as
     soon as Python touches an object's reference count). The view's layout and the
     SHACL validation need no graph; for a large graph a helper process runs them,
-    and formats part of the RDF files' text while this process walks the graph."""
+    and formats part of the RDF and GraphML files' text while this process walks
+    the graph."""
     use_helper = (options.helper if options.helper is not None
                   else report.papers >= HELPER_MIN_PAPERS)  # counted by report.add_graph
     with Helper(enabled=use_helper) as helper:
@@ -242,7 +243,7 @@ def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
             validation = _validate(graph, staging / "graph.ttl", options.validate,
                                    report.triples, helper)
         with timer.stage("graphml"):
-            write_graphml(graph, str(staging / "graph.graphml"))
+            write_graphml(graph, str(staging / "graph.graphml"), helper=helper)
         with timer.stage("validate"):
             report.validation = validation()
         if view is not None and layout is not None:

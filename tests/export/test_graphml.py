@@ -60,3 +60,39 @@ def test_edge_values_are_converted_alike_whether_repeated_unhashable_or_equal_ac
     assert [edges[f"e{i}"]["evidence"] for i in range(5)] == ["e", "e", "x | y", "x | y", "e"]
     assert {edges[f"e{i}"]["confidence"] for i in range(5)} == {1.0}
     assert [edges[f"e{i}"]["start"] for i in range(5)] == [0, 1, 2, 3, 4]
+
+
+def test_a_helper_formats_part_of_the_file_with_the_same_bytes(tmp_path, monkeypatch):
+    """With a helper, some batches of nodes and edges are formatted there; the file
+    is the same bytes, to a path or to a text stream."""
+    import io
+
+    from paperkg.export import graphml
+    from paperkg.helper import Helper
+
+    monkeypatch.setattr(graphml, "BATCH", 8)  # many batches from a small graph
+    graph = nx.MultiDiGraph()
+    for e in range(40):
+        graph.add_node(f"entity:E{e}", node_type="Model", label=f"E{e} <&>", kind="named",
+                       aliases=(f"e{e}",), support=e, iri=f"https://x/E{e}")
+    for p in range(120):
+        graph.add_node(f"paper:{p}", node_type="Paper", label=f"P{p}", title=f"Paper \"{p}\"",
+                       abstract="We study E1. " * 10, date="2024-01-02", arxiv_id="",
+                       authors=("A", "B"), iri=f"https://x/p{p}")
+        for e in (p % 40, (p * 7) % 40):
+            graph.add_edge(f"paper:{p}", f"entity:E{e}", key="mentions", relation="mentions",
+                           evidence=f"We study E{e}.", confidence=0.9, rule="gazetteer",
+                           field="abstract", start=9, end=11)
+    graph.add_edge("entity:E2", "entity:E1", key="derivedFrom", relation="derivedFrom",
+                   evidence="E2 extends E1.", rule="naming", papers=("1", "2"))
+    alone = tmp_path / "alone.graphml"
+    write_graphml(graph, str(alone))
+    with Helper(enabled=True) as helper:
+        helper.submit(len, "warm up").result()  # started: it takes batches from the first
+        write_graphml(graph, str(tmp_path / "split.graphml"), helper=helper)
+        assert helper._sent > 1
+        text = io.StringIO()
+        write_graphml(graph, text, helper=helper)
+    assert (tmp_path / "split.graphml").read_bytes() == alone.read_bytes()
+    assert text.getvalue().encode() == alone.read_bytes()
+    assert nx.read_graphml(alone).number_of_edges() == graph.number_of_edges()

@@ -2,12 +2,12 @@
 
 After extraction a build runs in one process: the exports walk the graph, and a
 second process could only walk it by holding a copy. Some jobs of that stage take
-small inputs instead: formatting a batch of RDF subjects that the walk gives
-(:func:`paperkg.export.rdf.format_subjects`), the layout of the HTML view (a few
-thousand node ids and edges) and the SHACL validation of the graph's Turtle (a
-sample of a few hundred kB, or a small graph's whole file, read from disk). A
-build of a large graph hands them to a helper process, which works on the second
-core while the build's process walks the graph and writes the files.
+small inputs instead: formatting a batch of RDF subjects or GraphML elements
+that the walk gives (:mod:`paperkg.export.batches`), the layout of the HTML view
+(a few thousand node ids and edges) and the SHACL validation of the graph's
+Turtle (a sample of a few hundred kB, or a small graph's whole file, read from
+disk). A build of a large graph hands them to a helper process, which works on
+the second core while the build's process walks the graph and writes the files.
 
 The helper is a fresh interpreter (``python -c``, running :func:`_serve`) that
 reads pickled calls on its standard input and writes their results on its

@@ -209,3 +209,19 @@ def test_title_key_ignores_case_punctuation_and_spacing(words, separators):
         word + separator for word, separator in zip(words, separators[: len(words)], strict=True)
     )
     assert title_key(styled.upper()) == title_key(plain) == title_key(f"  {plain.lower()}?")
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0xFFFF), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_cleaned_text_has_no_controls_surrogates_or_runs_of_space(text):
+    """Whatever a field holds, what the readers keep encodes as UTF-8, has no
+    control characters and no white space but single spaces between words."""
+    cleaned = clean(text)
+    cleaned.encode("utf-8")  # no lone surrogate left
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for c in cleaned)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in cleaned)
+    assert cleaned == " ".join(cleaned.split())
+    assert cleaned.split() == [w for w in cleaned.split(" ") if w]
+    kept = [c for c in text if not (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F) or c.isspace()]
+    assert cleaned.replace("\ufffd", "").replace(" ", "") == "".join(
+        "" if 0xD800 <= ord(c) <= 0xDFFF or c.isspace() or c == "\ufffd" else c for c in kept)

@@ -8,6 +8,8 @@ import re
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 #: lone UTF-16 surrogates (JSON ``"\ud800"`` escapes) cannot be encoded as UTF-8 later
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: either of the two: most texts have none, and one search costs less than two passes
+_EITHER = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
@@ -18,6 +20,9 @@ def clean(text: str) -> str:
 
     >>> clean("  Attention\\n  Is All\\tYou Need\\x00 ")
     'Attention Is All You Need'
+    >>> clean("a\\ud800b\\x85c")  # U+0085 is white space to str.split
+    'a\\ufffdb c'
     """
-    text = _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+    if _EITHER.search(text) is not None:
+        text = _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
     return " ".join(text.split())

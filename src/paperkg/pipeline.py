@@ -53,8 +53,8 @@ log = logging.getLogger(__name__)
 FULL_VALIDATION_LIMIT = 100_000
 #: papers in the pyshacl sample of a large build
 SAMPLE_PAPERS = 100
-#: from this many papers on, the view's layout and the SHACL validation run in a helper
-#: process while the RDF and GraphML files are written (:mod:`paperkg.helper`)
+#: from this many papers on, a helper process lays out the view, runs the SHACL
+#: validation and formats part of the RDF and GraphML text (:mod:`paperkg.helper`)
 HELPER_MIN_PAPERS = 10_000
 
 
@@ -74,7 +74,8 @@ class BuildOptions:
     jobs: int = 0
     #: add ``inputs`` to the build already in the output folder, extracting only new papers
     update: bool = False
-    #: run the layout and validation in a helper process (None: from HELPER_MIN_PAPERS on)
+    #: use a helper process for the exports' jobs that need no graph (None: from
+    #: HELPER_MIN_PAPERS on)
     helper: bool | None = None
 
 

@@ -102,9 +102,9 @@ def _write(graph: nx.MultiDiGraph, write: Callable[[bytes], object],
                         f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
     head.append('  <graph edgedefault="directed">\n')
     write("".join(head).encode())
-    calls = [((batch,) for batch in batched(graph._node.items(), BATCH)),
-             ((batch,) for batch in batched(graph.edges(keys=True, data=True), BATCH))]
-    for text in in_order(format_elements, itertools.chain(*calls), helper):
+    elements = itertools.chain(graph._node.items(), graph.edges(keys=True, data=True))
+    for text in in_order(format_elements, ((batch,) for batch in batched(elements, BATCH)),
+                         helper):
         write(text)
     write(b"  </graph>\n</graphml>\n")
 
@@ -115,7 +115,7 @@ _EDGE_COLUMNS = [(_EDGE_KEYS[k], k, t) for k, t in EDGE_ATTRIBUTES.items()]
 
 
 def format_elements(items: list[tuple]) -> bytes:
-    """A batch of nodes ``(id, data)`` or edges ``(source, target, key, data)`` as
+    """A batch of nodes ``(id, data)`` and edges ``(source, target, key, data)`` as
     GraphML elements, UTF-8 encoded."""
     lines = []
     for item in items:

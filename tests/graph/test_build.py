@@ -11,7 +11,6 @@ from paperkg.graph import build_graph
 from paperkg.graph.build import _add_edges
 from paperkg.ingest import read_inputs
 from paperkg.resolve import resolve
-
 from tests.conftest import FIXTURES
 
 

@@ -38,9 +38,12 @@ class _Index:
         self.resources = resources
         self.senses, self.ambiguous = acronym_senses(extractions)
         self.sets = UnionFind()
+        #: each paper's mentions' nodes, found once (a node costs a curated look-up)
+        self.nodes: list[tuple[str, ...]] = []
         for extraction in extractions:
-            for mention in extraction.mentions:
-                node = self.mention_node(mention)
+            nodes = tuple(map(self.mention_node, extraction.mentions))
+            self.nodes.append(nodes)
+            for mention, node in zip(extraction.mentions, nodes, strict=True):
                 self.sets.find(node)
                 if mention.resource_id is None:
                     for alias in mention.aliases:
@@ -71,8 +74,11 @@ class _Index:
         return self.node(mention.paper_key, mention.text, mention.resource_id,
                          redefined=_redefined(mention))
 
-    def root(self, mention: Mention) -> str:
-        return self.sets.find(self.mention_node(mention))
+    def roots(self) -> list[tuple[str, ...]]:
+        """Each paper's mentions' cluster roots; the nodes are let go."""
+        roots = [tuple(map(self.sets.find, nodes)) for nodes in self.nodes]
+        self.nodes = []
+        return roots
 
 
 def _redefined(mention: Mention) -> bool:
@@ -92,8 +98,7 @@ def resolve(
     """
     extractions = spread_names(extractions, resources.is_stopped)
     index = _Index(extractions, resources, merges)
-    # each paper's mentions' roots, found once
-    roots = [tuple(map(index.root, e.mentions)) for e in extractions]
+    roots = index.roots()
     clusters: dict[str, list[Mention]] = defaultdict(list)
     for extraction, found in zip(extractions, roots, strict=True):
         for mention, root in zip(extraction.mentions, found, strict=True):

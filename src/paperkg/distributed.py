@@ -108,4 +108,5 @@ def _rekey(extraction: Extraction, paper: Paper) -> Extraction:
         paper=paper,
         mentions=tuple(replace(m, paper_key=paper.key) for m in extraction.mentions),
         lineage=tuple(replace(c, paper_key=paper.key) for c in extraction.lineage),
+        words=extraction.words,
     )

@@ -109,6 +109,10 @@ class Extraction:
     paper: Paper
     mentions: tuple[Mention, ...]
     lineage: tuple[LineageClaim, ...] = ()
+    #: the paper's words that may be names, sorted and joined by spaces
+    #: (:func:`paperkg.extract.words.name_words`): where resolution looks for the
+    #: names other papers coined; None where not found yet
+    words: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,7 @@ def _line(extraction: Extraction) -> bytes:
         "paper": _paper_row(extraction.paper),
         "mentions": [_mention_row(m) for m in extraction.mentions],
         "lineage": [[c.child, c.parent, c.evidence, c.rule] for c in extraction.lineage],
+        "words": extraction.words,
     })
 
 
@@ -134,7 +135,8 @@ def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
                 paper = _paper(row["paper"])
                 mentions = tuple(_mention(paper.key, m) for m in row["mentions"])
                 claims = tuple(LineageClaim(paper.key, *c) for c in row["lineage"])
-                result.append(Extraction(paper, mentions, claims))
+                # a line written before "words" were kept: resolution finds them again
+                result.append(Extraction(paper, mentions, claims, row.get("words")))
             if end is None or set(end) != {"papers"} or end["papers"] != len(result):
                 raise ValueError(f"it is incomplete ({len(result)} papers read, and not the "
                                  "count that ends a whole state)")

@@ -26,7 +26,7 @@ def extractions(draw, key: str) -> Extraction:
         OPTIONAL, OPTIONAL, st.booleans())
     claim = st.builds(LineageClaim, st.just(key), TEXT, TEXT, TEXT, TEXT)
     return Extraction(paper, tuple(draw(st.lists(mention, max_size=4))),
-                      tuple(draw(st.lists(claim, max_size=2))))
+                      tuple(draw(st.lists(claim, max_size=2))), draw(OPTIONAL))
 
 
 @settings(max_examples=60, deadline=None)
@@ -43,3 +43,19 @@ def test_a_state_longer_than_a_batch_keeps_every_paper_in_order(tmp_path):
              for i in range(2 * BATCH + 1)]
     save_state(tmp_path / STATE_FILE, saved, "print")
     assert load_state(tmp_path, "print") == saved
+
+
+def test_a_state_written_before_words_were_kept_loads_without_them(tmp_path):
+    import orjson
+    import zstandard
+
+    saved = [Extraction(Paper("id:1", "SPERO", "Abstract."), (), (), "SPERO")]
+    save_state(tmp_path / STATE_FILE, saved, "print")
+    data = (tmp_path / STATE_FILE).read_bytes()
+    lines = zstandard.ZstdDecompressor().decompressobj().decompress(data).splitlines()
+    rows = [orjson.loads(line) for line in lines]
+    assert rows[1]["words"] == "SPERO"
+    del rows[1]["words"]
+    (tmp_path / STATE_FILE).write_bytes(zstandard.compress(
+        b"".join(orjson.dumps(row) + b"\n" for row in rows)))
+    assert load_state(tmp_path, "print") == [Extraction(saved[0].paper, (), (), None)]

@@ -22,7 +22,7 @@ BATCH = 400
 
 _worker: Extractor | None = None
 
-Found = tuple[tuple[Mention, ...], tuple[LineageClaim, ...]]
+Found = tuple[tuple[Mention, ...], tuple[LineageClaim, ...], str | None]
 
 
 def _init_worker(settings: Settings, die_with_parent: Callable[[], None] | None) -> None:
@@ -39,7 +39,7 @@ def _extract_in_worker(batch: Sequence[Paper]) -> list[Found]:
     """What the worker found in ``batch``; the papers themselves are not sent back,
     the parent has them."""
     assert _worker is not None, "worker not initialised"
-    return [(e.mentions, e.lineage) for e in _worker.extract(batch)]
+    return [(e.mentions, e.lineage, e.words) for e in _worker.extract(batch)]
 
 
 def default_jobs() -> int:
@@ -78,8 +78,8 @@ def extract_all(papers: Sequence[Paper], settings: Settings | None = None, jobs:
         for batch, results in zip(batches, pool.imap(_extract_in_worker, batches), strict=True):
             if progress:
                 progress(len(results))
-            for paper, (mentions, lineage) in zip(batch, results, strict=True):
-                yield Extraction(paper, mentions, lineage)
+            for paper, (mentions, lineage, words) in zip(batch, results, strict=True):
+                yield Extraction(paper, mentions, lineage, words)
         # all done: the workers take their end-of-work sentinel and exit. Only a
         # build that stops early has Pool.terminate stop them (what leaving ``with
         # Pool`` does): it sends SIGTERM to workers waiting for the task queue's lock,

@@ -29,6 +29,7 @@ from paperkg.extract import (  # noqa: F401
 )
 from paperkg.extract.sentences import TEXT_KEY
 from paperkg.extract.tokenizer import customise_tokenizer
+from paperkg.extract.words import name_words
 from paperkg.extract.candidates import TITLE_SEPARATOR, Candidate, register_extensions, state
 from paperkg.records import Extraction, LineageClaim, Mention, Paper
 
@@ -107,7 +108,8 @@ def to_extraction(doc: Doc, paper: Paper) -> Extraction:
         LineageClaim(paper.key, child, parent, evidence, rule)
         for child, parent, evidence, rule in dict.fromkeys(current.lineage)
     )
-    return Extraction(paper=paper, mentions=mentions, lineage=claims)
+    return Extraction(paper=paper, mentions=mentions, lineage=claims,
+                      words=name_words(current.text))
 
 
 def _mention(doc: Doc, paper: Paper, c: Candidate, title_end: int, offset: int) -> Mention:

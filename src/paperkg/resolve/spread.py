@@ -4,12 +4,12 @@ A paper defines "Sparse Expert Routing (SPERO)" or proposes "ExpertFlow"; a
 later paper that only writes "SPERO" names the same thing, with no definition
 or cue of its own for extraction to go on. After extraction, every coined
 single-word name that some paper defined or proposed is looked up, exactly as
-written, among the words of every other paper.
+written, among the words of every other paper (the words that may be names,
+which extraction found: :func:`paperkg.extract.words.name_words`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -17,16 +17,12 @@ from paperkg.extract.pipeline import paper_text
 from paperkg.extract.sentences import sentence_bounds
 from paperkg.extract.candidates import TITLE_SEPARATOR
 from paperkg.extract.text import whole_name_starts
+from paperkg.extract.words import words_among
 from paperkg.records import Extraction, Mention
 
 #: rules whose names are solid enough to look for elsewhere
 SOURCE_RULES = {"acronym", "proposal", "title-prefix"}
 MIN_LENGTH = 3
-#: what separates words besides white space: a word is a run of other characters
-_SEPARATORS = str.maketrans(dict.fromkeys("/(),;[]{}\"'“”‘’", " "))
-#: a word that may be a name has a capital letter or a digit
-_NAME_LIKE = re.compile(r"[A-Z0-9]")
-_EDGE = ",.;:!?"
 
 
 def coined_names(
@@ -61,11 +57,15 @@ def spread_names(
     wanted = set(names)
     result = []
     for extraction in extractions:
-        text = paper_text(extraction.paper)
-        hits = words_among(text, wanted) - {m.text for m in extraction.mentions}
+        if extraction.words is not None:
+            hits = wanted.intersection(extraction.words.split())
+        else:
+            hits = words_among(paper_text(extraction.paper), wanted)
+        hits -= {m.text for m in extraction.mentions}
         if not hits:
             result.append(extraction)
             continue
+        text = paper_text(extraction.paper)
         title_end = len(extraction.paper.title)
         bounds = sentence_bounds(text)
         found = []
@@ -77,20 +77,6 @@ def spread_names(
         found.sort(key=lambda m: (m.field != "title", m.start))
         result.append(replace(extraction, mentions=extraction.mentions + tuple(found)))
     return result
-
-
-def words_among(text: str, wanted: set[str]) -> set[str]:
-    """The words of ``text`` that are in ``wanted`` and may be names (have a capital
-    or a digit). A word is a run of characters between white space, slashes,
-    brackets, semicolons, commas and quotes, without the punctuation that ends it.
-    (Splitting a translated text takes half the time of a regular expression that
-    finds only the words with a capital or a digit.)
-
-    >>> sorted(words_among('We use SPERO, (ExpertFlow) and "SPERO-2".', {"SPERO", "ExpertFlow"}))
-    ['ExpertFlow', 'SPERO']
-    """
-    found = {word.rstrip(_EDGE) for word in text.translate(_SEPARATORS).split()} & wanted
-    return {word for word in found if _NAME_LIKE.search(word)}
 
 
 def _first_whole_word(text: str, word: str) -> int | None:

@@ -85,6 +85,7 @@ _LABEL_CHARS = 60
 #: Papers and lineage steps the details panel lists per entity (drawn ones first);
 #: a 100k-paper corpus has entities with tens of thousands of papers.
 DETAILS_LIMIT = 100
+_RELATION_RANK = {relation: rank for rank, relation in enumerate(PAPER_RELATIONS)}
 
 
 @dataclass(frozen=True)
@@ -320,8 +321,12 @@ def _details(graph: nx.MultiDiGraph, selection: Selection,
         names[node] = [str(attrs.get("label", node)), str(attrs.get("node_type", ""))]
 
     drawn = set(selection.entities) | set(selection.papers)
+    listed = {paper for entity in selection.entities for paper in links[entity]}
+    # each listed paper's place in the order of titles, found once for all entities
+    by_title = sorted((str(graph._node[paper].get("title", "")), paper) for paper in listed)
+    title_rank = {paper: rank for rank, (_, paper) in enumerate(by_title)}
     for entity in selection.entities:
-        nodes[entity] = _entity_details(graph, entity, drawn, links[entity])
+        nodes[entity] = _entity_details(graph, entity, drawn, links[entity], title_rank)
         for other, _ in nodes[entity]["papers"] + nodes[entity]["lineage"]:
             name(other)
     for paper in selection.papers:
@@ -336,30 +341,26 @@ def _details(graph: nx.MultiDiGraph, selection: Selection,
 
 
 def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str],
-                    links: dict[str, str]) -> dict:
-    """An entity's panel: its papers (``links``, from :func:`paper_links`) and
-    lineage, at most DETAILS_LIMIT of each."""
+                    links: dict[str, str], title_rank: dict[str, int]) -> dict:
+    """An entity's panel: its papers (``links``, from :func:`paper_links`; drawn
+    ones first, then by relation and title: ``title_rank``) and lineage, at most
+    DETAILS_LIMIT of each."""
     attrs = graph.nodes[entity]
-    nodes = graph._node  # not the view: ``order`` runs for each of up to 10^4 papers
 
-    def order(item: tuple[str, str]) -> tuple:
+    def order(item: tuple[str, str]) -> tuple:  # runs for each of up to 10^4 papers
         paper, relation = item
-        return (
-            paper not in drawn,
-            PAPER_RELATIONS.index(relation),
-            str(nodes[paper].get("title", "")),
-            paper,
-        )
+        return (paper not in drawn, _RELATION_RANK[relation], title_rank[paper])
 
     papers = heapq.nsmallest(DETAILS_LIMIT, links.items(), key=order)
-    # graph.succ/pred hold each neighbour's edge keys: an entity's children are
-    # found without walking its (up to tens of thousands of) paper links one by one
+    # the adjacency dicts hold each neighbour's edge keys: an entity's children are
+    # found without walking its (up to tens of thousands of) paper links one by one,
+    # and the dicts themselves, not networkx's views of them (a view wraps each item)
     lineage = [
         (parent, "derived from")
-        for parent in sorted(p for p, keys in graph.succ[entity].items() if LINEAGE in keys)
+        for parent in sorted(p for p, keys in graph._succ[entity].items() if LINEAGE in keys)
     ] + [
         (child, "derivative")
-        for child in sorted(c for c, keys in graph.pred[entity].items() if LINEAGE in keys)
+        for child in sorted(c for c, keys in graph._pred[entity].items() if LINEAGE in keys)
     ]
     lineage_total = len(lineage)
     lineage = sorted(lineage, key=lambda item: item[0] not in drawn)[:DETAILS_LIMIT]

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 PAPER = "Paper"
 #: Paper -> entity relations, most specific first.
 PAPER_RELATIONS = ("proposes", "evaluatesOn", "mentions")
+_RELATION_RANK = {relation: rank for rank, relation in enumerate(PAPER_RELATIONS)}
 LINEAGE = "derivedFrom"
 
 
@@ -55,13 +56,14 @@ def paper_links(graph: nx.MultiDiGraph, entity: str) -> dict[str, str]:
     # the graph's own dictionaries, not its views: an entity may have tens of thousands
     # of papers, and the views cost a third of this walk
     nodes = graph._node
-    for paper, relations in graph._pred[entity].items():
+    for paper, relations in graph._pred[entity].items():  # relations: the edges' keys
         if not is_paper(nodes[paper]):
             continue
-        for relation in relations:
-            if relation in PAPER_RELATIONS:
-                current = found.get(paper, "mentions")
-                found[paper] = min(current, relation, key=PAPER_RELATIONS.index)
+        specific = [relation for relation in relations if relation in _RELATION_RANK]
+        if len(specific) == 1:  # most papers: one relation to the entity
+            found[paper] = specific[0]
+        elif specific:
+            found[paper] = min(specific, key=_RELATION_RANK.__getitem__)
     return found
 
 

@@ -13,7 +13,7 @@ from paperkg.view import external_references, render_graph_html, write_graph_htm
 from paperkg.view.graph_html import json_script
 
 from .conftest import PAYLOADS
-from .synthetic import add_entity, corpus_graph, derive, link
+from .synthetic import add_entity, add_paper, corpus_graph, derive, link
 
 
 class ScriptBlocks(HTMLParser):
@@ -167,6 +167,25 @@ def test_lineage_details_list_parents_then_children_each_sorted(small_graph):
         ["entity:zeta-bert", "derivative"],
     ]
     assert entry["lineage_total"] == 5
+
+
+def test_details_list_drawn_papers_first_then_by_relation_title_and_id():
+    graph = nx.MultiDiGraph()
+    hub = add_entity(graph, "hub", "Hub")
+    papers = [("p1", "Zeta", "mentions"), ("p2", "Alpha", "proposes"), ("p3", "Beta", "mentions"),
+              ("p4", "Alpha", "evaluatesOn"), ("p5", "Alpha", "mentions"),
+              ("p6", "Gamma", "proposes"), ("p7", "Alpha", "mentions"),
+              ("p8", "Delta", "evaluatesOn")]
+    for key, title, relation in papers:
+        link(graph, add_paper(graph, key, title), hub, relation)  # with a mentions edge too
+    page, stats = render_graph_html(graph, min_support=1, max_nodes=4)
+    assert stats.papers_shown == 3  # p1, p2, p3: the first papers by id
+    details = json.loads(next(t for a, t in scripts_of(page) if a.get("id") == "pk-data"))
+    assert details["nodes"][hub]["papers"] == [
+        ["paper:p2", "proposes"], ["paper:p3", "mentions"], ["paper:p1", "mentions"],  # drawn
+        ["paper:p6", "proposes"], ["paper:p4", "evaluatesOn"], ["paper:p8", "evaluatesOn"],
+        ["paper:p5", "mentions"], ["paper:p7", "mentions"],
+    ]
 
 
 def test_counts_follow_min_support_and_max_nodes(small_graph):

@@ -261,7 +261,8 @@ def _links(extractions: Sequence[Extraction], roots: Sequence[tuple[str, ...]],
             by_root[root].append(mention)
         for root, mentions in by_root.items():
             entity = entities[root]
-            first = max(mentions, key=lambda m: (m.confidence, -_position(m)))
+            first = mentions[0] if len(mentions) == 1 else \
+                max(mentions, key=lambda m: (m.confidence, -_position(m)))
             relations = [Relation.MENTIONS]
             if any(m.proposed for m in mentions):
                 relations.append(Relation.PROPOSES)

@@ -127,7 +127,10 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
         load_merges(options.resource_dirs)
     if Path(out_dir).is_dir():  # a build stopped while it replaced the outputs: finish it
         complete_commit(Path(out_dir))
-    previous = load_state(out_dir, fingerprint(options.resource_dirs)) if options.update else []
+    previous: list[Extraction] = []
+    if options.update:  # the earlier build's papers and extractions (about 6 s at 100k papers)
+        with timer.stage("load-state"):
+            previous = load_state(out_dir, fingerprint(options.resource_dirs))
     with timer.stage("read"):
         read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
     report.files = list(read.files)

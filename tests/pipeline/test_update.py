@@ -50,6 +50,18 @@ def test_update_equals_full_rebuild_and_keeps_iris(tmp_path):
     assert report["papers"] == 4 and report["records"] == 2
 
 
+def test_an_updates_timings_count_loading_the_earlier_build(tmp_path):
+    first, second, _ = split_fixture(tmp_path)
+    out = tmp_path / "out"
+    options = ["--no-progress", "-q", "--out", str(out)]
+    assert main(["build", str(first), *options]) == 0
+    assert "load-state" not in json.loads((out / "report.json").read_text())["timings"]
+    assert main(["build", "--update", str(second), *options]) == 0
+    timings = json.loads((out / "report.json").read_text())["timings"]
+    assert list(timings)[:3] == ["load-state", "read", "extract"]
+    assert timings["load-state"] >= 0
+
+
 def test_update_counts_a_paper_read_again_as_a_duplicate(tmp_path):
     first, _, _ = split_fixture(tmp_path)
     out = tmp_path / "out"

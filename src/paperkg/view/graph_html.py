@@ -47,6 +47,7 @@ from paperkg.view.selection import (
     LINEAGE,
     PAPER,
     PAPER_RELATIONS,
+    RELATION_RANK,
     PaperLinks,
     Selection,
     is_paper,
@@ -85,7 +86,6 @@ _LABEL_CHARS = 60
 #: Papers and lineage steps the details panel lists per entity (drawn ones first);
 #: a 100k-paper corpus has entities with tens of thousands of papers.
 DETAILS_LIMIT = 100
-_RELATION_RANK = {relation: rank for rank, relation in enumerate(PAPER_RELATIONS)}
 
 
 @dataclass(frozen=True)
@@ -349,7 +349,7 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str],
 
     def order(item: tuple[str, str]) -> tuple:  # runs for each of up to 10^4 papers
         paper, relation = item
-        return (paper not in drawn, _RELATION_RANK[relation], title_rank[paper])
+        return (paper not in drawn, RELATION_RANK[relation], title_rank[paper])
 
     papers = heapq.nsmallest(DETAILS_LIMIT, links.items(), key=order)
     # the adjacency dicts hold each neighbour's edge keys: an entity's children are

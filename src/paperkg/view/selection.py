@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 PAPER = "Paper"
 #: Paper -> entity relations, most specific first.
 PAPER_RELATIONS = ("proposes", "evaluatesOn", "mentions")
-_RELATION_RANK = {relation: rank for rank, relation in enumerate(PAPER_RELATIONS)}
+#: each of them -> its place in that order
+RELATION_RANK = {relation: rank for rank, relation in enumerate(PAPER_RELATIONS)}
 LINEAGE = "derivedFrom"
 
 
@@ -59,11 +60,11 @@ def paper_links(graph: nx.MultiDiGraph, entity: str) -> dict[str, str]:
     for paper, relations in graph._pred[entity].items():  # relations: the edges' keys
         if not is_paper(nodes[paper]):
             continue
-        specific = [relation for relation in relations if relation in _RELATION_RANK]
+        specific = [relation for relation in relations if relation in RELATION_RANK]
         if len(specific) == 1:  # most papers: one relation to the entity
             found[paper] = specific[0]
         elif specific:
-            found[paper] = min(specific, key=_RELATION_RANK.__getitem__)
+            found[paper] = min(specific, key=RELATION_RANK.__getitem__)
     return found
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from paperkg.extract.finalize import _overlaps_taken
 
 
@@ -81,19 +83,22 @@ def _old_long_forms(self, current) -> None:
                 break
 
 
-def test_the_word_index_finds_each_short_form_where_the_regular_expression_does():
-    from paperkg.extract.acronyms import _occurrences
+@pytest.mark.parametrize("scanned", [True, False], ids=["scanned", "indexed"])
+def test_the_scan_and_the_word_index_find_each_short_form_where_the_expression_does(scanned):
+    from paperkg.extract.acronyms import _SCANS_BEFORE_INDEX, _occurrences
     from paperkg.extract.candidates import DocState
 
     rng = random.Random(1)
-    alphabet = "ABCs- -_.é(1)/"
-    for _ in range(200):
+    alphabet = "ABCs- -_.é(1)/٣"  # ٣: an Arabic-Indic digit, a \w that is not ASCII
+    for _ in range(300):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(60)))
         current = DocState(title_end=0, text=text)
+        current.scans = -10**6 if scanned else _SCANS_BEFORE_INDEX
         for _ in range(20):
             short = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 4)))
             assert _occurrences(current, short) == _old_occurrences(current, short), \
                 (text, short)
+        assert (current.words is None) == scanned
 
 
 def test_the_extraction_of_many_definitions_is_the_slow_steps_extraction(monkeypatch):

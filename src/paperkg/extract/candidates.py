@@ -78,6 +78,8 @@ class DocState:
     _edges_done: int = field(default=0, repr=False)
     #: where each word (a run of ``[\w-]``) stands, once the acronym detector needs it
     words: dict[str, list[tuple[int, int]]] | None = field(default=None, repr=False)
+    #: how many short forms the acronym detector looked for by scanning the text
+    scans: int = field(default=0, repr=False)
 
     def candidates_near(self, start: int, end: int, reach: int) -> list[Candidate]:
         """The candidates that end at most ``reach`` characters before ``start`` or begin

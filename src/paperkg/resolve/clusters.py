@@ -60,6 +60,8 @@ def acronym_senses(
     """
     long_forms: dict[str, Counter] = defaultdict(Counter)
     per_paper: dict[tuple[str, str], str] = {}
+    #: the papers of each short form, in the order ``per_paper`` has them
+    papers_of: dict[str, list[str]] = defaultdict(list)
     surfaces: dict[str, str] = {}
     for extraction in extractions:
         for mention in extraction.mentions:
@@ -69,7 +71,9 @@ def acronym_senses(
             if len(long) < len(short):
                 continue
             key, long_key = name_key(short), name_key(long)
-            per_paper.setdefault((mention.paper_key, key), long_key)
+            if (mention.paper_key, key) not in per_paper:
+                per_paper[(mention.paper_key, key)] = long_key
+                papers_of[key].append(mention.paper_key)
             long_forms[key][long_key] += 1
             surfaces.setdefault(long_key, long)
     senses: dict[tuple[str, str], str] = {}
@@ -81,7 +85,8 @@ def acronym_senses(
         if not distinct:
             continue
         ambiguous[key] = tuple(surfaces[k] for k in ranked)
-        for (paper_key, short_key), long_key in per_paper.items():
-            if short_key == key and fuzz.ratio(long_key, majority) < 85:
-                senses[(paper_key, short_key)] = long_key
+        for paper_key in papers_of[key]:
+            long_key = per_paper[(paper_key, key)]
+            if fuzz.ratio(long_key, majority) < 85:
+                senses[(paper_key, key)] = long_key
     return senses, ambiguous

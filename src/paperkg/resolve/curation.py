@@ -27,12 +27,14 @@ def near_duplicates(entities: Sequence[Entity], limit: int = 500) -> tuple[tuple
             blocks[(entity.type.value, key[:3])].append(entity)
     pairs: list[tuple[str, str, float]] = []
     for members in blocks.values():
-        members = sorted(members, key=lambda e: e.label)
-        for i, first in enumerate(members):
-            for second in members[i + 1 : i + 50]:
-                # name keys keep "+" and version dots: MBPP and MBPP+ are not identical
-                score = fuzz.ratio(name_key(first.label), name_key(second.label))
-                if score >= MIN_SIMILARITY and first.label != second.label:
-                    pairs.append((first.label, second.label, round(score, 1)))
+        # name keys keep "+" and version dots: MBPP and MBPP+ are not identical
+        labels = sorted((e.label for e in members))
+        keys = [name_key(label) for label in labels]
+        for i, (first, first_key) in enumerate(zip(labels, keys)):
+            for j in range(i + 1, min(i + 50, len(labels))):
+                # 0 below the cut-off, else the ratio itself
+                score = fuzz.ratio(first_key, keys[j], score_cutoff=MIN_SIMILARITY)
+                if score and first != labels[j]:
+                    pairs.append((first, labels[j], round(score, 1)))
     pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
     return tuple(pairs[:limit])

@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
-from paperkg.extract.candidates import Candidate, state
+from paperkg.extract.candidates import Candidate, DocState, state
 from paperkg.extract.resources import KnownEntity, Resources, load_resources
 from paperkg.extract.text import name_key
 from paperkg.extract.tokenizer import pattern_tokenizer
@@ -105,16 +105,18 @@ class Gazetteer:
 
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)
+        # character offsets from the state's arrays: a Span per match costs more
+        text, starts, ends = current.text, current.token_starts, current.token_ends
         for match_id, start, end in self._matches(doc):
-            if _glued_on_the_left(doc, start):
+            if _glued_on_the_left(current, start):
                 continue  # "Adapters" in "P-Adapters" names something else
             entity = self._known[doc.vocab.strings[match_id]]
-            span = doc[start:end]
+            start_char, end_char = starts[start], ends[end - 1]
             current.candidates.append(
                 Candidate(
-                    start=span.start_char,
-                    end=span.end_char,
-                    text=span.text,
+                    start=start_char,
+                    end=end_char,
+                    text=text[start_char:end_char],
                     type=entity.type,
                     kind=entity.kind,
                     rule="gazetteer",
@@ -123,18 +125,18 @@ class Gazetteer:
                 )
             )
             if entity.type is EntityType.MODEL:
-                checkpoint = _checkpoint(doc, span)
+                checkpoint = _checkpoint(doc, start, end)
                 if checkpoint is not None:
                     # a size alone ("Llama-3-70B", "LLaMA 7B", "BERT-base") is the family
                     # itself, as the annotation guidelines count it; a variant
                     # ("-Instruct", "-Chat") is a model of its own
                     sized = all(SIZE.match(t.text) or t.text == "-" or t.lower_ == "base"
-                                for t in doc[span.end : checkpoint.end])
+                                for t in doc[end:checkpoint])
                     current.candidates.append(
                         Candidate(
-                            start=checkpoint.start_char,
-                            end=checkpoint.end_char,
-                            text=checkpoint.text,
+                            start=start_char,
+                            end=ends[checkpoint - 1],
+                            text=text[start_char : ends[checkpoint - 1]],
                             type=EntityType.MODEL,
                             kind="named",
                             rule="gazetteer",
@@ -168,18 +170,24 @@ class Gazetteer:
                 yield match_id, i, i + 1
 
 
-def _glued_on_the_left(doc: Doc, start: int) -> bool:
-    """Is token ``start`` the tail of a hyphenated compound ("P-Adapters")?"""
+def _glued_on_the_left(current: DocState, start: int) -> bool:
+    """Is token ``start`` the tail of a hyphenated compound ("P-Adapters")? Tokens
+    are glued when one ends where the next starts (else a space is between)."""
     if start < 2:
         return False
-    hyphen, head = doc[start - 1], doc[start - 2]
-    return hyphen.text in ("-", "\u2010", "\u2011", "\u2013") and not hyphen.whitespace_ \
-        and not head.whitespace_ and head.text[-1:].isalnum()
+    starts, ends, text = current.token_starts, current.token_ends, current.text
+    return text[starts[start - 1] : ends[start - 1]] in _HYPHENS and \
+        ends[start - 1] == starts[start] and ends[start - 2] == starts[start - 1] and \
+        text[ends[start - 2] - 1].isalnum()
 
 
-def _checkpoint(doc: Doc, span: Span) -> Span | None:
-    """Extend a model name over a size or variant suffix: ``Llama-2`` -> ``Llama-2-7B``."""
-    end = span.end
+_HYPHENS = ("-", "\u2010", "\u2011", "\u2013")
+
+
+def _checkpoint(doc: Doc, start: int, end: int) -> int | None:
+    """Extend a model name (tokens ``start`` to ``end``) over a size or variant suffix:
+    ``Llama-2`` -> ``Llama-2-7B``; the end of the longer name, if any."""
+    name_end = end
     while end < len(doc):
         token = doc[end]
         glued = not doc[end - 1].whitespace_
@@ -189,11 +197,11 @@ def _checkpoint(doc: Doc, span: Span) -> Span | None:
                 end += 2
                 continue
             break
-        if SIZE.match(token.text) and (glued or end == span.end):
+        if SIZE.match(token.text) and (glued or end == name_end):
             end += 1
             continue
         break
-    return doc[span.start : end] if end > span.end else None
+    return end if end > name_end else None
 
 
 @Language.factory("paperkg_gazetteer", default_config={"resource_dirs": []})

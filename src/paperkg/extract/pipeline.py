@@ -27,11 +27,16 @@ from paperkg.extract import (  # noqa: F401
     lineage,
     sentences,
 )
+from paperkg.extract.candidates import (
+    TITLE_SEPARATOR,
+    Candidate,
+    DocState,
+    register_extensions,
+    state,
+)
 from paperkg.extract.sentences import TEXT_KEY
 from paperkg.extract.tokenizer import customise_tokenizer
 from paperkg.extract.words import name_words
-from paperkg.extract.candidates import (TITLE_SEPARATOR, Candidate, DocState, register_extensions,
-                                         state)
 from paperkg.records import Extraction, LineageClaim, Mention, Paper
 
 log = logging.getLogger(__name__)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from spacy.attrs import IDX
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from paperkg.extract.candidates import TITLE_SEPARATOR, DocState
+from paperkg.extract.candidates import STATE_KEY, TITLE_SEPARATOR, DocState
 
 #: ``doc.user_data`` key under which the pipeline runner passes the text it
 #: tokenized (rebuilding ``doc.text`` from tokens costs as much as the rules)
@@ -62,10 +62,12 @@ def sentences(doc: Doc) -> Doc:
     """``Doc -> Doc``: start the extraction state with the text and its sentences."""
     text = doc.user_data.get(TEXT_KEY) or doc.text
     boundary = text.find(TITLE_SEPARATOR)
-    doc._.paperkg = DocState(
+    offsets = doc.to_array([IDX, LENGTH])
+    doc.user_data[STATE_KEY] = DocState(
         title_end=boundary if boundary >= 0 else len(text),
         text=text,
         sentences=sentence_bounds(text),
-        token_starts=doc.to_array(IDX).tolist(),
+        token_starts=offsets[:, 0].tolist(),
+        token_ends=(offsets[:, 0] + offsets[:, 1]).tolist(),
     )
     return doc

@@ -84,3 +84,16 @@ def test_the_offsets_tell_what_the_tokens_told_for_any_tokenization(nlp, tokens)
     current = state(doc)
     for start in range(len(doc)):
         assert _glued_on_the_left(current, start) == _old_glued_on_the_left(doc, start)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(st.sampled_from(["attention", "Attention", "ttention", "ATTENTION", "a",
+                                      "_", "-", " ", "é", "s", "1", ".", "\n"]),
+                     max_size=12).map("".join))
+def test_attention_is_found_where_the_word_boundary_expression_finds_it(text):
+    import re
+
+    from paperkg.extract.gazetteer import attention_starts
+
+    old = [m.start() for m in re.finditer(r"\b[Aa]ttention\b", text)]
+    assert list(attention_starts(text)) == old

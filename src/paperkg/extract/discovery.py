@@ -606,6 +606,8 @@ class Discovery:
 
     def _quoted_terms(self, doc: Doc, current: DocState) -> None:
         """A lower-case term in quotes with a technique head: 'specialized "n-gram heads"'."""
+        if '"' not in current.text and "\u201c" not in current.text:
+            return  # every term starts with one (a cheap test first)
         for match in QUOTED_TERM.finditer(current.text):
             term = match.group("term")
             head = term.replace("-", " ").split()[-1]

@@ -29,7 +29,10 @@ ATTENTION_AFTER = {"layer", "layers", "head", "heads", "module", "modules", "sco
                    "map", "maps", "matrix", "matrices", "computation", "kernel", "kernels",
                    "operation", "operations", "block", "blocks", "pattern", "patterns",
                    "algorithm", "algorithms", "variant", "variants"}
-_ATTENTION = re.compile(r"\b[Aa]ttention\b")
+#: "attention" as a word is found by its tail, a literal the expression engine skips
+#: to (an expression that starts with a word boundary is tried at every position,
+#: ten times slower); its first letter and the boundary before it are checked after
+_ATTENTION_TAIL = re.compile(r"ttention\b")
 SIZE = re.compile(r"^\d+(\.\d+)?[BMKT]$|^\d+x\d+(\.\d+)?[BM]$", re.IGNORECASE)
 VARIANT_WORDS = {"instruct", "chat", "base", "it", "hf", "turbo", "sft", "dpo", "rlhf", "preview"}
 
@@ -160,14 +163,28 @@ class Gazetteer:
             return
         match_id = doc.vocab.strings[name_key(entity.name)]
         current = state(doc)
-        for found in _ATTENTION.finditer(current.text):
-            i = current.token_at(found.start())
-            if i >= len(doc) or doc[i].idx != found.start():
+        for start in attention_starts(current.text):
+            i = current.token_at(start)
+            if i >= len(doc) or doc[i].idx != start:
                 continue
             before = doc[i - 1].lower_ if i else ""
             after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
             if before in ATTENTION_BEFORE or after in ATTENTION_AFTER:
                 yield match_id, i, i + 1
+
+
+def attention_starts(text: str) -> Iterator[int]:
+    """Where "attention" or "Attention" stands as a word in ``text`` (what
+    ``\\b[Aa]ttention\\b`` finds).
+
+    >>> list(attention_starts("Attention, self-attention and inattention; attentions"))
+    [0, 16]
+    """
+    for found in _ATTENTION_TAIL.finditer(text):
+        start = found.start() - 1
+        if start >= 0 and text[start] in "Aa" and (
+                start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")):
+            yield start
 
 
 def _glued_on_the_left(current: DocState, start: int) -> bool:

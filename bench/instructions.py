@@ -66,7 +66,10 @@ def _stage(argv: list[str]) -> None:
 
 def _count(src: str, stage: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="paperkg-instructions-") as tmp:
-        env = {**os.environ, "PYTHONPATH": src, "PAPERKG_BENCH_TMP": tmp}
+        # one hash seed: sets and dicts of strings iterate in one order, so a count
+        # repeats to the instruction (with random seeds it varies by about 0.5%)
+        env = {**os.environ, "PYTHONPATH": src, "PAPERKG_BENCH_TMP": tmp,
+               "PYTHONHASHSEED": "0"}
         done = subprocess.run(
             ["valgrind", "--tool=cachegrind", "--cache-sim=no",
              "--cachegrind-out-file=/dev/null", sys.executable, __file__, "--stage", *stage],

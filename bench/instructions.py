@@ -39,6 +39,9 @@ _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 def _stage(argv: list[str]) -> None:
     """The stage itself, as run under cachegrind: ``extract CORPUS PAPERS WARM DO``
     or ``resolve BUILD DO`` (``DO`` 0 or 1)."""
+    import paperkg
+
+    print(f"paperkg from {Path(paperkg.__file__).resolve().parent.parent}", file=sys.stderr)
     if argv[0] == "extract":
         from paperkg.extract.pipeline import Extractor
         from paperkg.ingest import read_inputs
@@ -77,6 +80,10 @@ def _count(src: str, stage: list[str]) -> int:
     found = _REFS.search(done.stderr)
     if done.returncode != 0 or found is None:
         sys.exit(f"instructions: the run with {src} failed:\n{done.stderr[-2000:]}")
+    # an installed paperkg may come first on the path: count the version asked for
+    if f"paperkg from {Path(src).resolve()}\n" not in done.stderr:
+        sys.exit(f"instructions: the run with {src} imported another paperkg:\n"
+                 f"{done.stderr[:2000]}")
     return int(found.group(1).replace(",", ""))
 
 

@@ -28,9 +28,9 @@ def near_duplicates(entities: Sequence[Entity], limit: int = 500) -> tuple[tuple
     pairs: list[tuple[str, str, float]] = []
     for members in blocks.values():
         # name keys keep "+" and version dots: MBPP and MBPP+ are not identical
-        labels = sorted((e.label for e in members))
+        labels = sorted(e.label for e in members)
         keys = [name_key(label) for label in labels]
-        for i, (first, first_key) in enumerate(zip(labels, keys)):
+        for i, (first, first_key) in enumerate(zip(labels, keys, strict=True)):
             for j in range(i + 1, min(i + 50, len(labels))):
                 # 0 below the cut-off, else the ratio itself
                 score = fuzz.ratio(first_key, keys[j], score_cutoff=MIN_SIMILARITY)

@@ -187,6 +187,10 @@ def attention_starts(text: str) -> Iterator[int]:
             yield start
 
 
+#: the hyphens that glue a compound ("P-Adapters")
+_HYPHENS = ("-", "\u2010", "\u2011", "\u2013")
+
+
 def _glued_on_the_left(current: DocState, start: int) -> bool:
     """Is token ``start`` the tail of a hyphenated compound ("P-Adapters")? Tokens
     are glued when one ends where the next starts (else a space is between)."""
@@ -196,9 +200,6 @@ def _glued_on_the_left(current: DocState, start: int) -> bool:
     return text[starts[start - 1] : ends[start - 1]] in _HYPHENS and \
         ends[start - 1] == starts[start] and ends[start - 2] == starts[start - 1] and \
         text[ends[start - 2] - 1].isalnum()
-
-
-_HYPHENS = ("-", "\u2010", "\u2011", "\u2013")
 
 
 def _checkpoint(doc: Doc, start: int, end: int) -> int | None:

@@ -4,6 +4,7 @@ record read keeps its title."""
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -209,6 +210,37 @@ def test_title_key_ignores_case_punctuation_and_spacing(words, separators):
         word + separator for word, separator in zip(words, separators[: len(words)], strict=True)
     )
     assert title_key(styled.upper()) == title_key(plain) == title_key(f"  {plain.lower()}?")
+
+
+def _clean_by_search_split_and_join(text: str) -> str:
+    """:func:`clean` before its shortcut for texts with nothing to clean."""
+    if re.search(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]", text):
+        text = re.sub(r"[\ud800-\udfff]", "\ufffd",
+                      re.sub(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]", "", text))
+    return " ".join(text.split())
+
+
+#: mostly printable words and single spaces, with every kind of white space,
+#: control and surrogate, and any character
+_CLEAN_PIECES = st.one_of(
+    st.sampled_from(["ab", "Z9", ".", "-", " ", " ", " "]),
+    st.sampled_from(list("\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u200b\u2028\u3000"
+                         "\x00\x07\x1b\x7f\x9f\xad\ud800\udfff\ufeff")),
+    st.characters(min_codepoint=0, max_codepoint=0x10FFFF),
+)
+
+
+@given(st.lists(_CLEAN_PIECES, max_size=20).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_clean_equals_the_search_split_and_join_it_shortcuts(text):
+    """A text with nothing to clean is returned as it is: the same as searching it
+    for controls and splitting and joining it."""
+    assert clean(text) == _clean_by_search_split_and_join(text)
+
+
+@pytest.mark.parametrize("text", ["a  b", " a", "a ", "a\u00a0b", "a\u2028b", "a\x85b", "a\tb"])
+def test_clean_shortcut_is_not_taken_where_there_is_space_to_collapse(text):
+    assert clean(text) == " ".join(text.split())
 
 
 @given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0xFFFF), max_size=60))

@@ -23,6 +23,11 @@ def clean(text: str) -> str:
     >>> clean("a\\ud800b\\x85c")  # U+0085 is white space to str.split
     'a\\ufffdb c'
     """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        # most texts: no control character, surrogate or white space but single
+        # spaces inside (white space other than " " is not printable), so nothing
+        # to do; two C-level scans, against a search and a split and join
+        return text
     if _EITHER.search(text) is not None:
         text = _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
     return " ".join(text.split())

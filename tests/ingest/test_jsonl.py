@@ -3,7 +3,11 @@
 import json
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from paperkg.ingest import iter_papers, read_inputs
+from paperkg.ingest.jsonl import decode_object, json_kind, reject_constant
 from paperkg.ingest.record import MAX_ABSTRACT_CHARS
 from paperkg.records import Extraction, Paper, Skip
 
@@ -142,3 +146,40 @@ def test_categories_are_cleaned_like_every_other_field(tmp_path):
     assert paper.categories == ("cs.CL", "\ufffdx", "cs.LG")
     save_state(tmp_path / STATE_FILE, [Extraction(paper=paper, mentions=(), lineage=())], "p")
     assert [e.paper for e in load_state(tmp_path, "p")] == [paper]
+
+
+def _decode_by_loads(text: str):
+    """:func:`decode_object` as it was, with ``json.loads``: the reference for the
+    decoder it keeps."""
+    try:
+        value = json.loads(text, parse_constant=reject_constant)
+    except json.JSONDecodeError as err:
+        return f"invalid JSON: {err.msg} (column {err.colno})"
+    except RecursionError:
+        return "invalid JSON: nested too deeply"
+    except ValueError as err:
+        return f"invalid JSON: {str(err).split(':', 1)[0]}"
+    return value if isinstance(value, dict) else f"expected a JSON object, got {json_kind(value)}"
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(value=_JSON_VALUES, junk=st.sampled_from(["", "\ufeff", " ", "x", "NaN", ",", "}", "\\ud800"]),
+       where=st.integers(min_value=0, max_value=40))
+@settings(max_examples=300, deadline=None)
+def test_decode_object_says_what_json_loads_says(value, junk, where):
+    """The reader keeps one decoder instead of json.loads making one per line; its
+    answer, value or reason, is the same for valid, broken and BOM-led lines."""
+    text = json.dumps(value, ensure_ascii=junk == "")
+    text = text[:where] + junk + text[where:]
+    assert repr(decode_object(text)) == repr(_decode_by_loads(text))
+
+
+def test_a_byte_order_mark_before_the_object_is_a_reason_not_a_value():
+    assert decode_object('\ufeff{"title": "t"}') == _decode_by_loads('\ufeff{"title": "t"}')
+    assert decode_object('\ufeff{"title": "t"}').startswith("invalid JSON: Unexpected UTF-8 BOM")

@@ -229,14 +229,16 @@ class _Papers:
 
     def add(self, paper: Paper) -> int:
         """Add a record; returns the slot (index in ``papers``) of the paper it is."""
-        slot = self._find(paper)
+        title = title_key(paper.title)
+        slot = self._find(paper, title)
         if slot is None:
             slot = len(self.papers)
             self.papers.append(paper)
         else:
             self.duplicates += 1
             first = self.papers[slot]
-            if title_key(first.title) != title_key(paper.title):
+            read_title, title = title, title_key(first.title)  # the merge keeps the first title
+            if title != read_title:
                 self.conflicts.append(
                     f"{paper.source}: same identity as {first.source} ({first.key}) but "
                     f"another title ({_clip(paper.title)!r}, kept {_clip(first.title)!r}); "
@@ -251,14 +253,15 @@ class _Papers:
             self.papers[slot] = paper
         for identity in _identities(paper):
             self._by_identity.setdefault(identity, slot)
-        self._by_title.setdefault(title_key(paper.title), slot)
+        self._by_title.setdefault(title, slot)
         return slot
 
-    def _find(self, paper: Paper) -> int | None:
+    def _find(self, paper: Paper, title: str) -> int | None:
+        """The slot of the paper ``paper`` is (``title`` is its title key), if read before."""
         for identity in _identities(paper):
             if identity in self._by_identity:
                 return self._by_identity[identity]
-        slot = self._by_title.get(title_key(paper.title))
+        slot = self._by_title.get(title)
         if slot is not None and (_title_only(paper) or _title_only(self.papers[slot])):
             return slot
         return None

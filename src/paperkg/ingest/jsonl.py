@@ -43,7 +43,9 @@ def decode_object(text: str) -> dict[str, Any] | str:
     'expected a JSON object, got an array'
     """
     try:
-        value = json.loads(text, parse_constant=reject_constant)
+        if text.startswith("\ufeff"):  # what json.loads says of it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)  # json.loads would make a decoder per call
     except json.JSONDecodeError as err:
         return f"invalid JSON: {err.msg} (column {err.colno})"
     except RecursionError:
@@ -62,6 +64,9 @@ def reject_constant(name: str) -> Any:
     'invalid JSON: NaN is not a JSON value'
     """
     raise ValueError(f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_constant=reject_constant)
 
 
 def json_kind(value: Any) -> str:

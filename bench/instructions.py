@@ -16,8 +16,10 @@ as cachegrind slows Python about fifty times, so the inputs are kept small:
     python bench/instructions.py resolve /tmp/b/build-10000 --src /tmp/base/src --src src
 
 ``extract`` extracts ``--papers`` papers of a JSON Lines corpus after ``--warm``
-others (the vocabulary of a worker that has run a while); ``resolve`` resolves
-the extractions kept in a build's state file.
+others (the vocabulary of a worker that has run a while); ``read`` reads the
+first ``--papers`` papers of a corpus (the build's read stage: decoding, cleaning,
+identities, duplicates); ``resolve`` resolves the extractions kept in a build's
+state file.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
 def _stage(argv: list[str]) -> None:
-    """The stage itself, as run under cachegrind: ``extract CORPUS PAPERS WARM DO``
-    or ``resolve BUILD DO`` (``DO`` 0 or 1)."""
+    """The stage itself, as run under cachegrind: ``extract CORPUS PAPERS WARM DO``,
+    ``read CORPUS PAPERS DO`` or ``resolve BUILD DO`` (``DO`` 0 or 1)."""
     import paperkg
 
     print(f"paperkg from {Path(paperkg.__file__).resolve().parent.parent}", file=sys.stderr)
@@ -55,6 +57,14 @@ def _stage(argv: list[str]) -> None:
         extractor.extract(read[:warm])
         if work:
             extractor.extract(read[warm:])
+    elif argv[0] == "read":
+        from paperkg.ingest import read_inputs
+
+        subset = Path(os.environ["PAPERKG_BENCH_TMP"]) / "subset.jsonl"
+        with open(argv[1], encoding="utf-8") as source:
+            subset.write_text("".join(islice(source, int(argv[2]))), encoding="utf-8")
+        if argv[3] == "1":
+            read_inputs([str(subset)])
     else:
         from paperkg.extract.resources import load_resources
         from paperkg.resolve import resolve
@@ -92,11 +102,13 @@ def main() -> None:
         _stage(sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=["extract", "resolve"])
-    parser.add_argument("input", help="a JSON Lines corpus (extract) or a build folder (resolve)")
+    parser.add_argument("stage", choices=["extract", "read", "resolve"])
+    parser.add_argument("input",
+                        help="a JSON Lines corpus (extract, read) or a build folder (resolve)")
     parser.add_argument("--src", action="append", required=True,
                         help="a version's src folder (repeat to compare versions)")
-    parser.add_argument("--papers", type=int, default=300, help="papers extracted (extract)")
+    parser.add_argument("--papers", type=int, default=300,
+                        help="papers extracted (extract) or read (read)")
     parser.add_argument("--warm", type=int, default=100,
                         help="papers extracted before, not counted (extract)")
     args = parser.parse_args()
@@ -105,6 +117,8 @@ def main() -> None:
     if args.stage == "extract":
         stages = [["extract", args.input, str(args.papers), str(args.warm), work]
                   for work in ("0", "1")]
+    elif args.stage == "read":
+        stages = [["read", args.input, str(args.papers), work] for work in ("0", "1")]
     else:
         stages = [["resolve", args.input, work] for work in ("0", "1")]
     counts: dict[str, int] = {}

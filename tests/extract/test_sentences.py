@@ -54,3 +54,18 @@ def test_ends_and_non_ends():
     assert [text[s:e] for s, e in sentence_bounds(text)] == [
         "T", "We use LoRA (e.g. on MMLU).", '"It works!', "(Fig. 2) shows it?!", "Yes...",
         "3 more."]
+
+
+@settings(max_examples=600, deadline=None)
+@given(_TEXTS, st.booleans(), st.data())
+def test_the_bounds_through_an_offset_are_the_first_up_to_the_one_past_it(text, titled, data):
+    """Resolution asks for the sentences up to a name: the same bounds as the whole
+    text's, cut after the first that ends past the offset."""
+    if titled:
+        text = "A Title" + TITLE_SEPARATOR + text
+    whole = sentence_bounds(text)
+    # any offset, often one where a sentence ends or starts
+    through = data.draw(st.integers(min_value=0, max_value=len(text) + 1) |
+                        st.sampled_from([offset for bound in whole for offset in bound]))
+    past = next((i for i, (_, end) in enumerate(whole) if end > through), len(whole) - 1)
+    assert sentence_bounds(text, through) == whole[: past + 1]

@@ -32,19 +32,26 @@ _ABBREVIATION = re.compile(
 )
 
 
-def sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of ``text``; the title is one.
+def sentence_bounds(text: str, through: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of ``text``; the title is one. With
+    ``through``, only the first of them, up to the one that ends after that offset
+    (the sentences around a few names, without the rest of the text).
 
     >>> text = "A Title\\n\\nWe use LoRA, e.g. on MMLU. It works! Fig. 2 shows it."
     >>> [text[s:e] for s, e in sentence_bounds(text)]
     ['A Title', 'We use LoRA, e.g. on MMLU.', 'It works!', 'Fig. 2 shows it.']
+    >>> [text[s:e] for s, e in sentence_bounds(text, through=text.find("LoRA"))]
+    ['A Title', 'We use LoRA, e.g. on MMLU.']
     """
     bounds: list[tuple[int, int]] = []
     boundary = text.find(TITLE_SEPARATOR)
     body_start = 0
+    last = len(text) if through is None else through
     if boundary >= 0:
         bounds.append((0, boundary))
         body_start = boundary + len(TITLE_SEPARATOR)
+        if boundary > last:
+            return bounds
     start = body_start
     for match in _END.finditer(text, body_start):
         end = match.start() + 1  # after the mark
@@ -52,8 +59,11 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
             continue
         bounds.append((start, end))
         start = match.end()
-    if start < len(text) or not bounds:
-        bounds.append((start, len(text)))
+        if end > last:
+            break
+    else:
+        if start < len(text) or not bounds:
+            bounds.append((start, len(text)))
     return [(s, e) for s, e in bounds if e > s] or [(0, len(text))]
 
 

@@ -67,13 +67,12 @@ def spread_names(
             continue
         text = paper_text(extraction.paper)
         title_end = len(extraction.paper.title)
-        bounds = sentence_bounds(text)
-        found = []
-        for word in sorted(hits):
-            start = _first_whole_word(text, word)
-            if start is not None:
-                found.append(_mention(extraction, names[word], start, word, text, title_end,
-                                      bounds))
+        starts = [(word, start) for word in sorted(hits)
+                  if (start := _first_whole_word(text, word)) is not None]
+        # the sentences up to the last of them, not the whole text's
+        bounds = sentence_bounds(text, max((start for _, start in starts), default=0))
+        found = [_mention(extraction, names[word], start, word, text, title_end, bounds)
+                 for word, start in starts]
         found.sort(key=lambda m: (m.field != "title", m.start))
         result.append(replace(extraction, mentions=extraction.mentions + tuple(found)))
     return result

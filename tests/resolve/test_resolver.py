@@ -8,6 +8,7 @@ from paperkg.extract.text import name_key
 from paperkg.records import EntityType, Paper
 from paperkg.resolve import resolve
 from paperkg.resolve.lineage import naming_parents
+from paperkg.resolve.resolver import _Index
 
 
 def resolved(extractor, resources, *abstracts: str):
@@ -289,3 +290,32 @@ def test_near_duplicates_score_names_apart_by_a_plus_sign_below_identity():
                              benchmark("GSM8K"), benchmark("MMLU")])
     assert [(a, b) for a, b, _ in pairs] == [("HumanEval", "HumanEval+")]
     assert 90 <= pairs[0][2] < 100
+
+
+def _node_looked_up_each_time(index, paper_key, text, resource_id, redefined):
+    """:meth:`_Index.node` before it kept each name's node: the reference."""
+    found = None if redefined else index.resources.lookup(text)
+    known = resource_id or (found.name if found else None)
+    if known is not None:
+        return "known:" + name_key(known)
+    key = name_key(text)
+    sense = index.senses.get((paper_key, key))
+    return f"{key}|{sense}" if sense else key
+
+
+def test_a_name_s_node_kept_is_the_node_looked_up_each_time(resources):
+    """The index looks each name up once; whatever order the names come in, a node
+    is the one the look-up gives: a curated short form a paper redefines is not the
+    curated entity, the same short form elsewhere is, and a sense is per paper."""
+    calls = [("p1", "LCMs", None, True), ("p2", "LCMs", None, False),
+             ("p1", "LCM", "LCM", False), ("p3", "LCMs", None, True),
+             ("p1", "SPERO", None, True), ("p2", "SPERO", None, False),
+             ("p3", "LoRA", None, False), ("p3", "LoRA", None, True),
+             ("p2", "Low-Rank Adaptation", None, False), ("p4", "Foo", "LoRA", True),
+             ("p4", "Foo", None, False)]
+    for order in (calls, calls[::-1], calls[1::2] + calls[::2]):
+        index = _Index([], resources, [])
+        index.senses = {("p1", "spero"): "sparseexpertrouting", ("p3", "lcms"): "largeconcept"}
+        for paper_key, text, resource_id, redefined in order:
+            assert index.node(paper_key, text, resource_id, redefined=redefined) == \
+                _node_looked_up_each_time(index, paper_key, text, resource_id, redefined)

@@ -36,6 +36,8 @@ class _Index:
     def __init__(self, extractions: Sequence[Extraction], resources: Resources,
                  merges: Sequence[Sequence[str]]):
         self.resources = resources
+        #: (name, is a curated id, redefined) -> (node without its sense, is curated)
+        self._names: dict[tuple[str, bool, bool], tuple[str, bool]] = {}
         self.senses, self.ambiguous = acronym_senses(extractions)
         self.sets = UnionFind()
         #: each paper's mentions' nodes, found once (a node costs a curated look-up)
@@ -62,13 +64,20 @@ class _Index:
         meaning than the curated one ("Large Concept Models (LCMs)"), so the
         curated entity is not looked up.
         """
-        found = None if redefined else self.resources.lookup(text)
-        known = resource_id or (found.name if found else None)
-        if known is not None:
-            return "known:" + name_key(known)
-        key = name_key(text)
-        sense = self.senses.get((paper_key, key))
-        return f"{key}|{sense}" if sense else key
+        key = (resource_id or text, bool(resource_id), redefined)
+        found = self._names.get(key)
+        if found is None:  # mentions repeat their names: each is looked up once
+            curated = resource_id or None
+            if curated is None and not redefined:
+                entry = self.resources.lookup(text)
+                curated = entry.name if entry else None
+            found = self._names[key] = ("known:" + name_key(curated), True) if curated \
+                else (name_key(text), False)
+        node, known = found
+        if known:
+            return node
+        sense = self.senses.get((paper_key, node))
+        return f"{node}|{sense}" if sense else node
 
     def mention_node(self, mention: Mention) -> str:
         return self.node(mention.paper_key, mention.text, mention.resource_id,
@@ -193,8 +202,8 @@ def _key_name(mentions: list[Mention]) -> tuple[str, bool]:
 
 def _entity(mentions: list[Mention], resources: Resources) -> Entity:
     known = next((resources.lookup(m.resource_id) for m in mentions if m.resource_id), None)
-    surfaces = Counter(m.text for m in mentions)
-    seen = {m.text for m in mentions} | {a for m in mentions for a in m.aliases}
+    surfaces = Counter([m.text for m in mentions])  # a list counts faster than a generator
+    seen = set(surfaces) | {a for m in mentions for a in m.aliases}
     label = known.name if known else _label(mentions, surfaces)
     entity_type = _type(mentions, known)
     kind = "named" if any(m.kind == "named" for m in mentions) else "concept"
@@ -243,10 +252,10 @@ def _type(mentions: list[Mention], known: KnownEntity | None) -> EntityType:
         if known.type is EntityType.DATASET and evaluated * 2 > len(mentions):
             return EntityType.BENCHMARK
         return known.type
-    votes: Counter = Counter()
+    votes: dict[EntityType, float] = {}
     for mention in mentions:
-        votes[mention.type] += mention.confidence
-    return max(_TYPE_ORDER, key=lambda t: (votes[t], -_TYPE_ORDER.index(t)))
+        votes[mention.type] = votes.get(mention.type, 0) + mention.confidence
+    return max(_TYPE_ORDER, key=lambda t: (votes.get(t, 0), -_TYPE_ORDER.index(t)))
 
 
 def _links(extractions: Sequence[Extraction], roots: Sequence[tuple[str, ...]],
@@ -255,31 +264,38 @@ def _links(extractions: Sequence[Extraction], roots: Sequence[tuple[str, ...]],
     ``proposes`` and ``evaluatesOn`` where any mention says so; ``roots`` holds each
     paper's mentions' cluster roots."""
     links: list[Link] = []
+    graded = (EntityType.BENCHMARK, EntityType.DATASET)
     for extraction, found in zip(extractions, roots, strict=True):
-        by_root: dict[str, list[Mention]] = defaultdict(list)
+        paper_key = extraction.paper.key
+        by_root: dict[str, list[Mention]] = {}
         for mention, root in zip(extraction.mentions, found, strict=True):
-            by_root[root].append(mention)
+            group = by_root.get(root)
+            if group is None:
+                by_root[root] = [mention]
+            else:
+                group.append(mention)
         for root, mentions in by_root.items():
             entity = entities[root]
-            first = mentions[0] if len(mentions) == 1 else \
-                max(mentions, key=lambda m: (m.confidence, -_position(m)))
-            relations = [Relation.MENTIONS]
-            if any(m.proposed for m in mentions):
-                relations.append(Relation.PROPOSES)
-            elif entity.type in (EntityType.BENCHMARK, EntityType.DATASET) and any(
-                m.evaluated_on for m in mentions
-            ):
-                relations.append(Relation.EVALUATES_ON)
-            for relation in relations:
-                chosen = first
-                if relation is Relation.PROPOSES:
-                    chosen = next(m for m in mentions if m.proposed)
-                elif relation is Relation.EVALUATES_ON:
-                    chosen = next(m for m in mentions if m.evaluated_on)
-                links.append(Link(extraction.paper.key, entity.key, relation, chosen.sentence,
-                                  chosen.field, chosen.start, chosen.end, chosen.rule,
-                                  chosen.confidence))
+            if len(mentions) == 1:  # most links: one mention is everything
+                first = mentions[0]
+                proposed = first if first.proposed else None
+                evaluated = first if first.evaluated_on else None
+            else:
+                first = max(mentions, key=lambda m: (m.confidence, -_position(m)))
+                proposed = next((m for m in mentions if m.proposed), None)
+                evaluated = next((m for m in mentions if m.evaluated_on), None)
+            links.append(_link(paper_key, entity.key, Relation.MENTIONS, first))
+            if proposed is not None:
+                links.append(_link(paper_key, entity.key, Relation.PROPOSES, proposed))
+            elif evaluated is not None and entity.type in graded:
+                links.append(_link(paper_key, entity.key, Relation.EVALUATES_ON, evaluated))
     return tuple(links)
+
+
+def _link(paper_key: str, entity_key: str, relation: Relation, mention: Mention) -> Link:
+    """A link whose evidence and provenance are ``mention``'s."""
+    return Link(paper_key, entity_key, relation, mention.sentence, mention.field, mention.start,
+                mention.end, mention.rule, mention.confidence)
 
 
 def _position(mention: Mention) -> int:

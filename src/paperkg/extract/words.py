@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from spacy.attrs import IDX
 from spacy.tokens import Doc
@@ -26,9 +26,9 @@ _NAME_LIKE = re.compile(r"[A-Z0-9]")
 _NAME_EDGE = ",.;:!?"
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
-    """A run of characters with no white space in it, edge punctuation dropped."""
+class Word(NamedTuple):
+    """A run of characters with no white space in it, edge punctuation dropped (a
+    named tuple: tens of them a text, made in half the time of a frozen dataclass)."""
 
     start: int  #: first token index
     end: int  #: one past the last token index
@@ -58,7 +58,9 @@ def glued_words(doc: Doc, text: str | None = None, starts: list[int] | None = No
             stripped = _POSSESSIVE.sub("", stripped).rstrip(_EDGE)
         if not stripped:
             continue
-        start_char = match.start() + chunk.find(stripped)
+        start_char = match.start()
+        if stripped is not chunk:  # str.strip returns the string itself if nothing goes
+            start_char += chunk.find(stripped)
         end_char = start_char + len(stripped)
         first = bisect_right(starts, start_char) - 1
         last = bisect_left(starts, end_char)

@@ -164,13 +164,16 @@ def _decode_by_loads(text: str):
 
 _JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    lambda inner: st.lists(inner, max_size=3) |
+    st.dictionaries(st.text(max_size=4), inner, max_size=3),
     max_leaves=8,
 )
 
 
-@given(value=_JSON_VALUES, junk=st.sampled_from(["", "\ufeff", " ", "x", "NaN", ",", "}", "\\ud800"]),
-       where=st.integers(min_value=0, max_value=40))
+_JUNK = st.sampled_from(["", "\ufeff", " ", "x", "NaN", ",", "}", "\\ud800"])
+
+
+@given(value=_JSON_VALUES, junk=_JUNK, where=st.integers(min_value=0, max_value=40))
 @settings(max_examples=300, deadline=None)
 def test_decode_object_says_what_json_loads_says(value, junk, where):
     """The reader keeps one decoder instead of json.loads making one per line; its

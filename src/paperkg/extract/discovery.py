@@ -40,6 +40,7 @@ from paperkg.extract.cues import (
     OURS_BEFORE,
     PROPOSAL,
     SURVEY,
+    proposal_spans,
     type_from_context,
     type_from_head,
     type_from_shape,
@@ -161,14 +162,14 @@ class Discovery:
                                  interesting_only=True))
         self._title_prefix(doc, current)
         self._title_tail(doc, current)
-        proposals = list(PROPOSAL.finditer(current.text))
+        proposals = proposal_spans(current.text)
         self._proposals(doc, current, words, proposals)
         self._quoted_names(doc, current)
         self._quoted_terms(doc, current)
         self._termed_terms(current, proposals)
-        self._enumerated_methods(doc, current)
+        self._enumerated_methods(current, proposals)
         self._renamed_models(current)
-        self._titled_components(current)
+        self._titled_components(current, words)
         self._name_shapes(doc, current, words)
         if "/" in current.text:
             self._released_names(current)
@@ -185,17 +186,18 @@ class Discovery:
             key for c in current.candidates
             if c.known is None and c.kind == "named" and (key := name_key(c.text)) in released)
 
-    def _titled_components(self, current: DocState) -> None:
+    def _titled_components(self, current: DocState, words: list[Word]) -> None:
         """A run of capitalised words in running text headed by a component noun
         ("the Demo Selector", "a Sentence Encoder") or followed by "method" ("the
         Context Drop method") names a technique; the paper's own when a proposal
         or "our framework comprises ..." introduces it."""
         text = current.text
         # where such a run ends: before " method" ("the Context Drop method"), or at a
-        # capitalised component noun; found first, as few texts have either
+        # capitalised component noun; found first, as few texts have either (a head
+        # after a space starts one of the text's capitalised ``words``)
         ends = [m.start("noun") - 1
                 for m in _TITLED_BEFORE_METHOD.finditer(text, current.title_end)]
-        if any(head in text for head in self._capitalised_heads):
+        if any(word.text.startswith(self._capitalised_heads) for word in words):
             ends += [m.end() for m in self._component_head.finditer(text, current.title_end)]
         taken = [(c.start, c.end) for c in current.candidates]
         for end in sorted(set(ends)):
@@ -450,10 +452,10 @@ class Discovery:
 
     # -- "we propose X" -----------------------------------------------------
     def _proposals(self, doc: Doc, current: DocState, words: list[Word],
-                   proposals: list[re.Match[str]]) -> None:
+                   proposals: list[tuple[int, int]]) -> None:
         text = current.text
-        for match in proposals:
-            self._proposal_objects(doc, current, words, match.end())
+        for _, end in proposals:
+            self._proposal_objects(doc, current, words, end)
         if "ontribution" in text:
             self._contributions(current, words)
         for word in words:
@@ -593,10 +595,11 @@ class Discovery:
             current.proposed.add(name_key(chosen.text))
             current.proposed.update(name_key(a) for a in chosen.aliases)
 
-    def _enumerated_methods(self, doc: Doc, current: DocState) -> None:
+    def _enumerated_methods(self, current: DocState, proposals: list[tuple[int, int]]) -> None:
         """Methods a paper lists as its own: "One, hidden state optimization, can ..." and
-        "The other, conditional beam search, allows ..."."""
-        if not _ENUMERATOR.search(current.text) or not PROPOSAL.search(current.text):
+        "The other, conditional beam search, allows ..." (``proposals``: the text's
+        proposal cues; none, none of its own)."""
+        if not proposals or not _ENUMERATOR.search(current.text):
             return
         for match in ENUMERATED.finditer(current.text):
             phrase = match.group("name")
@@ -619,7 +622,7 @@ class Discovery:
             proposed = re.search(r"\b(?:we|our)\b", sentence, re.IGNORECASE) is not None
             _propose(current, match.start("term"), term, EntityType.TECHNIQUE, proposed=proposed)
 
-    def _termed_terms(self, current: DocState, proposals: list[re.Match[str]]) -> None:
+    def _termed_terms(self, current: DocState, proposals: list[tuple[int, int]]) -> None:
         """A hyphenated lower-case coinage right after a naming verb, or introduced
         with an appositive, is a technique the paper names: "termed in-context
         forecasting", "referred to as self-injection", "we introduce proxy-tuning, a
@@ -627,11 +630,11 @@ class Discovery:
         text = current.text
         matches = []
         if "-" in text:  # every coinage is hyphenated
-            for proposal in proposals:
-                if _COINING_VERB.search(proposal.group()) and not \
-                        proposal.group().lower().startswith("by "):
-                    found = (APPOSED_COINAGE.match(text, proposal.end())
-                             or BARE_COINAGE.match(text, proposal.end()))
+            for start, end in proposals:
+                if _COINING_VERB.search(text, start, end) and not \
+                        text[start : start + 3].lower() == "by ":
+                    found = (APPOSED_COINAGE.match(text, end)
+                             or BARE_COINAGE.match(text, end))
                     if found is not None:
                         matches.append(found)
         if any(hint in text for hint in _TERMED_HINTS):  # a cheap test first

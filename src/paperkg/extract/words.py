@@ -16,8 +16,10 @@ from spacy.attrs import IDX
 from spacy.tokens import Doc
 
 _CHUNK = re.compile(r"[^\s/(),;\[\]{}]+")
-# starts only where a chunk starts, so a chunk without capitals is not rescanned
-_INTERESTING_CHUNK = re.compile(r"(?<![^\s/(),;\[\]{}])[^\s/(),;\[\]{}]*[A-Z0-9][^\s/(),;\[\]{}]*")
+# starts only where a chunk starts, so a chunk without capitals is not rescanned;
+# possessive (``*+``): up to its first capital or digit, then to its end, no backtracking
+_INTERESTING_CHUNK = re.compile(
+    r"(?<![^\s/(),;\[\]{}])[^\s/(),;\[\]{}A-Z0-9]*+[A-Z0-9][^\s/(),;\[\]{}]*+")
 _EDGE = ",.;:!?\"'`“”‘’"
 _POSSESSIVE = re.compile(r"['’]s$")
 #: what separates the words of :func:`name_words` besides white space

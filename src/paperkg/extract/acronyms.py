@@ -192,10 +192,20 @@ _LONG_FORM_REACH = 1000
 
 
 def _tail_words(text: str, limit: int) -> tuple[str, int]:
-    words = list(_WORD.finditer(text))[-limit:]
-    if not words:
+    """The last ``limit`` words of ``text`` (runs of non-space characters) with what
+    lies between them, and where they start; ``text`` ends in a word or is empty.
+
+    >>> _tail_words(" a  (b) c", 2)
+    ('(b) c', 4)
+    """
+    parts = text.rsplit(None, limit)  # split from the end: a text is up to 1,000 characters
+    if not parts:
         return "", len(text)
-    start = words[0].start()
+    if len(parts) <= limit:
+        start = len(text) - len(text.lstrip())
+    else:  # parts[0] is what comes before, as it stands in ``text`` up to its last word
+        rest = text[len(parts[0]) :]
+        start = len(parts[0]) + len(rest) - len(rest.lstrip())
     return text[start:], start
 
 
@@ -255,15 +265,14 @@ def find_definitions(text: str) -> Iterator[Definition]:
                                  base + window_start + window.rfind(long))
                 continue
         # "SF (long form)"
-        words = list(_WORD.finditer(before.rstrip()))
-        if not words or len(inner.split()) < 2:
+        last, last_start = _tail_words(before.rstrip(), 1)
+        if not last or len(inner.split()) < 2:
             continue
-        last = words[-1]
-        candidate = last.group().strip(",;:\"'")
+        candidate = last.strip(",;:\"'")
         if _valid_short(candidate):
             long = best_long_form(candidate, inner)
             if long and long == inner and _clean_long(long, candidate):
-                yield Definition(candidate, base + last.start(), long, inner_start)
+                yield Definition(candidate, base + last_start, long, inner_start)
 
 
 #: an acronym inside a name: "Sparsely-Sharded (S2) Attention", later used as "S2-Attention"

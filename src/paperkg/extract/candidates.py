@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 from spacy.tokens import Doc
 
@@ -42,7 +43,19 @@ class Candidate:
     evaluated: bool = False
 
     def with_(self, **changes) -> Candidate:
-        return replace(self, **changes)
+        """A copy with ``changes``, as :func:`dataclasses.replace` makes it, in about
+        half its time (every candidate is copied at least once)."""
+        values = list(_FIELD_VALUES(self))
+        for name, value in changes.items():
+            try:
+                values[_FIELD_INDEX[name]] = value
+            except KeyError:
+                raise TypeError(f"Candidate has no field {name!r}") from None
+        return Candidate(*values)
+
+
+_FIELD_INDEX = {f.name: i for i, f in enumerate(fields(Candidate))}
+_FIELD_VALUES = attrgetter(*_FIELD_INDEX)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paperkg.extract.acronyms import _tail_words
-from paperkg.extract.candidates import Candidate
+from paperkg.extract.candidates import _URL, _URL_HINTS, Candidate, DocState
 from paperkg.extract.cues import PROPOSAL, proposal_spans
 from paperkg.extract.pipeline import make_nlp
 from paperkg.extract.words import _CHUNK, glued_words
@@ -106,3 +106,17 @@ def test_a_candidate_copy_is_what_replace_makes(changes):
 def test_a_candidate_copy_refuses_an_unknown_field():
     with pytest.raises(TypeError, match="no field 'colour'"):
         _CANDIDATE.with_(colour="red")
+
+
+# -- web addresses ---------------------------------------------------------------
+_URL_PIECES = ["http", "HTTPS", "://", "www.", "WWW.", "github.", "GitHub.", "hf.", "co/", "com/",
+               "io/", "x", " ", "\n", '"', "<", "İ", "ſ", ".", "/"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(_texts(_URL_PIECES))
+def test_the_addresses_are_those_the_expression_finds_after_the_cheap_test(text):
+    current = DocState(title_end=0, text=text)
+    current.in_url(0, 0)
+    maybe = any(hint in text.lower() for hint in _URL_HINTS)
+    assert current._urls == ([m.span() for m in _URL.finditer(text)] if maybe else [])

@@ -122,8 +122,11 @@ class DocState:
         """Does the span ``start:end`` lie in a web address (a repository, a model page)?"""
         if self._urls is None:
             lowered = self.text.lower()
-            maybe = any(hint in lowered for hint in _URL_HINTS)
-            self._urls = [m.span() for m in _URL.finditer(self.text)] if maybe else []
+            found = [at for hint in _URL_HINTS if (at := lowered.find(hint)) >= 0]
+            # every address starts with a hint: the search starts at the first (where
+            # lower-casing kept the offsets)
+            first = min(found, default=0) if len(lowered) == len(self.text) else 0
+            self._urls = [m.span() for m in _URL.finditer(self.text, first)] if found else []
         return any(s <= start and end <= e for s, e in self._urls)
 
     def sentence_index(self, char: int) -> int:

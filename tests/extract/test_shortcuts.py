@@ -15,6 +15,7 @@ from paperkg.extract.acronyms import _tail_words
 from paperkg.extract.candidates import _URL, _URL_HINTS, Candidate, DocState
 from paperkg.extract.cues import PROPOSAL, proposal_spans
 from paperkg.extract.pipeline import make_nlp
+from paperkg.extract.resources import Resources, load_resources
 from paperkg.extract.words import _CHUNK, glued_words
 from paperkg.records import EntityType
 
@@ -120,3 +121,24 @@ def test_the_addresses_are_those_the_expression_finds_after_the_cheap_test(text)
     current.in_url(0, 0)
     maybe = any(hint in text.lower() for hint in _URL_HINTS)
     assert current._urls == ([m.span() for m in _URL.finditer(text)] if maybe else [])
+
+
+# -- the type a head noun signals -------------------------------------------------
+def _old_cue_type(resources: Resources, head: str) -> EntityType | None:
+    head = head.lower()
+    for entity_type, words in resources.cues.items():
+        if head in words:
+            return entity_type
+    return None
+
+
+def test_a_cue_word_has_the_type_of_the_first_list_it_is_in():
+    shared = Resources(entities=(), stoplist=frozenset(), cues={
+        EntityType.BENCHMARK: ("suite", "benchmark"), EntityType.DATASET: ("suite", "corpus")})
+    assert shared.cue_type("Suite") is EntityType.BENCHMARK
+    assert shared.cue_type("corpus") is EntityType.DATASET
+    assert shared.cue_type("model") is None
+    curated = load_resources(())
+    heads = {word for words in curated.cues.values() for word in words}
+    for head in sorted(heads) + ["Benchmark", "MODEL", "unknown", ""]:
+        assert curated.cue_type(head) is _old_cue_type(curated, head), head

@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources as importlib_resources
 from pathlib import Path
 
@@ -73,11 +73,16 @@ class Resources:
 
     def cue_type(self, head: str) -> EntityType | None:
         """The entity type a head noun such as ``benchmark`` signals, if any."""
-        head = head.lower()
+        return self._cue_types.get(head.lower())
+
+    @cached_property
+    def _cue_types(self) -> dict[str, EntityType]:
+        """Each cue word's type: that of the first list of :attr:`cues` it is in."""
+        types: dict[str, EntityType] = {}
         for entity_type, words in self.cues.items():
-            if head in words:
-                return entity_type
-        return None
+            for word in words:
+                types.setdefault(word, entity_type)
+        return types
 
 
 _CHECKPOINT_TAIL = re.compile(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
+import unicodedata
 
 import networkx as nx
 import pyoxigraph
@@ -82,3 +85,22 @@ def _turtle(graph) -> bytes:
     buffer = io.StringIO()
     write_rdf(graph, buffer, "turtle")
     return buffer.getvalue().encode("utf-8")
+
+
+
+def _old_slug(text: str, underscores_are_spaces: bool) -> str:
+    """:func:`slug` as it folded every text (before ASCII text skipped the folding)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9._~-]+", "_", folded).strip("_.~-")[:80]
+    if cleaned and cleaned == text.replace(" ", "_") and not (
+            underscores_are_spaces and "_" in text):
+        return cleaned
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return f"{cleaned}_{digest}" if cleaned else digest
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    "aZ9 _-.~|:/\x00\x7f" "\u00e9\u00c5\ufb01\u2460\u00bd\u0301\u212b")), st.booleans())
+def test_a_slug_is_what_folding_every_text_gave(text, underscores):
+    assert slug(text, underscores_are_spaces=underscores) == _old_slug(text, underscores)

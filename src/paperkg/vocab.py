@@ -95,7 +95,8 @@ def slug(text: str, *, underscores_are_spaces: bool = False) -> str:
     >>> slug("row 1", underscores_are_spaces=True), slug("row_1", underscores_are_spaces=True)
     ('row_1', 'row_1_48066e96')
     """
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    folded = text if text.isascii() else \
+        unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     cleaned = _UNSAFE.sub("_", folded).strip("_.~-")[:80]
     if cleaned and cleaned == text.replace(" ", "_") and not (
             underscores_are_spaces and "_" in text):

@@ -6,13 +6,13 @@ import io
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from paperkg.export.rdf import write_rdf
+from paperkg.export.rdf import _ESCAPES, _NEEDS_ESCAPE, _SURROGATE, _quote, write_rdf
 from paperkg.export.shacl import validate_turtle
 
 PK = Namespace("https://w3id.org/paperkg/ontology#")
@@ -363,3 +363,19 @@ def test_mention_link_templates_print_what_the_generic_formatters_print(
         fast, generic = rdf._FORMATTERS[fmt](), rdf._FORMATTERS[fmt]()
         for _ in range(2):  # JSON-LD separates the second node from the first
             assert fast.mention_link(row) == generic.block(row.subject, row.pairs())
+
+
+def _old_quote(value: str) -> str:
+    """:func:`paperkg.export.rdf._quote` before printable text skipped the search."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return '"' + value + '"'
+    return '"' + _SURROGATE.sub("\ufffd", value).translate(_ESCAPES) + '"'
+
+
+# what needs escaping, and what is not printable yet needs none (a no-break space, a
+# line separator, a soft hyphen, a zero-width space, an unassigned code point)
+@settings(max_examples=800, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    'a "\\\n\r\t\x00\x1f\x7f\ufffe\uffff\ud800\udfff\u00a0\u2028\u00ad\u200b\u0378é模')))
+def test_a_literal_is_quoted_as_the_search_for_escapes_quoted_it(value):
+    assert _quote(value) == _old_quote(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,14 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from paperkg.export.rdf import _ESCAPES, _NEEDS_ESCAPE, _SURROGATE, _quote, write_rdf
+from paperkg.export.rdf import (
+    _ESCAPES,
+    _NEEDS_ESCAPE,
+    _SURROGATE,
+    _out_edges,
+    _quote,
+    write_rdf,
+)
 from paperkg.export.shacl import validate_turtle
 
 PK = Namespace("https://w3id.org/paperkg/ontology#")
@@ -379,3 +387,19 @@ def _old_quote(value: str) -> str:
     'a "\\\n\r\t\x00\x1f\x7f\ufffe\uffff\ud800\udfff\u00a0\u2028\u00ad\u200b\u0378é模')))
 def test_a_literal_is_quoted_as_the_search_for_escapes_quoted_it(value):
     assert _quote(value) == _old_quote(value)
+
+
+_RELATIONS = ["mentions", "proposes", "evaluatesOn", "derivedFrom"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcde"), st.sampled_from(_RELATIONS)), max_size=12))
+def test_a_nodes_edges_come_by_target_then_relation_as_one_sort_gave(edges):
+    graph = nx.MultiDiGraph()
+    graph.add_node("n")
+    for target, relation in edges:
+        graph.add_edge("n", target, key=relation, relation=relation)
+    succ = graph._succ
+    before = [(t, a) for t, keyed in succ["n"].items() for a in keyed.values()]
+    before.sort(key=lambda edge: (edge[0], edge[1]["relation"]))
+    assert [(t, id(a)) for t, a in _out_edges(succ, "n")] == [(t, id(a)) for t, a in before]

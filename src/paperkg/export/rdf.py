@@ -237,14 +237,19 @@ def _subjects(graph: nx.MultiDiGraph) -> Iterator[Description | RawLink]:
 def _out_edges(succ: dict, node_id: str) -> list[tuple[str, dict]]:
     """The edges leaving ``node_id`` as (target, attributes), by target and relation
     (``succ``: a multigraph's ``_succ``)."""
-    edges = [(target, attrs) for target, keyed in succ[node_id].items()
-             for attrs in keyed.values()]
-    edges.sort(key=_edge_order)
+    out = succ[node_id]
+    edges = []
+    for target in sorted(out):  # targets differ: no key function but for one target's edges
+        keyed = out[target]
+        if len(keyed) == 1:
+            edges += [(target, attrs) for attrs in keyed.values()]
+        else:
+            edges += sorted(((target, attrs) for attrs in keyed.values()), key=_relation)
     return edges
 
 
-def _edge_order(edge: tuple[str, dict]) -> tuple[str, str]:
-    return edge[0], edge[1]["relation"]
+def _relation(edge: tuple[str, dict]) -> str:
+    return edge[1]["relation"]
 
 
 # -- writers --------------------------------------------------------------------

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
-import pickle
 import sys
 import time
 from dataclasses import replace
@@ -73,9 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, extractions in runs:
             resolution, seconds = _seconds(resolve, extractions, resources)
             timings[name].append(seconds)
-            resolution_md5 = hashlib.md5(pickle.dumps(
+            # of the values (repr): a pickle also records which strings are one object
+            resolution_md5 = hashlib.md5(repr(
                 (sorted(resolution.entities.items()), resolution.links, resolution.lineage,
-                 resolution.near_duplicates, resolution.ambiguous))).hexdigest()[:12]
+                 resolution.near_duplicates, resolution.ambiguous)).encode()).hexdigest()[:12]
         graph, seconds = _seconds(build_graph, papers, resolution)
         timings["graph"].append(seconds)
         digest = hashlib.md5()

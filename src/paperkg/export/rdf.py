@@ -269,10 +269,13 @@ _NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]')
 
 
 def _quote(value: str) -> str:
-    # printable text has no control character, surrogate or non-character: a text
-    # without a quote or backslash too (most) needs no escape, found in three C scans
-    if (value.isprintable() and '"' not in value and "\\" not in value) or \
-            _NEEDS_ESCAPE.search(value) is None:
+    if value.isprintable():
+        # no control character, surrogate or non-character (most literals): a quote
+        # and a backslash are all it may need escaped
+        if '"' in value or "\\" in value:
+            value = value.replace("\\", "\\\\").replace('"', '\\"')
+        return '"' + value + '"'
+    if _NEEDS_ESCAPE.search(value) is None:
         return '"' + value + '"'
     return '"' + _SURROGATE.sub("\ufffd", value).translate(_ESCAPES) + '"'
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from paperkg.export.graphml import write_graphml
+from paperkg.export.graphml import _XML_FORBIDDEN, _scalar, write_graphml
 
 
 def test_networkx_reads_it_back(small_build):
@@ -96,3 +98,12 @@ def test_a_helper_formats_part_of_the_file_with_the_same_bytes(tmp_path, monkeyp
     assert (tmp_path / "split.graphml").read_bytes() == alone.read_bytes()
     assert text.getvalue().encode() == alone.read_bytes()
     assert nx.read_graphml(alone).number_of_edges() == graph.number_of_edges()
+
+
+# what XML forbids, and what is not printable yet allowed (tab, newline, carriage
+# return, a no-break space, a line separator, a surrogate, an unassigned code point)
+@settings(max_examples=800, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    "a <&>\x00\x08\x0b\x0c\x0e\x1f\ufffe\uffff\t\n\r\u00a0\u2028\ud800\u0378模")))
+def test_a_text_value_drops_what_the_search_dropped(value):
+    assert _scalar(value, str) == _XML_FORBIDDEN.sub("", value)

@@ -48,7 +48,9 @@ def _scalar(value, kind: type):
     if kind is str:
         if isinstance(value, (tuple, list)):
             value = JOIN.join(str(v) for v in value)
-        return _XML_FORBIDDEN.sub("", "" if value is None else str(value))
+        text = "" if value is None else str(value)
+        # printable text (most) has none of the characters XML forbids: one C scan
+        return text if text.isprintable() else _XML_FORBIDDEN.sub("", text)
     if value is None or value == "":
         return kind(-1) if kind is int else kind(0)
     return kind(value)

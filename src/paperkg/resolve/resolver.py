@@ -295,13 +295,11 @@ def _evidence(mentions: list[Mention]) -> tuple[Mention, Mention | None, Mention
     first = mentions[0]
     proposed = first if first.proposed else None
     evaluated = first if first.evaluated_on else None
-    top, top_position = first.confidence, _position(first)
+    top = first.confidence
     for mention in islice(mentions, 1, None):
         confidence = mention.confidence
-        if confidence >= top:  # NaN never is
-            position = (0 if mention.field == "title" else _ABSTRACT) + mention.start
-            if confidence > top or position < top_position:
-                first, top, top_position = mention, confidence, position
+        if confidence > top or (confidence == top and _position(mention) < _position(first)):
+            first, top = mention, confidence
         if proposed is None and mention.proposed:
             proposed = mention
         if evaluated is None and mention.evaluated_on:
@@ -315,9 +313,5 @@ def _link(paper_key: str, entity_key: str, relation: Relation, mention: Mention)
                 mention.end, mention.rule, mention.confidence)
 
 
-#: where the abstract starts in the order of a paper's mentions: after any title
-_ABSTRACT = 1_000_000
-
-
 def _position(mention: Mention) -> int:
-    return (0 if mention.field == "title" else _ABSTRACT) + mention.start
+    return (0 if mention.field == "title" else 1_000_000) + mention.start

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from paperkg.extract.text import name_key
-from paperkg.records import EntityType, Mention, Paper
+from paperkg.records import EntityType, Paper
 from paperkg.resolve import resolve
 from paperkg.resolve.lineage import naming_parents
-from paperkg.resolve.resolver import _evidence, _Index, _position
+from paperkg.resolve.resolver import _Index
 
 
 def resolved(extractor, resources, *abstracts: str):
@@ -321,26 +319,3 @@ def test_a_name_s_node_kept_is_the_node_looked_up_each_time(resources):
         for paper_key, text, resource_id, redefined in order:
             assert index.node(paper_key, text, resource_id, redefined=redefined) == \
                 _node_looked_up_each_time(index, paper_key, text, resource_id, redefined)
-
-
-def _old_evidence(mentions):
-    first = max(mentions, key=lambda m: (m.confidence, -_position(m)))
-    return (first, next((m for m in mentions if m.proposed), None),
-            next((m for m in mentions if m.evaluated_on), None))
-
-
-_MENTIONS = st.lists(st.builds(
-    lambda field, start, confidence, proposed, evaluated: Mention(
-        "id:1", "LoRA", EntityType.TECHNIQUE, "named", field, start, start + 4, "s", "gazetteer",
-        confidence, proposed, evaluated_on=evaluated),
-    st.sampled_from(["title", "abstract"]), st.integers(0, 3),
-    st.sampled_from([0.3, 0.6, 0.9]), st.booleans(), st.booleans()),
-    min_size=1, max_size=6)
-
-
-@settings(max_examples=500, deadline=None)
-@given(_MENTIONS)
-def test_a_links_evidence_is_what_max_and_the_searches_chose(mentions):
-    # ties in confidence and in position: which of equal mentions is chosen counts
-    # (confidences are the rules' constants: never NaN, which compares unlike itself)
-    assert tuple(map(id, _evidence(mentions))) == tuple(map(id, _old_evidence(mentions)))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from itertools import islice
 
 from paperkg.extract.resources import KnownEntity, Resources
 from paperkg.extract.text import name_key
@@ -277,34 +276,20 @@ def _links(extractions: Sequence[Extraction], roots: Sequence[tuple[str, ...]],
                 group.append(mention)
         for root, mentions in by_root.items():
             entity = entities[root]
-            first, proposed, evaluated = _evidence(mentions)
+            if len(mentions) == 1:  # most links: one mention is everything
+                first = mentions[0]
+                proposed = first if first.proposed else None
+                evaluated = first if first.evaluated_on else None
+            else:
+                first = max(mentions, key=lambda m: (m.confidence, -_position(m)))
+                proposed = next((m for m in mentions if m.proposed), None)
+                evaluated = next((m for m in mentions if m.evaluated_on), None)
             links.append(_link(paper_key, entity.key, Relation.MENTIONS, first))
             if proposed is not None:
                 links.append(_link(paper_key, entity.key, Relation.PROPOSES, proposed))
             elif evaluated is not None and entity.type in graded:
                 links.append(_link(paper_key, entity.key, Relation.EVALUATES_ON, evaluated))
     return tuple(links)
-
-
-def _evidence(mentions: list[Mention]) -> tuple[Mention, Mention | None, Mention | None]:
-    """A paper's mentions of one entity (in order): the one a ``mentions`` link cites
-    (the most confident, the earliest of those), the first that marks the entity as the
-    paper's own and the first that marks it evaluated on; one pass, where ``max``
-    with a key and two searches took three.
-    """
-    first = mentions[0]
-    proposed = first if first.proposed else None
-    evaluated = first if first.evaluated_on else None
-    top = first.confidence
-    for mention in islice(mentions, 1, None):
-        confidence = mention.confidence
-        if confidence > top or (confidence == top and _position(mention) < _position(first)):
-            first, top = mention, confidence
-        if proposed is None and mention.proposed:
-            proposed = mention
-        if evaluated is None and mention.evaluated_on:
-            evaluated = mention
-    return first, proposed, evaluated
 
 
 def _link(paper_key: str, entity_key: str, relation: Relation, mention: Mention) -> Link:

@@ -17,11 +17,14 @@ from paperkg.export.rdf import (
     _ESCAPES,
     _NEEDS_ESCAPE,
     _SURROGATE,
+    _link_name,
     _out_edges,
+    _prefixed,
     _quote,
     write_rdf,
 )
 from paperkg.export.shacl import validate_turtle
+from paperkg.vocab import mint_text
 
 PK = Namespace("https://w3id.org/paperkg/ontology#")
 DCT = Namespace("http://purl.org/dc/terms/")
@@ -403,3 +406,10 @@ def test_a_nodes_edges_come_by_target_then_relation_as_one_sort_gave(edges):
     before = [(t, a) for t, keyed in succ["n"].items() for a in keyed.values()]
     before.sort(key=lambda edge: (edge[0], edge[1]["relation"]))
     assert [(t, id(a)) for t, a in _out_edges(succ, "n")] == [(t, id(a)) for t, a in before]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ9|:_-.~/# é"), max_size=30))
+def test_a_links_prefixed_name_is_the_one_the_base_search_gives(key):
+    iri = mint_text("link", key)
+    assert _link_name(iri) == _prefixed(iri)

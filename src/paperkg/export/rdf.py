@@ -36,7 +36,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from paperkg.export.batches import batched, encoded_writer, in_order
 from paperkg.helper import Helper
-from paperkg.vocab import PK, PREFIXES, mint_text
+from paperkg.vocab import LINK_BASE, PK, PREFIXES, mint_text
 
 FORMATS = ("turtle", "json-ld", "ntriples")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -301,6 +301,16 @@ def _prefixed(iri: str) -> str:
     return f"<{iri}>"
 
 
+def _link_name(iri: str) -> str:
+    """:func:`_prefixed` of a link's IRI, ``LINK_BASE`` and a slug (no "/" or "#"):
+    the base need not be looked for."""
+    local = iri[_LINK_BASE_LENGTH:]
+    return "link:" + local if _LOCAL.match(local) else f"<{iri}>"
+
+
+_LINK_BASE_LENGTH = len(LINK_BASE)
+
+
 #: :func:`_prefixed`, cached for predicates, classes and the entities and papers in hand: a
 #: small cache serves most calls and stays small on any graph (link IRIs, each printed
 #: once, skip it: they would push the others out)
@@ -341,7 +351,7 @@ class _Turtle:
     def mention_link(self, row: MentionLinkRow) -> str:
         """:meth:`block` of ``row.pairs()``, from a template (tests compare the two)."""
         return _TURTLE_LINK.format(
-            _prefixed(row.subject), _short(row.paper), _short(row.entity), _short(row.relation),
+            _link_name(row.subject), _short(row.paper), _short(row.entity), _short(row.relation),
             _quote(row.evidence), _quote(row.field), row.start, row.end, _quote(row.rule),
             row.confidence)
 

@@ -19,7 +19,8 @@ as cachegrind slows Python about fifty times, so the inputs are kept small:
 others (the vocabulary of a worker that has run a while); ``read`` reads the
 first ``--papers`` papers of a corpus (the build's read stage: decoding, cleaning,
 identities, duplicates); ``resolve`` resolves the extractions kept in a build's
-state file.
+state file; ``export`` writes a pickled graph (``bench/exports.py graph``) as
+Turtle, JSON-LD and GraphML in this process (no helper).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 def _stage(argv: list[str]) -> None:
     """The stage itself, as run under cachegrind: ``extract CORPUS PAPERS WARM DO``,
-    ``read CORPUS PAPERS DO`` or ``resolve BUILD DO`` (``DO`` 0 or 1)."""
+    ``read CORPUS PAPERS DO``, ``resolve BUILD DO`` or ``export GRAPH DO`` (``DO`` 0
+    or 1)."""
     import paperkg
 
     print(f"paperkg from {Path(paperkg.__file__).resolve().parent.parent}", file=sys.stderr)
@@ -65,6 +67,18 @@ def _stage(argv: list[str]) -> None:
             subset.write_text("".join(islice(source, int(argv[2]))), encoding="utf-8")
         if argv[3] == "1":
             read_inputs([str(subset)])
+    elif argv[0] == "export":
+        import pickle
+
+        from paperkg.export.graphml import write_graphml
+        from paperkg.export.rdf import write_rdf_files
+
+        with open(argv[1], "rb") as source:
+            graph = pickle.load(source)
+        if argv[2] == "1":
+            out = Path(os.environ["PAPERKG_BENCH_TMP"])
+            write_rdf_files(graph, {"turtle": out / "graph.ttl", "json-ld": out / "graph.jsonld"})
+            write_graphml(graph, str(out / "graph.graphml"))
     else:
         from paperkg.extract.resources import load_resources
         from paperkg.resolve import resolve
@@ -102,9 +116,10 @@ def main() -> None:
         _stage(sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=["extract", "read", "resolve"])
+    parser.add_argument("stage", choices=["extract", "read", "resolve", "export"])
     parser.add_argument("input",
-                        help="a JSON Lines corpus (extract, read) or a build folder (resolve)")
+                        help="a JSON Lines corpus (extract, read), a build folder (resolve) or "
+                             "a pickled graph (export: bench/exports.py graph makes one)")
     parser.add_argument("--src", action="append", required=True,
                         help="a version's src folder (repeat to compare versions)")
     parser.add_argument("--papers", type=int, default=300,
@@ -120,7 +135,7 @@ def main() -> None:
     elif args.stage == "read":
         stages = [["read", args.input, str(args.papers), work] for work in ("0", "1")]
     else:
-        stages = [["resolve", args.input, work] for work in ("0", "1")]
+        stages = [[args.stage, args.input, work] for work in ("0", "1")]
     counts: dict[str, int] = {}
     for src in args.src:
         with ThreadPoolExecutor(2) as pool:  # the two runs of a version side by side

@@ -631,8 +631,8 @@ class Discovery:
         matches = []
         if "-" in text:  # every coinage is hyphenated
             for start, end in proposals:
-                if _COINING_VERB.search(text, start, end) and not \
-                        text[start : start + 3].lower() == "by ":
+                if _COINING_VERB.search(text, start, end) and \
+                        text[start : start + 3].lower() != "by ":
                     found = (APPOSED_COINAGE.match(text, end)
                              or BARE_COINAGE.match(text, end))
                     if found is not None:

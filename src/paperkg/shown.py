@@ -21,6 +21,8 @@ def show_bidi_controls(text: str) -> str:
     >>> show_bidi_controls("\u202eRTLNet")
     '\\u202eRTLNet'
     """
+    if text.isprintable():  # a bidi control is a format character: not printable
+        return text
     return _BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

@@ -316,9 +316,10 @@ def _details(graph: nx.MultiDiGraph, selection: Selection,
     nodes: dict[str, dict] = {}
     names: dict[str, list[str]] = {}
 
-    def name(node: str) -> None:
-        attrs = graph.nodes[node]
-        names[node] = [str(attrs.get("label", node)), str(attrs.get("node_type", ""))]
+    def name(node: str) -> None:  # a paper listed under many entities is named once
+        if node not in names:
+            attrs = graph._node[node]
+            names[node] = [str(attrs.get("label", node)), str(attrs.get("node_type", ""))]
 
     drawn = set(selection.entities) | set(selection.papers)
     listed = {paper for entity in selection.entities for paper in links[entity]}

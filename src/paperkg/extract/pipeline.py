@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -35,7 +34,7 @@ from paperkg.extract.candidates import (
     state,
 )
 from paperkg.extract.sentences import TEXT_KEY
-from paperkg.extract.tokenizer import customise_tokenizer
+from paperkg.extract.tokenizer import blank_english
 from paperkg.extract.words import name_words
 from paperkg.records import Extraction, LineageClaim, Mention, Paper
 
@@ -67,8 +66,7 @@ def make_nlp(settings: Settings | None = None, *, components: bool = True) -> La
     """
     settings = settings or Settings()
     register_extensions()
-    nlp = spacy.blank("en")
-    customise_tokenizer(nlp)
+    nlp = blank_english()
     nlp.add_pipe("paperkg_sentences")
     if components:
         config = {"resource_dirs": list(settings.resource_dirs)}

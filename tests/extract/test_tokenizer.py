@@ -1,8 +1,10 @@
 """The project's tokenizer is built once with its extra rules; held here to spaCy's
-English tokenizer with the same rules set on it afterwards (how it was made before)."""
+English tokenizer with the same rules set on it afterwards (how it was made before),
+and the curated names' patterns to being made once per process and resources."""
 
 from __future__ import annotations
 
+import json
 
 import pytest
 import spacy
@@ -10,9 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
-from paperkg.extract.pipeline import make_nlp
+from paperkg.extract.gazetteer import patterns_of
+from paperkg.extract.pipeline import Extractor, Settings, make_nlp
+from paperkg.extract.resources import load_resources
 from paperkg.extract.tokenizer import EXTRA_INFIXES, EXTRA_SUFFIXES, pattern_tokenizer
 from paperkg.ingest import read_inputs
+from paperkg.records import Paper
 
 _PIECES = ["-", "\u2010", "\u2011", "\u2013", " ", "  ", "\n", "\t", "GPT", "4", "72B", ".",
            "(", ")", "[", "]", "LLMs", "have", "can't", "e.g.", "U.S.", "'s", "’", "\"", ",",
@@ -65,3 +70,34 @@ def test_the_rules_are_those_of_spacys_english_tokenizer_and_the_extra_ones(refe
     assert main.url_match == reference.tokenizer.url_match
     assert main.suffix_search("72B.").group() == "."
     assert main.suffix_search("GPT-").group() == "-"
+
+
+def test_pipelines_of_one_process_share_the_patterns_and_find_the_same_names():
+    paper = Paper("id:1", "QLoRA: Efficient Finetuning of Quantized LLMs",
+                  "We fine-tune LLaMA-2 and GPT-4 with Low-Rank Adaptation (LoRA); on ARC, "
+                  "MMLU and GSM8K it beats full fine-tuning and knowledge distillation.")
+    first, second = Extractor(), Extractor()
+    assert first.nlp.vocab is not second.nlp.vocab
+    assert patterns_of(load_resources(())) is patterns_of(load_resources(()))
+    found = [sorted((m.text, m.rule, m.resource_id) for m in e.extract([paper])[0].mentions)
+             for e in (first, second)]
+    assert found[0] == found[1]
+    assert {"LLaMA-2", "GPT-4", "ARC", "MMLU", "GSM8K"} <= {text for text, _, _ in found[0]}
+
+
+def test_a_pipeline_with_more_resources_gets_patterns_of_its_own(tmp_path):
+    (tmp_path / "entities.jsonl").write_text(json.dumps(
+        {"name": "Zorblax", "type": "Model", "aliases": ["Zorblax-XL"]}) + "\n",
+        encoding="utf-8")
+    paper = Paper("id:1", "A study", "We compare Zorblax-XL with GPT-4 on MMLU.")
+    plain = Extractor()
+    extended = Extractor(Settings(resource_dirs=(str(tmp_path),)))
+    assert patterns_of(load_resources(())) is not patterns_of(load_resources((str(tmp_path),)))
+
+    def known(extractor):
+        return {m.text: m.resource_id for m in extractor.extract([paper])[0].mentions
+                if m.rule == "gazetteer"}
+
+    assert known(extended)["Zorblax-XL"] == "Zorblax"
+    assert "Zorblax-XL" not in known(plain)
+    assert known(plain)["GPT-4"] == known(extended)["GPT-4"]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -78,33 +80,74 @@ def exact_forms(surface: str) -> set[str]:
     return {surface, surface.upper()}
 
 
+class Patterns(NamedTuple):
+    """The curated names as match patterns, made once per process and resources
+    (:func:`patterns_of`)."""
+
+    #: match id (the name key of the curated name) -> its entity
+    known: dict[str, KnownEntity]
+    #: the names that match in any case, and those that keep their capitals
+    any_case: PhraseMatcher
+    exact_case: PhraseMatcher
+
+
+#: resources -> their patterns, keyed by ``id`` with the resources kept alive (so
+#: the id is not reused); few, as the resources are cached (``load_resources``)
+_PATTERNS: dict[int, tuple[Resources, Patterns]] = {}
+_PATTERNS_KEPT = 8
+_PATTERNS_LOCK = threading.Lock()
+
+
+def patterns_of(resources: Resources) -> Patterns:
+    """The match patterns of ``resources``' names, made at the first call in this
+    process (tokenizing 17,000 name variants is most of making a pipeline); every
+    pipeline of the process then shares them. A matcher only reads them, and it
+    compares attribute hashes, so it matches any vocabulary's documents."""
+    with _PATTERNS_LOCK:
+        found = _PATTERNS.get(id(resources))
+        if found is None:
+            while len(_PATTERNS) >= _PATTERNS_KEPT:
+                del _PATTERNS[next(iter(_PATTERNS))]
+            found = _PATTERNS[id(resources)] = (resources, _make_patterns(resources))
+    return found[1]
+
+
+def _make_patterns(resources: Resources) -> Patterns:
+    tokenizer = pattern_tokenizer()
+    known: dict[str, KnownEntity] = {}
+    exact: dict[str, list[Doc]] = {}
+    loose: dict[str, list[Doc]] = {}
+    docs: dict[str, Doc] = {}  # a variant of several names is tokenized once
+    for entity in resources.entities:
+        match_id = name_key(entity.name)
+        known[match_id] = entity
+        for surface in entity.names:
+            if case_sensitive(surface):
+                forms, target = exact_forms(surface), exact
+            else:
+                forms, target = surface_variants(surface), loose
+            for variant in sorted(forms):
+                doc = docs.get(variant)
+                if doc is None:
+                    doc = docs[variant] = tokenizer.make_doc(variant)
+                target.setdefault(match_id, []).append(doc)
+    any_case = PhraseMatcher(tokenizer.vocab, attr="LOWER")
+    exact_case = PhraseMatcher(tokenizer.vocab, attr="ORTH")
+    for match_id, found in exact.items():
+        exact_case.add(match_id, found)
+    for match_id, found in loose.items():
+        any_case.add(match_id, found)
+    return Patterns(known, any_case, exact_case)
+
+
 class Gazetteer:
     """``Doc -> Doc``: adds a :class:`Candidate` for each known entity in the text."""
 
     def __init__(self, nlp: Language, resources: Resources):
         self.resources = resources
-        self.any_case = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.exact_case = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self._known: dict[str, KnownEntity] = {}
-        patterns = pattern_tokenizer()
-        exact: dict[str, list[Doc]] = {}
-        loose: dict[str, list[Doc]] = {}
-        for entity in resources.entities:
-            match_id = name_key(entity.name)
-            self._known[match_id] = entity
-            for surface in entity.names:
-                if case_sensitive(surface):
-                    forms, target = exact_forms(surface), exact
-                else:
-                    forms, target = surface_variants(surface), loose
-                for variant in sorted(forms):
-                    target.setdefault(match_id, []).append(patterns.make_doc(variant))
-        for match_id in (*exact, *loose):
+        self._known, self.any_case, self.exact_case = patterns_of(resources)
+        for match_id in self._known:  # a match names its id by the string's hash
             nlp.vocab.strings.add(match_id)
-        for match_id, docs in exact.items():
-            self.exact_case.add(match_id, docs)
-        for match_id, docs in loose.items():
-            self.any_case.add(match_id, docs)
 
     def __call__(self, doc: Doc) -> Doc:
         current = state(doc)

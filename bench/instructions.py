@@ -20,7 +20,10 @@ others (the vocabulary of a worker that has run a while); ``read`` reads the
 first ``--papers`` papers of a corpus (the build's read stage: decoding, cleaning,
 identities, duplicates); ``resolve`` resolves the extractions kept in a build's
 state file; ``export`` writes a pickled graph (``bench/exports.py graph``) as
-Turtle, JSON-LD and GraphML in this process (no helper).
+Turtle, JSON-LD and GraphML in this process (no helper); ``setup`` makes the
+extraction pipeline (what each worker of a build, and each command that
+extracts, does first), then a second one in the same process (``INPUT`` is
+ignored: give ``-``).
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 def _stage(argv: list[str]) -> None:
     """The stage itself, as run under cachegrind: ``extract CORPUS PAPERS WARM DO``,
-    ``read CORPUS PAPERS DO``, ``resolve BUILD DO`` or ``export GRAPH DO`` (``DO`` 0
-    or 1)."""
+    ``read CORPUS PAPERS DO``, ``resolve BUILD DO``, ``export GRAPH DO`` or ``setup -
+    DO`` (``DO`` 0 or 1)."""
     import paperkg
 
     print(f"paperkg from {Path(paperkg.__file__).resolve().parent.parent}", file=sys.stderr)
@@ -67,6 +70,12 @@ def _stage(argv: list[str]) -> None:
             subset.write_text("".join(islice(source, int(argv[2]))), encoding="utf-8")
         if argv[3] == "1":
             read_inputs([str(subset)])
+    elif argv[0] == "setup":
+        from paperkg.extract.pipeline import Extractor
+
+        if argv[2] == "1":
+            Extractor()
+            Extractor()
     elif argv[0] == "export":
         import pickle
 
@@ -116,10 +125,11 @@ def main() -> None:
         _stage(sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=["extract", "read", "resolve", "export"])
+    parser.add_argument("stage", choices=["extract", "read", "resolve", "export", "setup"])
     parser.add_argument("input",
                         help="a JSON Lines corpus (extract, read), a build folder (resolve) or "
-                             "a pickled graph (export: bench/exports.py graph makes one)")
+                             "a pickled graph (export: bench/exports.py graph makes one); "
+                             "- for setup")
     parser.add_argument("--src", action="append", required=True,
                         help="a version's src folder (repeat to compare versions)")
     parser.add_argument("--papers", type=int, default=300,

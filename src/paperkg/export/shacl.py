@@ -5,9 +5,12 @@ from __future__ import annotations
 from importlib import resources as importlib_resources
 from typing import Any
 
+import pyoxigraph
 import pyshacl
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def ontology_text(name: str) -> str:
@@ -44,7 +47,7 @@ def validate_turtle(data: bytes | str) -> tuple[bool, str]:
 
     Returns whether it conforms and pyshacl's text report.
     """
-    data_graph = _PreparedQueries().parse(data=data, format="turtle")
+    data_graph = _parsed(data)
     shapes = Graph().parse(data=ontology_text("shapes.ttl"), format="turtle")
     ontology = Graph().parse(data=ontology_text("paperkg.ttl"), format="turtle")
     conforms, _, report = pyshacl.validate(
@@ -53,6 +56,41 @@ def validate_turtle(data: bytes | str) -> tuple[bool, str]:
         inplace=True,  # the graph was parsed for this check alone; no copy needed
     )
     return bool(conforms), str(report)
+
+
+def _parsed(data: bytes | str) -> _PreparedQueries:
+    """The data graph of Turtle ``data``, for pyshacl (an rdflib graph).
+
+    pyoxigraph parses it and rdflib is handed the triples: about two fifths of the
+    time of rdflib's own Turtle parser, which was a quarter of validating the
+    sample corpus. The document's prefixes are bound, so the report names nodes as
+    rdflib's parser would have it. Turtle pyoxigraph refuses is left to rdflib's
+    parser, which decides as before.
+    """
+    graph = _PreparedQueries()
+    try:
+        parser = pyoxigraph.parse(data.encode("utf-8") if isinstance(data, str) else data,
+                                  format=pyoxigraph.RdfFormat.TURTLE)
+        triples = [(_term(q.subject), _term(q.predicate), _term(q.object), graph)
+                   for q in parser]
+    except SyntaxError:
+        return graph.parse(data=data, format="turtle")
+    for prefix, namespace in parser.prefixes.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    graph.addN(triples)
+    return graph
+
+
+def _term(term):
+    """The rdflib term of a pyoxigraph term."""
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
+    return BNode(term.value)
 
 
 def validate_turtle_file(path: str) -> tuple[bool, str]:

@@ -1,0 +1,67 @@
+"""The data graph pyshacl validates is parsed by pyoxigraph and handed to rdflib;
+held here to what rdflib's own Turtle parser makes of the same text."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from paperkg.export.shacl import _parsed, validate_turtle
+
+
+def _rdflib(data) -> Graph:
+    return Graph().parse(data=data, format="turtle")
+
+
+def test_a_builds_turtle_gives_rdflibs_triples_and_prefixes(small_build):
+    out, _ = small_build
+    data = (out / "graph.ttl").read_bytes()
+    parsed, expected = _parsed(data), _rdflib(data)
+    assert len(parsed) == len(expected) > 500
+    assert set(parsed) == set(expected)
+    assert dict(expected.namespaces()).items() <= dict(parsed.namespaces()).items()
+
+
+def test_a_document_as_text_or_bytes_gives_the_same_graph(small_build):
+    out, _ = small_build
+    text = (out / "graph.ttl").read_text(encoding="utf-8")
+    assert set(_parsed(text)) == set(_parsed(text.encode("utf-8")))
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(
+    st.text(), st.integers(), st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    st.booleans(), st.dates()), min_size=1, max_size=5),
+    language=st.sampled_from([None, "en", "de"]))
+def test_literals_of_any_text_and_type_come_out_as_rdflib_reads_them(values, language):
+    graph = Graph()
+    subject = URIRef("https://w3id.org/paperkg/paper/x")
+    for i, value in enumerate(values):
+        predicate = URIRef(f"https://w3id.org/paperkg/ontology#p{i}")
+        if isinstance(value, str) and language:
+            graph.add((subject, predicate, Literal(value, lang=language)))
+        else:
+            graph.add((subject, predicate, Literal(value)))
+    graph.add((subject, URIRef("https://w3id.org/paperkg/ontology#typed"),
+                Literal("7", datatype=XSD.integer)))
+    data = graph.serialize(format="turtle")
+    assert set(_parsed(data)) == set(_rdflib(data))
+
+
+def test_turtle_pyoxigraph_refuses_is_read_as_rdflib_reads_it():
+    # a space inside an IRI: pyoxigraph refuses it, rdflib keeps it
+    data = '<https://w3id.org/paperkg/paper/a b> <https://w3id.org/x#p> "v" .'
+    assert set(_parsed(data)) == set(_rdflib(data))
+    assert (URIRef("https://w3id.org/paperkg/paper/a b"), None, None) in _parsed(data)
+
+
+def test_a_broken_build_is_found_whichever_parser_read_it(small_build):
+    out, _ = small_build
+    text = (out / "graph.ttl").read_text(encoding="utf-8")
+    assert validate_turtle(text)[0]
+    broken = text + ('\n<https://w3id.org/paperkg/entity/LoRA> '
+                     '<http://www.w3.org/2000/01/rdf-schema#label> "again" .\n')
+    conforms, report = validate_turtle(broken)
+    assert not conforms and "rdfs:label" in report

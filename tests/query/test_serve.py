@@ -352,6 +352,49 @@ def test_a_graph_folder_named_like_an_option(graph_dir: Path, tmp_path: Path,
             assert response.status == 200
 
 
+class _CrashedServer:
+    """A stand-in server whose process was killed by a signal."""
+
+    def __init__(self, code: int) -> None:
+        self.process = type("Process", (), {"wait": lambda _self: code})()
+        self.stopped = False
+
+    def error_output(self) -> str:
+        return "fatal runtime error: stack overflow, aborting"
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@pytest.mark.parametrize(("code", "starts", "expected"), [
+    (-6, 3, r"stopped with exit code -6: .*stack overflow"),  # crashed again: counted
+    (1, 2, r"did not start on http://127.0.0.1:1: port taken"),  # a failed start: as it was
+])
+def test_a_restarted_server_that_dies_before_it_is_seen_answering(
+    monkeypatch: pytest.MonkeyPatch, code: int, starts: int, expected: str
+) -> None:
+    """A client may reach a restarted server, and crash it, before serve's own probe
+    sees it answer: that is one more crash (restarted while under the limit), not a
+    failed start; a restart that fails by itself says so."""
+    monkeypatch.setattr(serve_module, "MAX_CRASHES", 2)
+    calls: list[_CrashedServer] = []
+
+    def start(*_args: object) -> _CrashedServer:
+        calls.append(_CrashedServer(-6))
+        if len(calls) > 1:
+            raise serve_module._ExitedBeforeReady(
+                f"the oxigraph server did not start on http://127.0.0.1:1: "
+                f"{'port taken' if code >= 0 else 'stack overflow'}",
+                code, "port taken" if code >= 0 else "stack overflow")
+        return calls[-1]
+
+    monkeypatch.setattr(serve_module, "start_server", start)
+    with pytest.raises(ServeError, match=expected):
+        serve_module.serve(Path("unused"), port=1)
+    assert len(calls) == starts
+    assert calls[0].stopped
+
+
 def test_a_server_that_keeps_crashing_is_given_up_with_its_last_words(
     graph_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

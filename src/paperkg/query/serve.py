@@ -71,6 +71,14 @@ class ServeError(PaperKGError):
     """The SPARQL server cannot be started or stopped working."""
 
 
+class _ExitedBeforeReady(ServeError):
+    """The server process ended before its endpoint was seen to answer."""
+
+    def __init__(self, message: str, code: int, detail: str):
+        super().__init__(message)
+        self.code, self.detail = code, detail
+
+
 def find_oxigraph() -> Path:
     """The ``oxigraph`` server binary: next to this Python, else on ``PATH``."""
     name = "oxigraph.exe" if os.name == "nt" else "oxigraph"
@@ -223,9 +231,9 @@ def serve(
         with _stop_signals_as_interrupt():
             if on_ready is not None:
                 on_ready(server)
+            code = server.process.wait()
+            detail = server.error_output() or "no message"
             while True:
-                code = server.process.wait()
-                detail = server.error_output() or "no message"
                 server.stop()
                 now = time.monotonic()
                 crashes = [t for t in crashes if now - t < 60] + [now]
@@ -233,7 +241,17 @@ def serve(
                     break  # it exited by itself, or it keeps crashing
                 logger.warning("the oxigraph server crashed (%s, signal %d); starting it again",
                                detail, -code)
-                server = start_server(graph_dir, host, port, timeout_s)
+                try:
+                    server = start_server(graph_dir, host, port, timeout_s)
+                except _ExitedBeforeReady as exited:
+                    if exited.code >= 0:
+                        raise
+                    # a request crashed it again before this process saw it answer (a
+                    # client may reach it first): one more crash, not a failed start
+                    code, detail = exited.code, exited.detail
+                    continue
+                code = server.process.wait()
+                detail = server.error_output() or "no message"
     except KeyboardInterrupt:
         return
     finally:
@@ -280,7 +298,8 @@ def _wait_until_ready(server: SparqlServer, ready_timeout_s: float) -> None:
         code = server.process.poll()
         if code is not None:
             detail = server.error_output() or f"exit code {code}"
-            raise ServeError(f"the oxigraph server did not start on {server.base_url}: {detail}")
+            raise _ExitedBeforeReady(
+                f"the oxigraph server did not start on {server.base_url}: {detail}", code, detail)
         try:
             with opener.open(url, timeout=1.0) as response:
                 if response.status == 200 and server.process.poll() is None:

@@ -4,6 +4,7 @@ and the curated names' patterns to being made once per process and resources."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -45,12 +46,18 @@ def _tokens(doc):
     return [(t.text, t.whitespace_, t.lower_, t.norm_, t.idx) for t in doc]
 
 
+def _pattern_tokens(doc):
+    """What a pattern is made of: the pattern vocabulary works out only LOWER."""
+    return [(t.text, t.whitespace_, t.lower_, t.lower, t.orth, t.idx) for t in doc]
+
+
 @settings(max_examples=300, deadline=None)
 @given(text=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=25).map("".join))
 def test_both_tokenizers_split_like_spacys_with_the_rules_set_on_it(reference, tokenizers, text):
-    expected = _tokens(reference.make_doc(text))
-    for nlp in tokenizers:
-        assert _tokens(nlp.make_doc(text)) == expected
+    main, patterns = tokenizers
+    expected = reference.make_doc(text)
+    assert _tokens(main.make_doc(text)) == _tokens(expected)
+    assert _pattern_tokens(patterns(text)) == _pattern_tokens(expected)
 
 
 def test_the_sample_corpus_is_split_like_spacys_with_the_rules_set_on_it(reference, tokenizers):
@@ -58,9 +65,9 @@ def test_the_sample_corpus_is_split_like_spacys_with_the_rules_set_on_it(referen
     main, patterns = tokenizers
     for paper in papers:
         for text in (paper.title, paper.abstract):
-            expected = _tokens(reference.make_doc(text))
-            assert _tokens(main.make_doc(text)) == expected
-            assert _tokens(patterns.make_doc(text)) == expected
+            expected = reference.make_doc(text)
+            assert _tokens(main.make_doc(text)) == _tokens(expected)
+            assert _pattern_tokens(patterns(text)) == _pattern_tokens(expected)
 
 
 def test_the_rules_are_those_of_spacys_english_tokenizer_and_the_extra_ones(reference):
@@ -101,3 +108,85 @@ def test_a_pipeline_with_more_resources_gets_patterns_of_its_own(tmp_path):
     assert known(extended)["Zorblax-XL"] == "Zorblax"
     assert "Zorblax-XL" not in known(plain)
     assert known(plain)["GPT-4"] == known(extended)["GPT-4"]
+
+
+def _old_patterns(resources):
+    """The matchers' patterns as made before: a document per variant, by a blank
+    English pipeline."""
+    from spacy.matcher import PhraseMatcher
+
+    from paperkg.extract.gazetteer import case_sensitive, exact_forms, surface_variants
+    from paperkg.extract.text import name_key
+    from paperkg.extract.tokenizer import blank_english
+
+    tokenizer = blank_english()
+    exact = PhraseMatcher(tokenizer.vocab, attr="ORTH")
+    loose = PhraseMatcher(tokenizer.vocab, attr="LOWER")
+    for entity in resources.entities:
+        for surface in entity.names:
+            matcher, forms = (exact, exact_forms(surface)) if case_sensitive(surface) \
+                else (loose, surface_variants(surface))
+            matcher.add(name_key(entity.name), [tokenizer.make_doc(v) for v in sorted(forms)])
+    return exact, loose
+
+
+def _state(matcher):
+    """A matcher's patterns: match id -> the set of its token hash sequences (what
+    spaCy pickles)."""
+    return matcher.__reduce__()[1][1]
+
+
+def test_the_bundled_names_patterns_are_those_made_a_document_a_variant():
+    resources = load_resources(())
+    exact, loose = _old_patterns(resources)
+    made = patterns_of(resources)
+    assert _state(made.exact_case) == _state(exact)
+    assert _state(made.any_case) == _state(loose)
+    assert len(_state(loose)) > 2000
+
+
+_pattern_tokenizer = functools.cache(pattern_tokenizer)
+
+_NAME_PIECES = ["GPT", "-", "4", " ", "  ", "\t", "\n", "LLaMA", "72B", ".", "(", ")", "'s",
+                "can't", "e.g.", "Mr.", "U.S.", "/", "Ω", "ε", "—", "x", "'", "\u2011", ":)"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.lists(st.sampled_from(_NAME_PIECES), min_size=1, max_size=6)
+                      .map("".join), min_size=1, max_size=30))
+def test_names_tokenized_together_give_the_hashes_of_each_alone(texts):
+    from paperkg.extract.gazetteer import token_hashes
+
+    tokenizer = _pattern_tokenizer()
+    found = token_hashes(tokenizer, texts)
+    assert set(found) == set(texts)
+    for text in texts:
+        rows = tokenizer(text).to_array(["ORTH", "LOWER"]).tolist()
+        assert found[text] == (tuple(r[0] for r in rows), tuple(r[1] for r in rows)), text
+
+
+def test_many_names_are_tokenized_in_several_documents(monkeypatch):
+    from paperkg.extract import gazetteer
+
+    monkeypatch.setattr(gazetteer, "_JOINED_CHARS", 50)
+    tokenizer = pattern_tokenizer()
+    texts = [f"Model-{i} v{i}.5" for i in range(200)]
+    found = gazetteer.token_hashes(tokenizer, texts)
+    for text in texts[::37]:
+        rows = tokenizer(text).to_array(["ORTH", "LOWER"]).tolist()
+        assert found[text] == (tuple(r[0] for r in rows), tuple(r[1] for r in rows))
+
+
+def test_a_text_not_cut_where_expected_is_tokenized_alone():
+    """Texts that begin or end with white space run into the line breaks around them
+    ("\\n " is one token): the check of each text's first and next token sends them
+    to be tokenized alone."""
+    from paperkg.extract.gazetteer import _tokenize_joined
+
+    tokenizer = _pattern_tokenizer()
+    texts = ["GPT-4", " LLaMA", "BERT ", "T5", "\tX", "Y\n", "Z"]
+    found: dict = {}
+    _tokenize_joined(tokenizer, texts, found)
+    for text in texts:
+        rows = tokenizer(text).to_array(["ORTH", "LOWER"]).tolist()
+        assert found[text] == (tuple(r[0] for r in rows), tuple(r[1] for r in rows)), text

@@ -11,11 +11,14 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
+from spacy.attrs import IDX, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from paperkg.extract.candidates import Candidate, DocState, state
@@ -113,11 +116,9 @@ def patterns_of(resources: Resources) -> Patterns:
 
 
 def _make_patterns(resources: Resources) -> Patterns:
-    tokenizer = pattern_tokenizer()
     known: dict[str, KnownEntity] = {}
-    exact: dict[str, list[Doc]] = {}
-    loose: dict[str, list[Doc]] = {}
-    docs: dict[str, Doc] = {}  # a variant of several names is tokenized once
+    exact: dict[str, list[str]] = {}
+    loose: dict[str, list[str]] = {}
     for entity in resources.entities:
         match_id = name_key(entity.name)
         known[match_id] = entity
@@ -126,18 +127,80 @@ def _make_patterns(resources: Resources) -> Patterns:
                 forms, target = exact_forms(surface), exact
             else:
                 forms, target = surface_variants(surface), loose
-            for variant in sorted(forms):
-                doc = docs.get(variant)
-                if doc is None:
-                    doc = docs[variant] = tokenizer.make_doc(variant)
-                target.setdefault(match_id, []).append(doc)
+            target.setdefault(match_id, []).extend(sorted(forms))
+    tokenizer = pattern_tokenizer()
+    tokens = token_hashes(tokenizer, [v for found in (exact, loose) for vs in found.values()
+                                      for v in vs])
     any_case = PhraseMatcher(tokenizer.vocab, attr="LOWER")
     exact_case = PhraseMatcher(tokenizer.vocab, attr="ORTH")
-    for match_id, found in exact.items():
-        exact_case.add(match_id, found)
-    for match_id, found in loose.items():
-        any_case.add(match_id, found)
+    # a pattern may be given as its tokens' hashes of the matcher's attribute (what
+    # the matcher takes from a document, and how it unpickles one)
+    for match_id, variants in exact.items():
+        exact_case.add(match_id, [tokens[v][0] for v in variants])
+    for match_id, variants in loose.items():
+        any_case.add(match_id, [tokens[v][1] for v in variants])
     return Patterns(known, any_case, exact_case)
+
+
+#: characters of text tokenized at once by :func:`token_hashes`
+_JOINED_CHARS = 100_000
+
+
+def token_hashes(tokenizer: Tokenizer, texts: Iterable[str]) -> dict[str, tuple[tuple, tuple]]:
+    """The ORTH and LOWER hashes of the tokens of each of ``texts``, as
+    ``tokenizer(text)`` has them.
+
+    The texts are tokenized thousands at a time, joined by line breaks: a spaCy
+    document costs more to make than its tokens (17,000 names took 0.6 s one by
+    one). The tokenizer splits the text at white space and tokenizes each piece
+    alone, and a line break is a token of its own that no special case holds, so
+    the tokens between two line breaks are those of the text between them. A text
+    with other white space than single spaces inside it, or a tokenizer with a
+    special case holding a line break, is tokenized alone.
+    """
+    found: dict[str, tuple[tuple, tuple]] = {}
+    joinable = not any("\n" in rule and rule != "\n" for rule in tokenizer.rules)
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if text in found:
+            continue
+        if joinable and text and text == text.strip() and _single_spaced(text):
+            found[text] = ((), ())  # placeholder: keeps each text once in ``batch``
+            batch.append(text)
+            size += len(text) + 1
+            if size >= _JOINED_CHARS:
+                _tokenize_joined(tokenizer, batch, found)
+                batch, size = [], 0
+        else:
+            found[text] = _hashes(tokenizer(text))
+    if batch:
+        _tokenize_joined(tokenizer, batch, found)
+    return found
+
+
+def _single_spaced(text: str) -> bool:
+    return "  " not in text and not any(c.isspace() for c in text.replace(" ", ""))
+
+
+def _hashes(doc: Doc) -> tuple[tuple, tuple]:
+    rows = doc.to_array([ORTH, LOWER]).tolist()
+    return tuple(row[0] for row in rows), tuple(row[1] for row in rows)
+
+
+def _tokenize_joined(tokenizer: Tokenizer, texts: list[str],
+                     found: dict[str, tuple[tuple, tuple]]) -> None:
+    doc = tokenizer("\n".join(texts))
+    starts, orths, lowers = zip(*doc.to_array([IDX, ORTH, LOWER]).tolist(), strict=True)
+    i, start = 0, 0
+    for text in texts:
+        end = start + len(text)
+        j = bisect_left(starts, end, i)
+        if i >= len(starts) or starts[i] != start or (j < len(starts) and starts[j] != end):
+            found[text] = _hashes(tokenizer(text))  # not cut where expected
+        else:
+            found[text] = orths[i:j], lowers[i:j]
+        i, start = j + 1, end + 1  # past the line break's token
 
 
 class Gazetteer:

@@ -3,12 +3,15 @@ held here to what rdflib's own Turtle parser makes of the same text."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rdflib import Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from paperkg.export.shacl import _parsed, validate_turtle
+from paperkg.export.shacl import _parsed, ontology_text, validate_turtle
 
 
 def _rdflib(data) -> Graph:
@@ -65,3 +68,61 @@ def test_a_broken_build_is_found_whichever_parser_read_it(small_build):
                      '<http://www.w3.org/2000/01/rdf-schema#label> "again" .\n')
     conforms, report = validate_turtle(broken)
     assert not conforms and "rdfs:label" in report
+
+
+# ---- the shapes: each property shape carries its targets itself (ontology/shapes.ttl),
+# held to the form with node shapes and sh:property it replaced (fixtures/shapes-nested.ttl)
+
+_FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def _results(data_graph: Graph, shapes_text: str) -> tuple[bool, set]:
+    """Whether the graph conforms, and each result as (focus node, path, component,
+    value, message): what a report says, without the shape's name."""
+    import pyshacl
+    from rdflib.namespace import SH
+
+    shapes = Graph().parse(data=shapes_text, format="turtle")
+    ontology = Graph().parse(data=ontology_text("paperkg.ttl"), format="turtle")
+    conforms, report, _ = pyshacl.validate(
+        data_graph, shacl_graph=shapes, ont_graph=ontology, inference="none",
+        advanced=True, allow_warnings=True)
+    results = {tuple(str(report.value(result, key)) for key in (
+        SH.focusNode, SH.resultPath, SH.sourceConstraintComponent, SH.value, SH.resultMessage))
+        for result in report.subjects(RDF.type, SH.ValidationResult)}
+    return bool(conforms), results
+
+
+@pytest.fixture(scope="module")
+def build_triples(small_build):
+    out, _ = small_build
+    return sorted(_rdflib((out / "graph.ttl").read_bytes()))
+
+
+_ODD_VALUES = [Literal(""), Literal("x"), Literal(-1), Literal(2), Literal("2.5",
+               datatype=XSD.decimal), Literal("other"), URIRef("https://w3id.org/paperkg/x"),
+               URIRef("https://w3id.org/paperkg/entity/LoRA")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_shapes_find_what_the_nested_shapes_found(build_triples, data):
+    graph = Graph()
+    for triple in build_triples:
+        graph.add(triple)
+    for _ in range(data.draw(st.integers(1, 4))):
+        subject, predicate, _ = data.draw(st.sampled_from(build_triples))
+        if data.draw(st.booleans()):  # take a fact away
+            graph.remove((subject, predicate, None))
+        else:  # add a second or odd value
+            graph.add((subject, predicate, data.draw(st.sampled_from(_ODD_VALUES))))
+    now = _results(graph, ontology_text("shapes.ttl"))
+    nested = _results(graph, (_FIXTURES / "shapes-nested.ttl").read_text(encoding="utf-8"))
+    assert now == nested
+
+
+def test_the_shapes_of_a_sound_build_find_nothing(build_triples):
+    graph = Graph()
+    for triple in build_triples:
+        graph.add(triple)
+    assert _results(graph, ontology_text("shapes.ttl")) == (True, set())

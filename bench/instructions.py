@@ -21,9 +21,8 @@ first ``--papers`` papers of a corpus (the build's read stage: decoding, cleanin
 identities, duplicates); ``resolve`` resolves the extractions kept in a build's
 state file; ``export`` writes a pickled graph (``bench/exports.py graph``) as
 Turtle, JSON-LD and GraphML in this process (no helper); ``setup`` makes the
-extraction pipeline (what each worker of a build, and each command that
-extracts, does first), then a second one in the same process (``INPUT`` is
-ignored: give ``-``).
+extraction pipeline, what each worker of a build and each command that extracts
+does first (``INPUT`` is ignored: give ``-``).
 """
 
 from __future__ import annotations
@@ -74,7 +73,6 @@ def _stage(argv: list[str]) -> None:
         from paperkg.extract.pipeline import Extractor
 
         if argv[2] == "1":
-            Extractor()
             Extractor()
     elif argv[0] == "export":
         import pickle

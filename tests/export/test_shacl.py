@@ -60,6 +60,30 @@ def test_turtle_pyoxigraph_refuses_is_read_as_rdflib_reads_it():
     assert (URIRef("https://w3id.org/paperkg/paper/a b"), None, None) in _parsed(data)
 
 
+@pytest.mark.parametrize("data", [
+    # a prefix rdflib binds already: its parser binds the document's as dc1
+    '@prefix dc: <http://purl.org/dc/terms/> . <http://a/x> dc:title "x" .',
+    # an explicit xsd:string: the plain literal to pyoxigraph, not to rdflib
+    '@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . <http://a/x> <http://a/p> '
+    '"x"^^xsd:string .',
+    '<http://a/x> <http://a/p> "x"^^<http://www.w3.org/2001/XMLSchema#string> .',
+    # RDF 1.2, which pyoxigraph reads and rdflib's parser does not (or otherwise)
+    '<http://a/x> <http://a/p> "x"@en--ltr .',
+    '<http://a/x> <http://a/p> <<( <http://a/x> <http://a/q> <http://a/y> )>> .',
+    '<http://a/x> <http://a/p> "x"@EN-us .',
+])
+def test_what_the_parsers_read_apart_is_read_as_rdflib_reads_it(data):
+    try:
+        expected = _rdflib(data)
+    except Exception as error:  # noqa: BLE001 - whatever rdflib raises, so must this
+        with pytest.raises(type(error)):
+            _parsed(data)
+        return
+    parsed = _parsed(data)
+    assert set(parsed) == set(expected)
+    assert dict(parsed.namespaces()) == dict(expected.namespaces())
+
+
 def test_a_broken_build_is_found_whichever_parser_read_it(small_build):
     out, _ = small_build
     text = (out / "graph.ttl").read_text(encoding="utf-8")

@@ -190,3 +190,22 @@ def test_a_text_not_cut_where_expected_is_tokenized_alone():
     for text in texts:
         rows = tokenizer(text).to_array(["ORTH", "LOWER"]).tolist()
         assert found[text] == (tuple(r[0] for r in rows), tuple(r[1] for r in rows)), text
+
+
+def test_only_the_most_recently_used_patterns_are_kept(tmp_path, monkeypatch):
+    from paperkg.extract import gazetteer
+
+    monkeypatch.setattr(gazetteer, "_PATTERNS", {})
+    folders = []
+    for name in ("Zorblax", "Quintor", "Vexlim"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "entities.jsonl").write_text(
+            json.dumps({"name": name, "type": "Model"}) + "\n", encoding="utf-8")
+        folders.append((str(folder),))
+    first, second = (patterns_of(load_resources(f)) for f in folders[:2])
+    assert patterns_of(load_resources(folders[0])) is first  # used again: kept
+    patterns_of(load_resources(folders[2]))  # a third: the least recently used goes
+    assert len(gazetteer._PATTERNS) == 2
+    assert patterns_of(load_resources(folders[0])) is first
+    assert patterns_of(load_resources(folders[1])) is not second

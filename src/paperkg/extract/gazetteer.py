@@ -95,9 +95,11 @@ class Patterns(NamedTuple):
 
 
 #: resources -> their patterns, keyed by ``id`` with the resources kept alive (so
-#: the id is not reused); few, as the resources are cached (``load_resources``)
+#: the id is not reused), the most recently used last. The bundled names' patterns
+#: take about 40 MB, so only the last two sets are kept: a process rarely uses more
+#: (a build or an evaluation uses one; the tests a few, one after the other).
 _PATTERNS: dict[int, tuple[Resources, Patterns]] = {}
-_PATTERNS_KEPT = 8
+_PATTERNS_KEPT = 2
 _PATTERNS_LOCK = threading.Lock()
 
 
@@ -105,13 +107,22 @@ def patterns_of(resources: Resources) -> Patterns:
     """The match patterns of ``resources``' names, made at the first call in this
     process (tokenizing 17,000 name variants is most of making a pipeline); every
     pipeline of the process then shares them. A matcher only reads them, and it
-    compares attribute hashes, so it matches any vocabulary's documents."""
+    compares attribute hashes, so it matches any vocabulary's documents.
+
+    They are made outside the lock (two threads asking at once may both make
+    them; one set is kept), so a fork never copies a lock held for a second.
+    """
+    key = id(resources)
     with _PATTERNS_LOCK:
-        found = _PATTERNS.get(id(resources))
-        if found is None:
-            while len(_PATTERNS) >= _PATTERNS_KEPT:
-                del _PATTERNS[next(iter(_PATTERNS))]
-            found = _PATTERNS[id(resources)] = (resources, _make_patterns(resources))
+        found = _PATTERNS.pop(key, None)
+        if found is not None:
+            _PATTERNS[key] = found  # now the most recently used
+            return found[1]
+    made = (resources, _make_patterns(resources))
+    with _PATTERNS_LOCK:
+        found = _PATTERNS.setdefault(key, made)
+        while len(_PATTERNS) > _PATTERNS_KEPT:
+            del _PATTERNS[next(iter(_PATTERNS))]
     return found[1]
 
 

@@ -17,7 +17,7 @@ from paperkg.extract.pipeline import Extractor, Settings
 from paperkg.records import Extraction, LineageClaim, Mention, Paper
 
 #: below this many papers a pool costs more than it saves: each worker makes its
-#: own pipeline (about a second), in parallel with the other. The sample corpus's
+#: own pipeline (about a second), in parallel with the others. The sample corpus's
 #: 572 papers took 3.4 s in one process and 2.6-2.7 s with two workers.
 MIN_PARALLEL = 500
 BATCH = 400

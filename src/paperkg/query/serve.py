@@ -297,9 +297,10 @@ def _wait_until_ready(server: SparqlServer, ready_timeout_s: float) -> None:
     while True:
         code = server.process.poll()
         if code is not None:
-            detail = server.error_output() or f"exit code {code}"
+            said = server.error_output()
             raise _ExitedBeforeReady(
-                f"the oxigraph server did not start on {server.base_url}: {detail}", code, detail)
+                f"the oxigraph server did not start on {server.base_url}: "
+                f"{said or f'exit code {code}'}", code, said or "no message")
         try:
             with opener.open(url, timeout=1.0) as response:
                 if response.status == 200 and server.process.poll() is None:

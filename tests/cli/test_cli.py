@@ -311,3 +311,13 @@ def test_a_resource_name_with_a_lone_surrogate_is_cleaned_like_input_text(tmp_pa
     paper = Paper(key="id:x", title="ZetaNet", abstract="We train Zorb Net and ZN on text.")
     (extraction,) = extractor.extract([paper])
     assert "Zorb Net" in {m.text for m in extraction.mentions}
+
+
+def test_builds_help_and_the_readme_give_the_papers_from_which_workers_extract():
+    """The threshold is written out in the help (importing the extraction modules
+    for --help would load spaCy) and the README: both must follow it."""
+    from paperkg.extract.parallel import MIN_PARALLEL
+
+    sub = make_parser()._subparsers._group_actions[0].choices["build"]
+    assert f"fewer than {MIN_PARALLEL} papers" in " ".join(sub.format_help().split())
+    assert f"from {MIN_PARALLEL} papers on" in " ".join(README.read_text().split())

@@ -50,7 +50,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                         help="add INPUTs to the build already in --out: only new papers are "
                              "extracted; the result equals a full build of all inputs")
     parser.add_argument("--jobs", type=int, default=0, metavar="N",
-                        help="extraction processes (default 0: one per CPU)")
+                        help="extraction processes (default 0: one per CPU); fewer than 500 "
+                             "papers are extracted in the build's own process")
     return parser
 
 

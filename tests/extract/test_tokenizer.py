@@ -147,6 +147,12 @@ def test_the_bundled_names_patterns_are_those_made_a_document_a_variant():
 
 _pattern_tokenizer = functools.cache(pattern_tokenizer)
 
+
+def _alone(tokenizer, text):
+    """The ORTH and LOWER hashes of ``text`` tokenized on its own."""
+    rows = tokenizer(text).to_array(["ORTH", "LOWER"]).tolist()
+    return tuple(r[0] for r in rows), tuple(r[1] for r in rows)
+
 _NAME_PIECES = ["GPT", "-", "4", " ", "  ", "\t", "\n", "LLaMA", "72B", ".", "(", ")", "'s",
                 "can't", "e.g.", "Mr.", "U.S.", "/", "Ω", "ε", "—", "x", "'", "\u2011", ":)"]
 
@@ -161,8 +167,7 @@ def test_names_tokenized_together_give_the_hashes_of_each_alone(texts):
     found = token_hashes(tokenizer, texts)
     assert set(found) == set(texts)
     for text in texts:
-        rows = tokenizer(text).to_array(["ORTH", "LOWER"]).tolist()
-        assert found[text] == (tuple(r[0] for r in rows), tuple(r[1] for r in rows)), text
+        assert found[text] == _alone(tokenizer, text), text
 
 
 def test_many_names_are_tokenized_in_several_documents(monkeypatch):
@@ -173,8 +178,7 @@ def test_many_names_are_tokenized_in_several_documents(monkeypatch):
     texts = [f"Model-{i} v{i}.5" for i in range(200)]
     found = gazetteer.token_hashes(tokenizer, texts)
     for text in texts[::37]:
-        rows = tokenizer(text).to_array(["ORTH", "LOWER"]).tolist()
-        assert found[text] == (tuple(r[0] for r in rows), tuple(r[1] for r in rows))
+        assert found[text] == _alone(tokenizer, text)
 
 
 def test_a_text_not_cut_where_expected_is_tokenized_alone():
@@ -188,8 +192,7 @@ def test_a_text_not_cut_where_expected_is_tokenized_alone():
     found: dict = {}
     _tokenize_joined(tokenizer, texts, found)
     for text in texts:
-        rows = tokenizer(text).to_array(["ORTH", "LOWER"]).tolist()
-        assert found[text] == (tuple(r[0] for r in rows), tuple(r[1] for r in rows)), text
+        assert found[text] == _alone(tokenizer, text), text
 
 
 def test_only_the_most_recently_used_patterns_are_kept(tmp_path, monkeypatch):

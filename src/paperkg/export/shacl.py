@@ -12,6 +12,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: a datatype written ``^^xsd:string`` (or the full IRI): RDF 1.1 makes it the plain
+#: literal, and pyoxigraph reads it so; rdflib keeps the two apart
+_EXPLICIT_STRING = re.compile(rb"\^\^\s*\S*string")
 
 
 def ontology_text(name: str) -> str:
@@ -85,11 +88,6 @@ def _parsed(data: bytes | str) -> _PreparedQueries:
             graph.addN(triples)
             return graph
     return graph.parse(data=data, format="turtle")
-
-
-#: a datatype written ``^^xsd:string`` (or the full IRI): RDF 1.1 makes it the plain
-#: literal, and pyoxigraph reads it so; rdflib keeps the two apart
-_EXPLICIT_STRING = re.compile(rb"\^\^\s*\S*string")
 
 
 class _NotRdflibs(Exception):

@@ -118,6 +118,24 @@ def _fewer_collections():
         gc.set_threshold(*before)
 
 
+@contextmanager
+def _no_collections():
+    """Run no cyclic collection while resolution and the graph are made, then freeze
+    what they made: the collector no longer scans it (it is freed as usual when no
+    longer referred to) until :func:`finish` unfreezes it at its end. They allocate
+    millions of containers (mentions, links, graph attributes) that are never cyclic
+    garbage, and the collector's passes over them took 2.4 s of the last 68 s of a
+    100k-paper build (0.1 s with this)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
            options: BuildOptions) -> BuildReport:
     timer = _Timer()
@@ -180,14 +198,16 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
     complete_commit(out)
     remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
+    frozen = gc.get_freeze_count()
     try:
         with timer.stage("state"):
             save_state(staging / STATE_FILE, extractions, print_)
-        with timer.stage("resolve"):
-            resolution = resolve(extractions, resources, load_merges(options.resource_dirs))
-        extractions.clear()
-        with timer.stage("graph"):
-            graph = build_graph(read.papers, resolution)
+        with _no_collections():
+            with timer.stage("resolve"):
+                resolution = resolve(extractions, resources, load_merges(options.resource_dirs))
+            extractions.clear()
+            with timer.stage("graph"):
+                graph = build_graph(read.papers, resolution)
         report.add_graph(graph, resolution)
         del resolution
         _write_all(graph, staging, options, report, timer)
@@ -198,6 +218,8 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
     finally:
         if not pending(out, staging):  # else the next build completes the commit from it
             shutil.rmtree(staging, ignore_errors=True)
+        if not frozen:  # what _no_collections froze (a caller's own freeze stays)
+            gc.unfreeze()
     return report
 
 

@@ -27,6 +27,19 @@ def test_a_builds_turtle_gives_rdflibs_triples_and_prefixes(small_build):
     assert dict(expected.namespaces()).items() <= dict(parsed.namespaces()).items()
 
 
+def test_each_distinct_term_is_converted_once(small_build, monkeypatch):
+    from paperkg.export import shacl
+
+    out, _ = small_build
+    data = (out / "graph.ttl").read_bytes()
+    converted = []
+    convert = shacl._term
+    monkeypatch.setattr(shacl, "_term", lambda term: converted.append(term) or convert(term))
+    parsed = _parsed(data)
+    distinct = {term for triple in parsed for term in triple}
+    assert len(converted) == len(set(converted)) == len(distinct) < 3 * len(parsed) / 2
+
+
 def test_a_document_as_text_or_bytes_gives_the_same_graph(small_build):
     out, _ = small_build
     text = (out / "graph.ttl").read_text(encoding="utf-8")

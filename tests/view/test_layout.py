@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from paperkg.view.layout import force_layout
@@ -56,3 +57,19 @@ def test_small_components_are_packed_next_to_the_main_one():
     assert max(ys) - min(ys) < 2.5 * (max(main_xs) - min(main_xs))
     for a, b in islands:
         assert math.dist(pos[a], pos[b]) == pytest.approx(100.0, abs=0.2)
+
+
+@pytest.mark.parametrize("n", [1, 2, 255, 256, 257, 600])
+def test_repulsion_is_the_sum_over_all_pairs(n):
+    from paperkg.view.layout import _repulsion
+
+    rng = np.random.default_rng(n)
+    pos = (rng.uniform(-1, 1, size=(n, 2)) * np.sqrt(n)).astype(np.float32)
+    mass = (1 + rng.integers(0, 20, size=n)).astype(np.float32)
+    products = np.multiply.outer(mass, mass)
+    delta = pos[:, None, :].astype(np.float64) - pos[None, :, :]
+    weight = products / ((delta ** 2).sum(axis=2) + 0.01)
+    expected = (weight[:, :, None] * delta).sum(axis=1)  # the pair (i, i) adds nothing
+    got = _repulsion(pos, products)
+    assert got.shape == (n, 2) and got.dtype == np.float32
+    assert np.allclose(got, expected, rtol=1e-4, atol=1e-3 * (1 + np.abs(expected).max()))

@@ -22,6 +22,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from paperkg.extract.candidates import Candidate, DocState, state
+from paperkg.extract.hashcache import cached_token_hashes
 from paperkg.extract.resources import KnownEntity, Resources, load_resources
 from paperkg.extract.text import name_key
 from paperkg.extract.tokenizer import pattern_tokenizer
@@ -140,8 +141,8 @@ def _make_patterns(resources: Resources) -> Patterns:
                 forms, target = surface_variants(surface), loose
             target.setdefault(match_id, []).extend(sorted(forms))
     tokenizer = pattern_tokenizer()
-    tokens = token_hashes(tokenizer, [v for found in (exact, loose) for vs in found.values()
-                                      for v in vs])
+    tokens = cached_token_hashes(tokenizer, [v for found in (exact, loose)
+                                             for vs in found.values() for v in vs], token_hashes)
     any_case = PhraseMatcher(tokenizer.vocab, attr="LOWER")
     exact_case = PhraseMatcher(tokenizer.vocab, attr="ORTH")
     # a pattern may be given as its tokens' hashes of the matcher's attribute (what

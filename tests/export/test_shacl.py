@@ -37,7 +37,8 @@ def test_each_distinct_term_is_converted_once(small_build, monkeypatch):
     monkeypatch.setattr(shacl, "_term", lambda term: converted.append(term) or convert(term))
     parsed = _parsed(data)
     distinct = {term for triple in parsed for term in triple}
-    assert len(converted) == len(set(converted)) == len(distinct) < 3 * len(parsed) / 2
+    assert len(converted) == len(set(converted)) == len(distinct)
+    assert len(distinct) < len(parsed)  # the build repeats its terms: what the cache saves
 
 
 def test_a_document_as_text_or_bytes_gives_the_same_graph(small_build):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -18,39 +19,6 @@ def test_threshold_is_raised_for_the_build_and_restored_after_a_failure():
     assert gc.get_threshold() == before
 
 
-
-def test_no_collections_inside_then_what_was_made_is_frozen():
-    before = gc.get_freeze_count()
-    try:
-        with pipeline._no_collections():
-            assert not gc.isenabled()
-            made = [[i] for i in range(1000)]  # containers the collector tracks
-        assert gc.isenabled()
-        assert gc.get_freeze_count() >= before + len(made)
-    finally:
-        gc.unfreeze()
-
-
-def test_a_failure_inside_turns_the_collector_back_on():
-    try:
-        with pytest.raises(RuntimeError):
-            with pipeline._no_collections():
-                raise RuntimeError("resolution failed")
-        assert gc.isenabled()
-    finally:
-        gc.unfreeze()
-
-
-def _finish(tmp_path, papers):
-    from paperkg.extract.pipeline import Extractor
-    from paperkg.ingest import ReadResult
-
-    read = ReadResult(papers=tuple(papers), skips=(), files=("f",), records=len(papers),
-                      duplicates=0)
-    options = pipeline.BuildOptions(html=False, progress=False, helper=False)
-    return pipeline.finish(read, list(Extractor().extract(papers)), tmp_path / "out", options)
-
-
 def _papers():
     from paperkg.records import Paper
 
@@ -58,18 +26,53 @@ def _papers():
             Paper("p2", "QLoRA", "QLoRA extends LoRA.")]
 
 
-def test_finish_unfreezes_what_it_froze(tmp_path):
-    assert gc.get_freeze_count() == 0
-    report = _finish(tmp_path, _papers())
+def _finish(tmp_path, monkeypatch, fail: bool = False):
+    """Run ``finish`` on two papers; a weak reference to the graph it builds."""
+    from paperkg.extract.pipeline import Extractor
+    from paperkg.ingest import ReadResult
+
+    graphs = []
+    build_graph = pipeline.build_graph
+
+    def spy(*args, **kwargs):
+        graph = build_graph(*args, **kwargs)
+        graphs.append(weakref.ref(graph))
+        assert gc.isenabled() is False  # no collection while the graph is made
+        if fail:
+            raise RuntimeError("the graph failed")
+        return graph
+
+    monkeypatch.setattr(pipeline, "build_graph", spy)
+    papers = _papers()
+    read = ReadResult(papers=tuple(papers), skips=(), files=("f",), records=2, duplicates=0)
+    options = pipeline.BuildOptions(html=False, progress=False, helper=False)
+    report = pipeline.finish(read, list(Extractor().extract(papers)), tmp_path / "out", options)
     assert report.papers == 2
-    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    return graphs[0]
 
 
-def test_finish_leaves_a_callers_own_freeze_frozen(tmp_path):
+def test_the_graph_is_collectable_once_finish_returns(tmp_path, monkeypatch):
+    graph = _finish(tmp_path, monkeypatch)
+    assert gc.isenabled()
+    gc.collect()
+    assert graph() is None  # a networkx graph is cyclic: only the collector frees it
+
+
+def test_a_callers_own_freeze_is_left_as_it_was(tmp_path, monkeypatch):
+    mine = [[1], [2]]  # a container the collector tracks, frozen by the caller
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
-        _finish(tmp_path, _papers())
-        assert gc.get_freeze_count() >= frozen
+        graph = _finish(tmp_path, monkeypatch)
+        assert not any(obj is mine for obj in gc.get_objects())  # still frozen
+        gc.collect()
+        assert graph() is None  # nothing of the build was frozen for it
     finally:
         gc.unfreeze()
+    assert any(obj is mine for obj in gc.get_objects())
+
+
+def test_a_failure_while_the_graph_is_made_leaves_collection_as_it_was(tmp_path, monkeypatch):
+    with pytest.raises(RuntimeError):
+        _finish(tmp_path, monkeypatch, fail=True)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0

@@ -59,7 +59,7 @@ def test_small_components_are_packed_next_to_the_main_one():
         assert math.dist(pos[a], pos[b]) == pytest.approx(100.0, abs=0.2)
 
 
-@pytest.mark.parametrize("n", [1, 2, 255, 256, 257, 600])
+@pytest.mark.parametrize("n", [1, 2, 255, 256, 257, 512, 600])
 def test_repulsion_is_the_sum_over_all_pairs(n):
     from paperkg.view.layout import _repulsion
 

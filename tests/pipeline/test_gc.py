@@ -58,6 +58,20 @@ def test_the_graph_is_collectable_once_finish_returns(tmp_path, monkeypatch):
     assert graph() is None  # a networkx graph is cyclic: only the collector frees it
 
 
+def test_the_graph_is_collectable_with_pyparsings_packrat_cache_on(tmp_path, monkeypatch):
+    from pyparsing import ParserElement
+
+    was_on = ParserElement._packratEnabled  # matplotlib turns it on for the whole process
+    ParserElement.enable_packrat()
+    try:
+        graph = _finish(tmp_path, monkeypatch)  # pyshacl parses SPARQL with pyparsing
+        gc.collect()
+        assert graph() is None
+    finally:
+        if not was_on:
+            ParserElement.disable_memoization()
+
+
 def test_a_callers_own_freeze_is_left_as_it_was(tmp_path, monkeypatch):
     mine = [[1], [2]]  # a container the collector tracks, frozen by the caller
     gc.freeze()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pyoxigraph
 import pyshacl
+from pyparsing import ParserElement
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
@@ -41,6 +42,10 @@ class _PreparedQueries(Graph):
             prepared = self._prepared.get(query_object)
             if prepared is None:
                 prepared = self._prepared[query_object] = prepareQuery(query_object)
+                # with pyparsing's packrat cache on (matplotlib turns it on for the
+                # whole process), the cache keeps the parse's exceptions, whose frames
+                # keep every caller's alive: a build in a notebook kept its graph
+                ParserElement.reset_cache()
             query_object = prepared
         return super().query(query_object, processor, result, initNs, initBindings,
                              use_store_provided, **kwargs)

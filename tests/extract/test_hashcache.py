@@ -107,3 +107,40 @@ def test_the_default_folder_follows_xdg(tmp_path, monkeypatch):
     monkeypatch.delenv(hashcache.CACHE_ENV, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert hashcache.cache_dir() == tmp_path / "paperkg"
+
+
+def test_texts_that_join_alike_get_their_own_hashes(cache):
+    compute = Counted()
+    for texts in (["a\0b", "c"], ["a", "b\0c"]):
+        assert hashcache.cached_token_hashes(pattern_tokenizer(), texts, compute) == \
+            token_hashes(pattern_tokenizer(), texts)
+    assert compute.calls == 2
+
+
+@pytest.mark.parametrize("count", ["1000000000000", "10" * 16, "-3", "x"])
+def test_a_header_with_an_absurd_count_is_made_again(cache, count):
+    compute = Counted()
+    expected = hashcache.cached_token_hashes(pattern_tokenizer(), TEXTS, compute)
+    (path,) = cache.glob("token-hashes-*.bin")
+    head, rest = path.read_bytes().split(b"\n", 1)
+    words = head.split(b" ")
+    path.write_bytes(b" ".join([*words[:-1], count.encode()]) + b"\n" + rest)
+    assert hashcache.cached_token_hashes(pattern_tokenizer(), TEXTS, compute) == expected
+    assert compute.calls == 2
+
+
+def test_a_pipe_or_a_folder_in_the_files_place_is_passed_over(cache):
+    import os
+
+    compute = Counted()
+    hashcache.cached_token_hashes(pattern_tokenizer(), TEXTS, compute)
+    (path,) = cache.glob("token-hashes-*.bin")
+    path.unlink()
+    os.mkfifo(path)  # reading it would wait for a writer for good
+    assert hashcache.cached_token_hashes(pattern_tokenizer(), TEXTS, compute) == \
+        token_hashes(pattern_tokenizer(), TEXTS)
+    path.unlink()
+    path.mkdir()
+    assert hashcache.cached_token_hashes(pattern_tokenizer(), TEXTS, compute) == \
+        token_hashes(pattern_tokenizer(), TEXTS)
+    assert compute.calls == 3

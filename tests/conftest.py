@@ -9,25 +9,25 @@ from pathlib import Path
 
 import pytest
 
+from paperkg.extract.hashcache import CACHE_ENV
 from paperkg.extract.pipeline import Extractor
 from paperkg.extract.resources import load_resources
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: the token-hash cache of this test run (paperkg.extract.hashcache), not the user's;
 #: the commands the tests run inherit it
-_CACHE_ENV = "PAPERKG_CACHE_DIR"
 _own_cache: str | None = None
 
 
 def pytest_configure(config):
     global _own_cache
-    if _CACHE_ENV not in os.environ:
-        _own_cache = os.environ[_CACHE_ENV] = tempfile.mkdtemp(prefix="paperkg-test-cache-")
+    if CACHE_ENV not in os.environ:
+        _own_cache = os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="paperkg-test-cache-")
 
 
 def pytest_unconfigure(config):
     if _own_cache is not None:
-        os.environ.pop(_CACHE_ENV, None)
+        os.environ.pop(CACHE_ENV, None)
         shutil.rmtree(_own_cache, ignore_errors=True)
 
 

@@ -1,5 +1,5 @@
 """``python -m paperkg`` runs the command-line interface."""
 
-from paperkg.cli import main
+from paperkg.cli import program
 
-raise SystemExit(main())
+program()

@@ -321,3 +321,72 @@ def test_builds_help_and_the_readme_give_the_papers_from_which_workers_extract()
     sub = make_parser()._subparsers._group_actions[0].choices["build"]
     assert f"fewer than {MIN_PARALLEL} papers" in " ".join(sub.format_help().split())
     assert f"from {MIN_PARALLEL} papers on" in " ".join(README.read_text().split())
+
+
+#: runs the ``paperkg`` program with an object freed only by the interpreter's
+#: teardown and an :mod:`atexit` function, each leaving a file when it runs
+_PROGRAM = """
+import atexit, sys, threading, time
+from pathlib import Path
+from paperkg.cli import program
+
+marks = Path(sys.argv[1])
+
+class FreedAtTeardown:
+    def __del__(self):
+        (marks / "teardown").write_text("freed")
+
+kept = FreedAtTeardown()
+atexit.register(lambda: (marks / "atexit").write_text("ran"))
+if sys.argv[2] == "--with-thread":
+    def late():
+        time.sleep(0.5)
+        (marks / "thread").write_text("joined")
+    threading.Thread(target=late).start()
+    del sys.argv[2]
+sys.argv = ["paperkg", *sys.argv[2:]]
+print("before the command", flush=False)
+program()
+"""
+
+
+def _program(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    done = subprocess.run([sys.executable, "-c", _PROGRAM, str(marks), *args],
+                          capture_output=True, text=True, timeout=300)
+    return done, {path.name for path in marks.iterdir()}
+
+
+def test_program_leaves_without_teardown_after_a_build(tmp_path):
+    out = tmp_path / "out"
+    done, marks = _program(tmp_path, "build", str(FIXTURES / "papers.jsonl"), "--out",
+                           str(out), "--no-progress", "--no-html")
+    assert done.returncode == 0, done.stderr
+    assert marks == {"atexit"}  # atexit functions ran; the heap was not freed
+    assert done.stdout.startswith("before the command\n")  # buffered output flushed
+    assert f"wrote {out}/" in done.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["papers"] > 0 and (out / "graph.ttl").stat().st_size > 0
+
+
+def test_program_keeps_the_exit_code_of_a_failed_build(tmp_path):
+    done, marks = _program(tmp_path, "build", "--update", str(FIXTURES / "papers.jsonl"),
+                           "--out", str(tmp_path / "nothing-built"), "--no-progress")
+    assert done.returncode == 2
+    assert "no earlier build to update" in done.stderr
+    assert marks == {"atexit"}
+
+
+def test_program_exits_as_usual_after_other_commands(tmp_path):
+    done, marks = _program(tmp_path, "query", "--list")
+    assert done.returncode == 0, done.stderr
+    assert marks == {"atexit", "teardown"}  # the control: a teardown frees the object
+    assert "derived-from" in done.stdout
+
+
+def test_program_waits_for_a_running_thread(tmp_path):
+    done, marks = _program(tmp_path, "--with-thread", "build", str(FIXTURES / "papers.jsonl"),
+                           "--out", str(tmp_path / "out"), "--no-progress", "--no-html")
+    assert done.returncode == 0, done.stderr
+    assert {"atexit", "thread"} <= marks  # the interpreter joined the thread, as usual

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from dataclasses import replace
 
 import pytest
 
@@ -90,3 +91,34 @@ def test_a_failure_while_the_graph_is_made_leaves_collection_as_it_was(tmp_path,
         _finish(tmp_path, monkeypatch, fail=True)
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_an_update_loads_the_state_without_collections(tmp_path, monkeypatch, fail):
+    from paperkg.errors import BuildError
+
+    out = tmp_path / "out"
+    options = pipeline.BuildOptions(html=False, progress=False, helper=False, validate="off")
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text('{"id": "p1", "title": "LoRA", "abstract": "We adapt LLaMA with LoRA."}\n')
+    second.write_text('{"id": "p2", "title": "QLoRA", "abstract": "QLoRA extends LoRA."}\n')
+    pipeline.build([first], out, options)
+    load_state = pipeline.load_state
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        if fail:
+            raise BuildError("the state is damaged")
+        return load_state(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_state", spy)
+    assert gc.isenabled()
+    if fail:
+        with pytest.raises(BuildError):
+            pipeline.build([second], out, replace(options, update=True))
+    else:
+        report = pipeline.build([second], out, replace(options, update=True))
+        assert report.papers == 2 and report.update["reused"] == 1
+    assert seen == [False]
+    assert gc.isenabled()  # back on after the stage, failure included

@@ -338,9 +338,16 @@ class FreedAtTeardown:
 
 kept = FreedAtTeardown()
 atexit.register(lambda: (marks / "atexit").write_text("ran"))
-if sys.argv[2] == "--with-thread":
+if sys.argv[2] == "--with-thread":  # a thread still running when the command is done
+    import paperkg.cli
+    done, quick_exit = threading.Event(), paperkg.cli.quick_exit
+    def spy(code):
+        done.set()
+        quick_exit(code)
+    paperkg.cli.quick_exit = spy
     def late():
-        time.sleep(0.5)
+        done.wait(120)
+        time.sleep(1)
         (marks / "thread").write_text("joined")
     threading.Thread(target=late).start()
     del sys.argv[2]
@@ -353,8 +360,10 @@ program()
 def _program(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
     marks = tmp_path / "marks"
     marks.mkdir()
+    # buffered standard output, as a user's shell gives it: only a flush writes it
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     done = subprocess.run([sys.executable, "-c", _PROGRAM, str(marks), *args],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=env)
     return done, {path.name for path in marks.iterdir()}
 
 
@@ -375,6 +384,7 @@ def test_program_keeps_the_exit_code_of_a_failed_build(tmp_path):
                            "--out", str(tmp_path / "nothing-built"), "--no-progress")
     assert done.returncode == 2
     assert "no earlier build to update" in done.stderr
+    assert done.stdout == "before the command\n"  # flushed before the process left
     assert marks == {"atexit"}
 
 

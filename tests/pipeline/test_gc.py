@@ -122,3 +122,15 @@ def test_an_update_loads_the_state_without_collections(tmp_path, monkeypatch, fa
         assert report.papers == 2 and report.update["reused"] == 1
     assert seen == [False]
     assert gc.isenabled()  # back on after the stage, failure included
+
+
+def test_a_caller_that_turned_the_collector_off_keeps_it_off(tmp_path, monkeypatch):
+    gc.disable()
+    try:
+        with pipeline._no_collection():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        _finish(tmp_path, monkeypatch)  # the pause around resolution and the graph
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -95,6 +95,8 @@ def program() -> NoReturn:
     flushes its standard streams and leaves with :func:`os._exit`, as Instagram's
     servers do ("Dismissing Python Garbage Collection at Instagram"). Every
     output is written, closed and renamed into place before the command returns.
+    What a C library buffers in its own standard output is not flushed: nothing
+    a build or an evaluation runs prints that way.
     """
     code, command = _run(None)
     if command in QUICK_EXIT_COMMANDS:

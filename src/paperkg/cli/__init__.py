@@ -162,19 +162,19 @@ def _run(argv: list[str] | None) -> tuple[int, str | None]:
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code, command
     except _Terminated:
-        print(f"paperkg {args.command}: terminated", file=sys.stderr)
+        print(f"paperkg {command}: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM, command
     except BrokenPipeError:  # the reader went away: `paperkg query ... | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
         return 128 + signal.SIGPIPE, command
     except PaperKGError as err:
-        print(f"paperkg {args.command}: error: {err}", file=sys.stderr)
+        print(f"paperkg {command}: error: {err}", file=sys.stderr)
         return EXIT_ERROR, command
     except KeyboardInterrupt:
-        print(f"paperkg {args.command}: interrupted", file=sys.stderr)
+        print(f"paperkg {command}: interrupted", file=sys.stderr)
         return 130, command
     except OSError as err:
         message = f"{err.filename}: {err.strerror}" if err.filename and err.strerror else err
-        print(f"paperkg {args.command}: error: {message}", file=sys.stderr)
+        print(f"paperkg {command}: error: {message}", file=sys.stderr)
         return EXIT_ERROR, command

@@ -33,6 +33,27 @@ def test_workers_find_what_one_process_finds(monkeypatch, start_method):
     assert sum(done) == len(papers) and any(e.mentions for e in together)
 
 
+@pytest.mark.skipif("fork" not in parallel.multiprocessing.get_all_start_methods(),
+                    reason="forked workers only")
+def test_forked_workers_are_sent_bounds_not_papers(monkeypatch):
+    """A batch of papers sent to a worker was larger than a pipe holds, and after a
+    Ctrl-C, Pool.terminate waited for good for the task handler blocked sending one
+    (CPython gh-78178). Forked workers have the papers: no paper is pickled."""
+    from paperkg.records import Paper
+
+    papers = list(read_inputs(None).papers[:8])
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(parallel, "BATCH", 3)  # bounds (0, 3), (3, 6), (6, 8)
+
+    def refuse(self, protocol):
+        raise AssertionError(f"a paper was pickled: {self.key}")
+
+    monkeypatch.setattr(Paper, "__reduce_ex__", refuse)
+    together = list(parallel.extract_all(papers, Settings(), jobs=2))
+    assert [e.paper for e in together] == papers
+    assert any(e.mentions for e in together)
+
+
 def _watch_terminate(monkeypatch) -> list[list[int | None]]:
     """The workers' exit codes each time a pool is terminated, before and after."""
     import multiprocessing.pool

@@ -23,18 +23,22 @@ MIN_PARALLEL = 500
 BATCH = 400
 
 _worker: Extractor | None = None
+#: a forked worker's copy of the papers it extracts (see :func:`extract_all`)
+_worker_papers: Sequence[Paper] | None = None
 
 Found = tuple[tuple[Mention, ...], tuple[LineageClaim, ...], str | None]
 
 
-def _init_worker(settings: Settings, die_with_parent: Callable[[], None] | None) -> None:
-    global _worker
+def _init_worker(settings: Settings, die_with_parent: Callable[[], None] | None,
+                 papers: Sequence[Paper] | None = None) -> None:
+    global _worker, _worker_papers
     if die_with_parent is not None:  # a worker must not outlive a killed build
         die_with_parent()
     # Ctrl-C reaches every process of the terminal's group: only the parent handles
     # it (and stops the pool), so a user sees one line, not a traceback per worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = Extractor(settings)
+    _worker_papers = papers
 
 
 def _extract_in_worker(batch: Sequence[Paper]) -> list[Found]:
@@ -42,6 +46,13 @@ def _extract_in_worker(batch: Sequence[Paper]) -> list[Found]:
     the parent has them."""
     assert _worker is not None, "worker not initialised"
     return [(e.mentions, e.lineage, e.words) for e in _worker.extract(batch)]
+
+
+def _extract_range(bounds: tuple[int, int]) -> list[Found]:
+    """:func:`_extract_in_worker` of the papers ``bounds`` names in the worker's copy."""
+    assert _worker_papers is not None, "worker not given the papers"
+    start, stop = bounds
+    return _extract_in_worker(_worker_papers[start:stop])
 
 
 def default_jobs() -> int:
@@ -68,16 +79,25 @@ def extract_all(papers: Sequence[Paper], settings: Settings | None = None, jobs:
                 progress(1)
             yield extraction
         return
-    batches = [papers[i : i + BATCH] for i in range(0, len(papers), BATCH)]
+    bounds = [(i, min(i + BATCH, len(papers))) for i in range(0, len(papers), BATCH)]
+    batches = [papers[start:stop] for start, stop in bounds]
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")
     # SIGKILL: a worker has nothing to clean up, and one stuck in its initializer (a
     # fork of a threaded process) may not run a Python handler
     fork = context.get_start_method() == "fork"
     die_with_parent = parent_death_signal(signal.SIGKILL) if fork else None
-    pool = context.Pool(jobs, initializer=_init_worker, initargs=(settings, die_with_parent))
+    # A forked worker has the papers already (its initializer's arguments are not
+    # sent), so a task is a batch's bounds, a few bytes. Sent whole, a batch was
+    # hundreds of kB, larger than the pipe holds: after a Ctrl-C, Pool.terminate
+    # could wait for good for the pool's task handler, blocked in sending a batch
+    # that the dead workers would never read (CPython gh-78178, gh-73945)
+    initargs = (settings, die_with_parent, papers if fork else None)
+    pool = context.Pool(jobs, initializer=_init_worker, initargs=initargs)
     try:
-        for batch, results in zip(batches, pool.imap(_extract_in_worker, batches), strict=True):
+        tasks = pool.imap(_extract_range, bounds) if fork else \
+            pool.imap(_extract_in_worker, batches)
+        for batch, results in zip(batches, tasks, strict=True):
             if progress:
                 progress(len(results))
             for paper, (mentions, lineage, words) in zip(batch, results, strict=True):

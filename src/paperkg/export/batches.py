@@ -10,8 +10,10 @@ the same bytes whoever formatted what.
 from __future__ import annotations
 
 import io
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from paperkg.helper import Helper, Job
@@ -44,6 +46,29 @@ def in_order(fn: Callable, calls: Iterable[tuple], helper: Helper | None = None)
             yield queue.popleft().result()
     while queue:
         yield queue.popleft().result()
+
+
+@dataclass
+class Sizes:
+    """What one pass over the graph wrote, item by item (subjects for the RDF files,
+    elements for GraphML), so the next update can find each node's text in the
+    files (:mod:`paperkg.export.reuse`)."""
+
+    #: bytes before the first item, by format
+    heads: dict[str, int] = field(default_factory=dict)
+    #: each item's bytes, in the order written, by format
+    items: dict[str, array] = field(default_factory=dict)
+    #: each item's triples, in the order written (the RDF files)
+    triples: array = field(default_factory=lambda: array("Q"))
+
+    def add(self, fmt: str, lengths: Iterable[int]) -> None:
+        self.items.setdefault(fmt, array("Q")).extend(lengths)
+
+
+def encode_items(texts: list[str]) -> tuple[bytes, array]:
+    """``texts`` joined and UTF-8 encoded, with each one's length in bytes."""
+    parts = [text.encode() for text in texts]
+    return b"".join(parts), array("Q", map(len, parts))
 
 
 def _ready(helper: Helper, queue: deque[Job]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from array import array
 from collections.abc import Callable
 from functools import lru_cache
 from typing import IO
@@ -17,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from paperkg.export.batches import batched, encoded_writer, in_order
+from paperkg.export.batches import Sizes, batched, encode_items, encoded_writer, in_order
 from paperkg.helper import Helper
 
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -75,19 +76,20 @@ def _attribute(node_id: str) -> str:
 
 
 def write_graphml(graph: nx.MultiDiGraph, destination: str | IO, *,
-                  helper: Helper | None = None) -> None:
+                  helper: Helper | None = None, sizes: Sizes | None = None) -> None:
     """Write ``graph`` as GraphML to a path or stream (text or binary).
 
     Streams the XML directly (networkx's writer builds an element tree of the
     whole graph first, about ten times slower at 100k papers). With a running
     ``helper``, part of the batches of nodes and edges are formatted there (see
-    :func:`paperkg.export.batches.in_order`); the bytes are the same.
+    :func:`paperkg.export.batches.in_order`); the bytes are the same. ``sizes``
+    gets each element's bytes.
     """
     if isinstance(destination, str):
         with open(destination, "wb") as stream:
-            _write(graph, encoded_writer(stream), helper)
+            _write(graph, encoded_writer(stream), helper, sizes)
     else:
-        _write(graph, encoded_writer(destination), helper)
+        _write(graph, encoded_writer(destination), helper, sizes)
 
 
 #: nodes or edges formatted at a time
@@ -95,7 +97,22 @@ BATCH = 1024
 
 
 def _write(graph: nx.MultiDiGraph, write: Callable[[bytes], object],
-           helper: Helper | None) -> None:
+           helper: Helper | None, sizes: Sizes | None) -> None:
+    head = start_text()
+    write(head)
+    if sizes is not None:
+        sizes.heads["graphml"] = len(head)
+    elements = itertools.chain(graph._node.items(), graph.edges(keys=True, data=True))
+    for text, lengths in in_order(format_elements,
+                                  ((batch,) for batch in batched(elements, BATCH)), helper):
+        write(text)
+        if sizes is not None:
+            sizes.add("graphml", lengths)
+    write(END)
+
+
+def start_text() -> bytes:
+    """The XML before the first node: the declaration, the keys, the graph's start tag."""
     head = [_HEADER]
     for domain, attributes, keys in (("node", NODE_ATTRIBUTES, _NODE_KEYS),
                                      ("edge", EDGE_ATTRIBUTES, _EDGE_KEYS)):
@@ -103,12 +120,11 @@ def _write(graph: nx.MultiDiGraph, write: Callable[[bytes], object],
             head.append(f'  <key id="{keys[name]}" for="{domain}" attr.name="{name}" '
                         f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
     head.append('  <graph edgedefault="directed">\n')
-    write("".join(head).encode())
-    elements = itertools.chain(graph._node.items(), graph.edges(keys=True, data=True))
-    for text in in_order(format_elements, ((batch,) for batch in batched(elements, BATCH)),
-                         helper):
-        write(text)
-    write(b"  </graph>\n</graphml>\n")
+    return "".join(head).encode()
+
+
+#: the XML after the last edge
+END = b"  </graph>\n</graphml>\n"
 
 
 _NODE_KEYS = {name: f"n{i}" for i, name in enumerate(NODE_ATTRIBUTES)}
@@ -116,9 +132,9 @@ _EDGE_KEYS = {name: f"e{i}" for i, name in enumerate(EDGE_ATTRIBUTES)}
 _EDGE_COLUMNS = [(_EDGE_KEYS[k], k, t) for k, t in EDGE_ATTRIBUTES.items()]
 
 
-def format_elements(items: list[tuple]) -> bytes:
+def format_elements(items: list[tuple]) -> tuple[bytes, array]:
     """A batch of nodes ``(id, data)`` and edges ``(source, target, key, data)`` as
-    GraphML elements, UTF-8 encoded."""
+    GraphML elements, UTF-8 encoded, with each element's length in bytes."""
     lines = []
     for item in items:
         if len(item) == 2:
@@ -135,4 +151,4 @@ def format_elements(items: list[tuple]) -> bytes:
                              for column, k, t in _EDGE_COLUMNS])
         lines.append(f"    <edge source={_attribute(source)} target={_attribute(target)} "
                      f"id={_attribute(key)}>{cells}</edge>\n")
-    return "".join(lines).encode()
+    return encode_items(lines)

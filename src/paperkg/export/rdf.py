@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +35,7 @@ from typing import IO, NamedTuple, TextIO
 import networkx as nx
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from paperkg.export.batches import batched, encoded_writer, in_order
+from paperkg.export.batches import Sizes, batched, encode_items, encoded_writer, in_order
 from paperkg.helper import Helper
 from paperkg.vocab import LINK_BASE, PK, PREFIXES, mint_text
 
@@ -172,7 +173,7 @@ def _link(raw: RawLink) -> MentionLinkRow:
         _pk(relation), evidence, field, int(start), int(end), rule, f"{confidence:.2f}")
 
 
-def _lineage(graph: nx.MultiDiGraph, child: dict, parent: dict, child_key: str,
+def _lineage(nodes: dict, child: dict, parent: dict, child_key: str,
              parent_key: str, attrs: dict) -> Description:
     node = mint_text("link", f"lineage|{child_key}|{parent_key}")
     pairs: list[tuple[str, Term]] = [
@@ -183,7 +184,7 @@ def _lineage(graph: nx.MultiDiGraph, child: dict, parent: dict, child_key: str,
         (_pk("rule"), Literal(attrs["rule"])),
     ]
     for paper_key in attrs["papers"]:
-        paper = graph.nodes.get(f"paper:{paper_key}")
+        paper = nodes.get(f"paper:{paper_key}")
         if paper is not None:
             pairs.append((_pk("sourcePaper"), paper["iri"]))
     return node, pairs
@@ -208,7 +209,9 @@ def describe(graph: nx.MultiDiGraph) -> Iterator[Description]:
 
 def _subjects(graph: nx.MultiDiGraph) -> Iterator[Description | RawLink]:
     """:func:`describe`, with the mention links as :data:`RawLink` tuples (a
-    description is a pair, a link longer).
+    description is a pair, a link longer): each node's description in node-id
+    order (:func:`node_description`), then each node's links in the same order
+    (:func:`node_links`).
 
     The walk reads the graph's own dictionaries (``_node``, ``_succ``, as networkx's
     algorithms do): its read-only views cost a fifth of the walk over a million links.
@@ -216,22 +219,38 @@ def _subjects(graph: nx.MultiDiGraph) -> Iterator[Description | RawLink]:
     nodes, succ = graph._node, graph._succ
     order = sorted(nodes)
     for node_id in order:
-        data = nodes[node_id]
-        if data["node_type"] == "Paper":
-            subject, pairs = _paper(node_id.split(":", 1)[1], data)
-        else:
-            subject, pairs = _entity(data)
-        pairs += [(_pk(attrs["relation"]), nodes[target]["iri"])
-                  for target, attrs in _out_edges(succ, node_id)]
-        yield subject, pairs
+        yield node_description(nodes, succ, node_id)
     for node_id in order:
-        src, src_key = nodes[node_id], node_id.split(":", 1)[1]
-        for target, attrs in _out_edges(succ, node_id):
-            dst, dst_key = nodes[target], target.split(":", 1)[1]
-            if attrs["relation"] == "derivedFrom":
-                yield _lineage(graph, src, dst, src_key, dst_key, attrs)
-            else:
-                yield _raw_link(src, dst, src_key, dst_key, attrs)
+        yield from node_links(nodes, succ, node_id)
+
+
+def node_description(nodes: dict, succ: dict, node_id: str) -> Description:
+    """A node's subject and pairs, its outgoing links folded in (``nodes``, ``succ``:
+    the graph's ``_node`` and ``_succ``). It depends on nothing but the node's id,
+    data and outgoing edges."""
+    data = nodes[node_id]
+    if data["node_type"] == "Paper":
+        subject, pairs = _paper(node_id.split(":", 1)[1], data)
+    else:
+        subject, pairs = _entity(data)
+    pairs += [(_pk(attrs["relation"]), nodes[target]["iri"])
+              for target, attrs in _out_edges(succ, node_id)]
+    return subject, pairs
+
+
+def node_links(nodes: dict, succ: dict, node_id: str) -> list[Description | RawLink]:
+    """The provenance nodes of a node's outgoing edges: a paper's mention links, an
+    entity's lineage links. They depend on nothing but the node's id, data and
+    outgoing edges, and on which of the papers a lineage link names are in the graph."""
+    src, src_key = nodes[node_id], node_id.split(":", 1)[1]
+    links: list[Description | RawLink] = []
+    for target, attrs in _out_edges(succ, node_id):
+        dst, dst_key = nodes[target], target.split(":", 1)[1]
+        if attrs["relation"] == "derivedFrom":
+            links.append(_lineage(nodes, src, dst, src_key, dst_key, attrs))
+        else:
+            links.append(_raw_link(src, dst, src_key, dst_key, attrs))
+    return links
 
 
 def _out_edges(succ: dict, node_id: str) -> list[tuple[str, dict]]:
@@ -436,32 +455,40 @@ _FORMATTERS = {"turtle": _Turtle, "json-ld": _JsonLd, "ntriples": _NTriples}
 
 
 def write_rdf_streams(graph: nx.MultiDiGraph, streams: dict[str, IO], *,
-                      helper: Helper | None = None) -> int:
+                      helper: Helper | None = None, sizes: Sizes | None = None) -> int:
     """Write ``graph`` in several formats at once (``{format: stream}``, text or
     binary streams), describing it once; returns the number of triples.
 
     With a running ``helper``, part of the batches of subjects are formatted in
     the helper process while this one walks the graph (see
-    :func:`paperkg.export.batches.in_order`); the bytes are the same.
+    :func:`paperkg.export.batches.in_order`); the bytes are the same. ``sizes``
+    gets each subject's bytes in each format and its triples.
     """
     formats = tuple(streams)
     writes = [encoded_writer(stream) for stream in streams.values()]
     for fmt, write in zip(formats, writes, strict=True):
-        write(_formatter(fmt)().start().encode())
+        head = start_text(fmt)
+        write(head)
+        if sizes is not None:
+            sizes.heads[fmt] = len(head)
     count = 0
 
     def calls() -> Iterator[tuple]:
         nonlocal count
         for index, batch in enumerate(batched(_subjects(graph), BATCH)):
-            count += sum(len(item[1]) if len(item) == 2 else MENTION_LINK_TRIPLES
-                         for item in batch)
+            triples = [subject_triples(item) for item in batch]
+            count += sum(triples)
+            if sizes is not None:
+                sizes.triples.extend(triples)
             yield batch, formats, index == 0
 
     for texts in in_order(format_subjects, calls(), helper):
-        for write, text in zip(writes, texts, strict=True):
+        for fmt, write, (text, lengths) in zip(formats, writes, texts, strict=True):
             write(text)
+            if sizes is not None:
+                sizes.add(fmt, lengths)
     for fmt, write in zip(formats, writes, strict=True):
-        write(_formatter(fmt)().end().encode())
+        write(end_text(fmt))
     return count
 
 
@@ -471,10 +498,16 @@ BATCH = 512
 MENTION_LINK_TRIPLES = 10
 
 
-def format_subjects(items: list, formats: tuple[str, ...], first: bool) -> list[bytes]:
-    """A batch of :func:`_subjects` items in each of ``formats``, UTF-8 encoded;
-    ``first``: the batch opens the graph (a JSON-LD node object after the first
-    has a comma)."""
+def subject_triples(item: Description | RawLink) -> int:
+    """The triples of one of :func:`_subjects`' items."""
+    return len(item[1]) if len(item) == 2 else MENTION_LINK_TRIPLES
+
+
+def format_subjects(items: list, formats: tuple[str, ...],
+                    first: bool) -> list[tuple[bytes, array]]:
+    """A batch of :func:`_subjects` items in each of ``formats``, UTF-8 encoded,
+    with each item's length in bytes; ``first``: the batch opens the graph (a
+    JSON-LD node object after the first has a comma)."""
     formatters = [_formatter(fmt)() for fmt in formats]
     for formatter in formatters:
         if isinstance(formatter, _JsonLd):
@@ -489,21 +522,31 @@ def format_subjects(items: list, formats: tuple[str, ...], first: bool) -> list[
             row = _link(item)
             for formatter, out in zip(formatters, texts, strict=True):
                 out.append(formatter.mention_link(row))
-    return ["".join(out).encode() for out in texts]
+    return [encode_items(out) for out in texts]
+
+
+def start_text(fmt: str) -> bytes:
+    """What a file in ``fmt`` holds before its first subject."""
+    return _formatter(fmt)().start().encode()
+
+
+def end_text(fmt: str) -> bytes:
+    """What a file in ``fmt`` holds after its last subject."""
+    return _formatter(fmt)().end().encode()
 
 
 def write_rdf_files(graph: nx.MultiDiGraph, paths: dict[str, str | Path], *,
-                    helper: Helper | None = None) -> int:
+                    helper: Helper | None = None, sizes: Sizes | None = None) -> int:
     """Write ``graph`` to several files at once (``{format: path}``), describing it
-    once (with ``helper``: see :func:`write_rdf_streams`); returns the number of
-    triples."""
+    once (with ``helper`` and ``sizes``: see :func:`write_rdf_streams`); returns the
+    number of triples."""
     for fmt in paths:
         _formatter(fmt)
     streams: dict[str, IO] = {}
     try:
         for fmt, path in paths.items():
             streams[fmt] = open(path, "wb")
-        return write_rdf_streams(graph, streams, helper=helper)
+        return write_rdf_streams(graph, streams, helper=helper, sizes=sizes)
     finally:
         for stream in streams.values():
             stream.close()

@@ -26,9 +26,9 @@ from paperkg.errors import BuildError
 from paperkg.layout import (
     BUILD_LOCK_FILE,
     COMMIT_FILE,
+    KEPT_FILES,
     LEGACY_STATE_FILES,
     OUTPUT_FILES,
-    STATE_FILE,
 )
 
 log = logging.getLogger(__name__)
@@ -67,10 +67,10 @@ def commit(staging: Path, out: Path) -> None:
     reads anything there, and by the next query before it loads ``graph.ttl``, so
     neither starts from a folder half old, half new.
     """
-    for name in (*OUTPUT_FILES, STATE_FILE):
+    for name in (*OUTPUT_FILES, *KEPT_FILES):
         if (out / name).is_dir():
             raise BuildError(f"cannot write {out / name}: a folder has that name")
-    written = [name for name in (*OUTPUT_FILES, STATE_FILE) if (staging / name).exists()]
+    written = [name for name in (*OUTPUT_FILES, *KEPT_FILES) if (staging / name).exists()]
     marker = staging / COMMIT_FILE
     marker.write_text(json.dumps({"staging": staging.name, "files": written}),
                       encoding="utf-8")
@@ -80,7 +80,7 @@ def commit(staging: Path, out: Path) -> None:
 
 
 def _move_outputs(staging: Path, out: Path, written: list[str]) -> None:
-    for name in (*OUTPUT_FILES, STATE_FILE):
+    for name in (*OUTPUT_FILES, *KEPT_FILES):
         if name not in written:  # not written this time (graph.html with --no-html):
             (out / name).unlink(missing_ok=True)  # an earlier build's would sit next to ours
         elif (staging / name).exists():  # else moved before the build was stopped
@@ -110,7 +110,7 @@ def complete_commit(out: Path) -> None:
     if staging.parent == out and staging.name.startswith(".staging-") and staging.is_dir():
         log.warning("completing the build that was stopped while it replaced the outputs "
                     "in %s", out)
-        _move_outputs(staging, out, [n for n in written if n in (*OUTPUT_FILES, STATE_FILE)])
+        _move_outputs(staging, out, [n for n in written if n in (*OUTPUT_FILES, *KEPT_FILES)])
         shutil.rmtree(staging, ignore_errors=True)
     marker.unlink(missing_ok=True)
 

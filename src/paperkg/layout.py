@@ -11,6 +11,11 @@ from __future__ import annotations
 OUTPUT_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html", "report.json")
 #: what the next ``paperkg build --update`` reads (see :mod:`paperkg.state`)
 STATE_FILE = ".paperkg-state.jsonl.zst"
+#: where each node's text is in graph.ttl, graph.jsonld and graph.graphml, for the next
+#: update to copy what did not change (see :mod:`paperkg.export.reuse`)
+EXPORT_INDEX_FILE = ".paperkg-exports.json.zst"
+#: the files a build keeps for the next update, replaced with the outputs
+KEPT_FILES = (STATE_FILE, EXPORT_INDEX_FILE)
 #: the state files of older versions: a build removes them, an update says to rebuild
 LEGACY_STATE_FILES = (".paperkg-state.jsonl.gz",)
 #: held by a running build, so that two builds into one folder wait for each other

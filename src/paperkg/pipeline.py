@@ -30,10 +30,12 @@ from paperkg.commit import (
     remove_stale_staging,
 )
 from paperkg.errors import BuildError
+from paperkg.export.batches import Sizes
 from paperkg.export.check import check_graph
 from paperkg.export.graphml import write_graphml
 from paperkg.export.rdf import write_rdf, write_rdf_files
 from paperkg.export.report import BuildReport
+from paperkg.export.reuse import Reuse, index_from_sizes, plan_reuse, save_index, signatures
 from paperkg.export.shacl import validate_turtle, validate_turtle_file
 from paperkg.extract.parallel import extract_all
 from paperkg.extract.pipeline import Settings
@@ -243,7 +245,7 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
                 graph = build_graph(read.papers, resolution)
         report.add_graph(graph, resolution)
         del resolution
-        _write_all(graph, staging, options, report, timer)
+        _write_all(graph, staging, out, options, report, timer)
         report.timings = timer.stages
         with open(staging / "report.json", "w", encoding="utf-8") as stream:
             report.write(stream, timings=options.timings)
@@ -275,15 +277,16 @@ def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: B
     return [replace(cached[p.key], paper=p) if p.key in reuse else fresh[p.key] for p in papers]
 
 
-def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
-               timer: _Timer) -> None:
+def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
+               report: BuildReport, timer: _Timer) -> None:
     """Write every output into ``staging``. The exports walk the graph one after the
     other in this process: the graph is the largest thing a build holds, and a second
     process walking it would hold a second copy (copy-on-write pages are copied as
     soon as Python touches an object's reference count). The view's layout and the
     SHACL validation need no graph; for a large graph a helper process runs them,
     and formats part of the RDF and GraphML files' text while this process walks
-    the graph."""
+    the graph. An update copies the text of the nodes that did not change from
+    the earlier files in ``out`` (:mod:`paperkg.export.reuse`)."""
     use_helper = (options.helper if options.helper is not None
                   else report.papers >= HELPER_MIN_PAPERS)  # counted by report.add_graph
     with Helper(enabled=use_helper) as helper:
@@ -296,20 +299,47 @@ def _write_all(graph, staging: Path, options: BuildOptions, report: BuildReport,
                 function, args, kwargs = view.layout_call
                 layout = helper.submit(function, *args, **kwargs)
         with timer.stage("rdf"):
-            report.triples = write_rdf_files(graph, {"turtle": staging / "graph.ttl",
-                                                     "json-ld": staging / "graph.jsonld"},
-                                             helper=helper)
+            signature = signatures(graph)
+            reuse, why = plan_reuse(graph, signature, out) if options.update else (None, "")
+            rdf_sizes, graphml_sizes = Sizes(), Sizes()
+            if reuse is not None:
+                report.triples = reuse.write_rdf(staging)
+            else:
+                report.triples = write_rdf_files(
+                    graph, {"turtle": staging / "graph.ttl", "json-ld": staging / "graph.jsonld"},
+                    helper=helper, sizes=rdf_sizes)
         with timer.stage("validate"):
             validation = _validate(graph, staging / "graph.ttl", options.validate,
                                    report.triples, helper)
         with timer.stage("graphml"):
-            write_graphml(graph, str(staging / "graph.graphml"), helper=helper)
+            if reuse is not None:
+                reuse.write_graphml(staging)
+            else:
+                write_graphml(graph, str(staging / "graph.graphml"), helper=helper,
+                              sizes=graphml_sizes)
+            index = reuse.index() if reuse is not None else \
+                index_from_sizes(graph, signature, rdf_sizes, graphml_sizes)
+            if index is not None:
+                save_index(index, staging)
+        if options.update:
+            report.update["exports"] = _reuse_line(graph, reuse, why)
         with timer.stage("validate"):
             report.validation = validation()
         if view is not None and layout is not None:
             with timer.stage("html"):
                 stats = view.write(str(staging / "graph.html"), layout.result())
                 report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+
+
+def _reuse_line(graph, reuse: Reuse | None, why: str) -> str:
+    """The report's line on the text an update copied from the earlier files."""
+    nodes = graph.number_of_nodes()
+    if reuse is None:
+        line = f"formatted every node's text: {why}"
+    else:
+        line = f"copied the text of {reuse.count:,} of {nodes:,} nodes from the earlier files"
+    log.info("exports: %s", line)
+    return line
 
 
 def _validate(graph, turtle: Path, mode: str, triples: int, helper: Helper | None = None):

@@ -46,8 +46,51 @@ def test_update_equals_full_rebuild_and_keeps_iris(tmp_path):
         assert (updated / name).read_bytes() == (full / name).read_bytes(), name
     assert before <= entity_iris(updated / "graph.ttl")
     report = json.loads((updated / "report.json").read_text())
-    assert report["update"] == {"papers_before": 2, "reused": 2, "extracted": 2}
+    assert report["update"] == {"papers_before": 2, "reused": 2, "extracted": 2,
+                                "exports": "formatted every node's text: 21 of 31 nodes changed"}
     assert report["papers"] == 4 and report["records"] == 2
+
+
+def sample_papers(path: Path, first: int, last: int) -> Path:
+    """Papers ``first`` to ``last`` of the bundled corpus as JSON Lines."""
+    from paperkg.ingest import read_inputs
+
+    papers = read_inputs(None).papers[first:last]
+    with path.open("w") as stream:
+        for paper in papers:
+            stream.write(json.dumps({"id": paper.key, "title": paper.title,
+                                     "abstract": paper.abstract, "date": paper.date,
+                                     "authors": list(paper.authors)}) + "\n")
+    return path
+
+
+def test_an_update_copies_the_text_of_unchanged_nodes_and_equals_a_full_rebuild(tmp_path):
+    before = sample_papers(tmp_path / "before.jsonl", 0, 60)
+    new = sample_papers(tmp_path / "new.jsonl", 60, 64)
+    updated, full, both = tmp_path / "updated", tmp_path / "full", tmp_path / "both"
+    both.mkdir()
+    for path in (before, new):
+        (both / path.name).write_text(path.read_text())
+    assert build(str(before), "--out", str(updated), "--no-html") == 0
+    assert build("--update", str(new), "--out", str(updated), "--no-html") == 0
+    assert build(str(both), "--out", str(full), "--no-html") == 0
+    for name in GRAPH_FILES[:3]:
+        assert (updated / name).read_bytes() == (full / name).read_bytes(), name
+    line = json.loads((updated / "report.json").read_text())["update"]["exports"]
+    copied, nodes = (int(n.replace(",", "")) for n in line.split()[4:7:2])
+    assert line.startswith("copied the text of") and nodes * 0.5 < copied < nodes
+
+    # graph.ttl edited since: the update formats every node, and says why
+    again = sample_papers(tmp_path / "again.jsonl", 64, 66)
+    (both / again.name).write_text(again.read_text())
+    with (updated / "graph.ttl").open("a") as stream:
+        stream.write("# a note\n")
+    assert build("--update", str(again), "--out", str(updated), "--no-html") == 0
+    assert build(str(both), "--out", str(full), "--no-html") == 0
+    assert json.loads((updated / "report.json").read_text())["update"]["exports"] == \
+        "formatted every node's text: graph.ttl changed since the earlier build"
+    for name in GRAPH_FILES[:3]:
+        assert (updated / name).read_bytes() == (full / name).read_bytes(), name
 
 
 def test_an_updates_timings_count_loading_the_earlier_build(tmp_path):

@@ -1,0 +1,465 @@
+"""An update's exports written from the earlier build's text where a node did not change.
+
+graph.ttl, graph.jsonld and graph.graphml print each node of the graph as two
+runs of text (its *pieces*): in the RDF files its description, and further on
+its links (a paper's mention links, an entity's lineage links); in GraphML its
+``<node>`` element, and further on its ``<edge>`` elements. A piece depends on
+nothing but its node: the node's id, its data and its outgoing edges, and which
+of the papers its lineage links name are in the graph (see
+:func:`paperkg.export.rdf.node_description` and :func:`~paperkg.export.rdf.node_links`).
+A hash of those is the node's *signature*.
+
+A build keeps an index next to its outputs (``EXPORT_INDEX_FILE``): each node's
+signature and triples, and each piece's length in each file. An update makes the
+whole new graph, as a full build does, then writes each file in order: the
+pieces of a node whose signature is the one the index holds are copied from the
+earlier file (``os.copy_file_range``: the kernel copies, no text is made), the
+others are formatted. Fifty new papers on a 100k build change a few hundred of
+its 170,000 nodes: the new papers, and the entities they mention (whose support
+changes).
+
+The files are the same bytes as a full build's (tests compare them). The index is
+used only when it describes the files in the folder and was written by the same
+paperkg code (a hash of its source files): each file's size, modification time
+and the hash of its first and last 64 KiB must be the ones it recorded. Else,
+or when most nodes changed, every piece is formatted, and ``report.json`` says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate, islice
+from pathlib import Path
+
+import networkx as nx
+import orjson
+import zstandard
+
+import paperkg
+from paperkg.export import graphml, rdf
+from paperkg.export.batches import Sizes
+from paperkg.layout import EXPORT_INDEX_FILE
+
+log = logging.getLogger(__name__)
+
+#: the index's layout; an index of another is not read
+FORMAT = 1
+#: the RDF files, formatted together, and GraphML
+RDF_FILES = {"turtle": "graph.ttl", "json-ld": "graph.jsonld"}
+GRAPHML_FILE = "graph.graphml"
+#: bytes at each end of a file hashed to check it is the file the index describes
+CHECK_BYTES = 1 << 16
+#: an update whose nodes changed more than this share formats every piece, with
+#: the helper process (copying gains little then)
+MOST_CHANGED = 0.5
+
+
+@lru_cache(maxsize=1)
+def code_print() -> str:
+    """A hash of paperkg's version and source files: text written by other code is
+    not reused, even where it would be the same."""
+    digest = hashlib.blake2b(f"paperkg {paperkg.__version__} exports {FORMAT}".encode(),
+                             digest_size=16)
+    root = Path(paperkg.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def signatures(graph: nx.MultiDiGraph) -> dict[str, bytes]:
+    """Each node's signature: a hash of its id, data and outgoing edges (in the
+    graph's order, with their targets' IRIs), and of which papers its lineage links
+    name are in the graph.
+    Empty when a value is of a type JSON cannot hold (no node's text is reused then).
+    """
+    nodes, succ = graph._node, graph._succ
+    dumps, blake2b = orjson.dumps, hashlib.blake2b
+    result: dict[str, bytes] = {}
+    try:
+        for node_id, data in nodes.items():
+            edges = [(target, nodes[target]["iri"], key, attrs,
+                      [f"paper:{p}" in nodes for p in attrs.get("papers", ())]
+                      if attrs.get("relation") == "derivedFrom" else None)
+                     for target, keyed in succ[node_id].items() for key, attrs in keyed.items()]
+            result[node_id] = blake2b(dumps((node_id, data, edges)), digest_size=16).digest()
+    except TypeError as err:
+        log.debug("no signatures: %s", err)
+        return {}
+    return result
+
+
+@dataclass
+class FileIndex:
+    """Where each node's two pieces are in one file."""
+
+    #: the file's size, modification time (ns) and a hash of its ends
+    check: list
+    #: bytes before the first piece
+    head: int
+    #: each node's first piece's bytes, in the file's node order
+    first: array
+    #: each node's second piece's bytes, in the same order
+    second: array
+
+    def places(self, order: list[int]) -> tuple[array, array]:
+        """Each piece's offset in the file, by the node's position in the index
+        (``order``: the positions in the file's node order)."""
+        size = len(order)
+        first, second = array("Q", bytes(8 * size)), array("Q", bytes(8 * size))
+        first_starts = accumulate(self.first, initial=self.head)
+        second_starts = accumulate(self.second, initial=self.head + sum(self.first))
+        for position, start, second_start in zip(order, first_starts, second_starts,
+                                                 strict=False):
+            first[position], second[position] = start, second_start
+        return first, second
+
+
+@dataclass
+class ExportIndex:
+    """What a build's export files hold, node by node."""
+
+    code: str
+    #: node ids, sorted: the RDF files' order
+    nodes: list[str]
+    signatures: list[bytes]
+    #: each node's triples in the RDF files
+    triples: array
+    #: GraphML's node order, as positions in ``nodes``
+    graph_order: array
+    files: dict[str, FileIndex]
+
+    def to_json(self) -> bytes:
+        return orjson.dumps({
+            "format": FORMAT, "paperkg": paperkg.__version__, "code": self.code,
+            "nodes": self.nodes, "signatures": b"".join(self.signatures).hex(),
+            "triples": self.triples.tolist(), "graph_order": self.graph_order.tolist(),
+            "files": {name: {"check": f.check, "head": f.head, "first": f.first.tolist(),
+                             "second": f.second.tolist()} for name, f in self.files.items()},
+        })
+
+    @classmethod
+    def from_json(cls, data: bytes) -> ExportIndex:
+        row = orjson.loads(data)
+        if not isinstance(row, dict) or row.get("format") != FORMAT:
+            raise ValueError("it is not an index this paperkg reads")
+        blob = bytes.fromhex(row["signatures"])
+        index = cls(
+            code=row["code"], nodes=row["nodes"],
+            signatures=[blob[i:i + 16] for i in range(0, len(blob), 16)],
+            triples=array("Q", row["triples"]), graph_order=array("Q", row["graph_order"]),
+            files={name: FileIndex(f["check"], f["head"], array("Q", f["first"]),
+                                   array("Q", f["second"])) for name, f in row["files"].items()})
+        size = len(index.nodes)
+        if not (len(index.signatures) == len(index.triples) == len(index.graph_order) == size
+                and all(len(f.first) == len(f.second) == size for f in index.files.values())):
+            raise ValueError("its columns differ in length")
+        return index
+
+
+def file_check(path: Path) -> list:
+    """``[size, modification time in ns, hash of the first and last 64 KiB]``."""
+    with open(path, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        digest = hashlib.blake2b(stream.read(CHECK_BYTES), digest_size=16)
+        stream.seek(max(0, info.st_size - CHECK_BYTES))
+        digest.update(stream.read(CHECK_BYTES))
+    return [info.st_size, info.st_mtime_ns, digest.hexdigest()]
+
+
+def save_index(index: ExportIndex, folder: Path) -> None:
+    """Write ``index`` into ``folder``, where the files it describes are, checking
+    them as they are now."""
+    for name, entry in index.files.items():
+        entry.check = file_check(folder / name)
+    compressor = zstandard.ZstdCompressor(level=3)
+    (folder / EXPORT_INDEX_FILE).write_bytes(compressor.compress(index.to_json()))
+
+
+def load_index(folder: Path) -> tuple[ExportIndex | None, str]:
+    """The index of the build in ``folder`` if it holds, else None and why not."""
+    path = folder / EXPORT_INDEX_FILE
+    if not path.exists():
+        return None, f"the earlier build kept no {EXPORT_INDEX_FILE}"
+    try:
+        with open(path, "rb") as stream:
+            index = ExportIndex.from_json(zstandard.ZstdDecompressor().stream_reader(stream).read())
+    except (OSError, zstandard.ZstdError, ValueError, KeyError, TypeError) as err:
+        return None, f"cannot read {path.name}: {err}"
+    if index.code != code_print():
+        return None, "the earlier build was written by other paperkg code"
+    for name, entry in index.files.items():
+        try:
+            if file_check(folder / name) != entry.check:
+                return None, f"{name} changed since the earlier build"
+        except OSError as err:
+            return None, f"cannot read the earlier {name}: {err.strerror or err}"
+    if set(index.files) != {*RDF_FILES.values(), GRAPHML_FILE}:
+        return None, "the index does not describe every export file"
+    return index, ""
+
+
+def index_from_sizes(graph: nx.MultiDiGraph, signature: dict[str, bytes], rdf_sizes: Sizes,
+                     graphml_sizes: Sizes) -> ExportIndex | None:
+    """The index of files a full build wrote (``rdf_sizes``, ``graphml_sizes``: what
+    :func:`~paperkg.export.rdf.write_rdf_files` and
+    :func:`~paperkg.export.graphml.write_graphml` recorded); None when there are no
+    signatures or the graph's node and edge orders differ."""
+    nodes, succ = graph._node, graph._succ
+    if not signature or list(nodes) != list(succ):
+        return None
+    order = sorted(nodes)
+    position = {node: i for i, node in enumerate(order)}
+    degree = [sum(map(len, succ[node].values())) for node in order]
+    graph_positions = array("Q", map(position.__getitem__, nodes))
+    graph_degree = [degree[i] for i in graph_positions]
+    try:
+        files = {name: _pieces(rdf_sizes.heads[fmt], rdf_sizes.items[fmt], degree)
+                 for fmt, name in RDF_FILES.items()}
+        files[GRAPHML_FILE] = _pieces(graphml_sizes.heads["graphml"],
+                                      graphml_sizes.items["graphml"], graph_degree)
+        first, second = _split(rdf_sizes.triples, degree)
+    except (KeyError, ValueError) as err:  # a writer that did not record its items
+        log.warning("no index of the exports for the next update (%s): it will format "
+                    "every node's text", err)
+        return None
+    triples = array("Q", map(sum, zip(first, second, strict=True)))
+    return ExportIndex(code_print(), order, [signature[node] for node in order], triples,
+                       graph_positions, files)
+
+
+def _pieces(head: int, items: array, degree: list[int]) -> FileIndex:
+    first, second = _split(items, degree)
+    return FileIndex([], head, first, second)
+
+
+def _split(items: array, degree: list[int]) -> tuple[array, array]:
+    """Per node, the first item (one per node, in order) and the sum of its ``degree``
+    items after all the first ones."""
+    size = len(degree)
+    if len(items) != size + sum(degree):
+        raise ValueError(f"{len(items)} items for {size} nodes and {sum(degree)} edges")
+    rest = iter(items[size:])
+    return array("Q", items[:size]), array("Q", (sum(islice(rest, d)) for d in degree))
+
+
+class _Splicer:
+    """Writes one file from new bytes and byte ranges of the earlier file."""
+
+    def __init__(self, target: Path, source: Path, starts: tuple[array, array],
+                 lengths: tuple[array, array]):
+        self.out = open(target, "wb", buffering=0)  # noqa: SIM115 - closed in close()
+        self.source = open(source, "rb", buffering=0)  # noqa: SIM115
+        self.starts, self.lengths = starts, lengths
+        self.buffer: list[bytes] = []
+        self.buffered = 0
+        self.run_start = self.run_end = 0
+        self.first = array("Q")
+        self.second = array("Q")
+
+    def write(self, data: bytes) -> None:
+        self._copy()
+        self.buffer.append(data)
+        self.buffered += len(data)
+        if self.buffered >= 1 << 20:
+            self._flush()
+
+    def reuse(self, section: int, position: int) -> int:
+        """Copy a node's piece of the earlier file (at ``position`` in the index)."""
+        start, length = self.starts[section][position], self.lengths[section][position]
+        if start != self.run_end or self.run_start == self.run_end:
+            self._copy()
+            self.run_start = start
+        self.run_end = start + length
+        return length
+
+    def _flush(self) -> None:
+        if self.buffer:
+            data = b"".join(self.buffer)
+            self.buffer.clear()
+            self.buffered = 0
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.out.fileno(), view):]
+
+    def _copy(self) -> None:
+        if self.run_end == self.run_start:
+            return
+        self._flush()
+        offset, left = self.run_start, self.run_end - self.run_start
+        self.run_start = self.run_end = 0
+        while left:
+            done = _copy_range(self.source.fileno(), self.out.fileno(), offset, left)
+            offset, left = offset + done, left - done
+
+    def close(self) -> None:
+        try:
+            self._copy()
+            self._flush()
+        finally:
+            self.out.close()
+            self.source.close()
+
+
+def _copy_range(source: int, target: int, offset: int, length: int) -> int:
+    """Copy up to ``length`` bytes at ``offset`` of ``source`` to ``target``'s
+    position; the bytes copied."""
+    if hasattr(os, "copy_file_range"):
+        try:
+            done = os.copy_file_range(source, target, length, offset)
+            if done > 0:
+                return done
+        except OSError:  # a file system without it: read and write
+            pass
+    data = os.pread(source, min(length, 1 << 20), offset)
+    if not data:
+        raise OSError(f"the earlier export file ended at byte {offset}")
+    view = memoryview(data)
+    while view:
+        view = view[os.write(target, view):]
+    return len(data)
+
+
+def plan_reuse(graph: nx.MultiDiGraph, signature: dict[str, bytes],
+               earlier: Path) -> tuple[Reuse | None, str]:
+    """How an update writes its exports: from the files of the build in ``earlier``
+    where it can, else (None, why not)."""
+    previous, why = load_index(earlier)
+    if previous is None:
+        return None, why
+    reuse = Reuse(graph, signature, previous, earlier)
+    if not reuse.worthwhile:
+        return None, (f"{len(reuse.order) - reuse.count:,} of {len(reuse.order):,} nodes "
+                      "changed")
+    return reuse, ""
+
+
+class Reuse:
+    """An update's exports from the earlier files (see the module's docstring)."""
+
+    def __init__(self, graph: nx.MultiDiGraph, signature: dict[str, bytes],
+                 previous: ExportIndex, earlier: Path):
+        self.graph, self.signature = graph, signature
+        self.previous, self.earlier = previous, earlier
+        self.order = sorted(graph._node)
+        known = {node: i for i, node in enumerate(previous.nodes)}
+        first = self.order[0] if self.order else None
+        #: each node's position in the earlier index if its pieces are reused, else -1
+        self.reused = array("q", [-1]) * len(self.order)
+        for i, node in enumerate(self.order):
+            at = known.get(node)
+            # the first node's JSON-LD object has no comma before it
+            if at is not None and previous.signatures[at] == signature.get(node) \
+                    and (node == first) == (at == 0):
+                self.reused[i] = at
+        self.count = sum(1 for at in self.reused if at >= 0)
+        self.triples = array("Q", bytes(8 * len(self.order)))
+        self.files: dict[str, FileIndex] = {}
+
+    @property
+    def worthwhile(self) -> bool:
+        return self.count > (1 - MOST_CHANGED) * len(self.order)
+
+    def write_rdf(self, folder: Path) -> int:
+        """Write the RDF files into ``folder``; returns the number of triples."""
+        nodes, succ = self.graph._node, self.graph._succ
+        formats = tuple(RDF_FILES)
+        splicers = self._splicers(folder, RDF_FILES.values(), range(len(self.previous.nodes)))
+        try:
+            for fmt, splicer in zip(formats, splicers, strict=True):
+                splicer.write(rdf.start_text(fmt))
+            for section in (0, 1):
+                for i, node in enumerate(self.order):
+                    at = self.reused[i]
+                    if at >= 0:
+                        for splicer in splicers:
+                            _piece(splicer, section).append(splicer.reuse(section, at))
+                        if section == 0:
+                            self.triples[i] = self.previous.triples[at]
+                        continue
+                    items = [rdf.node_description(nodes, succ, node)] if section == 0 \
+                        else rdf.node_links(nodes, succ, node)
+                    self.triples[i] += sum(map(rdf.subject_triples, items))
+                    texts = rdf.format_subjects(items, formats, section == 0 and i == 0)
+                    for splicer, (text, _) in zip(splicers, texts, strict=True):
+                        splicer.write(text)
+                        _piece(splicer, section).append(len(text))
+            for fmt, splicer in zip(formats, splicers, strict=True):
+                splicer.write(rdf.end_text(fmt))
+        finally:
+            for splicer in splicers:
+                splicer.close()
+        for name, splicer in zip(RDF_FILES.values(), splicers, strict=True):
+            self.files[name] = FileIndex([], len(rdf.start_text(_format_of(name))),
+                                         splicer.first, splicer.second)
+        return sum(self.triples)
+
+    def write_graphml(self, folder: Path) -> None:
+        """Write graph.graphml into ``folder``."""
+        nodes, succ = self.graph._node, self.graph._succ
+        position = {node: i for i, node in enumerate(self.order)}
+        (splicer,) = self._splicers(folder, [GRAPHML_FILE], self.previous.graph_order)
+        try:
+            head = graphml.start_text()
+            splicer.write(head)
+            for section, order in ((0, nodes), (1, succ)):  # graph.edges() goes by succ
+                for node in order:
+                    at = self.reused[position[node]]
+                    if at >= 0:
+                        _piece(splicer, section).append(splicer.reuse(section, at))
+                        continue
+                    items = [(node, nodes[node])] if section == 0 else \
+                        [(node, target, key, attrs) for target, keyed in succ[node].items()
+                         for key, attrs in keyed.items()]
+                    text, _ = graphml.format_elements(items)
+                    splicer.write(text)
+                    _piece(splicer, section).append(len(text))
+            splicer.write(graphml.END)
+        finally:
+            splicer.close()
+        self.files[GRAPHML_FILE] = FileIndex([], len(head), splicer.first, splicer.second)
+
+    def index(self) -> ExportIndex | None:
+        """The index of the files written (None if the graph's node and edge orders
+        differ, which a graph of :func:`paperkg.graph.build_graph` never does)."""
+        nodes = self.graph._node
+        if list(nodes) != list(self.graph._succ):
+            return None
+        position = {node: i for i, node in enumerate(self.order)}
+        return ExportIndex(code_print(), self.order, [self.signature[n] for n in self.order],
+                           self.triples, array("Q", map(position.__getitem__, nodes)),
+                           self.files)
+
+    def _splicers(self, folder: Path, names, order) -> list[_Splicer]:
+        splicers: list[_Splicer] = []
+        try:
+            for name in names:
+                places = self.previous.files[name].places(list(order))
+                entry = self.previous.files[name]
+                lengths = _by_position(entry, list(order))
+                splicers.append(_Splicer(folder / name, self.earlier / name, places, lengths))
+        except BaseException:
+            for splicer in splicers:
+                splicer.close()
+            raise
+        return splicers
+
+
+def _piece(splicer: _Splicer, section: int) -> array:
+    return splicer.first if section == 0 else splicer.second
+
+
+def _by_position(entry: FileIndex, order: list[int]) -> tuple[array, array]:
+    """The pieces' lengths by the node's position in the index."""
+    first, second = array("Q", bytes(8 * len(order))), array("Q", bytes(8 * len(order)))
+    for position, a, b in zip(order, entry.first, entry.second, strict=True):
+        first[position], second[position] = a, b
+    return first, second
+
+
+def _format_of(name: str) -> str:
+    return next(fmt for fmt, file in RDF_FILES.items() if file == name)

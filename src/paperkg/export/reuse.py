@@ -73,8 +73,9 @@ def code_print() -> str:
 
 def signatures(graph: nx.MultiDiGraph) -> dict[str, bytes]:
     """Each node's signature: a hash of its id, data and outgoing edges (in the
-    graph's order, with their targets' IRIs), and of which papers its lineage links
-    name are in the graph.
+    graph's order), and of which papers its lineage links name are in the graph.
+    A target's IRI is not hashed: it is minted from the target's id
+    (:func:`paperkg.vocab.mint_text`), by the code :func:`code_print` hashes.
     Empty when a value is of a type JSON cannot hold (no node's text is reused then).
     """
     nodes, succ = graph._node, graph._succ
@@ -82,11 +83,12 @@ def signatures(graph: nx.MultiDiGraph) -> dict[str, bytes]:
     result: dict[str, bytes] = {}
     try:
         for node_id, data in nodes.items():
-            edges = [(target, nodes[target]["iri"], key, attrs,
-                      [f"paper:{p}" in nodes for p in attrs.get("papers", ())]
-                      if attrs.get("relation") == "derivedFrom" else None)
-                     for target, keyed in succ[node_id].items() for key, attrs in keyed.items()]
-            result[node_id] = blake2b(dumps((node_id, data, edges)), digest_size=16).digest()
+            out = succ[node_id]
+            named = None
+            if out and data.get("node_type") != "Paper":  # papers have no lineage links
+                named = [[f"paper:{p}" in nodes for p in attrs.get("papers", ())]
+                         for keyed in out.values() for attrs in keyed.values()]
+            result[node_id] = blake2b(dumps((node_id, data, out, named)), digest_size=16).digest()
     except TypeError as err:
         log.debug("no signatures: %s", err)
         return {}

@@ -303,8 +303,8 @@ def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
             reuse, why = plan_reuse(graph, signature, out) if options.update else (None, "")
             rdf_sizes, graphml_sizes = Sizes(), Sizes()
             if reuse is not None:
-                report.triples = reuse.write_rdf(staging)
-            else:
+                report.triples, reuse, why = _reusing(reuse, reuse.write_rdf, staging)
+            if reuse is None:
                 report.triples = write_rdf_files(
                     graph, {"turtle": staging / "graph.ttl", "json-ld": staging / "graph.jsonld"},
                     helper=helper, sizes=rdf_sizes)
@@ -312,13 +312,18 @@ def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
             validation = _validate(graph, staging / "graph.ttl", options.validate,
                                    report.triples, helper)
         with timer.stage("graphml"):
+            reused = reuse
             if reuse is not None:
-                reuse.write_graphml(staging)
-            else:
+                _, reuse, why = _reusing(reuse, reuse.write_graphml, staging)
+            if reuse is None:
                 write_graphml(graph, str(staging / "graph.graphml"), helper=helper,
                               sizes=graphml_sizes)
-            index = reuse.index() if reuse is not None else \
-                index_from_sizes(graph, signature, rdf_sizes, graphml_sizes)
+            if reuse is not None:
+                index = reuse.index()
+            elif reused is None:  # both written in full, their sizes recorded
+                index = index_from_sizes(graph, signature, rdf_sizes, graphml_sizes)
+            else:  # the RDF text copied, GraphML's formatted: no index describes both
+                index = None
             if index is not None:
                 save_index(index, staging)
         if options.update:
@@ -329,6 +334,18 @@ def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
             with timer.stage("html"):
                 stats = view.write(str(staging / "graph.html"), layout.result())
                 report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+
+
+def _reusing(reuse: Reuse, write, staging: Path) -> tuple[object, Reuse | None, str]:
+    """``write(staging)``, one of ``reuse``'s writers, and the reuse to go on with;
+    if reading the earlier files fails, no reuse and why (the caller formats the
+    file in full)."""
+    try:
+        return write(staging), reuse, ""
+    except OSError as err:
+        log.warning("copying from the earlier build's files failed (%s); formatting "
+                    "every node's text", err)
+        return None, None, f"copying from the earlier files failed ({err})"
 
 
 def _reuse_line(graph, reuse: Reuse | None, why: str) -> str:

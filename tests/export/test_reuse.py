@@ -224,3 +224,77 @@ def test_sizes_that_do_not_match_the_graph_give_no_index(tmp_path, caplog):
     rdf_sizes.heads["json-ld"] = 0
     assert reuse.index_from_sizes(graph, reuse.signatures(graph), rdf_sizes,
                                   graphml_sizes) is None  # a node more than was written
+
+
+def test_text_orjson_cannot_tell_apart_is_formatted_each_time(tmp_path):
+    """orjson writes NaN and infinity alike (null): such a node's text is never copied."""
+    before = synthetic_graph(20)
+    before.edges["paper:id:4", "entity:E04", "mentions"]["confidence"] = float("nan")
+    write_full(before, tmp_path / "before")
+    after = copy.deepcopy(before)
+    after.edges["paper:id:4", "entity:E04", "mentions"]["confidence"] = float("inf")
+    write_full(after, tmp_path / "full")
+    plan, _ = write_update(after, tmp_path / "before", tmp_path / "updated")
+    for name in FILES:
+        assert (tmp_path / "updated" / name).read_bytes() == \
+            (tmp_path / "full" / name).read_bytes(), name
+    assert plan.count == after.number_of_nodes() - 1
+
+
+def test_an_index_whose_pieces_do_not_add_up_is_not_used(tmp_path):
+    import orjson
+    import zstandard
+
+    graph = synthetic_graph()
+    folder = tmp_path / "build"
+    write_full(graph, folder)
+    path = folder / EXPORT_INDEX_FILE
+    index = orjson.loads(zstandard.ZstdDecompressor().decompress(path.read_bytes()))
+    index["files"]["graph.ttl"]["first"][3] += 5
+    path.write_bytes(zstandard.ZstdCompressor().compress(orjson.dumps(index)))
+    assert reuse.plan_reuse(graph, reuse.signatures(graph), folder) == \
+        (None, f"cannot read {EXPORT_INDEX_FILE}: its pieces of graph.ttl do not add up "
+               "to the file's size")
+    index["files"]["graph.ttl"]["first"][3] -= 5
+    index["graph_order"][0] = index["graph_order"][1]
+    path.write_bytes(zstandard.ZstdCompressor().compress(orjson.dumps(index)))
+    assert reuse.plan_reuse(graph, reuse.signatures(graph), folder)[1].endswith(
+        "its GraphML order is not one of its nodes")
+    index["files"] = []
+    path.write_bytes(zstandard.ZstdCompressor().compress(orjson.dumps(index)))
+    assert reuse.plan_reuse(graph, reuse.signatures(graph), folder)[1].startswith(
+        f"cannot read {EXPORT_INDEX_FILE}")
+
+
+def test_without_the_kernels_copy_the_text_is_read_and_written(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    before = synthetic_graph()
+    write_full(before, tmp_path / "before")
+    after = copy.deepcopy(before)
+    new_papers(after)
+    write_full(after, tmp_path / "full")
+    calls = []
+
+    def cross_device(*args):
+        calls.append(args)
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", cross_device, raising=False)
+    write_update(after, tmp_path / "before", tmp_path / "updated")
+    for name in FILES:
+        assert (tmp_path / "updated" / name).read_bytes() == \
+            (tmp_path / "full" / name).read_bytes(), name
+    assert len(calls) == 3  # once a file: the splicer then reads and writes
+
+
+def test_an_earlier_file_cut_short_is_an_error_the_build_can_catch(tmp_path):
+    graph = synthetic_graph()
+    write_full(graph, tmp_path / "before")
+    plan, _ = reuse.plan_reuse(graph, reuse.signatures(graph), tmp_path / "before")
+    with open(tmp_path / "before" / "graph.ttl", "r+b") as stream:
+        stream.truncate(1000)
+    (tmp_path / "updated").mkdir()
+    with pytest.raises(OSError, match="the earlier graph.ttl ended at byte 1000"):
+        plan.write_rdf(tmp_path / "updated")

@@ -212,3 +212,38 @@ def test_a_second_build_into_the_same_folder_waits_for_the_first(tmp_path, caplo
     assert codes == [4]
     assert "another paperkg build is writing" in caplog.text
     assert json.loads((out / "report.json").read_text())["papers"] == 4
+
+
+@pytest.mark.parametrize("failing", ["graph.ttl", "graph.graphml"])
+def test_an_update_whose_copies_fail_formats_the_files_in_full(tmp_path, monkeypatch, failing):
+    """Reading the earlier files failing mid-way (a disk error, a file cut short since)
+    is not the update's end: it formats the text instead."""
+    import errno
+
+    from paperkg.export import reuse
+    from paperkg.layout import EXPORT_INDEX_FILE
+
+    before = sample_papers(tmp_path / "before.jsonl", 0, 40)
+    new = sample_papers(tmp_path / "new.jsonl", 40, 42)
+    updated, full, both = tmp_path / "updated", tmp_path / "full", tmp_path / "both"
+    both.mkdir()
+    for path in (before, new):
+        (both / path.name).write_text(path.read_text())
+    assert build(str(before), "--out", str(updated), "--no-html") == 0
+    copy_range = reuse._Splicer._copy_range
+
+    def broken(self, offset, length):
+        if self.source.name.endswith(failing):
+            raise OSError(errno.EIO, "Input/output error")
+        return copy_range(self, offset, length)
+
+    monkeypatch.setattr(reuse._Splicer, "_copy_range", broken)
+    assert build("--update", str(new), "--out", str(updated), "--no-html") == 0
+    assert build(str(both), "--out", str(full), "--no-html") == 0
+    for name in GRAPH_FILES[:3]:
+        assert (updated / name).read_bytes() == (full / name).read_bytes(), name
+    assert json.loads((updated / "report.json").read_text())["update"]["exports"] == \
+        "formatted every node's text: copying from the earlier files failed ([Errno 5] " \
+        "Input/output error)"
+    # GraphML formatted after the RDF text was copied: no index describes both
+    assert (updated / EXPORT_INDEX_FILE).exists() == (failing == "graph.ttl")

@@ -27,9 +27,12 @@ or when most nodes changed, every piece is formatted, and ``report.json`` says w
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
+import sys
+import unicodedata
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,9 +64,11 @@ MOST_CHANGED = 0.5
 
 @lru_cache(maxsize=1)
 def code_print() -> str:
-    """A hash of paperkg's version and source files: text written by other code is
+    """A hash of paperkg's version and source files, and of Python's and its Unicode
+    database's versions (IRIs are made with NFKD): text written by other code is
     not reused, even where it would be the same."""
-    digest = hashlib.blake2b(f"paperkg {paperkg.__version__} exports {FORMAT}".encode(),
+    digest = hashlib.blake2b(f"paperkg {paperkg.__version__} exports {FORMAT} python "
+                             f"{sys.version} unicode {unicodedata.unidata_version}".encode(),
                              digest_size=16)
     root = Path(paperkg.__file__).parent
     for path in sorted(root.rglob("*.py")):
@@ -76,7 +81,8 @@ def signatures(graph: nx.MultiDiGraph) -> dict[str, bytes]:
     graph's order), and of which papers its lineage links name are in the graph.
     A target's IRI is not hashed: it is minted from the target's id
     (:func:`paperkg.vocab.mint_text`), by the code :func:`code_print` hashes.
-    Empty when a value is of a type JSON cannot hold (no node's text is reused then).
+    Empty when a value is of a type JSON cannot hold (no node's text is reused then);
+    ``b""`` for a node whose text is never reused.
     """
     nodes, succ = graph._node, graph._succ
     dumps, blake2b = orjson.dumps, hashlib.blake2b
@@ -84,11 +90,14 @@ def signatures(graph: nx.MultiDiGraph) -> dict[str, bytes]:
     try:
         for node_id, data in nodes.items():
             out = succ[node_id]
-            named = None
+            named: list = []
             if out and data.get("node_type") != "Paper":  # papers have no lineage links
                 named = [[f"paper:{p}" in nodes for p in attrs.get("papers", ())]
                          for keyed in out.values() for attrs in keyed.values()]
-            result[node_id] = blake2b(dumps((node_id, data, out, named)), digest_size=16).digest()
+            text = dumps((node_id, data, out, named))
+            # orjson writes NaN and the infinities as null: a node with a null (or the
+            # word in a text) gets no signature, and its text is formatted each time
+            result[node_id] = b"" if b"null" in text else blake2b(text, digest_size=16).digest()
     except TypeError as err:
         log.debug("no signatures: %s", err)
         return {}
@@ -121,6 +130,10 @@ class FileIndex:
         return first, second
 
 
+#: the index's entry for a node whose text is never reused (no hash gives it)
+_NO_SIGNATURE = bytes(16)
+
+
 @dataclass
 class ExportIndex:
     """What a build's export files hold, node by node."""
@@ -138,7 +151,8 @@ class ExportIndex:
     def to_json(self) -> bytes:
         return orjson.dumps({
             "format": FORMAT, "paperkg": paperkg.__version__, "code": self.code,
-            "nodes": self.nodes, "signatures": b"".join(self.signatures).hex(),
+            "nodes": self.nodes,
+            "signatures": b"".join(sign or _NO_SIGNATURE for sign in self.signatures).hex(),
             "triples": self.triples.tolist(), "graph_order": self.graph_order.tolist(),
             "files": {name: {"check": f.check, "head": f.head, "first": f.first.tolist(),
                              "second": f.second.tolist()} for name, f in self.files.items()},
@@ -160,6 +174,14 @@ class ExportIndex:
         if not (len(index.signatures) == len(index.triples) == len(index.graph_order) == size
                 and all(len(f.first) == len(f.second) == size for f in index.files.values())):
             raise ValueError("its columns differ in length")
+        if any(a >= b for a, b in zip(index.nodes, index.nodes[1:], strict=False)):
+            raise ValueError("its nodes are not sorted")
+        if sorted(index.graph_order) != list(range(size)):
+            raise ValueError("its GraphML order is not one of its nodes")
+        for name, entry in index.files.items():
+            end = len(graphml.END if name == GRAPHML_FILE else rdf.end_text(_format_of(name)))
+            if entry.head + sum(entry.first) + sum(entry.second) + end != entry.check[0]:
+                raise ValueError(f"its pieces of {name} do not add up to the file's size")
         return index
 
 
@@ -178,7 +200,7 @@ def save_index(index: ExportIndex, folder: Path) -> None:
     them as they are now."""
     for name, entry in index.files.items():
         entry.check = file_check(folder / name)
-    compressor = zstandard.ZstdCompressor(level=3)
+    compressor = zstandard.ZstdCompressor(level=3, write_checksum=True)
     (folder / EXPORT_INDEX_FILE).write_bytes(compressor.compress(index.to_json()))
 
 
@@ -190,7 +212,7 @@ def load_index(folder: Path) -> tuple[ExportIndex | None, str]:
     try:
         with open(path, "rb") as stream:
             index = ExportIndex.from_json(zstandard.ZstdDecompressor().stream_reader(stream).read())
-    except (OSError, zstandard.ZstdError, ValueError, KeyError, TypeError) as err:
+    except Exception as err:  # noqa: BLE001 - a damaged index only means formatting all
         return None, f"cannot read {path.name}: {err}"
     if index.code != code_print():
         return None, "the earlier build was written by other paperkg code"
@@ -254,12 +276,18 @@ class _Splicer:
 
     def __init__(self, target: Path, source: Path, starts: tuple[array, array],
                  lengths: tuple[array, array]):
-        self.out = open(target, "wb", buffering=0)  # noqa: SIM115 - closed in close()
-        self.source = open(source, "rb", buffering=0)  # noqa: SIM115
+        self.source = open(source, "rb", buffering=0)  # noqa: SIM115 - closed in close()
+        try:
+            self.out = open(target, "wb", buffering=0)  # noqa: SIM115
+        except BaseException:
+            self.source.close()
+            raise
         self.starts, self.lengths = starts, lengths
         self.buffer: list[bytes] = []
         self.buffered = 0
         self.run_start = self.run_end = 0
+        #: the kernel copies until it says it cannot (another file system, say)
+        self.kernel = hasattr(os, "copy_file_range")
         self.first = array("Q")
         self.second = array("Q")
 
@@ -279,14 +307,24 @@ class _Splicer:
         self.run_end = start + length
         return length
 
+    def finish(self) -> None:
+        """Write what is pending."""
+        self._copy()
+        self._flush()
+
+    def close(self) -> None:
+        """Close both files (:meth:`finish` first, unless the file is given up)."""
+        try:
+            self.out.close()
+        finally:
+            self.source.close()
+
     def _flush(self) -> None:
         if self.buffer:
             data = b"".join(self.buffer)
             self.buffer.clear()
             self.buffered = 0
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self.out.fileno(), view):]
+            _write_fully(self.out.fileno(), data)
 
     def _copy(self) -> None:
         if self.run_end == self.run_start:
@@ -295,35 +333,40 @@ class _Splicer:
         offset, left = self.run_start, self.run_end - self.run_start
         self.run_start = self.run_end = 0
         while left:
-            done = _copy_range(self.source.fileno(), self.out.fileno(), offset, left)
+            done = self._copy_range(offset, left)
             offset, left = offset + done, left - done
 
-    def close(self) -> None:
-        try:
-            self._copy()
-            self._flush()
-        finally:
-            self.out.close()
-            self.source.close()
+    def _copy_range(self, offset: int, length: int) -> int:
+        """Copy up to ``length`` bytes at ``offset`` of the earlier file to the new one's
+        end; the bytes copied."""
+        source, target = self.source.fileno(), self.out.fileno()
+        if self.kernel:
+            try:
+                done = os.copy_file_range(source, target, length, offset)
+            except OSError as err:
+                if err.errno not in _NO_KERNEL_COPY:
+                    raise
+                self.kernel = False  # read and write from now on
+            else:
+                if done > 0:
+                    return done
+        data = os.pread(source, min(length, 1 << 20), offset)
+        if not data:
+            raise OSError(errno.EIO, f"the earlier {Path(self.source.name).name} ended at "
+                                     f"byte {offset}")
+        _write_fully(target, data)
+        return len(data)
 
 
-def _copy_range(source: int, target: int, offset: int, length: int) -> int:
-    """Copy up to ``length`` bytes at ``offset`` of ``source`` to ``target``'s
-    position; the bytes copied."""
-    if hasattr(os, "copy_file_range"):
-        try:
-            done = os.copy_file_range(source, target, length, offset)
-            if done > 0:
-                return done
-        except OSError:  # a file system without it: read and write
-            pass
-    data = os.pread(source, min(length, 1 << 20), offset)
-    if not data:
-        raise OSError(f"the earlier export file ended at byte {offset}")
+#: what ``copy_file_range`` says when it cannot copy between these files
+_NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EPERM,
+                   getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
+
+
+def _write_fully(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(target, view):]
-    return len(data)
+        view = view[os.write(fd, view):]
 
 
 def plan_reuse(graph: nx.MultiDiGraph, signature: dict[str, bytes],
@@ -353,9 +396,9 @@ class Reuse:
         #: each node's position in the earlier index if its pieces are reused, else -1
         self.reused = array("q", [-1]) * len(self.order)
         for i, node in enumerate(self.order):
-            at = known.get(node)
+            at, sign = known.get(node), signature.get(node)
             # the first node's JSON-LD object has no comma before it
-            if at is not None and previous.signatures[at] == signature.get(node) \
+            if at is not None and sign and previous.signatures[at] == sign \
                     and (node == first) == (at == 0):
                 self.reused[i] = at
         self.count = sum(1 for at in self.reused if at >= 0)
@@ -392,9 +435,9 @@ class Reuse:
                         _piece(splicer, section).append(len(text))
             for fmt, splicer in zip(formats, splicers, strict=True):
                 splicer.write(rdf.end_text(fmt))
+                splicer.finish()
         finally:
-            for splicer in splicers:
-                splicer.close()
+            _close(splicers)
         for name, splicer in zip(RDF_FILES.values(), splicers, strict=True):
             self.files[name] = FileIndex([], len(rdf.start_text(_format_of(name))),
                                          splicer.first, splicer.second)
@@ -421,6 +464,7 @@ class Reuse:
                     splicer.write(text)
                     _piece(splicer, section).append(len(text))
             splicer.write(graphml.END)
+            splicer.finish()
         finally:
             splicer.close()
         self.files[GRAPHML_FILE] = FileIndex([], len(head), splicer.first, splicer.second)
@@ -445,10 +489,21 @@ class Reuse:
                 lengths = _by_position(entry, list(order))
                 splicers.append(_Splicer(folder / name, self.earlier / name, places, lengths))
         except BaseException:
-            for splicer in splicers:
-                splicer.close()
+            _close(splicers)
             raise
         return splicers
+
+
+def _close(splicers: list[_Splicer]) -> None:
+    """Close every splicer's files, even when closing one fails (the first error is raised)."""
+    error = None
+    for splicer in splicers:
+        try:
+            splicer.close()
+        except OSError as err:
+            error = error or err
+    if error is not None:
+        raise error
 
 
 def _piece(splicer: _Splicer, section: int) -> array:

@@ -166,6 +166,27 @@ def test_structural_check_finds_what_shapes_forbid():
     assert check_graph(graph) == ["paper:p -> entity:e: pk:confidence must be within 0 and 1"]
 
 
+def test_structural_check_of_some_nodes_checks_them_and_their_edges():
+    import networkx as nx
+
+    from paperkg.export.check import check_graph
+
+    graph = nx.MultiDiGraph()
+    graph.add_node("paper:p", node_type="Paper", title="", abstract="A")
+    graph.add_node("paper:q", node_type="Paper", title="Q", abstract="A")
+    graph.add_node("entity:e", node_type="Gadget", label="E", kind="named", support=1)
+    graph.add_edge("paper:q", "entity:e", key="mentions", relation="mentions", confidence=2.0,
+                   field="abstract", start=0, end=1)
+    assert check_graph(graph, nodes=[]) == []
+    assert check_graph(graph, nodes=["paper:p"]) == \
+        ["paper:p: dcterms:title must be a non-empty string"]
+    assert check_graph(graph, nodes=["entity:e"]) == ["entity:e: unknown node type 'Gadget'"]
+    assert check_graph(graph, nodes=["paper:q"]) == [
+        "paper:q -> entity:e: pk:mentions must point at a research entity",
+        "paper:q -> entity:e: pk:confidence must be within 0 and 1"]
+    assert len(check_graph(graph)) == 4
+
+
 def _synthetic_graph(papers: int):
     """``papers`` papers, each mentioning three of 50 entities, with some lineage."""
     import networkx as nx

@@ -247,3 +247,19 @@ def test_an_update_whose_copies_fail_formats_the_files_in_full(tmp_path, monkeyp
         "Input/output error)"
     # GraphML formatted after the RDF text was copied: no index describes both
     assert (updated / EXPORT_INDEX_FILE).exists() == (failing == "graph.ttl")
+
+
+def test_an_update_checks_the_nodes_it_formats_when_the_build_before_checked_the_rest(tmp_path):
+    out = tmp_path / "out"
+    assert build(str(sample_papers(tmp_path / "a.jsonl", 0, 40)), "--out", str(out), "--no-html",
+                 "--validate", "off") == 0
+    parts = [sample_papers(tmp_path / f"{i}.jsonl", 40 + 2 * i, 42 + 2 * i) for i in (1, 2)]
+    lines = []
+    for part in parts:
+        assert build("--update", str(part), "--out", str(out), "--no-html",
+                     "--validate", "sample") == 0
+        lines.append(json.loads((out / "report.json").read_text())["validation"])
+    # the first build checked nothing: its update checks every node
+    assert lines[0].startswith("all ") and "changed nodes" not in lines[0]
+    checked = int(lines[1].split("(")[1].split()[0])
+    assert 0 < checked < 100 and "checked now, the others by the build before" in lines[1]

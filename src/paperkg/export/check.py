@@ -3,6 +3,8 @@ states, in plain Python, for builds too large to run pyshacl over every triple."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import networkx as nx
 
 ENTITY_TYPES = {"Model", "Dataset", "Benchmark", "Technique"}
@@ -11,8 +13,13 @@ FIELDS = {"title", "abstract"}
 RULES = {"stated", "proposal", "naming", "curated"}
 
 
-def check_graph(graph: nx.MultiDiGraph, limit: int = 20) -> list[str]:
+def check_graph(graph: nx.MultiDiGraph, limit: int = 20,
+                nodes: Iterable[str] | None = None) -> list[str]:
     """Up to ``limit`` messages, one per violation found; empty when the graph is sound.
+
+    ``nodes``: check only these nodes and their outgoing edges (an update's changed
+    nodes: a node's checks read its data, its edges and its targets' types, and a
+    target whose type changed is a changed node, checked itself).
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("entity:x", node_type="Model", label="", kind="named", support=1)
@@ -20,7 +27,10 @@ def check_graph(graph: nx.MultiDiGraph, limit: int = 20) -> list[str]:
     ['entity:x: rdfs:label must be a non-empty string']
     """
     problems: list[str] = []
-    for node, data in graph.nodes(data=True):
+    node_data = graph._node
+    chosen = list(node_data) if nodes is None else list(nodes)
+    for node in chosen:
+        data = node_data[node]
         if len(problems) >= limit:
             break
         if data.get("node_type") == "Paper":
@@ -29,7 +39,9 @@ def check_graph(graph: nx.MultiDiGraph, limit: int = 20) -> list[str]:
             problems += _entity_problems(node, data)
         else:
             problems.append(f"{node}: unknown node type {data.get('node_type')!r}")
-    for source, target, key, data in graph.edges(keys=True, data=True):
+    edges = graph.edges(keys=True, data=True) if nodes is None else \
+        graph.edges(chosen, keys=True, data=True)
+    for source, target, key, data in edges:
         if len(problems) >= limit:
             break
         problems += _edge_problems(graph, source, target, key, data)

@@ -147,6 +147,9 @@ class ExportIndex:
     #: GraphML's node order, as positions in ``nodes``
     graph_order: array
     files: dict[str, FileIndex]
+    #: whether the structural checks (:func:`paperkg.export.check.check_graph`) passed
+    #: on every node: this build's own, or an earlier one's for the nodes it copied
+    checked: bool = False
 
     def to_json(self) -> bytes:
         return orjson.dumps({
@@ -154,6 +157,7 @@ class ExportIndex:
             "nodes": self.nodes,
             "signatures": b"".join(sign or _NO_SIGNATURE for sign in self.signatures).hex(),
             "triples": self.triples.tolist(), "graph_order": self.graph_order.tolist(),
+            "checked": self.checked,
             "files": {name: {"check": f.check, "head": f.head, "first": f.first.tolist(),
                              "second": f.second.tolist()} for name, f in self.files.items()},
         })
@@ -169,7 +173,8 @@ class ExportIndex:
             signatures=[blob[i:i + 16] for i in range(0, len(blob), 16)],
             triples=array("Q", row["triples"]), graph_order=array("Q", row["graph_order"]),
             files={name: FileIndex(f["check"], f["head"], array("Q", f["first"]),
-                                   array("Q", f["second"])) for name, f in row["files"].items()})
+                                   array("Q", f["second"])) for name, f in row["files"].items()},
+            checked=row.get("checked") is True)
         size = len(index.nodes)
         if not (len(index.signatures) == len(index.triples) == len(index.graph_order) == size
                 and all(len(f.first) == len(f.second) == size for f in index.files.values())):
@@ -468,6 +473,10 @@ class Reuse:
         finally:
             splicer.close()
         self.files[GRAPHML_FILE] = FileIndex([], len(head), splicer.first, splicer.second)
+
+    def changed(self) -> list[str]:
+        """The nodes whose text is formatted: new, changed, or coming first or no more."""
+        return [node for node, at in zip(self.order, self.reused, strict=True) if at < 0]
 
     def index(self) -> ExportIndex | None:
         """The index of the files written (None if the graph's node and edge orders

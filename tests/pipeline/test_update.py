@@ -64,14 +64,22 @@ def sample_papers(path: Path, first: int, last: int) -> Path:
     return path
 
 
-def test_an_update_copies_the_text_of_unchanged_nodes_and_equals_a_full_rebuild(tmp_path):
-    before = sample_papers(tmp_path / "before.jsonl", 0, 60)
-    new = sample_papers(tmp_path / "new.jsonl", 60, 64)
-    updated, full, both = tmp_path / "updated", tmp_path / "full", tmp_path / "both"
+def earlier_and_new(tmp_path: Path, earlier: int, new: int) -> tuple[Path, Path, Path]:
+    """A build of the first ``earlier`` papers of the bundled corpus in ``updated``;
+    the next ``new`` papers' file; and a folder of both files for a full build."""
+    before = sample_papers(tmp_path / "before.jsonl", 0, earlier)
+    added = sample_papers(tmp_path / "new.jsonl", earlier, earlier + new)
+    updated, both = tmp_path / "updated", tmp_path / "both"
     both.mkdir()
-    for path in (before, new):
+    for path in (before, added):
         (both / path.name).write_text(path.read_text())
     assert build(str(before), "--out", str(updated), "--no-html") == 0
+    return updated, added, both
+
+
+def test_an_update_copies_the_text_of_unchanged_nodes_and_equals_a_full_rebuild(tmp_path):
+    updated, new, both = earlier_and_new(tmp_path, 60, 4)
+    full = tmp_path / "full"
     assert build("--update", str(new), "--out", str(updated), "--no-html") == 0
     assert build(str(both), "--out", str(full), "--no-html") == 0
     for name in GRAPH_FILES[:3]:
@@ -223,13 +231,8 @@ def test_an_update_whose_copies_fail_formats_the_files_in_full(tmp_path, monkeyp
     from paperkg.export import reuse
     from paperkg.layout import EXPORT_INDEX_FILE
 
-    before = sample_papers(tmp_path / "before.jsonl", 0, 40)
-    new = sample_papers(tmp_path / "new.jsonl", 40, 42)
-    updated, full, both = tmp_path / "updated", tmp_path / "full", tmp_path / "both"
-    both.mkdir()
-    for path in (before, new):
-        (both / path.name).write_text(path.read_text())
-    assert build(str(before), "--out", str(updated), "--no-html") == 0
+    updated, new, both = earlier_and_new(tmp_path, 40, 2)
+    full = tmp_path / "full"
     copy_range = reuse._Splicer._copy_range
 
     def broken(self, offset, length):

@@ -23,6 +23,8 @@ used only when it describes the files in the folder and was written by the same
 paperkg code (a hash of its source files): each file's size, modification time
 and the hash of its first and last 64 KiB must be the ones it recorded. Else,
 or when most nodes changed, every piece is formatted, and ``report.json`` says why.
+The index also records whether the build's structural checks covered every node,
+so that the next update checks only the nodes whose text it formats.
 """
 
 from __future__ import annotations

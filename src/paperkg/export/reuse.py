@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 #: the RDF files, formatted together, and GraphML
 RDF_FILES = {"turtle": "graph.ttl", "json-ld": "graph.jsonld"}
+_FORMAT_OF = {name: fmt for fmt, name in RDF_FILES.items()}
 GRAPHML_FILE = "graph.graphml"
 #: bytes at each end of a file hashed to check it is the file the index describes
 CHECK_BYTES = 1 << 16
@@ -119,17 +120,19 @@ class FileIndex:
     #: each node's second piece's bytes, in the same order
     second: array
 
-    def places(self, order: list[int]) -> tuple[array, array]:
-        """Each piece's offset in the file, by the node's position in the index
-        (``order``: the positions in the file's node order)."""
+    def by_position(self, order: list[int]) -> tuple[tuple[array, array], tuple[array, array]]:
+        """Each piece's offset in the file and its length, by the node's position in
+        the index (``order``: the positions in the file's node order)."""
         size = len(order)
-        first, second = array("Q", bytes(8 * size)), array("Q", bytes(8 * size))
+        starts = array("Q", bytes(8 * size)), array("Q", bytes(8 * size))
+        lengths = array("Q", bytes(8 * size)), array("Q", bytes(8 * size))
         first_starts = accumulate(self.first, initial=self.head)
         second_starts = accumulate(self.second, initial=self.head + sum(self.first))
-        for position, start, second_start in zip(order, first_starts, second_starts,
-                                                 strict=False):
-            first[position], second[position] = start, second_start
-        return first, second
+        for position, start, second_start, first, second in zip(
+                order, first_starts, second_starts, self.first, self.second, strict=False):
+            starts[0][position], starts[1][position] = start, second_start
+            lengths[0][position], lengths[1][position] = first, second
+        return starts, lengths
 
 
 #: the index's entry for a node whose text is never reused (no hash gives it)
@@ -186,7 +189,7 @@ class ExportIndex:
         if sorted(index.graph_order) != list(range(size)):
             raise ValueError("its GraphML order is not one of its nodes")
         for name, entry in index.files.items():
-            end = len(graphml.END if name == GRAPHML_FILE else rdf.end_text(_format_of(name)))
+            end = len(graphml.END if name == GRAPHML_FILE else rdf.end_text(_FORMAT_OF[name]))
             if entry.head + sum(entry.first) + sum(entry.second) + end != entry.check[0]:
                 raise ValueError(f"its pieces of {name} do not add up to the file's size")
         return index
@@ -241,12 +244,12 @@ def index_from_sizes(graph: nx.MultiDiGraph, signature: dict[str, bytes], rdf_si
     :func:`~paperkg.export.graphml.write_graphml` recorded); None when there are no
     signatures or the graph's node and edge orders differ."""
     nodes, succ = graph._node, graph._succ
-    if not signature or list(nodes) != list(succ):
+    if not signature or list(nodes) != list(succ):  # see _graph_order
         return None
     order = sorted(nodes)
     position = {node: i for i, node in enumerate(order)}
     degree = [sum(map(len, succ[node].values())) for node in order]
-    graph_positions = array("Q", map(position.__getitem__, nodes))
+    graph_positions = _graph_order(graph, position)
     graph_degree = [degree[i] for i in graph_positions]
     try:
         files = {name: _pieces(rdf_sizes.heads[fmt], rdf_sizes.items[fmt], degree)
@@ -261,6 +264,13 @@ def index_from_sizes(graph: nx.MultiDiGraph, signature: dict[str, bytes], rdf_si
     triples = array("Q", map(sum, zip(first, second, strict=True)))
     return ExportIndex(code_print(), order, [signature[node] for node in order], triples,
                        graph_positions, files)
+
+
+def _graph_order(graph: nx.MultiDiGraph, position: dict[str, int]) -> array:
+    """GraphML's node order (the graph's), as positions in the sorted order. Its edges
+    follow ``graph._succ``, the same order in a graph of
+    :func:`paperkg.graph.build_graph` (the index is not made otherwise)."""
+    return array("Q", map(position.__getitem__, graph._node))
 
 
 def _pieces(head: int, items: array, degree: list[int]) -> FileIndex:
@@ -295,8 +305,8 @@ class _Splicer:
         self.run_start = self.run_end = 0
         #: the kernel copies until it says it cannot (another file system, say)
         self.kernel = hasattr(os, "copy_file_range")
-        self.first = array("Q")
-        self.second = array("Q")
+        #: the lengths of the pieces written, first and second, in the file's node order
+        self.pieces = array("Q"), array("Q")
 
     def write(self, data: bytes) -> None:
         self._copy()
@@ -398,6 +408,8 @@ class Reuse:
         self.graph, self.signature = graph, signature
         self.previous, self.earlier = previous, earlier
         self.order = sorted(graph._node)
+        #: each node's position in ``order``
+        self.position = {node: i for i, node in enumerate(self.order)}
         known = {node: i for i, node in enumerate(previous.nodes)}
         first = self.order[0] if self.order else None
         #: each node's position in the earlier index if its pieces are reused, else -1
@@ -422,14 +434,15 @@ class Reuse:
         formats = tuple(RDF_FILES)
         splicers = self._splicers(folder, RDF_FILES.values(), range(len(self.previous.nodes)))
         try:
-            for fmt, splicer in zip(formats, splicers, strict=True):
-                splicer.write(rdf.start_text(fmt))
+            heads = [rdf.start_text(fmt) for fmt in formats]
+            for head, splicer in zip(heads, splicers, strict=True):
+                splicer.write(head)
             for section in (0, 1):
                 for i, node in enumerate(self.order):
                     at = self.reused[i]
                     if at >= 0:
                         for splicer in splicers:
-                            _piece(splicer, section).append(splicer.reuse(section, at))
+                            splicer.pieces[section].append(splicer.reuse(section, at))
                         if section == 0:
                             self.triples[i] = self.previous.triples[at]
                         continue
@@ -439,21 +452,20 @@ class Reuse:
                     texts = rdf.format_subjects(items, formats, section == 0 and i == 0)
                     for splicer, (text, _) in zip(splicers, texts, strict=True):
                         splicer.write(text)
-                        _piece(splicer, section).append(len(text))
+                        splicer.pieces[section].append(len(text))
             for fmt, splicer in zip(formats, splicers, strict=True):
                 splicer.write(rdf.end_text(fmt))
                 splicer.finish()
         finally:
             _close(splicers)
-        for name, splicer in zip(RDF_FILES.values(), splicers, strict=True):
-            self.files[name] = FileIndex([], len(rdf.start_text(_format_of(name))),
-                                         splicer.first, splicer.second)
+        for name, head, splicer in zip(RDF_FILES.values(), heads, splicers, strict=True):
+            self.files[name] = FileIndex([], len(head), *splicer.pieces)
         return sum(self.triples)
 
     def write_graphml(self, folder: Path) -> None:
         """Write graph.graphml into ``folder``."""
         nodes, succ = self.graph._node, self.graph._succ
-        position = {node: i for i, node in enumerate(self.order)}
+        position = self.position
         (splicer,) = self._splicers(folder, [GRAPHML_FILE], self.previous.graph_order)
         try:
             head = graphml.start_text()
@@ -462,19 +474,19 @@ class Reuse:
                 for node in order:
                     at = self.reused[position[node]]
                     if at >= 0:
-                        _piece(splicer, section).append(splicer.reuse(section, at))
+                        splicer.pieces[section].append(splicer.reuse(section, at))
                         continue
                     items = [(node, nodes[node])] if section == 0 else \
                         [(node, target, key, attrs) for target, keyed in succ[node].items()
                          for key, attrs in keyed.items()]
                     text, _ = graphml.format_elements(items)
                     splicer.write(text)
-                    _piece(splicer, section).append(len(text))
+                    splicer.pieces[section].append(len(text))
             splicer.write(graphml.END)
             splicer.finish()
         finally:
             splicer.close()
-        self.files[GRAPHML_FILE] = FileIndex([], len(head), splicer.first, splicer.second)
+        self.files[GRAPHML_FILE] = FileIndex([], len(head), *splicer.pieces)
 
     def changed(self) -> list[str]:
         """The nodes whose text is formatted: new, changed, or coming first or no more."""
@@ -483,22 +495,17 @@ class Reuse:
     def index(self) -> ExportIndex | None:
         """The index of the files written (None if the graph's node and edge orders
         differ, which a graph of :func:`paperkg.graph.build_graph` never does)."""
-        nodes = self.graph._node
-        if list(nodes) != list(self.graph._succ):
+        if list(self.graph._node) != list(self.graph._succ):  # see _graph_order
             return None
-        position = {node: i for i, node in enumerate(self.order)}
         return ExportIndex(code_print(), self.order, [self.signature[n] for n in self.order],
-                           self.triples, array("Q", map(position.__getitem__, nodes)),
-                           self.files)
+                           self.triples, _graph_order(self.graph, self.position), self.files)
 
     def _splicers(self, folder: Path, names, order) -> list[_Splicer]:
         splicers: list[_Splicer] = []
         try:
             for name in names:
-                places = self.previous.files[name].places(list(order))
-                entry = self.previous.files[name]
-                lengths = _by_position(entry, list(order))
-                splicers.append(_Splicer(folder / name, self.earlier / name, places, lengths))
+                starts, lengths = self.previous.files[name].by_position(list(order))
+                splicers.append(_Splicer(folder / name, self.earlier / name, starts, lengths))
         except BaseException:
             _close(splicers)
             raise
@@ -517,17 +524,3 @@ def _close(splicers: list[_Splicer]) -> None:
         raise error
 
 
-def _piece(splicer: _Splicer, section: int) -> array:
-    return splicer.first if section == 0 else splicer.second
-
-
-def _by_position(entry: FileIndex, order: list[int]) -> tuple[array, array]:
-    """The pieces' lengths by the node's position in the index."""
-    first, second = array("Q", bytes(8 * len(order))), array("Q", bytes(8 * len(order)))
-    for position, a, b in zip(order, entry.first, entry.second, strict=True):
-        first[position], second[position] = a, b
-    return first, second
-
-
-def _format_of(name: str) -> str:
-    return next(fmt for fmt, file in RDF_FILES.items() if file == name)

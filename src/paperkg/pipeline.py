@@ -47,6 +47,7 @@ from paperkg.layout import STATE_FILE
 from paperkg.records import Extraction, Paper
 from paperkg.resolve import resolve
 from paperkg.resolve.merges import load_merges
+from paperkg.resolve.spread import SPREAD_RULE, spread_names
 from paperkg.state import fingerprint, load_state, save_state
 
 log = logging.getLogger(__name__)
@@ -196,8 +197,20 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
 
     with timer.stage("extract"):
         extractions = _extract(read.papers, previous, options, report)
+    earlier = _earlier_in_order(extractions, previous)
     del previous  # the reused extractions are in ``extractions`` now
-    return finish(read, extractions, out_dir, options, timer, report)
+    return finish(read, extractions, out_dir, options, timer, report, earlier=earlier)
+
+
+def _earlier_in_order(extractions: Sequence[Extraction], previous: Sequence[Extraction]) -> int:
+    """``len(previous)`` if ``extractions`` start with all of them, in their order
+    and reused as they were (their spread still holds: see
+    :func:`~paperkg.resolve.spread.spread_names`), else 0."""
+    if len(extractions) < len(previous):
+        return 0
+    same = all(now.mentions is before.mentions and now.paper.key == before.paper.key
+               for now, before in zip(extractions, previous))
+    return len(previous) if same else 0
 
 
 def _files(read: ReadResult) -> str:
@@ -210,12 +223,17 @@ def _count(number: int, noun: str) -> str:
 
 def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
            options: BuildOptions, timer: _Timer | None = None,
-           report: BuildReport | None = None) -> BuildReport:
+           report: BuildReport | None = None, *, earlier: int = 0) -> BuildReport:
     """Resolve, link and write a build from papers already read and extracted (by
     :func:`build`, or by a distributed engine: see :mod:`paperkg.distributed`).
 
-    The build takes ``extractions`` over: the list is emptied once the state file
-    and the resolution have used it, so its memory is free before the exports.
+    ``earlier``: the first ``earlier`` extractions are an earlier build's, as its
+    state kept them, in its order (an update); see
+    :func:`~paperkg.resolve.spread.spread_names`.
+
+    The build takes ``extractions`` over: the list is emptied once the names its
+    papers coin are spread; the spread extractions go to the state file and the
+    resolution, and are let go before the exports.
     It changes the process's garbage collection while it runs (see
     :class:`_Collector`) and puts it back before it returns.
     """
@@ -226,8 +244,8 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
         report.add_skips(read.skips)
     print_ = fingerprint(options.resource_dirs)
     resources = load_resources(options.resource_dirs)
-    report.mentions_by_rule = dict(sorted(Counter(
-        m.rule for e in extractions for m in e.mentions).items()))
+    report.mentions_by_rule = dict(sorted(Counter(  # what extraction found, as in a full build
+        m.rule for e in extractions for m in e.mentions if m.rule != SPREAD_RULE).items()))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     complete_commit(out)
@@ -235,12 +253,16 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
     collector = _Collector()
     try:
-        with timer.stage("state"):
-            save_state(staging / STATE_FILE, extractions, print_)
         with collector.paused():
+            with timer.stage("resolve"):  # the state keeps the spread for the next update
+                spread = spread_names(extractions, resources.is_stopped, earlier)
+                extractions.clear()
+            with timer.stage("state"):
+                save_state(staging / STATE_FILE, spread, print_)
             with timer.stage("resolve"):
-                resolution = resolve(extractions, resources, load_merges(options.resource_dirs))
-            extractions.clear()
+                resolution = resolve(spread, resources, load_merges(options.resource_dirs),
+                                     spread=False)
+            del spread
             with timer.stage("graph"):
                 graph = build_graph(read.papers, resolution)
         report.add_graph(graph, resolution)

@@ -1,5 +1,8 @@
 """What a build keeps for the next ``paperkg build --update``: its papers and their
-extractions, so that only new papers are extracted.
+extractions, so that only new papers are extracted. The mentions include those
+found by looking for the names other papers coined
+(:func:`paperkg.resolve.spread.spread_names`), so that an update looks for only
+the names its new papers coin in the earlier papers.
 
 One zstd-compressed JSON Lines file, ``<out>/.paperkg-state.jsonl.zst``, replaced
 atomically with the other outputs (``zstdcat`` shows it). Its first line is a
@@ -29,8 +32,10 @@ from paperkg.errors import BuildError
 from paperkg.layout import LEGACY_STATE_FILES, STATE_FILE
 from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
 
-#: 2: the last line holds the number of papers; 3: zstd and orjson instead of gzip and json
-FORMAT = 3
+#: 2: the last line holds the number of papers; 3: zstd and orjson instead of gzip and json;
+#: 4: the mentions include those found by spreading the corpus's coined names
+#: (:func:`paperkg.resolve.spread.spread_names`)
+FORMAT = 4
 #: zstd's level: 3 (its default) writes half gzip's size at a fifth of its time
 LEVEL = 3
 #: papers encoded before their lines go to the compressor

@@ -54,3 +54,69 @@ def test_kept_words_find_what_the_texts_find(extractor, resources):
                       zip(spread_names(bare, resources.is_stopped), kept, strict=True)]
     for found in spread[1:]:
         assert "SPERO" in {m.text for m in found.mentions if m.rule == "corpus-name"}
+
+
+def _papers_coining_names():
+    """Earlier papers, where one coins SPERO and another only writes Zorblax and
+    ExpertFlow; new papers, one of which coins Zorblax."""
+    from paperkg.records import Paper
+
+    earlier = [Paper("a", "Sparse routing", "We propose Sparse Expert Routing (SPERO)."),
+               Paper("b", "Routing at scale", "SPERO is compared with Zorblax and ExpertFlow."),
+               Paper("c", "Other things", "Nothing coined here; Zorblax is fast.")]
+    new = [Paper("d", "Zorblax: fast routing", "We propose Zorblax, a router."),
+           Paper("e", "More routing", "Zorblax and SPERO beat ExpertFlow.")]
+    return earlier, new
+
+
+def _spread_of(extractions, text):
+    return [(e.paper.key, m.text, m.start, m.sentence) for e in extractions
+            for m in e.mentions if m.rule == "corpus-name" and m.text == text]
+
+
+def test_an_update_spreads_only_the_new_names_in_earlier_papers_and_equals_a_full_spread(
+        extractor, resources):
+    earlier_papers, new_papers = _papers_coining_names()
+    earlier = spread_names(extractor.extract(earlier_papers), resources.is_stopped)
+    new = extractor.extract(new_papers)
+    full = spread_names(extractor.extract(earlier_papers + new_papers), resources.is_stopped)
+    # the earlier build's spread: SPERO found in b; Zorblax not coined yet
+    assert [key for key, *_ in _spread_of(earlier, "SPERO")] == ["b"]
+    assert not _spread_of(earlier, "Zorblax")
+
+    updated = spread_names(earlier + new, resources.is_stopped, earlier=len(earlier))
+    assert updated == full
+    # Zorblax, coined by d, is found in the earlier b and c and in the new e
+    assert [key for key, *_ in _spread_of(updated, "Zorblax")] == ["b", "c", "e"]
+    # in b the new mention stands among the earlier spread's, in the order of the text
+    b = next(e for e in updated if e.paper.key == "b")
+    spread = [m for m in b.mentions if m.rule == "corpus-name"]
+    assert [m.text for m in spread] == ["SPERO", "Zorblax"]
+    assert b.mentions[-len(spread):] == tuple(spread)
+
+
+def test_an_updates_earlier_papers_are_not_looked_at_again_for_old_names(extractor, resources):
+    earlier_papers, new_papers = _papers_coining_names()
+    earlier = spread_names(extractor.extract(earlier_papers), resources.is_stopped)
+    # a spread mention the earlier build found stays as it was: it is not found again
+    b = earlier[1]
+    marked = replace(b, mentions=tuple(
+        replace(m, sentence="as the earlier build found it") if m.rule == "corpus-name" else m
+        for m in b.mentions))
+    new = extractor.extract(new_papers[1:])  # no new name
+    updated = spread_names([earlier[0], marked, earlier[2], *new], resources.is_stopped,
+                           earlier=3)
+    assert updated[1] is marked
+
+
+def test_spread_mentions_of_papers_not_counted_as_earlier_are_found_again(extractor, resources):
+    earlier_papers, new_papers = _papers_coining_names()
+    earlier = spread_names(extractor.extract(earlier_papers), resources.is_stopped)
+    new = extractor.extract(new_papers)
+    full = spread_names(extractor.extract(earlier_papers + new_papers), resources.is_stopped)
+    assert spread_names(earlier + new, resources.is_stopped) == full
+    # the paper that coined SPERO is gone: b's SPERO goes too
+    without_a = spread_names(earlier[1:] + new, resources.is_stopped)
+    assert not _spread_of(without_a, "SPERO")
+    assert without_a == spread_names(extractor.extract(earlier_papers[1:] + new_papers),
+                                     resources.is_stopped)

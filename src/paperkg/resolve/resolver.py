@@ -100,12 +100,17 @@ def resolve(
     extractions: Sequence[Extraction],
     resources: Resources,
     merges: Sequence[Sequence[str]] = (),
+    *,
+    spread: bool = True,
 ) -> Resolution:
     """Resolve the mentions of all papers into entities, links and lineage.
 
     ``merges`` lists groups of names a user declared to be one entity.
+    ``spread``: first look for the names one paper coins in the others
+    (:func:`~paperkg.resolve.spread.spread_names`); False when the caller did.
     """
-    extractions = spread_names(extractions, resources.is_stopped)
+    if spread:
+        extractions = spread_names(extractions, resources.is_stopped)
     index = _Index(extractions, resources, merges)
     roots = index.roots()
     clusters: dict[str, list[Mention]] = defaultdict(list)

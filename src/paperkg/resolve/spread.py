@@ -22,6 +22,8 @@ from paperkg.records import Extraction, Mention
 
 #: rules whose names are solid enough to look for elsewhere
 SOURCE_RULES = {"acronym", "proposal", "title-prefix"}
+#: the rule of the mentions a spread adds
+SPREAD_RULE = "corpus-name"
 MIN_LENGTH = 3
 
 
@@ -47,35 +49,70 @@ def coined_names(
 
 
 def spread_names(
-    extractions: Sequence[Extraction], generic: Callable[[str], bool] = lambda _name: False
+    extractions: Sequence[Extraction], generic: Callable[[str], bool] = lambda _name: False,
+    earlier: int = 0,
 ) -> list[Extraction]:
     """The extractions with a ``corpus-name`` mention added wherever a coined name
-    stands in a paper that did not already name it (``generic``: see :func:`coined_names`)."""
-    names = coined_names(extractions, generic)
-    if not names:
-        return list(extractions)
-    wanted = set(names)
+    stands in a paper that did not already name it (``generic``: see :func:`coined_names`).
+
+    ``earlier``: the first ``earlier`` extractions are an earlier build's, in its
+    order and unchanged, spread then (an update): a name they coined was looked
+    for everywhere among them already, so in them only the names the others coin
+    are looked for. The names are the same as a spread of all of them would use,
+    since a name's first coining paper is the one it is copied from. Any other
+    extraction's ``corpus-name`` mentions are dropped and found again.
+    """
+    names = coined_names(extractions[:earlier], generic)
+    new_names = {name: mention for name, mention in coined_names(extractions[earlier:],
+                                                                 generic).items()
+                 if name not in names}
+    names.update(new_names)
+    every, new = set(names), set(new_names)
     result = []
-    for extraction in extractions:
-        if extraction.words is not None:
-            hits = wanted.intersection(extraction.words.split())
+    for number, extraction in enumerate(extractions):
+        if number < earlier:
+            result.append(_spread(extraction, names, new) if new else extraction)
         else:
-            hits = words_among(paper_text(extraction.paper), wanted)
-        hits -= {m.text for m in extraction.mentions}
-        if not hits:
-            result.append(extraction)
-            continue
-        text = paper_text(extraction.paper)
-        title_end = len(extraction.paper.title)
-        starts = [(word, start) for word in sorted(hits)
-                  if (start := _first_whole_word(text, word)) is not None]
-        # the sentences up to the last of them, not the whole text's
-        bounds = sentence_bounds(text, max((start for _, start in starts), default=0))
-        found = [_mention(extraction, names[word], start, word, text, title_end, bounds)
-                 for word, start in starts]
-        found.sort(key=lambda m: (m.field != "title", m.start))
-        result.append(replace(extraction, mentions=extraction.mentions + tuple(found)))
+            result.append(_spread(_without_spread(extraction), names, every))
     return result
+
+
+def _without_spread(extraction: Extraction) -> Extraction:
+    """``extraction`` without the mentions an earlier spread added."""
+    if not any(m.rule == SPREAD_RULE for m in extraction.mentions):
+        return extraction
+    return replace(extraction, mentions=tuple(m for m in extraction.mentions
+                                              if m.rule != SPREAD_RULE))
+
+
+def _spread(extraction: Extraction, names: dict[str, Mention], wanted: set[str]) -> Extraction:
+    """``extraction`` with a mention of each of the ``wanted`` ``names`` that stands
+    in its paper and that it does not name already; the mentions an earlier spread
+    added stay, in order with the new ones after the paper's own."""
+    if not wanted:
+        return extraction
+    if extraction.words is not None:
+        hits = wanted.intersection(extraction.words.split())
+    else:
+        hits = words_among(paper_text(extraction.paper), wanted)
+    if not hits:
+        return extraction
+    own = tuple(m for m in extraction.mentions if m.rule != SPREAD_RULE)
+    spread = extraction.mentions[len(own):] if len(own) < len(extraction.mentions) else ()
+    hits -= {m.text for m in own}
+    if not hits:
+        return extraction
+    text = paper_text(extraction.paper)
+    title_end = len(extraction.paper.title)
+    starts = [(word, start) for word in sorted(hits)
+              if (start := _first_whole_word(text, word)) is not None]
+    # the sentences up to the last of them, not the whole text's
+    bounds = sentence_bounds(text, max((start for _, start in starts), default=0))
+    found = [_mention(extraction, names[word], start, word, text, title_end, bounds)
+             for word, start in starts]
+    found.extend(spread)  # a name inside another at the same start: in order of names
+    found.sort(key=lambda m: (m.field != "title", m.start, m.text))
+    return replace(extraction, mentions=own + tuple(found))
 
 
 def _first_whole_word(text: str, word: str) -> int | None:
@@ -91,6 +128,6 @@ def _mention(extraction: Extraction, source: Mention, start: int, word: str, tex
     return Mention(
         paper_key=extraction.paper.key, text=word, type=source.type, kind=source.kind,
         field="title" if in_title else "abstract", start=start - offset,
-        end=start - offset + len(word), sentence=sentence, rule="corpus-name", confidence=0.6,
+        end=start - offset + len(word), sentence=sentence, rule=SPREAD_RULE, confidence=0.6,
         aliases=tuple(a for a in source.aliases if a != word),
     )

@@ -209,7 +209,7 @@ def _earlier_in_order(extractions: Sequence[Extraction], previous: Sequence[Extr
     if len(extractions) < len(previous):
         return 0
     same = all(now.mentions is before.mentions and now.paper.key == before.paper.key
-               for now, before in zip(extractions, previous))
+               for now, before in zip(extractions, previous, strict=False))  # the first ones
     return len(previous) if same else 0
 
 

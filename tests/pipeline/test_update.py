@@ -275,7 +275,8 @@ def _jsonl(path: Path, records: list[dict]) -> Path:
 
 #: earlier papers, one coining SPERO and two writing Zorblax, which a new paper coins
 EARLIER = [
-    {"id": "e1", "title": "Sparse routing", "abstract": "We propose Sparse Expert Routing (SPERO)."},
+    {"id": "e1", "title": "Sparse routing",
+     "abstract": "We propose Sparse Expert Routing (SPERO)."},
     {"id": "e2", "title": "Routing at scale", "abstract": "SPERO is compared with Zorblax."},
     {"title": "Other things", "abstract": "Nothing coined here; Zorblax is fast."},
 ]

@@ -40,7 +40,7 @@ from typing import TextIO
 import networkx as nx
 from pyvis.network import Network
 
-from paperkg.shown import show_bidi_controls_in
+from paperkg.shown import has_bidi_controls, holds_bidi_controls, show_bidi_controls_in
 from paperkg.view.layout import force_layout
 from paperkg.view.offline import offline_html
 from paperkg.view.selection import (
@@ -183,9 +183,8 @@ class ViewPlan:
         drawn = selection.entities + selection.papers
         net = Network(height="100vh", width="100%", bgcolor="#f7f8fa", cdn_resources="in_line")
         # a name holding a right-to-left override would reverse what is drawn around it
-        net.nodes = show_bidi_controls_in([_vis_node(graph, node, positions[node])
-                                           for node in drawn])
-        net.edges = show_bidi_controls_in(self.vis_edges)
+        net.nodes = _shown([_vis_node(graph, node, positions[node]) for node in drawn])
+        net.edges = _shown(self.vis_edges)
         net.options = _options()
         stats = ViewStats(
             nodes_drawn=len(net.nodes),
@@ -195,7 +194,7 @@ class ViewPlan:
             papers_shown=len(selection.papers),
             papers_total=selection.papers_total,
         )
-        details = show_bidi_controls_in(_details(graph, selection, self.links))
+        details = _details(graph, selection, self.links)
         head = f"<title>paperkg graph</title>\n<style>{_asset('graph.css')}</style>"
         body = "\n".join(
             [
@@ -217,17 +216,27 @@ def plan_graph_html(
     return ViewPlan(graph, min_support, selection, links, _vis_edges(graph, selection, links))
 
 
+def _shown(data: list) -> list:
+    """``data`` with its bidi control characters made visible, if it holds any
+    (:func:`~paperkg.shown.show_bidi_controls_in`)."""
+    return show_bidi_controls_in(data) if holds_bidi_controls(data) else data
+
+
 def json_script(data: object, element_id: str) -> str:
     """``data`` as a ``<script type="application/json">`` element safe to inline.
 
     ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e`` and ``\\u0026``, so a
     string such as ``</script>`` cannot end the element; read it back with
-    ``JSON.parse(document.getElementById(element_id).textContent)``.
+    ``JSON.parse(document.getElementById(element_id).textContent)``. A bidi control
+    character is written as a visible escape (:mod:`paperkg.shown`).
 
     >>> print(json_script({"t": "</script><b>"}, "d"))
     <script type="application/json" id="d">{"t":"\\u003c/script\\u003e\\u003cb\\u003e"}</script>
     """
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if has_bidi_controls(text):  # rare: the data is walked only then
+        text = json.dumps(show_bidi_controls_in(data), ensure_ascii=False, sort_keys=True,
+                          separators=(",", ":"))
     for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
         text = text.replace(char, escaped)
     return f'<script type="application/json" id="{html.escape(element_id)}">{text}</script>'

@@ -296,7 +296,13 @@ def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: B
     if options.update:
         report.update = {"papers_before": len(previous), "reused": len(reuse),
                          "extracted": len(todo)}
-    return [replace(cached[p.key], paper=p) if p.key in reuse else fresh[p.key] for p in papers]
+    return [_with_paper(cached[p.key], p) if p.key in reuse else fresh[p.key] for p in papers]
+
+
+def _with_paper(extraction: Extraction, paper: Paper) -> Extraction:
+    """``extraction`` of ``paper``: itself when it is of that very paper (an update
+    reads the earlier papers again as they were, unless a record merged into one)."""
+    return extraction if extraction.paper is paper else replace(extraction, paper=paper)
 
 
 def _write_all(graph, staging: Path, out: Path, options: BuildOptions,

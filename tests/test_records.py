@@ -76,3 +76,18 @@ def test_a_mention_round_trips_with_real_values():
     assert back == extraction
     assert back.mentions[0].type is EntityType.TECHNIQUE
     assert back.mentions[0].proposed is False and back.mentions[0].parent is None
+
+
+def test_a_quicker_init_is_not_made_for_fields_it_would_get_wrong():
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Listed:
+        items: list = dataclasses.field(default_factory=list)
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Derived:
+        name: str
+        key: str = dataclasses.field(init=False, default="")
+
+    for cls in (Listed, Derived):
+        with pytest.raises(TypeError, match="quicker __init__"):
+            records._quick(cls)

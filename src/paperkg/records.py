@@ -24,6 +24,9 @@ def _quick(cls: type) -> type:
     as :mod:`dataclasses` itself), and take the same arguments, defaults included.
     The records stay frozen: assigning to a field still raises.
     """
+    if any(f.default_factory is not MISSING or not f.init for f in fields(cls)):
+        raise TypeError(f"{cls.__name__}: a quicker __init__ is made only for fields that "
+                        "are all arguments, with plain defaults")
     names = [f.name for f in fields(cls)]
     defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
     namespace = {f"_set_{name}": getattr(cls, name).__set__ for name in names}

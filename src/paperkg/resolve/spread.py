@@ -98,7 +98,7 @@ def _spread(extraction: Extraction, names: dict[str, Mention], wanted: set[str])
     if not hits:
         return extraction
     own = tuple(m for m in extraction.mentions if m.rule != SPREAD_RULE)
-    spread = extraction.mentions[len(own):] if len(own) < len(extraction.mentions) else ()
+    spread = [m for m in extraction.mentions if m.rule == SPREAD_RULE]
     hits -= {m.text for m in own}
     if not hits:
         return extraction

@@ -359,12 +359,12 @@ def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
                 save_index(index, staging)
         if options.update:
             report.update["exports"] = _reuse_line(graph, reuse, why)
-        with timer.stage("validate"):
-            report.validation = validation()
         if view is not None and layout is not None:
             with timer.stage("html"):
                 stats = view.write(str(staging / "graph.html"), layout.result())
                 report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+        with timer.stage("validate"):  # pyshacl runs in the helper while the page is drawn
+            report.validation = validation()
 
 
 def _reusing(reuse: Reuse, write, staging: Path) -> tuple[object, Reuse | None, str]:

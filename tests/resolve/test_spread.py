@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paperkg.extract.words import name_words
@@ -120,3 +121,33 @@ def test_spread_mentions_of_papers_not_counted_as_earlier_are_found_again(extrac
     assert not _spread_of(without_a, "SPERO")
     assert without_a == spread_names(extractor.extract(earlier_papers[1:] + new_papers),
                                      resources.is_stopped)
+
+
+#: papers that coin names (defined, proposed, title prefixes) and use each other's
+POOL = [
+    ("p0", "Sparse routing", "We propose Sparse Expert Routing (SPERO)."),
+    ("p1", "Zorblax: fast routing", "We propose Zorblax, a router built on SPERO."),
+    ("p2", "Routing at scale", "SPERO is compared with Zorblax and Quenda."),
+    ("p3", "Quenda: tiny experts", "We introduce Quenda, which beats Zorblax."),
+    ("p4", "Other things", "Nothing coined here; Quenda and SPERO are fast."),
+    ("p5", "Mixed Expert Tuning (MET)", "MET tunes experts; SPERO-2 and Zorblax-XL follow."),
+    ("p6", "Plain text", "A study of routers, with MET and Quenda in the title of none."),
+]
+
+
+@pytest.fixture(scope="module")
+def pool(extractor):
+    from paperkg.records import Paper
+
+    return {key: extraction for (key, *_), extraction in
+            zip(POOL, extractor.extract([Paper(*row) for row in POOL]), strict=True)}
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations([key for key, *_ in POOL]), cut=st.integers(0, len(POOL)))
+def test_any_update_of_any_earlier_build_spreads_as_a_full_build(pool, resources, order, cut):
+    extractions = [pool[key] for key in order]
+    earlier = spread_names(extractions[:cut], resources.is_stopped)
+    updated = spread_names(earlier + extractions[cut:], resources.is_stopped, earlier=cut)
+    assert updated == spread_names(extractions, resources.is_stopped)

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
@@ -35,7 +36,15 @@ from paperkg.export.check import check_graph
 from paperkg.export.graphml import write_graphml
 from paperkg.export.rdf import write_rdf, write_rdf_files
 from paperkg.export.report import BuildReport
-from paperkg.export.reuse import Reuse, index_from_sizes, plan_reuse, save_index, signatures
+from paperkg.export.reuse import (
+    GRAPHML_FILE,
+    RDF_FILES,
+    Reuse,
+    index_from_sizes,
+    plan_reuse,
+    save_index,
+    signatures,
+)
 from paperkg.export.shacl import validate_turtle, validate_turtle_file
 from paperkg.extract.parallel import extract_all
 from paperkg.extract.pipeline import Settings
@@ -314,57 +323,115 @@ def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
     SHACL validation need no graph; for a large graph a helper process runs them,
     and formats part of the RDF and GraphML files' text while this process walks
     the graph. An update copies the text of the nodes that did not change from
-    the earlier files in ``out`` (:mod:`paperkg.export.reuse`)."""
+    the earlier files in ``out`` (:mod:`paperkg.export.reuse`), in threads, while
+    it validates and draws the page."""
     use_helper = (options.helper if options.helper is not None
                   else report.papers >= HELPER_MIN_PAPERS)  # counted by report.add_graph
+    copies: Reuse | None = None
     with Helper(enabled=use_helper) as helper:
-        view = layout = None
-        if options.html:
-            from paperkg.view.graph_html import plan_graph_html
+        try:
+            view = layout = None
+            if options.html:
+                from paperkg.view.graph_html import plan_graph_html
 
-            with timer.stage("html"):
-                view = plan_graph_html(graph, min_support=options.html_min_support)
-                function, args, kwargs = view.layout_call
-                layout = helper.submit(function, *args, **kwargs)
-        with timer.stage("rdf"):
-            signature = signatures(graph)
-            reuse, why = plan_reuse(graph, signature, out) if options.update else (None, "")
-            rdf_sizes, graphml_sizes = Sizes(), Sizes()
-            if reuse is not None:
-                report.triples, reuse, why = _reusing(reuse, reuse.write_rdf, staging)
-            if reuse is None:
-                report.triples = write_rdf_files(
-                    graph, {"turtle": staging / "graph.ttl", "json-ld": staging / "graph.jsonld"},
-                    helper=helper, sizes=rdf_sizes)
-        with timer.stage("validate"):
-            # the nodes an update copied passed the earlier build's checks
-            changed = reuse.changed() if reuse is not None and reuse.previous.checked else None
-            validation = _validate(graph, staging / "graph.ttl", options.validate,
-                                   report.triples, helper, changed)
-        with timer.stage("graphml"):
-            reused = reuse
-            if reuse is not None:
-                _, reuse, why = _reusing(reuse, reuse.write_graphml, staging)
-            if reuse is None:
-                write_graphml(graph, str(staging / "graph.graphml"), helper=helper,
-                              sizes=graphml_sizes)
-            if reuse is not None:
-                index = reuse.index()
-            elif reused is None:  # both written in full, their sizes recorded
-                index = index_from_sizes(graph, signature, rdf_sizes, graphml_sizes)
-            else:  # the RDF text copied, GraphML's formatted: no index describes both
-                index = None
-            if index is not None:
-                index.checked = options.validate != "off"
-                save_index(index, staging)
-        if options.update:
-            report.update["exports"] = _reuse_line(graph, reuse, why)
-        if view is not None and layout is not None:
-            with timer.stage("html"):
-                stats = view.write(str(staging / "graph.html"), layout.result())
-                report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
-        with timer.stage("validate"):  # pyshacl runs in the helper while the page is drawn
-            report.validation = validation()
+                with timer.stage("html"):
+                    view = plan_graph_html(graph, min_support=options.html_min_support)
+                    function, args, kwargs = view.layout_call
+                    layout = helper.submit(function, *args, **kwargs)
+            files = _Files(graph, staging, helper)
+            with timer.stage("rdf"):
+                signature = signatures(graph)
+                reuse, why = plan_reuse(graph, signature, out) if options.update else (None, "")
+                if reuse is not None:
+                    report.triples, reuse, why = _reusing(
+                        reuse, partial(reuse.write_rdf, background=True), staging)
+                copies = reuse  # its threads copy the earlier text meanwhile
+                if reuse is None:
+                    report.triples = files.rdf()
+            with timer.stage("validate"):
+                if reuse is not None and _reads_turtle(options.validate, report.triples):
+                    reuse, why = files.settle(reuse, why)  # pyshacl reads graph.ttl
+                # the nodes an update copied passed the earlier build's checks
+                changed = reuse.changed() if reuse is not None and reuse.previous.checked \
+                    else None
+                validation = _validate(graph, staging / "graph.ttl", options.validate,
+                                       report.triples, helper, changed)
+            with timer.stage("graphml"):
+                if reuse is not None:
+                    _, reuse, why = _reusing(reuse, partial(reuse.write_graphml, background=True),
+                                             staging)
+                if reuse is None:
+                    files.graphml()
+            if view is not None and layout is not None:
+                with timer.stage("html"):
+                    stats = view.write(str(staging / "graph.html"), layout.result())
+                    report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+            with timer.stage("graphml"):  # the copies end: the files are whole
+                if copies is not None:
+                    settled, why = files.settle(copies, why)
+                    reuse = reuse if settled is not None else None
+                index = reuse.index() if reuse is not None else files.index(signature)
+                if index is not None:
+                    index.checked = options.validate != "off"
+                    save_index(index, staging)
+            if options.update:
+                report.update["exports"] = _reuse_line(graph, reuse, why)
+            with timer.stage("validate"):  # pyshacl runs in the helper while the page is drawn
+                report.validation = validation()
+        finally:
+            if copies is not None:  # a build stopping on an error lets its copies end first
+                copies.abandon()
+
+
+def _reads_turtle(mode: str, triples: int) -> bool:
+    """Whether the validation (:func:`_validate`) reads graph.ttl, not the graph."""
+    return mode == "full" or (mode == "auto" and triples <= FULL_VALIDATION_LIMIT)
+
+
+class _Files:
+    """The export files of a build formatted in full, and their sizes for the index
+    the next update reads (:func:`~paperkg.export.reuse.index_from_sizes`)."""
+
+    def __init__(self, graph, staging: Path, helper: Helper) -> None:
+        self.graph, self.staging, self.helper = graph, staging, helper
+        self.rdf_sizes: Sizes | None = None
+        self.graphml_sizes: Sizes | None = None
+
+    def rdf(self) -> int:
+        """Write graph.ttl and graph.jsonld; returns the number of triples."""
+        self.rdf_sizes = Sizes()
+        return write_rdf_files(self.graph, {"turtle": self.staging / "graph.ttl",
+                                            "json-ld": self.staging / "graph.jsonld"},
+                               helper=self.helper, sizes=self.rdf_sizes)
+
+    def graphml(self) -> None:
+        """Write graph.graphml."""
+        self.graphml_sizes = Sizes()
+        write_graphml(self.graph, str(self.staging / "graph.graphml"), helper=self.helper,
+                      sizes=self.graphml_sizes)
+
+    def index(self, signature: dict[str, bytes]):
+        """The index of the files, when all were formatted in full; else None."""
+        if self.rdf_sizes is None or self.graphml_sizes is None:
+            return None
+        return index_from_sizes(self.graph, signature, self.rdf_sizes, self.graphml_sizes)
+
+    def settle(self, reuse: Reuse, why: str) -> tuple[Reuse | None, str]:
+        """Wait for ``reuse``'s copies and return it, or, if one failed, format its
+        files in full instead and return None and why (graph.graphml is formatted
+        again with the RDF files, so that one index describes them)."""
+        try:
+            reuse.wait()
+        except OSError as err:
+            log.warning("copying from the earlier build's files failed (%s); formatting "
+                        "every node's text", err)
+            rdf_failed = not reuse.failed.isdisjoint(RDF_FILES.values())
+            if rdf_failed:
+                self.rdf()
+            if GRAPHML_FILE in reuse.failed or (rdf_failed and GRAPHML_FILE in reuse.files):
+                self.graphml()
+            return None, f"copying from the earlier files failed ({err})"
+        return reuse, why
 
 
 def _reusing(reuse: Reuse, write, staging: Path) -> tuple[object, Reuse | None, str]:

@@ -63,14 +63,18 @@ def write_full(graph, folder: Path) -> int:
     return triples
 
 
-def write_update(graph, earlier: Path, folder: Path) -> tuple[reuse.Reuse, int]:
-    """What an update writes from ``earlier``'s files and index."""
+def write_update(graph, earlier: Path, folder: Path, *,
+                 background: bool = False) -> tuple[reuse.Reuse, int]:
+    """What an update writes from ``earlier``'s files and index (``background``: the
+    copies run in threads, as in a build, and the index waits for them)."""
     folder.mkdir(exist_ok=True)
     plan, why = reuse.plan_reuse(graph, reuse.signatures(graph), earlier)
     assert plan is not None, why
-    triples = plan.write_rdf(folder)
-    plan.write_graphml(folder)
+    triples = plan.write_rdf(folder, background=background)
+    plan.write_graphml(folder, background=background)
+    assert bool(plan.pending) == background
     reuse.save_index(plan.index(), folder)
+    assert not plan.pending and not plan.failed
     return plan, triples
 
 
@@ -118,9 +122,10 @@ CHANGES = [new_papers, new_first_node, first_node_goes, a_label_changes, an_evid
            a_named_paper_goes, a_lineage_link_comes, nothing]
 
 
+@pytest.mark.parametrize("background", [False, True], ids=["in-turn", "background"])
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
 def test_an_update_gives_a_full_builds_bytes_and_formats_only_changed_nodes(
-        tmp_path, monkeypatch, change):
+        tmp_path, monkeypatch, change, background):
     before = synthetic_graph()
     write_full(before, tmp_path / "before")
     after = copy.deepcopy(before)
@@ -135,7 +140,8 @@ def test_an_update_gives_a_full_builds_bytes_and_formats_only_changed_nodes(
                         lambda nodes, succ, node: formatted.append(node) or description(
                             nodes, succ, node))
 
-    plan, updated_triples = write_update(after, tmp_path / "before", tmp_path / "updated")
+    plan, updated_triples = write_update(after, tmp_path / "before", tmp_path / "updated",
+                                         background=background)
 
     assert updated_triples == triples
     for name in FILES:
@@ -153,7 +159,7 @@ def test_an_update_gives_a_full_builds_bytes_and_formats_only_changed_nodes(
     again = copy.deepcopy(after)
     new_papers(again)
     write_full(again, tmp_path / "full-2")
-    write_update(again, tmp_path / "updated", tmp_path / "updated-2")
+    write_update(again, tmp_path / "updated", tmp_path / "updated-2", background=background)
     for name in FILES:
         assert (tmp_path / "updated-2" / name).read_bytes() == \
             (tmp_path / "full-2" / name).read_bytes(), name
@@ -298,3 +304,37 @@ def test_an_earlier_file_cut_short_is_an_error_the_build_can_catch(tmp_path):
     (tmp_path / "updated").mkdir()
     with pytest.raises(OSError, match="the earlier graph.ttl ended at byte 1000"):
         plan.write_rdf(tmp_path / "updated")
+
+
+def test_a_background_copy_that_fails_is_raised_by_wait_with_its_file(tmp_path):
+    graph = synthetic_graph()
+    write_full(graph, tmp_path / "before")
+    plan, _ = reuse.plan_reuse(graph, reuse.signatures(graph), tmp_path / "before")
+    with open(tmp_path / "before" / "graph.graphml", "r+b") as stream:
+        stream.truncate(1000)
+    (tmp_path / "updated").mkdir()
+    plan.write_rdf(tmp_path / "updated", background=True)
+    plan.write_graphml(tmp_path / "updated", background=True)  # the thread meets the end
+    splicers = list(plan.pending)
+    with pytest.raises(OSError, match="the earlier graph.graphml ended at byte"):
+        plan.wait()
+    assert plan.failed == {"graph.graphml"} and not plan.pending
+    # the RDF files were copied whole, and every file is closed
+    assert (tmp_path / "updated" / "graph.ttl").read_bytes() == \
+        (tmp_path / "before" / "graph.ttl").read_bytes()
+    assert len(splicers) == 3 and all(s.out.closed and s.source.closed for s in splicers)
+
+
+def test_abandoned_copies_end_and_close_their_files_without_raising(tmp_path):
+    graph = synthetic_graph()
+    write_full(graph, tmp_path / "before")
+    plan, _ = reuse.plan_reuse(graph, reuse.signatures(graph), tmp_path / "before")
+    with open(tmp_path / "before" / "graph.ttl", "r+b") as stream:
+        stream.truncate(1000)
+    (tmp_path / "updated").mkdir()
+    plan.write_rdf(tmp_path / "updated", background=True)
+    splicers = list(plan.pending)
+    assert len(splicers) == 2
+    plan.abandon()
+    assert not plan.pending
+    assert all(s.thread is None and s.out.closed and s.source.closed for s in splicers)

@@ -34,6 +34,7 @@ import hashlib
 import logging
 import os
 import sys
+import threading
 import unicodedata
 from array import array
 from dataclasses import dataclass
@@ -289,10 +290,16 @@ def _split(items: array, degree: list[int]) -> tuple[array, array]:
 
 
 class _Splicer:
-    """Writes one file from new bytes and byte ranges of the earlier file."""
+    """Writes one file from new bytes and byte ranges of the earlier file.
+
+    ``background``: the writes and copies are kept in order and made by a thread
+    that :meth:`finish` starts (the kernel copies without holding the interpreter
+    lock, so the build goes on meanwhile); :meth:`wait` joins it and raises what
+    it met. Otherwise they are made as they come.
+    """
 
     def __init__(self, target: Path, source: Path, starts: tuple[array, array],
-                 lengths: tuple[array, array]):
+                 lengths: tuple[array, array], *, background: bool = False):
         self.source = open(source, "rb", buffering=0)  # noqa: SIM115 - closed in close()
         try:
             self.out = open(target, "wb", buffering=0)  # noqa: SIM115
@@ -307,6 +314,10 @@ class _Splicer:
         self.kernel = hasattr(os, "copy_file_range")
         #: the lengths of the pieces written, first and second, in the file's node order
         self.pieces = array("Q"), array("Q")
+        #: in the background: the bytes to write and the (offset, length) ranges to copy
+        self.steps: list[bytes | tuple[int, int]] | None = [] if background else None
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
 
     def write(self, data: bytes) -> None:
         self._copy()
@@ -325,9 +336,24 @@ class _Splicer:
         return length
 
     def finish(self) -> None:
-        """Write what is pending."""
+        """Write what is pending (in the background: start the thread that does)."""
         self._copy()
         self._flush()
+        if self.steps is not None:
+            self.thread = threading.Thread(target=self._run, daemon=True,
+                                           name=f"paperkg-copy-{Path(self.out.name).name}")
+            self.thread.start()
+
+    def wait(self) -> None:
+        """Join the background thread, close both files and raise what the thread met."""
+        try:
+            if self.thread is not None:
+                self.thread.join()
+        finally:
+            self.thread = None
+            self.close()
+        if self.error is not None:
+            raise self.error
 
     def close(self) -> None:
         """Close both files (:meth:`finish` first, unless the file is given up)."""
@@ -336,12 +362,26 @@ class _Splicer:
         finally:
             self.source.close()
 
+    def _run(self) -> None:
+        steps, self.steps = self.steps or [], None
+        try:
+            for step in steps:
+                if isinstance(step, bytes):
+                    _write_fully(self.out.fileno(), step)
+                else:
+                    self._copy_all(*step)
+        except BaseException as err:  # noqa: BLE001 - raised again by wait()
+            self.error = err
+
     def _flush(self) -> None:
         if self.buffer:
             data = b"".join(self.buffer)
             self.buffer.clear()
             self.buffered = 0
-            _write_fully(self.out.fileno(), data)
+            if self.steps is not None:
+                self.steps.append(data)
+            else:
+                _write_fully(self.out.fileno(), data)
 
     def _copy(self) -> None:
         if self.run_end == self.run_start:
@@ -349,6 +389,12 @@ class _Splicer:
         self._flush()
         offset, left = self.run_start, self.run_end - self.run_start
         self.run_start = self.run_end = 0
+        if self.steps is not None:
+            self.steps.append((offset, left))
+        else:
+            self._copy_all(offset, left)
+
+    def _copy_all(self, offset: int, left: int) -> None:
         while left:
             done = self._copy_range(offset, left)
             offset, left = offset + done, left - done
@@ -423,16 +469,25 @@ class Reuse:
         self.count = sum(1 for at in self.reused if at >= 0)
         self.triples = array("Q", bytes(8 * len(self.order)))
         self.files: dict[str, FileIndex] = {}
+        #: splicers still copying in the background (see :meth:`wait`)
+        self.pending: list[_Splicer] = []
+        #: the files whose copying failed (see :meth:`wait`)
+        self.failed: set[str] = set()
 
     @property
     def worthwhile(self) -> bool:
         return self.count > (1 - MOST_CHANGED) * len(self.order)
 
-    def write_rdf(self, folder: Path) -> int:
-        """Write the RDF files into ``folder``; returns the number of triples."""
+    def write_rdf(self, folder: Path, *, background: bool = False) -> int:
+        """Write the RDF files into ``folder``; returns the number of triples.
+
+        ``background``: threads copy the earlier text while the caller goes on; the
+        files are whole only after :meth:`wait`.
+        """
         nodes, succ = self.graph._node, self.graph._succ
         formats = tuple(RDF_FILES)
-        splicers = self._splicers(folder, RDF_FILES.values(), range(len(self.previous.nodes)))
+        splicers = self._splicers(folder, RDF_FILES.values(), range(len(self.previous.nodes)),
+                                  background)
         try:
             heads = [rdf.start_text(fmt) for fmt in formats]
             for head, splicer in zip(heads, splicers, strict=True):
@@ -456,17 +511,20 @@ class Reuse:
             for fmt, splicer in zip(formats, splicers, strict=True):
                 splicer.write(rdf.end_text(fmt))
                 splicer.finish()
-        finally:
-            _close(splicers)
+        except BaseException:
+            self._give_up(splicers)
+            raise
+        self._done(splicers)
         for name, head, splicer in zip(RDF_FILES.values(), heads, splicers, strict=True):
             self.files[name] = FileIndex([], len(head), *splicer.pieces)
         return sum(self.triples)
 
-    def write_graphml(self, folder: Path) -> None:
-        """Write graph.graphml into ``folder``."""
+    def write_graphml(self, folder: Path, *, background: bool = False) -> None:
+        """Write graph.graphml into ``folder`` (``background``: see :meth:`write_rdf`)."""
         nodes, succ = self.graph._node, self.graph._succ
         position = self.position
-        (splicer,) = self._splicers(folder, [GRAPHML_FILE], self.previous.graph_order)
+        (splicer,) = self._splicers(folder, [GRAPHML_FILE], self.previous.graph_order,
+                                    background)
         try:
             head = graphml.start_text()
             splicer.write(head)
@@ -484,9 +542,47 @@ class Reuse:
                     splicer.pieces[section].append(len(text))
             splicer.write(graphml.END)
             splicer.finish()
-        finally:
-            splicer.close()
+        except BaseException:
+            self._give_up([splicer])
+            raise
+        self._done([splicer])
         self.files[GRAPHML_FILE] = FileIndex([], len(head), *splicer.pieces)
+
+    def wait(self) -> None:
+        """Wait for the background copies to end; raises the first error one met
+        (an :class:`OSError` when reading the earlier files failed)."""
+        pending, self.pending = self.pending, []
+        error = None
+        for splicer in pending:
+            try:
+                splicer.wait()
+            except BaseException as err:  # noqa: BLE001 - the first is raised below
+                self.failed.add(Path(splicer.out.name).name)
+                error = error or err
+        if error is not None:
+            raise error
+
+    def abandon(self) -> None:
+        """Let the background copies end, whatever they met (a build stopping on an
+        error of its own)."""
+        self._give_up(self.pending)
+        self.pending = []
+
+    def _done(self, splicers: list[_Splicer]) -> None:
+        """The splicers wrote everything: close them, or wait for them in :meth:`wait`."""
+        if any(splicer.thread is not None for splicer in splicers):
+            self.pending.extend(splicers)
+        else:
+            _close(splicers)
+
+    def _give_up(self, splicers: list[_Splicer]) -> None:
+        """Stop on an error: let any thread end, and close the files; the error
+        being raised is the one that counts."""
+        for splicer in splicers:
+            try:
+                splicer.wait()
+            except BaseException:  # noqa: BLE001 - the caller raises its own
+                pass
 
     def changed(self) -> list[str]:
         """The nodes whose text is formatted: new, changed, or coming first or no more."""
@@ -495,17 +591,19 @@ class Reuse:
     def index(self) -> ExportIndex | None:
         """The index of the files written (None if the graph's node and edge orders
         differ, which a graph of :func:`paperkg.graph.build_graph` never does)."""
+        self.wait()
         if list(self.graph._node) != list(self.graph._succ):  # see _graph_order
             return None
         return ExportIndex(code_print(), self.order, [self.signature[n] for n in self.order],
                            self.triples, _graph_order(self.graph, self.position), self.files)
 
-    def _splicers(self, folder: Path, names, order) -> list[_Splicer]:
+    def _splicers(self, folder: Path, names, order, background: bool) -> list[_Splicer]:
         splicers: list[_Splicer] = []
         try:
             for name in names:
                 starts, lengths = self.previous.files[name].by_position(list(order))
-                splicers.append(_Splicer(folder / name, self.earlier / name, starts, lengths))
+                splicers.append(_Splicer(folder / name, self.earlier / name, starts, lengths,
+                                         background=background))
         except BaseException:
             _close(splicers)
             raise

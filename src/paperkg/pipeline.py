@@ -189,9 +189,21 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
     if Path(out_dir).is_dir():  # a build stopped while it replaced the outputs: finish it
         complete_commit(Path(out_dir))
     previous: list[Extraction] = []
-    if options.update:  # the earlier build's papers and extractions (3-6 s at 100k papers)
-        with timer.stage("load-state"), _no_collection():
-            previous = load_state(out_dir, fingerprint(options.resource_dirs))
+    collector = _Collector()
+    try:
+        if options.update:  # the earlier build's papers and extractions (3-6 s at 100k papers)
+            # frozen once loaded: the collector's next pass would scan them all (0.7 s
+            # at 100k papers) and find no garbage
+            with timer.stage("load-state"), collector.paused():
+                previous = load_state(out_dir, fingerprint(options.resource_dirs))
+        return _read_and_finish(inputs, out_dir, options, timer, report, previous, collector)
+    finally:
+        collector.release()
+
+
+def _read_and_finish(inputs: Sequence[str | Path] | None, out_dir: str | Path,
+                     options: BuildOptions, timer: _Timer, report: BuildReport,
+                     previous: list[Extraction], collector: _Collector) -> BuildReport:
     with timer.stage("read"):
         read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
     report.files = list(read.files)
@@ -207,8 +219,9 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
     with timer.stage("extract"):
         extractions = _extract(read.papers, previous, options, report)
     earlier = _earlier_in_order(extractions, previous)
-    del previous  # the reused extractions are in ``extractions`` now
-    return finish(read, extractions, out_dir, options, timer, report, earlier=earlier)
+    previous.clear()  # the reused extractions are in ``extractions`` now
+    return finish(read, extractions, out_dir, options, timer, report, earlier=earlier,
+                  collector=collector)
 
 
 def _earlier_in_order(extractions: Sequence[Extraction], previous: Sequence[Extraction]) -> int:
@@ -232,7 +245,8 @@ def _count(number: int, noun: str) -> str:
 
 def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
            options: BuildOptions, timer: _Timer | None = None,
-           report: BuildReport | None = None, *, earlier: int = 0) -> BuildReport:
+           report: BuildReport | None = None, *, earlier: int = 0,
+           collector: _Collector | None = None) -> BuildReport:
     """Resolve, link and write a build from papers already read and extracted (by
     :func:`build`, or by a distributed engine: see :mod:`paperkg.distributed`).
 
@@ -244,7 +258,8 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
     papers coin are spread; the spread extractions go to the state file and the
     resolution, and are let go before the exports.
     It changes the process's garbage collection while it runs (see
-    :class:`_Collector`) and puts it back before it returns.
+    :class:`_Collector`: ``collector``, the caller's, which it releases) and puts it
+    back before it returns.
     """
     timer = timer or _Timer()
     if report is None:
@@ -260,7 +275,7 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
     complete_commit(out)
     remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
-    collector = _Collector()
+    collector = collector or _Collector()
     try:
         with collector.paused():
             with timer.stage("resolve"):  # the state keeps the spread for the next update

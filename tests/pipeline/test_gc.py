@@ -113,6 +113,14 @@ def test_an_update_loads_the_state_without_collections(tmp_path, monkeypatch, fa
         return load_state(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "load_state", spy)
+    read_inputs = pipeline.read_inputs
+    frozen = []
+
+    def reading(*args, **kwargs):  # the state's objects are out of the collector's reach
+        frozen.append(gc.get_freeze_count())
+        return read_inputs(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_inputs", reading)
     assert gc.isenabled()
     if fail:
         with pytest.raises(BuildError):
@@ -120,8 +128,10 @@ def test_an_update_loads_the_state_without_collections(tmp_path, monkeypatch, fa
     else:
         report = pipeline.build([second], out, replace(options, update=True))
         assert report.papers == 2 and report.update["reused"] == 1
+        assert len(frozen) == 1 and frozen[0] > 0
     assert seen == [False]
     assert gc.isenabled()  # back on after the stage, failure included
+    assert gc.get_freeze_count() == 0  # and nothing left frozen
 
 
 def test_a_caller_that_turned_the_collector_off_keeps_it_off(tmp_path, monkeypatch):

@@ -214,8 +214,12 @@ def _start() -> subprocess.Popen:
     # stderr: nowhere, so that no message of the helper's reaches the user; what
     # it cannot do, the build's process does again in the open
     # -c with the current folder dropped from the path first (PYTHONSAFEPATH is 3.11+)
+    # it leaves with os._exit once the build closes its input: its answers are
+    # written, and tearing down what its jobs built (pyshacl's graphs) only delays
+    # the build, which waits for it to end
     code = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
-            f"from paperkg.helper import _serve; _serve({os.getpid()})")
+            f"from paperkg.helper import _serve; _serve({os.getpid()}); "
+            "import os; os._exit(0)")
     # stdout unbuffered (bufsize 0), so that select() sees every answer that waits:
     # a buffered reader could hold one that the pipe no longer shows
     process = subprocess.Popen(

@@ -55,6 +55,7 @@ from paperkg.ingest import ReadResult, read_inputs
 from paperkg.layout import STATE_FILE
 from paperkg.records import Extraction, Paper
 from paperkg.resolve import resolve
+from paperkg.resolve.curation import near_duplicate_labels
 from paperkg.resolve.merges import load_merges
 from paperkg.resolve.spread import SPREAD_RULE, spread_names
 from paperkg.state import fingerprint, load_state, save_state
@@ -276,22 +277,29 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
     remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
     collector = collector or _Collector()
+    use_helper = (options.helper if options.helper is not None
+                  else len(read.papers) >= HELPER_MIN_PAPERS)
     try:
-        with collector.paused():
-            with timer.stage("resolve"):  # the state keeps the spread for the next update
-                spread = spread_names(extractions, resources.is_stopped, earlier)
-                extractions.clear()
-            with timer.stage("state"):
-                save_state(staging / STATE_FILE, spread, print_)
-            with timer.stage("resolve"):
-                resolution = resolve(spread, resources, load_merges(options.resource_dirs),
-                                     spread=False)
-            del spread
-            with timer.stage("graph"):
-                graph = build_graph(read.papers, resolution)
-        report.add_graph(graph, resolution)
-        del resolution
-        _write_all(graph, staging, out, options, report, timer)
+        with Helper(enabled=use_helper) as helper:
+            with collector.paused():
+                with timer.stage("resolve"):  # the state keeps the spread for the next update
+                    spread = spread_names(extractions, resources.is_stopped, earlier)
+                    extractions.clear()
+                with timer.stage("state"):
+                    save_state(staging / STATE_FILE, spread, print_)
+                with timer.stage("resolve"):
+                    resolution = resolve(spread, resources, load_merges(options.resource_dirs),
+                                         spread=False, curation=False)
+                    # for report.json only: the helper finds them while this process goes on
+                    near = helper.submit(near_duplicate_labels, [
+                        (e.type.value, e.label) for e in resolution.entities.values()])
+                del spread
+                with timer.stage("graph"):
+                    graph = build_graph(read.papers, resolution)
+            report.add_graph(graph, resolution)
+            del resolution
+            _write_all(graph, staging, out, options, report, timer, helper)
+            report.add_near_duplicates(near.result())
         report.timings = timer.stages
         with open(staging / "report.json", "w", encoding="utf-8") as stream:
             report.write(stream, timings=options.timings)
@@ -330,7 +338,7 @@ def _with_paper(extraction: Extraction, paper: Paper) -> Extraction:
 
 
 def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
-               report: BuildReport, timer: _Timer) -> None:
+               report: BuildReport, timer: _Timer, helper: Helper) -> None:
     """Write every output into ``staging``. The exports walk the graph one after the
     other in this process: the graph is the largest thing a build holds, and a second
     process walking it would hold a second copy (copy-on-write pages are copied as
@@ -340,62 +348,59 @@ def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
     the graph. An update copies the text of the nodes that did not change from
     the earlier files in ``out`` (:mod:`paperkg.export.reuse`), in threads, while
     it validates and draws the page."""
-    use_helper = (options.helper if options.helper is not None
-                  else report.papers >= HELPER_MIN_PAPERS)  # counted by report.add_graph
     copies: Reuse | None = None
-    with Helper(enabled=use_helper) as helper:
-        try:
-            view = layout = None
-            if options.html:
-                from paperkg.view.graph_html import plan_graph_html
+    try:
+        view = layout = None
+        if options.html:
+            from paperkg.view.graph_html import plan_graph_html
 
-                with timer.stage("html"):
-                    view = plan_graph_html(graph, min_support=options.html_min_support)
-                    function, args, kwargs = view.layout_call
-                    layout = helper.submit(function, *args, **kwargs)
-            files = _Files(graph, staging, helper)
-            with timer.stage("rdf"):
-                signature = signatures(graph)
-                reuse, why = plan_reuse(graph, signature, out) if options.update else (None, "")
-                if reuse is not None:
-                    report.triples, reuse, why = _reusing(
-                        reuse, partial(reuse.write_rdf, background=True), staging)
-                copies = reuse  # its threads copy the earlier text meanwhile
-                if reuse is None:
-                    report.triples = files.rdf()
-            with timer.stage("validate"):
-                if reuse is not None and _reads_turtle(options.validate, report.triples):
-                    reuse, why = files.settle(reuse, why)  # pyshacl reads graph.ttl
-                # the nodes an update copied passed the earlier build's checks
-                changed = reuse.changed() if reuse is not None and reuse.previous.checked \
-                    else None
-                validation = _validate(graph, staging / "graph.ttl", options.validate,
-                                       report.triples, helper, changed)
-            with timer.stage("graphml"):
-                if reuse is not None:
-                    _, reuse, why = _reusing(reuse, partial(reuse.write_graphml, background=True),
-                                             staging)
-                if reuse is None:
-                    files.graphml()
-            if view is not None and layout is not None:
-                with timer.stage("html"):
-                    stats = view.write(str(staging / "graph.html"), layout.result())
-                    report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
-            with timer.stage("graphml"):  # the copies end: the files are whole
-                if copies is not None:
-                    settled, why = files.settle(copies, why)
-                    reuse = reuse if settled is not None else None
-                index = reuse.index() if reuse is not None else files.index(signature)
-                if index is not None:
-                    index.checked = options.validate != "off"
-                    save_index(index, staging)
-            if options.update:
-                report.update["exports"] = _reuse_line(graph, reuse, why)
-            with timer.stage("validate"):  # pyshacl runs in the helper while the page is drawn
-                report.validation = validation()
-        finally:
-            if copies is not None:  # a build stopping on an error lets its copies end first
-                copies.abandon()
+            with timer.stage("html"):
+                view = plan_graph_html(graph, min_support=options.html_min_support)
+                function, args, kwargs = view.layout_call
+                layout = helper.submit(function, *args, **kwargs)
+        files = _Files(graph, staging, helper)
+        with timer.stage("rdf"):
+            signature = signatures(graph)
+            reuse, why = plan_reuse(graph, signature, out) if options.update else (None, "")
+            if reuse is not None:
+                report.triples, reuse, why = _reusing(
+                    reuse, partial(reuse.write_rdf, background=True), staging)
+            copies = reuse  # its threads copy the earlier text meanwhile
+            if reuse is None:
+                report.triples = files.rdf()
+        with timer.stage("validate"):
+            if reuse is not None and _reads_turtle(options.validate, report.triples):
+                reuse, why = files.settle(reuse, why)  # pyshacl reads graph.ttl
+            # the nodes an update copied passed the earlier build's checks
+            changed = reuse.changed() if reuse is not None and reuse.previous.checked \
+                else None
+            validation = _validate(graph, staging / "graph.ttl", options.validate,
+                                   report.triples, helper, changed)
+        with timer.stage("graphml"):
+            if reuse is not None:
+                _, reuse, why = _reusing(reuse, partial(reuse.write_graphml, background=True),
+                                         staging)
+            if reuse is None:
+                files.graphml()
+        if view is not None and layout is not None:
+            with timer.stage("html"):
+                stats = view.write(str(staging / "graph.html"), layout.result())
+                report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+        with timer.stage("graphml"):  # the copies end: the files are whole
+            if copies is not None:
+                settled, why = files.settle(copies, why)
+                reuse = reuse if settled is not None else None
+            index = reuse.index() if reuse is not None else files.index(signature)
+            if index is not None:
+                index.checked = options.validate != "off"
+                save_index(index, staging)
+        if options.update:
+            report.update["exports"] = _reuse_line(graph, reuse, why)
+        with timer.stage("validate"):  # pyshacl runs in the helper while the page is drawn
+            report.validation = validation()
+    finally:
+        if copies is not None:  # a build stopping on an error lets its copies end first
+            copies.abandon()
 
 
 def _reads_turtle(mode: str, triples: int) -> bool:

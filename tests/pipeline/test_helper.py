@@ -201,7 +201,19 @@ def test_a_build_with_the_helper_writes_what_one_without_it_writes(tmp_path, val
                                                                    EXPORT_INDEX_FILE)}
     assert outputs[True] == outputs[False]
     assert "graph.html" in outputs[True]
-    assert json.loads(outputs[True]["report.json"])["validation"]
+    report = json.loads(outputs[True]["report.json"])
+    assert report["validation"]
+    # found by the helper while the build made its graph, as resolution finds them
+    from paperkg.extract.pipeline import Extractor
+    from paperkg.extract.resources import load_resources
+    from paperkg.ingest import read_inputs
+    from paperkg.resolve import resolve
+
+    papers = read_inputs([str(FIXTURES / "papers.jsonl")]).papers
+    expected = resolve(Extractor().extract(papers), load_resources()).near_duplicates
+    assert [(d["a"], d["b"], d["similarity"]) for d in report["near_duplicates"]] == \
+        list(expected)
+    assert len(expected) == 2
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

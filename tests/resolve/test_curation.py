@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from paperkg.extract.text import match_key, name_key
 from paperkg.records import Entity, EntityType, Extraction, Mention, Paper
 from paperkg.resolve.clusters import acronym_senses
-from paperkg.resolve.curation import MIN_SIMILARITY, near_duplicates
+from paperkg.resolve.curation import MIN_SIMILARITY, near_duplicate_labels, near_duplicates
 
 
 def _old_acronym_senses(extractions):
@@ -96,3 +96,8 @@ def test_near_duplicates_are_those_of_the_loop_over_every_pair(seed):
                        "named", (), 1) for label in labels]
     pairs = near_duplicates(entities, limit=10**6)
     assert pairs == _old_near_duplicates(entities, limit=10**6) and len(pairs) > 500
+    # a build sends (type, label) pairs to its helper process, in its entities' order
+    typed = [(e.type.value, e.label) for e in entities]
+    rng.shuffle(typed)
+    assert near_duplicate_labels(typed, limit=10**6) == pairs
+    assert near_duplicate_labels(typed) == near_duplicates(entities) == pairs[:500]

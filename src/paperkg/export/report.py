@@ -43,10 +43,12 @@ class BuildReport:
         self.papers = types.pop("Paper", 0)
         self.entities = dict(sorted(types.items()))
         self.edges = dict(sorted(Counter(k for _, _, k in graph.edges(keys=True)).items()))
-        self.near_duplicates = [{"a": a, "b": b, "similarity": s}
-                                for a, b, s in resolution.near_duplicates]
+        self.add_near_duplicates(resolution.near_duplicates)
         self.ambiguous = [{"short_form": k, "long_forms": list(v)}
                           for k, v in resolution.ambiguous]
+
+    def add_near_duplicates(self, pairs: tuple[tuple[str, str, float], ...]) -> None:
+        self.near_duplicates = [{"a": a, "b": b, "similarity": s} for a, b, s in pairs]
 
     def summary(self) -> str:
         """A few lines for the terminal."""

@@ -20,15 +20,22 @@ def near_duplicates(entities: Sequence[Entity], limit: int = 500) -> tuple[tuple
     listed too, so a curator can confirm them. Blocking on the first three
     characters of the key keeps this near-linear.
     """
-    blocks: dict[tuple[str, str], list[Entity]] = defaultdict(list)
-    for entity in entities:
-        key = match_key(entity.label)
+    return near_duplicate_labels([(e.type.value, e.label) for e in entities], limit)
+
+
+def near_duplicate_labels(typed: Sequence[tuple[str, str]],
+                          limit: int = 500) -> tuple[tuple[str, str, float], ...]:
+    """:func:`near_duplicates` of entities given as ``(type, label)`` pairs, in any
+    order (a build sends them to its helper process: see :mod:`paperkg.helper`)."""
+    blocks: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for entity_type, label in typed:
+        key = match_key(label)
         if len(key) >= 4:
-            blocks[(entity.type.value, key[:3])].append(entity)
+            blocks[(entity_type, key[:3])].append(label)
     pairs: list[tuple[str, str, float]] = []
     for members in blocks.values():
         # name keys keep "+" and version dots: MBPP and MBPP+ are not identical
-        labels = sorted(e.label for e in members)
+        labels = sorted(members)
         keys = [name_key(label) for label in labels]
         for i, (first, first_key) in enumerate(zip(labels, keys, strict=True)):
             for j in range(i + 1, min(i + 50, len(labels))):

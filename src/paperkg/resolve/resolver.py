@@ -102,12 +102,16 @@ def resolve(
     merges: Sequence[Sequence[str]] = (),
     *,
     spread: bool = True,
+    curation: bool = True,
 ) -> Resolution:
     """Resolve the mentions of all papers into entities, links and lineage.
 
     ``merges`` lists groups of names a user declared to be one entity.
     ``spread``: first look for the names one paper coins in the others
     (:func:`~paperkg.resolve.spread.spread_names`); False when the caller did.
+    ``curation``: list the near-duplicate entities
+    (:func:`~paperkg.resolve.curation.near_duplicates`); False when the caller
+    does it (a build, in its helper process).
     """
     if spread:
         extractions = spread_names(extractions, resources.is_stopped)
@@ -130,7 +134,7 @@ def resolve(
         entities=by_key,
         links=links,
         lineage=lineage,
-        near_duplicates=near_duplicates(list(by_key.values())),
+        near_duplicates=near_duplicates(list(by_key.values())) if curation else (),
         ambiguous=tuple(sorted(index.ambiguous.items())),
     )
 

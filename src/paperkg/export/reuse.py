@@ -14,9 +14,9 @@ signature and triples, and each piece's length in each file. An update makes the
 whole new graph, as a full build does, then writes each file in order: the
 pieces of a node whose signature is the one the index holds are copied from the
 earlier file (``os.copy_file_range``: the kernel copies, no text is made; in a
-build, threads copy while the build goes on), the others are formatted. Fifty new papers on a 100k build change a few hundred of
-its 170,000 nodes: the new papers, and the entities they mention (whose support
-changes).
+build, threads copy while the build goes on), the others are formatted. Fifty new
+papers on a 100k build change a few hundred of its 170,000 nodes: the new papers,
+and the entities they mention (whose support changes).
 
 The files are the same bytes as a full build's (tests compare them). The index is
 used only when it describes the files in the folder and was written by the same

@@ -295,24 +295,26 @@ def test_without_the_kernels_copy_the_text_is_read_and_written(tmp_path, monkeyp
     assert len(calls) == 3  # once a file: the splicer then reads and writes
 
 
-def test_an_earlier_file_cut_short_is_an_error_the_build_can_catch(tmp_path):
+def plan_with_a_file_cut_short(tmp_path, name: str) -> reuse.Reuse:
+    """An update's plan over a build whose ``name`` was cut to 1,000 bytes since,
+    and the empty folder ``updated`` to write into."""
     graph = synthetic_graph()
     write_full(graph, tmp_path / "before")
     plan, _ = reuse.plan_reuse(graph, reuse.signatures(graph), tmp_path / "before")
-    with open(tmp_path / "before" / "graph.ttl", "r+b") as stream:
+    with open(tmp_path / "before" / name, "r+b") as stream:
         stream.truncate(1000)
     (tmp_path / "updated").mkdir()
+    return plan
+
+
+def test_an_earlier_file_cut_short_is_an_error_the_build_can_catch(tmp_path):
+    plan = plan_with_a_file_cut_short(tmp_path, "graph.ttl")
     with pytest.raises(OSError, match="the earlier graph.ttl ended at byte 1000"):
         plan.write_rdf(tmp_path / "updated")
 
 
 def test_a_background_copy_that_fails_is_raised_by_wait_with_its_file(tmp_path):
-    graph = synthetic_graph()
-    write_full(graph, tmp_path / "before")
-    plan, _ = reuse.plan_reuse(graph, reuse.signatures(graph), tmp_path / "before")
-    with open(tmp_path / "before" / "graph.graphml", "r+b") as stream:
-        stream.truncate(1000)
-    (tmp_path / "updated").mkdir()
+    plan = plan_with_a_file_cut_short(tmp_path, "graph.graphml")
     plan.write_rdf(tmp_path / "updated", background=True)
     plan.write_graphml(tmp_path / "updated", background=True)  # the thread meets the end
     splicers = list(plan.pending)
@@ -326,12 +328,7 @@ def test_a_background_copy_that_fails_is_raised_by_wait_with_its_file(tmp_path):
 
 
 def test_abandoned_copies_end_and_close_their_files_without_raising(tmp_path):
-    graph = synthetic_graph()
-    write_full(graph, tmp_path / "before")
-    plan, _ = reuse.plan_reuse(graph, reuse.signatures(graph), tmp_path / "before")
-    with open(tmp_path / "before" / "graph.ttl", "r+b") as stream:
-        stream.truncate(1000)
-    (tmp_path / "updated").mkdir()
+    plan = plan_with_a_file_cut_short(tmp_path, "graph.ttl")
     plan.write_rdf(tmp_path / "updated", background=True)
     splicers = list(plan.pending)
     assert len(splicers) == 2

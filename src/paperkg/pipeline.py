@@ -39,6 +39,7 @@ from paperkg.export.report import BuildReport
 from paperkg.export.reuse import (
     GRAPHML_FILE,
     RDF_FILES,
+    ExportIndex,
     Reuse,
     index_from_sizes,
     plan_reuse,
@@ -66,8 +67,9 @@ log = logging.getLogger(__name__)
 FULL_VALIDATION_LIMIT = 100_000
 #: papers in the pyshacl sample of a large build
 SAMPLE_PAPERS = 100
-#: from this many papers on, a helper process lays out the view, runs the SHACL
-#: validation and formats part of the RDF and GraphML text (:mod:`paperkg.helper`)
+#: from this many papers on, a helper process lists the near-duplicates, lays out
+#: the view, runs the SHACL validation and formats part of the RDF and GraphML text
+#: (:mod:`paperkg.helper`)
 HELPER_MIN_PAPERS = 10_000
 
 
@@ -430,7 +432,7 @@ class _Files:
         write_graphml(self.graph, str(self.staging / "graph.graphml"), helper=self.helper,
                       sizes=self.graphml_sizes)
 
-    def index(self, signature: dict[str, bytes]):
+    def index(self, signature: dict[str, bytes]) -> ExportIndex | None:
         """The index of the files, when all were formatted in full; else None."""
         if self.rdf_sizes is None or self.graphml_sizes is None:
             return None

@@ -179,6 +179,26 @@ def test_a_stated_parent_replaces_the_more_general_one_a_name_is_formed_from(
     assert ("ZS-LLaMA", "LLaMA") not in pairs
 
 
+def test_an_edge_many_papers_give_has_them_all_and_its_strongest_rule_s_first_evidence(
+        extractor, resources):
+    result = resolved(extractor, resources,
+                      "We fine-tune Qwen2-7B-Instruct on our data.",
+                      "We build Qwen2-7B-Instruct, based on Qwen2, for chat.",
+                      "Qwen2-7B-Instruct answers well.",
+                      "We evaluate Zorb Supervised LLaMA (ZS-LLaMA), based on LLaMA-2-7B.",
+                      "We tune Qwen2-7B-Instruct and compare it with ZS-LLaMA.",
+                      "ZS-LLaMA, based on LLaMA-2-7B, is fast.")
+    edges = {(result.entities[e.child].label, result.entities[e.parent].label): e
+             for e in result.lineage}
+    # named by its form in paper 0 first, stated in paper 1: the stated rule wins
+    checkpoint = edges[("Qwen2-7B-Instruct", "Qwen2")]
+    assert (checkpoint.rule, checkpoint.papers) == ("stated", ("id:0", "id:1", "id:2", "id:4"))
+    assert checkpoint.evidence == "We build Qwen2-7B-Instruct, based on Qwen2, for chat."
+    stated = edges[("ZS-LLaMA", "Llama-2")]  # stated twice: the first paper's words
+    assert (stated.rule, stated.papers) == ("stated", ("id:3", "id:5"))
+    assert stated.evidence.startswith("We evaluate Zorb Supervised LLaMA")
+
+
 def test_checkpoint_derives_from_its_version(extractor, resources):
     result = resolved(extractor, resources, "We fine-tune Qwen2-7B-Instruct on our data.")
     by_key = result.entities

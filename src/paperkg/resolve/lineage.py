@@ -108,21 +108,30 @@ def _affix_boundary(head: str, tail: str) -> bool:
 def derive_lineage(
     extractions: Sequence[Extraction],
     entities: dict[str, Entity],
-    root_of: dict[tuple[str, str], str],
+    roots: Sequence[tuple[str, ...]],
     resources: Resources,
     find: Callable[[str], str] = str,
 ) -> tuple[tuple[Lineage, ...], dict[str, Entity]]:
     """All lineage edges between entity keys, and the entities (checkpoint parents
-    that no paper names on their own are added, with support 0). ``find``: the
-    cluster root of a node (a curated name merged into another curated entity is
-    found under that entity's root)."""
+    that no paper names on their own are added, with support 0). ``roots``: the
+    cluster root of each extraction's mentions, in order. ``find``: the cluster
+    root of a node (a curated name merged into another curated entity is found
+    under that entity's root)."""
     entities = dict(entities)
-    edges: dict[tuple[str, str], Lineage] = {}
     papers_of: dict[str, set[str]] = defaultdict(set)
-    for (paper, _), root in root_of.items():
-        papers_of[root].add(paper)
-
-    serving = _serving(extractions, root_of)
+    #: the papers that state a derivation or name a parent, each with the cluster
+    #: root of each of its names (:func:`_names_roots`)
+    stating: list[tuple[Extraction, dict[str, str]]] = []
+    for extraction, found in zip(extractions, roots, strict=True):
+        paper = extraction.paper.key
+        for root in found:
+            papers_of[root].add(paper)
+        if extraction.lineage or any(m.parent is not None for m in extraction.mentions):
+            stating.append((extraction, _names_roots(extraction, found)))
+    serving = _serving(stating)
+    #: each edge's best rule and its evidence (the first of that rule), and its papers
+    best: dict[tuple[str, str], tuple[str, str]] = {}
+    edge_papers: dict[tuple[str, str], set[str]] = {}
 
     def add(child_root: str, parent_root: str, rule: str, evidence: str, papers) -> None:
         if child_root == parent_root or child_root not in entities or parent_root not in entities:
@@ -133,14 +142,16 @@ def derive_lineage(
         if not compatible(child.type, parent.type, parent.kind, rule):
             return
         pair = (child.key, parent.key)
-        previous = edges.get(pair)
-        merged = tuple(sorted(set(papers) | set(previous.papers if previous else ())))
-        if previous is None or RULE_RANK[rule] < RULE_RANK[previous.rule]:
-            edges[pair] = Lineage(child.key, parent.key, rule, evidence, merged)
-        else:
-            edges[pair] = Lineage(child.key, parent.key, previous.rule, previous.evidence, merged)
+        previous = best.get(pair)
+        if previous is None:
+            best[pair] = (rule, evidence)
+            edge_papers[pair] = set(papers)
+            return
+        if RULE_RANK[rule] < RULE_RANK[previous[0]]:
+            best[pair] = (rule, evidence)
+        edge_papers[pair].update(papers)
 
-    for extraction in extractions:
+    for extraction, root_of in stating:
         paper = extraction.paper.key
         for mention in extraction.mentions:
             if mention.parent is None:
@@ -152,11 +163,11 @@ def derive_lineage(
                     continue
                 entities[parent_root] = Entity(_free_key(known.name, entities), known.name,
                                                known.type, known.kind, (), 0)
-            add(root_of[(paper, name_key(mention.text))], parent_root, "naming",
-                mention.sentence, (paper,))
+            add(root_of[name_key(mention.text)], parent_root, "naming", mention.sentence,
+                (paper,))
         for claim in extraction.lineage:
-            child = root_of.get((paper, name_key(claim.child)))
-            parent = root_of.get((paper, name_key(claim.parent)))
+            child = root_of.get(name_key(claim.child))
+            parent = root_of.get(name_key(claim.parent))
             if child and parent and claim.rule != SERVES:
                 add(child, parent, claim.rule, claim.evidence, (paper,))
 
@@ -181,19 +192,26 @@ def derive_lineage(
                     both = papers_of.get(root, set()) & papers_of.get(parent_root, set())
                     add(root, parent_root, "curated",
                         f"curated resource: {entity.label} derives from {parent_name}", both)
+    edges = {pair: Lineage(*pair, rule, evidence, tuple(sorted(edge_papers[pair])))
+             for pair, (rule, evidence) in best.items()}
     return _without_cycles(_most_specific(edges)), entities
 
 
-def _serving(extractions: Sequence[Extraction],
-             root_of: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
+def _names_roots(extraction: Extraction, roots: tuple[str, ...]) -> dict[str, str]:
+    """The cluster root of each name key of ``extraction``'s mentions (``roots``, in
+    their order); of two mentions under one key, the later's."""
+    return {name_key(m.text): root for m, root in zip(extraction.mentions, roots, strict=True)}
+
+
+def _serving(stating: Sequence[tuple[Extraction, dict[str, str]]]) -> set[tuple[str, str]]:
     """(child, parent) roots of every claim that the child is made for the parent:
-    "EdgeMoE, an engine for MoE LLMs" is no MoE, though its name ends in one."""
+    "EdgeMoE, an engine for MoE LLMs" is no MoE, though its name ends in one.
+    ``stating``: the papers with claims, each with its names' roots."""
     pairs = set()
-    for extraction in extractions:
-        paper = extraction.paper.key
+    for extraction, root_of in stating:
         for claim in extraction.lineage:
-            child = root_of.get((paper, name_key(claim.child)))
-            parent = root_of.get((paper, name_key(claim.parent)))
+            child = root_of.get(name_key(claim.child))
+            parent = root_of.get(name_key(claim.parent))
             if claim.rule == SERVES and child and parent:
                 pairs.add((child, parent))
     return pairs

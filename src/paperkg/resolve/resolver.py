@@ -123,12 +123,8 @@ def resolve(
             clusters[root].append(mention)
     entities = _entities(clusters, resources)
     links = _links(extractions, roots, entities)
-    root_of = {(m.paper_key, name_key(m.text)): root
-               for e, found in zip(extractions, roots, strict=True)
-               for m, root in zip(e.mentions, found, strict=True)}
+    lineage, entities = derive_lineage(extractions, entities, roots, resources, index.sets.find)
     del roots
-    lineage, entities = derive_lineage(extractions, entities, root_of, resources,
-                                       index.sets.find)
     by_key = {entity.key: entity for entity in entities.values()}
     return Resolution(
         entities=by_key,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from paperkg.extract.text import name_key
-from paperkg.records import EntityType, Paper
+from paperkg.records import EntityType, Mention, Paper
 from paperkg.resolve import resolve
 from paperkg.resolve.lineage import naming_parents
-from paperkg.resolve.resolver import _Index
+from paperkg.resolve.resolver import _entity, _Index
 
 
 def resolved(extractor, resources, *abstracts: str):
@@ -339,3 +339,25 @@ def test_a_name_s_node_kept_is_the_node_looked_up_each_time(resources):
         for paper_key, text, resource_id, redefined in order:
             assert index.node(paper_key, text, resource_id, redefined=redefined) == \
                 _node_looked_up_each_time(index, paper_key, text, resource_id, redefined)
+
+
+def _mention(paper: str, text: str, entity_type: EntityType, confidence: float,
+             rule: str = "discovery", aliases: tuple[str, ...] = ()) -> Mention:
+    return Mention(paper, text, entity_type, "named", "abstract", 0, len(text), text, rule,
+                   confidence, aliases=aliases)
+
+
+def test_a_cluster_s_type_its_label_and_its_key_name(resources):
+    model, technique = EntityType.MODEL, EntityType.TECHNIQUE
+    one_type = [_mention("id:1", "Zorb", technique, 0.6), _mention("id:2", "zorb", technique, 0.7)]
+    votes = [_mention("id:1", "Zorb", model, 0.9), _mention("id:2", "Zorb", technique, 0.6),
+             _mention("id:3", "zorb", technique, 0.6)]
+    short = [_mention("id:1", "Zorb Net", model, 0.8),
+             _mention("id:2", "ZN", model, 0.8, "acronym", ("Zorb Net",))]
+    cases = [(one_type, "Zorb", technique, "zorb"),  # as frequent: the first mentioned
+             (votes, "Zorb", technique, "zorb"),  # 1.2 of confidence beat 0.9
+             (short, "ZN", model, "zn")]  # a short form the text defines names it
+    for mentions, label, entity_type, key_name in cases:
+        entity, name = _entity(mentions, resources)
+        assert (entity.label, entity.type, name) == (label, entity_type, (key_name, False))
+        assert entity.support == len({m.paper_key for m in mentions})

@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter
 
 from paperkg.extract.resources import KnownEntity, Resources
 from paperkg.extract.text import name_key
@@ -27,6 +29,9 @@ from paperkg.vocab import slug
 
 log = logging.getLogger(__name__)
 
+_RESOURCE_ID, _TEXT, _ALIASES, _KIND, _PAPER_KEY, _TYPE, _CONFIDENCE, _EVALUATED_ON, _RULE = (
+    attrgetter(name) for name in ("resource_id", "text", "aliases", "kind", "paper_key", "type",
+                                  "confidence", "evaluated_on", "rule"))
 _TYPE_ORDER = (EntityType.MODEL, EntityType.BENCHMARK, EntityType.DATASET, EntityType.TECHNIQUE)
 
 
@@ -150,14 +155,13 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
     by a number, in the sorted order of their union-find roots.
     """
     curated = {slug(entity.name).lower() for entity in resources.entities}
-    names = {root: _key_name(mentions) for root, mentions in clusters.items()}
-    meanings = Counter(slug(name) for name, is_curated in names.values() if not is_curated)
+    drafts = {root: _entity(mentions, resources) for root, mentions in clusters.items()}
+    meanings = Counter(slug(name) for _, (name, is_curated) in drafts.values() if not is_curated)
     used: set[str] = set()
     result: dict[str, Entity] = {}
     for root in sorted(clusters):
         mentions = clusters[root]
-        draft = _entity(mentions, resources)
-        name, is_curated = names[root]
+        draft, (name, is_curated) = drafts[root]
         base = slug(name)
         if not is_curated and meanings[base] > 1 and (long := _long_key(mentions)):
             # a short form with several meanings in the corpus: each meaning is named
@@ -188,8 +192,10 @@ def _long_key(mentions: list[Mention]) -> str:
                 and (key := name_key(m.aliases[0]))), default="")
 
 
-def _key_name(mentions: list[Mention]) -> tuple[str, bool]:
-    """The name an entity's IRI is made from, and whether it is a curated name.
+def _key_name(resource_id: str | None, shorts: set[str], surfaces: Counter) -> tuple[str, bool]:
+    """The name an entity's IRI is made from, and whether it is a curated name;
+    ``resource_id``: the curated name of the cluster's first mention that has one,
+    ``shorts``: its short forms (:func:`_short_forms`), ``surfaces``: its names.
 
     The curated name, else the name key (:func:`~paperkg.extract.text.name_key`) of
     the cluster's short form, else the smallest name key of its names. It depends
@@ -197,28 +203,40 @@ def _key_name(mentions: list[Mention]) -> tuple[str, bool]:
     spelt: "Belqua-2" beside "Belqua2", or "BELQUA2", gives the same key. Names
     with no letter or digit count only when the cluster has no other.
     """
-    known = next((m.resource_id for m in mentions if m.resource_id), None)
-    if known is not None:
-        return known, True
-    shorts = {m.text for m in mentions if _defines_short_form(m)}
-    pool = shorts or {m.text for m in mentions}
+    if resource_id is not None:
+        return resource_id, True
+    pool = shorts or set(surfaces)
     return min((key for s in pool if (key := name_key(s))), default=None) or min(pool), False
 
 
-def _entity(mentions: list[Mention], resources: Resources) -> Entity:
-    known = next((resources.lookup(m.resource_id) for m in mentions if m.resource_id), None)
-    surfaces = Counter([m.text for m in mentions])  # a list counts faster than a generator
-    seen = set(surfaces) | {a for m in mentions for a in m.aliases}
-    label = known.name if known else _label(mentions, surfaces)
+def _short_forms(mentions: list[Mention]) -> set[str]:
+    """The short forms a cluster's papers define (:func:`_defines_short_form`)."""
+    if "acronym" not in map(_RULE, mentions):  # most clusters: no mention to look at
+        return set()
+    return {m.text for m in mentions if _defines_short_form(m)}
+
+
+def _entity(mentions: list[Mention], resources: Resources) -> tuple[Entity, tuple[str, bool]]:
+    """A cluster's entity, its key still empty, and the name its key is made from
+    (:func:`_key_name`)."""
+    # each pass maps an attribute getter over the mentions: the largest clusters have
+    # tens of thousands of them, and a getter walks them faster than a generator
+    resource_id = next(filter(None, map(_RESOURCE_ID, mentions)), None)
+    known = resources.lookup(resource_id) if resource_id else None
+    surfaces = Counter(map(_TEXT, mentions))  # in the order of the first mention of each
+    shorts = _short_forms(mentions)
+    seen = set(surfaces).union(chain.from_iterable(map(_ALIASES, mentions)))
+    label = known.name if known else _label(surfaces, shorts)
     entity_type = _type(mentions, known)
-    kind = "named" if any(m.kind == "named" for m in mentions) else "concept"
+    kind = "named" if "named" in map(_KIND, mentions) else "concept"
     if known is not None and known.kind == "named":
         kind = "named"
     if kind == "concept":
         seen |= {variant for surface in (*seen, label) for variant in number_variants(surface)}
     aliases = tuple(sorted(s for s in seen if s != label))
-    support = len({m.paper_key for m in mentions})
-    return Entity("", label, entity_type, kind, aliases, support)
+    support = len(set(map(_PAPER_KEY, mentions)))
+    return (Entity("", label, entity_type, kind, aliases, support),
+            _key_name(resource_id, shorts, surfaces))
 
 
 def number_variants(term: str) -> tuple[str, ...]:
@@ -243,20 +261,23 @@ def number_variants(term: str) -> tuple[str, ...]:
     return (term + "s",)
 
 
-def _label(mentions: list[Mention], surfaces: Counter) -> str:
-    """Most frequent short form; an acronym beats its long form."""
-    order = {text: i for i, text in reversed(list(enumerate(m.text for m in mentions)))}
-    shorts = {m.text for m in mentions if _defines_short_form(m)}
+def _label(surfaces: Counter, shorts: set[str]) -> str:
+    """Most frequent short form; an acronym beats its long form. Of names as frequent,
+    the first mentioned (``surfaces`` counts them in the order of their first mention)."""
+    order = {text: i for i, text in enumerate(surfaces)}
     pool = shorts or set(surfaces)
     return min(pool, key=lambda s: (-surfaces[s], order[s]))
 
 
 def _type(mentions: list[Mention], known: KnownEntity | None) -> EntityType:
     if known is not None:
-        evaluated = sum(m.evaluated_on for m in mentions)
+        evaluated = sum(map(_EVALUATED_ON, mentions))
         if known.type is EntityType.DATASET and evaluated * 2 > len(mentions):
             return EntityType.BENCHMARK
         return known.type
+    types = set(map(_TYPE, mentions))
+    if len(types) == 1 and any(map(_CONFIDENCE, mentions)):  # confidences are not negative
+        return types.pop()  # the only type with votes: most clusters
     votes: dict[EntityType, float] = {}
     for mention in mentions:
         votes[mention.type] = votes.get(mention.type, 0) + mention.confidence

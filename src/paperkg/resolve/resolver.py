@@ -47,15 +47,27 @@ class _Index:
         self.sets = UnionFind()
         #: each paper's mentions' nodes, found once (a node costs a curated look-up)
         self.nodes: list[tuple[str, ...]] = []
+        names, senses, add = self._names, self.senses, self.sets.parent.setdefault
         for extraction in extractions:
-            nodes = tuple(map(self.mention_node, extraction.mentions))
-            self.nodes.append(nodes)
-            for mention, node in zip(extraction.mentions, nodes, strict=True):
-                self.sets.find(node)
-                if mention.resource_id is None:
+            nodes = []
+            for mention in extraction.mentions:
+                # :meth:`mention_node`, written out: it runs for each of millions of mentions
+                resource_id = mention.resource_id
+                redefined = resource_id is None and mention.rule == "acronym"
+                found = names.get((resource_id or mention.text, bool(resource_id), redefined))
+                if found is None:
+                    node = self.mention_node(mention)
+                else:
+                    node, known = found
+                    if not known and senses and (sense := senses.get((mention.paper_key, node))):
+                        node = f"{node}|{sense}"
+                nodes.append(node)
+                add(node, node)  # a set of its own until a union joins it to another
+                if resource_id is None:
                     for alias in mention.aliases:
                         self.sets.union(node, self.node(mention.paper_key, alias, None,
-                                                        redefined=_redefined(mention)))
+                                                        redefined=redefined))
+            self.nodes.append(tuple(nodes))
         for group in merges:
             nodes = [self.node("", name, None) for name in group]
             for other in nodes[1:]:

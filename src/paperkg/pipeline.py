@@ -59,7 +59,7 @@ from paperkg.resolve import resolve
 from paperkg.resolve.curation import near_duplicate_labels
 from paperkg.resolve.merges import load_merges
 from paperkg.resolve.spread import SPREAD_RULE, spread_names
-from paperkg.state import fingerprint, load_state, save_state
+from paperkg.state import append_state, fingerprint, load_state, save_state, state_end
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,18 @@ class BuildOptions:
     #: use a helper process for the exports' jobs that need no graph (None: from
     #: HELPER_MIN_PAPERS on)
     helper: bool | None = None
+
+
+@dataclass(frozen=True)
+class _KeptState:
+    """The earlier build's state file, as an update can add to it
+    (:func:`~paperkg.state.append_state`)."""
+
+    #: where its count begins (:func:`~paperkg.state.state_end`)
+    end: int
+    #: for each of its extractions, whether the update's is that very one (loaded, and
+    #: reused with its paper as read then)
+    same: list[bool]
 
 
 class _Timer:
@@ -192,6 +204,7 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
     if Path(out_dir).is_dir():  # a build stopped while it replaced the outputs: finish it
         complete_commit(Path(out_dir))
     previous: list[Extraction] = []
+    end = None
     collector = _Collector()
     try:
         if options.update:  # the earlier build's papers and extractions (3-6 s at 100k papers)
@@ -199,14 +212,17 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
             # at 100k papers) and find no garbage
             with timer.stage("load-state"), collector.paused():
                 previous = load_state(out_dir, fingerprint(options.resource_dirs))
-        return _read_and_finish(inputs, out_dir, options, timer, report, previous, collector)
+                end = state_end(out_dir)
+        return _read_and_finish(inputs, out_dir, options, timer, report, previous, collector,
+                                end)
     finally:
         collector.release()
 
 
 def _read_and_finish(inputs: Sequence[str | Path] | None, out_dir: str | Path,
                      options: BuildOptions, timer: _Timer, report: BuildReport,
-                     previous: list[Extraction], collector: _Collector) -> BuildReport:
+                     previous: list[Extraction], collector: _Collector,
+                     end: int | None = None) -> BuildReport:
     with timer.stage("read"):
         read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
     report.files = list(read.files)
@@ -222,9 +238,13 @@ def _read_and_finish(inputs: Sequence[str | Path] | None, out_dir: str | Path,
     with timer.stage("extract"):
         extractions = _extract(read.papers, previous, options, report)
     earlier = _earlier_in_order(extractions, previous)
+    kept = None
+    if earlier and end is not None:  # the state's file is kept, and the update's lines added
+        kept = _KeptState(end, [now is before for now, before
+                                in zip(extractions, previous, strict=False)])
     previous.clear()  # the reused extractions are in ``extractions`` now
     return finish(read, extractions, out_dir, options, timer, report, earlier=earlier,
-                  collector=collector)
+                  collector=collector, kept_state=kept)
 
 
 def _earlier_in_order(extractions: Sequence[Extraction], previous: Sequence[Extraction]) -> int:
@@ -249,7 +269,8 @@ def _count(number: int, noun: str) -> str:
 def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
            options: BuildOptions, timer: _Timer | None = None,
            report: BuildReport | None = None, *, earlier: int = 0,
-           collector: _Collector | None = None) -> BuildReport:
+           collector: _Collector | None = None,
+           kept_state: _KeptState | None = None) -> BuildReport:
     """Resolve, link and write a build from papers already read and extracted (by
     :func:`build`, or by a distributed engine: see :mod:`paperkg.distributed`).
 
@@ -263,6 +284,9 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
     It changes the process's garbage collection while it runs (see
     :class:`_Collector`: ``collector``, the caller's, which it releases) and puts it
     back before it returns.
+    ``kept_state``: an update's, of the earlier state file in ``out_dir`` whose first
+    ``earlier`` extractions these are; the update adds to that file the lines of the
+    extractions that changed (:func:`_changed`) instead of writing them all.
     """
     timer = timer or _Timer()
     if report is None:
@@ -286,9 +310,17 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
             with collector.paused():
                 with timer.stage("resolve"):  # the state keeps the spread for the next update
                     spread = spread_names(extractions, resources.is_stopped, earlier)
+                    changed = _changed(spread, extractions, kept_state, earlier)
                     extractions.clear()
                 with timer.stage("state"):
-                    save_state(staging / STATE_FILE, spread, print_)
+                    if changed is None:
+                        save_state(staging / STATE_FILE, spread, print_)
+                    else:
+                        append_state(staging / STATE_FILE, out / STATE_FILE, kept_state.end,
+                                     changed, len(spread))
+                    if options.update:
+                        report.update["state"] = _state_line(changed, len(spread))
+                    del changed
                 with timer.stage("resolve"):
                     resolution = resolve(spread, resources, load_merges(options.resource_dirs),
                                          spread=False, curation=False)
@@ -313,6 +345,25 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
         finally:
             collector.release()
     return report
+
+
+def _changed(spread: Sequence[Extraction], extractions: Sequence[Extraction],
+             kept: _KeptState | None, earlier: int) -> list[Extraction] | None:
+    """The extractions of ``spread`` that the earlier state does not hold as they are:
+    earlier papers whose extraction or paper changed, then the new papers (None
+    without ``kept``)."""
+    if kept is None or earlier != len(kept.same):
+        return None
+    changed = [now for now, before, same in zip(spread, extractions, kept.same, strict=False)
+               if not (same and now is before)]
+    return changed + list(spread[earlier:])
+
+
+def _state_line(changed: list[Extraction] | None, papers: int) -> str:
+    """How an update wrote the state, for ``report.json``."""
+    if changed is None:
+        return f"wrote the extractions of {papers:,} papers"
+    return f"added the extractions of {len(changed):,} of {papers:,} papers to the earlier state"
 
 
 def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: BuildOptions,

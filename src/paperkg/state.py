@@ -14,12 +14,23 @@ orjson encodes and decodes the lines, and zstd compresses them in a thread of it
 own while the lines are encoded: at 100k papers the file is written about seven
 times faster than with the standard library's json and gzip, read back in about
 60% of the time, and is 58% of the size (``bench/RESULTS.md``).
+
+The last line holds the number of papers, in a zstd frame of its own; a skippable
+frame (which zstd's readers pass over) ends the file with that frame's offset. An
+update keeps the earlier file up to that offset, and adds a frame with the lines of
+its new papers and of the earlier papers whose extraction changed (a name a new
+paper coins found in them), then the new count: a line whose paper an earlier line
+has is that paper's extraction now, in its place. The update writes a few lines,
+not the 100,000 of a 100k build (:func:`append_state`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
+import shutil
+import struct
 from collections.abc import Iterable, Sequence
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -34,13 +45,19 @@ from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
 
 #: 2: the last line holds the number of papers; 3: zstd and orjson instead of gzip and json;
 #: 4: the mentions include those found by spreading the corpus's coined names
-#: (:func:`paperkg.resolve.spread.spread_names`)
-FORMAT = 4
+#: (:func:`paperkg.resolve.spread.spread_names`); 5: the count in a frame of its own,
+#: found from the file's end, and lines that replace an earlier line of their paper
+FORMAT = 5
 #: zstd's level: 3 (its default) writes half gzip's size at a fifth of its time
 LEVEL = 3
 #: papers encoded before their lines go to the compressor
 BATCH = 256
 _RESOURCE_FILES = ("entities.jsonl", "stoplist.jsonl", "cues.json")
+#: the file's last frame: a zstd skippable frame (magic, length 8) holding the offset
+#: of the frame with the count
+_END = struct.Struct("<IIQ")
+_SKIPPABLE_MAGIC = 0x184D2A5E
+_FRAME_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 def fingerprint(resource_dirs: Sequence[str | Path] = ()) -> str:
@@ -92,22 +109,72 @@ def _line(extraction: Extraction) -> bytes:
 
 def save_state(path: str | Path, extractions: Iterable[Extraction], print_: str) -> None:
     """Write the papers and extractions of a build."""
+    with open(path, "wb") as raw:
+        header = orjson.dumps({"paperkg": __version__, "format": FORMAT, "fingerprint": print_})
+        count = _write_lines(raw, extractions, header)
+        _write_count(raw, count)
+
+
+def append_state(path: str | Path, earlier: str | Path, end: int,
+                 extractions: Iterable[Extraction], count: int) -> None:
+    """Write at ``path`` the state at ``earlier`` (which :func:`load_state` read whole)
+    up to its count, which begins at ``end`` (:func:`state_end`), then the lines of
+    ``extractions``: new papers, and earlier papers whose extraction changed, whose
+    lines replace their earlier ones. ``count``: the papers of the state now."""
+    shutil.copyfile(earlier, path)  # the kernel copies the bytes (sendfile)
+    with open(path, "r+b") as raw:
+        raw.truncate(end)
+        raw.seek(end)
+        _write_lines(raw, extractions)
+        _write_count(raw, count)
+
+
+def state_end(out_dir: str | Path) -> int | None:
+    """Where the count of the state in ``out_dir`` begins (its frame's offset), as the
+    skippable frame at the file's end gives it; None when the file has none (an
+    older format) or the offset does not point at a zstd frame."""
+    path = Path(out_dir) / STATE_FILE
+    try:
+        with open(path, "rb") as raw:
+            size = raw.seek(0, os.SEEK_END)
+            if size < _END.size:
+                return None
+            magic, length, end = _END.unpack(os.pread(raw.fileno(), _END.size, size - _END.size))
+            if magic != _SKIPPABLE_MAGIC or length != 8 or not 0 < end < size - _END.size:
+                return None
+            return end if os.pread(raw.fileno(), 4, end) == _FRAME_MAGIC else None
+    except OSError:
+        return None
+
+
+def _write_lines(raw, extractions: Iterable[Extraction], header: bytes | None = None) -> int:
+    """Write a zstd frame of ``header`` (if any) and a line per extraction; the
+    extractions written."""
     # threads=1: zstd compresses in a thread of its own while this one encodes lines;
-    # the checksum finds a damaged byte (a file cut short loses the last line's count)
+    # the checksum finds a damaged byte (a file cut short loses the count)
     compressor = zstandard.ZstdCompressor(level=LEVEL, threads=1, write_checksum=True)
-    with open(path, "wb") as raw, compressor.stream_writer(raw, closefd=False) as stream:
-        lines = [orjson.dumps({"paperkg": __version__, "format": FORMAT,
-                               "fingerprint": print_})]
-        count = 0
+    count = 0
+    with compressor.stream_writer(raw, closefd=False) as stream:
+        lines = [header] if header is not None else []
         for extraction in extractions:
             lines.append(_line(extraction))
             count += 1
             if len(lines) >= BATCH:
                 stream.write(b"\n".join(lines) + b"\n")
                 lines.clear()
-        # the last line: a state cut short, even at a line's end, is told from a whole one
-        lines.append(orjson.dumps({"papers": count}))
-        stream.write(b"\n".join(lines) + b"\n")
+        if lines:
+            stream.write(b"\n".join(lines) + b"\n")
+    return count
+
+
+def _write_count(raw, count: int) -> None:
+    """The last line, a state cut short, even at a line's end, is told from a whole
+    one by: the number of papers, in a frame of its own, and the file's last frame,
+    which gives that frame's offset."""
+    end = raw.tell()
+    raw.write(zstandard.ZstdCompressor(level=LEVEL, write_checksum=True).compress(
+        orjson.dumps({"papers": count}) + b"\n"))
+    raw.write(_END.pack(_SKIPPABLE_MAGIC, 8, end))
 
 
 def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
@@ -121,8 +188,8 @@ def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
         raise BuildError(f"no earlier build to update in {out_dir} (missing {STATE_FILE}); "
                          "run a full build first")
     try:
-        with open(path, "rb") as raw, \
-                zstandard.ZstdDecompressor().stream_reader(raw) as decompressed:
+        with open(path, "rb") as raw, zstandard.ZstdDecompressor().stream_reader(
+                raw, read_across_frames=True) as decompressed:
             stream = io.BufferedReader(decompressed, 1 << 20)
             header = orjson.loads(stream.readline())
             if not isinstance(header, dict):
@@ -132,6 +199,7 @@ def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
                     f"the build in {out_dir} was made with other resources or another paperkg "
                     "version; run a full build instead of --update")
             result, end = [], None
+            places: dict[str, int] = {}  # each paper's place in ``result``
             for line in stream:
                 row = orjson.loads(line)
                 if end is not None or "paper" not in row:
@@ -141,7 +209,12 @@ def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
                 mentions = tuple(_mention(paper.key, m) for m in row["mentions"])
                 claims = tuple(LineageClaim(paper.key, *c) for c in row["lineage"])
                 # a line written before "words" were kept: resolution finds them again
-                result.append(Extraction(paper, mentions, claims, row.get("words")))
+                extraction = Extraction(paper, mentions, claims, row.get("words"))
+                place = places.setdefault(paper.key, len(result))
+                if place == len(result):
+                    result.append(extraction)
+                else:  # an update's line for an earlier paper: its extraction now
+                    result[place] = extraction
             if end is None or set(end) != {"papers"} or end["papers"] != len(result):
                 raise ValueError(f"it is incomplete ({len(result)} papers read, and not the "
                                  "count that ends a whole state)")

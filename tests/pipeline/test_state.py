@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paperkg.layout import STATE_FILE
 from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
-from paperkg.state import BATCH, load_state, save_state
+from paperkg.state import BATCH, append_state, load_state, save_state, state_end
 
 #: any text a cleaned field may hold: no lone surrogates (paperkg.ingest.text.clean)
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
@@ -52,10 +54,48 @@ def test_a_state_written_before_words_were_kept_loads_without_them(tmp_path):
     saved = [Extraction(Paper("id:1", "SPERO", "Abstract."), (), (), "SPERO")]
     save_state(tmp_path / STATE_FILE, saved, "print")
     data = (tmp_path / STATE_FILE).read_bytes()
-    lines = zstandard.ZstdDecompressor().decompressobj().decompress(data).splitlines()
+    lines = zstandard.ZstdDecompressor().stream_reader(
+        io.BytesIO(data), read_across_frames=True).read().splitlines()
     rows = [orjson.loads(line) for line in lines]
     assert rows[1]["words"] == "SPERO"
     del rows[1]["words"]
     (tmp_path / STATE_FILE).write_bytes(zstandard.compress(
         b"".join(orjson.dumps(row) + b"\n" for row in rows)))
     assert load_state(tmp_path, "print") == [Extraction(saved[0].paper, (), (), None)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data(), st.integers(1, 5), st.integers(0, 3))
+def test_an_appended_state_loads_as_the_state_saved_whole(tmp_path_factory, data, papers, new):
+    """An update keeps the earlier file up to its count and adds its lines: new papers,
+    and earlier papers whose extraction changed, which take their earlier place."""
+    earlier, later = tmp_path_factory.mktemp("earlier"), tmp_path_factory.mktemp("later")
+    saved = [data.draw(extractions(f"id:{i}")) for i in range(papers)]
+    save_state(earlier / STATE_FILE, saved, "print")
+    end = state_end(earlier)
+    assert end is not None
+    changed = sorted(data.draw(st.sets(st.integers(0, papers - 1))))
+    now = list(saved)
+    for i in changed:
+        now[i] = data.draw(extractions(f"id:{i}"))
+    now += [data.draw(extractions(f"id:{papers + i}")) for i in range(new)]
+    append_state(later / STATE_FILE, earlier / STATE_FILE, end,
+                 [now[i] for i in changed] + now[papers:], len(now))
+    assert load_state(later, "print") == now
+    assert (later / STATE_FILE).read_bytes()[:end] == (earlier / STATE_FILE).read_bytes()[:end]
+    assert state_end(later) > end or not changed and not new
+
+
+def test_a_state_without_its_end_frame_has_no_end_and_is_written_whole(tmp_path):
+    """A state in one stream (an older format), or one cut short, gives no place to add
+    lines: an update writes the whole state."""
+    import zstandard
+
+    saved = [Extraction(Paper("id:1", "Title", "Abstract."), (), ())]
+    save_state(tmp_path / STATE_FILE, saved, "print")
+    data = (tmp_path / STATE_FILE).read_bytes()
+    lines = zstandard.ZstdDecompressor().stream_reader(
+        io.BytesIO(data), read_across_frames=True).read()
+    for damaged in (zstandard.compress(lines), data[:-1], data[:-16] + bytes(16)):
+        (tmp_path / STATE_FILE).write_bytes(damaged)
+        assert state_end(tmp_path) is None

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+import zstandard
 from rdflib import Graph
 from rdflib.namespace import RDF
 
 from paperkg.cli import main
+from paperkg.layout import STATE_FILE
+from paperkg.state import fingerprint, load_state, state_end
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 GRAPH_FILES = ("graph.ttl", "graph.jsonld", "graph.graphml", "graph.html")
@@ -46,8 +50,10 @@ def test_update_equals_full_rebuild_and_keeps_iris(tmp_path):
         assert (updated / name).read_bytes() == (full / name).read_bytes(), name
     assert before <= entity_iris(updated / "graph.ttl")
     report = json.loads((updated / "report.json").read_text())
-    assert report["update"] == {"papers_before": 2, "reused": 2, "extracted": 2,
-                                "exports": "formatted every node's text: 21 of 31 nodes changed"}
+    assert report["update"] == {
+        "papers_before": 2, "reused": 2, "extracted": 2,
+        "state": "added the extractions of 2 of 4 papers to the earlier state",
+        "exports": "formatted every node's text: 21 of 31 nodes changed"}
     assert report["papers"] == 4 and report["records"] == 2
 
 
@@ -303,6 +309,7 @@ def test_an_update_spreads_new_names_over_the_earlier_papers_as_a_full_build(
     added = _jsonl(both / "b.jsonl", new)
     updated, full = tmp_path / "updated", tmp_path / "full"
     assert build(str(earlier), "--out", str(updated)) == 0
+    state, end = (updated / STATE_FILE).read_bytes(), state_end(updated)
     seen = []
 
     def spread(extractions, generic, earlier=0):
@@ -323,3 +330,17 @@ def test_an_update_spreads_new_names_over_the_earlier_papers_as_a_full_build(
     assert "corpus-name" not in reports[0]["mentions_by_rule"]
     turtle = (updated / "graph.ttl").read_text()
     assert turtle.count('pk:rule "corpus-name"') >= 2  # Zorblax found in the earlier papers
+
+    # the state holds what a full build's holds, in its order. With the earlier papers
+    # in order, the update kept the earlier file up to its count and added the lines
+    # of the new papers and of the two earlier papers where Zorblax was found
+    assert load_state(updated, fingerprint()) == load_state(full, fingerprint())
+    now = (updated / STATE_FILE).read_bytes()
+    assert now.startswith(state[:end]) is not again
+    if not again:
+        added_lines = zstandard.ZstdDecompressor().stream_reader(
+            io.BytesIO(now[end:]), read_across_frames=True).read().splitlines()
+        keys = [json.loads(line)["paper"][0] for line in added_lines[:-1]]
+        assert sorted(keys) == sorted(["id:e2", keys[1], "id:n1", "id:n2"])
+        assert keys[1].startswith("title:")  # the paper with no id
+        assert json.loads(added_lines[-1]) == {"papers": 5}

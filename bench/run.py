@@ -78,7 +78,7 @@ def ensure_corpus(n: int, seed: int, root: Path) -> tuple[Path, float | None]:
 
 def read_texts(corpus: Path) -> list[str]:
     """The texts paperkg extracts from, read the way the build reads them."""
-    from paperkg.extract.pipeline import paper_text
+    from paperkg.extract.plaintext import paper_text
     from paperkg.ingest import read_inputs
 
     return [paper_text(p) for p in read_inputs([str(corpus)]).papers]

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from paperkg.extract.pipeline import make_nlp, paper_text
+from paperkg.extract.pipeline import make_nlp
+from paperkg.extract.plaintext import paper_text
 from paperkg.records import EntityType, Paper
 
 

@@ -8,8 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paperkg.extract.candidates import TITLE_SEPARATOR
-from paperkg.extract.sentences import _ABBREVIATION, sentence_bounds
+from paperkg.extract.plaintext import _ABBREVIATION, TITLE_SEPARATOR, sentence_bounds
 
 #: the expression before: the end starts after the mark (a look-behind)
 _OLD_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(\[])")

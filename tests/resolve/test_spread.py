@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paperkg.extract.words import name_words
+from paperkg.extract.plaintext import name_words
 from paperkg.resolve.spread import spread_names, words_among
 
 #: the pattern spread_names used before words_among (kept here as the reference):
@@ -151,3 +151,15 @@ def test_any_update_of_any_earlier_build_spreads_as_a_full_build(pool, resources
     earlier = spread_names(extractions[:cut], resources.is_stopped)
     updated = spread_names(earlier + extractions[cut:], resources.is_stopped, earlier=cut)
     assert updated == spread_names(extractions, resources.is_stopped)
+
+
+def test_resolution_loads_no_spacy():
+    """An update whose papers are all extracted (elsewhere, or earlier) resolves without
+    spaCy: its import takes most of a second."""
+    import subprocess
+    import sys
+
+    code = "import sys, paperkg.resolve, paperkg.resolve.spread; print('spacy' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True)
+    assert found.stdout.strip() == "False"

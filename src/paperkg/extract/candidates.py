@@ -157,7 +157,6 @@ class DocState:
             self._sentence_starts = [start for start, _ in self.sentences]
         return self._sentence_starts
 
-TITLE_SEPARATOR = "\n\n"
 #: a web address: scheme or www, or a bare host of a code or model hub, to the next space
 _URL = re.compile(
     r"(?:https?://|www\.|\b(?:github|gitlab|huggingface|hf)\.(?:com|co|io)/)[^\s<>\"]*",

@@ -27,15 +27,14 @@ from paperkg.extract import (  # noqa: F401
     sentences,
 )
 from paperkg.extract.candidates import (
-    TITLE_SEPARATOR,
     Candidate,
     DocState,
     register_extensions,
     state,
 )
+from paperkg.extract.plaintext import TITLE_SEPARATOR, name_words, paper_text
 from paperkg.extract.sentences import TEXT_KEY
 from paperkg.extract.tokenizer import blank_english
-from paperkg.extract.words import name_words
 from paperkg.records import Extraction, LineageClaim, Mention, Paper
 
 log = logging.getLogger(__name__)
@@ -73,11 +72,6 @@ def make_nlp(settings: Settings | None = None, *, components: bool = True) -> La
         for name in COMPONENTS:
             nlp.add_pipe(name, config=config if name != "paperkg_lineage" else {})
     return nlp
-
-
-def paper_text(paper: Paper) -> str:
-    """The text extraction reads: the title, a blank line, the abstract."""
-    return paper.title + TITLE_SEPARATOR + paper.abstract
 
 
 class Extractor:

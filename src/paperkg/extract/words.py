@@ -22,10 +22,6 @@ _INTERESTING_CHUNK = re.compile(
     r"(?<![^\s/(),;\[\]{}])[^\s/(),;\[\]{}A-Z0-9]*+[A-Z0-9][^\s/(),;\[\]{}]*+")
 _EDGE = ",.;:!?\"'`“”‘’"
 _POSSESSIVE = re.compile(r"['’]s$")
-#: what separates the words of :func:`name_words` besides white space
-_NAME_SEPARATORS = str.maketrans(dict.fromkeys("/(),;[]{}\"'“”‘’", " "))
-_NAME_LIKE = re.compile(r"[A-Z0-9]")
-_NAME_EDGE = ",.;:!?"
 
 
 class Word(NamedTuple):
@@ -67,28 +63,3 @@ def glued_words(doc: Doc, text: str | None = None, starts: list[int] | None = No
         first = bisect_right(starts, start_char) - 1
         last = bisect_left(starts, end_char)
         yield Word(max(first, 0), last, start_char, end_char, stripped)
-
-
-def name_words(text: str) -> str:
-    """The distinct words of ``text`` that may be names (have a capital or a digit),
-    sorted and joined by spaces. A word is a run of characters between white space,
-    slashes, brackets, semicolons, commas and quotes, without the punctuation that
-    ends it. Resolution looks among them for the names other papers coined
-    (:mod:`paperkg.resolve.spread`); extraction finds them, in its worker processes.
-
-    >>> name_words('We use SPERO, (ExpertFlow) and "SPERO-2"; see ab: 7.')
-    '7 ExpertFlow SPERO SPERO-2 We'
-    """
-    search = _NAME_LIKE.search
-    words = set(text.translate(_NAME_SEPARATORS).split())
-    return " ".join(sorted({word.rstrip(_NAME_EDGE) for word in words if search(word)}))
-
-
-def words_among(text: str, wanted: set[str]) -> set[str]:
-    """The words of ``text`` that are in ``wanted`` and may be names: those of
-    :func:`name_words` in ``wanted``, for an extraction that did not keep them.
-
-    >>> sorted(words_among('We use SPERO, (ExpertFlow) and "SPERO-2".', {"SPERO", "ExpertFlow"}))
-    ['ExpertFlow', 'SPERO']
-    """
-    return wanted.intersection(name_words(text).split())

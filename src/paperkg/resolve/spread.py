@@ -13,11 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from paperkg.extract.pipeline import paper_text
-from paperkg.extract.sentences import sentence_bounds
-from paperkg.extract.candidates import TITLE_SEPARATOR
+from paperkg.extract.plaintext import TITLE_SEPARATOR, paper_text, sentence_bounds, words_among
 from paperkg.extract.text import whole_name_starts
-from paperkg.extract.words import words_among
 from paperkg.records import Extraction, Mention
 
 #: rules whose names are solid enough to look for elsewhere

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -30,7 +30,7 @@ from paperkg.commit import (
     pending,
     remove_stale_staging,
 )
-from paperkg.errors import BuildError
+from paperkg.errors import BuildError, PaperKGError
 from paperkg.export.batches import Sizes
 from paperkg.export.check import check_graph
 from paperkg.export.graphml import write_graphml
@@ -47,12 +47,12 @@ from paperkg.export.reuse import (
     signatures,
 )
 from paperkg.export.shacl import validate_turtle, validate_turtle_file
-from paperkg.extract.parallel import extract_all
-from paperkg.extract.pipeline import Settings
+from paperkg.extract.parallel import extract_all, extract_papers
 from paperkg.extract.resources import load_resources
 from paperkg.graph import build_graph
 from paperkg.helper import Helper, Job
 from paperkg.ingest import ReadResult, read_inputs
+from paperkg.ingest.inputs import input_files
 from paperkg.layout import STATE_FILE
 from paperkg.records import Extraction, Paper
 from paperkg.resolve import resolve
@@ -125,6 +125,16 @@ def build(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "out
     and write it to ``out_dir``. A build that fails leaves ``out_dir`` as it was."""
     with _fewer_collections(), one_build_at_a_time(Path(out_dir)):
         return _build(inputs, out_dir, options or BuildOptions())
+
+
+#: an update whose input files hold at most this many bytes (about 2,000 abstracts)
+#: extracts their papers in a helper process while it loads the earlier build's
+#: state; larger inputs are extracted after it, by one process per CPU
+EARLY_EXTRACTION_BYTES = 4 << 20
+#: ... when that state is at least this large (about 7,000 papers), and so takes long
+#: enough to load (0.2 s at 7,000 papers, 3 s at 100,000; the helper takes about 2 s
+#: to load spaCy and extract)
+EARLY_STATE_BYTES = 4 << 20
 
 
 #: generation-0 threshold of the cyclic garbage collector during a build
@@ -204,25 +214,73 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
     if Path(out_dir).is_dir():  # a build stopped while it replaced the outputs: finish it
         complete_commit(Path(out_dir))
     previous: list[Extraction] = []
-    end = None
+    end = early = None
     collector = _Collector()
     try:
-        if options.update:  # the earlier build's papers and extractions (3-6 s at 100k papers)
-            # frozen once loaded: the collector's next pass would scan them all (0.7 s
-            # at 100k papers) and find no garbage
-            with timer.stage("load-state"), collector.paused():
-                previous = load_state(out_dir, fingerprint(options.resource_dirs))
-                end = state_end(out_dir)
-        return _read_and_finish(inputs, out_dir, options, timer, report, previous, collector,
-                                end)
+        with ExitStack() as helpers:
+            if options.update:  # the earlier build's papers and extractions (3-6 s at 100k)
+                early = _extract_early(inputs, out_dir, options, helpers)
+                # frozen once loaded: the collector's next pass would scan them all (0.7 s
+                # at 100k papers) and find no garbage
+                with timer.stage("load-state"), collector.paused():
+                    previous = load_state(out_dir, fingerprint(options.resource_dirs))
+                    end = state_end(out_dir)
+            return _read_and_finish(inputs, out_dir, options, timer, report, previous,
+                                    collector, end, early)
     finally:
         collector.release()
+
+
+def _extract_early(inputs: Sequence[str | Path] | None, out_dir: str | Path,
+                   options: BuildOptions, helpers: ExitStack) -> _Early | None:
+    """The extraction of an update's input papers, started in a helper process (a
+    fresh interpreter, which loads spaCy and the pipeline on the other core) for the
+    caller to take while it loads the earlier build's state; None for inputs larger
+    than EARLY_EXTRACTION_BYTES, or that cannot be read (the read after the state
+    says why), for a smaller state (see EARLY_STATE_BYTES; ``options.helper``
+    decides instead when set), or without a helper. Extraction depends only on a
+    paper's key, title and abstract: the caller takes each result whose paper still
+    has them (:func:`_extract`)."""
+    if not inputs or options.helper is False:
+        return None
+    try:
+        state = (Path(out_dir) / STATE_FILE).stat().st_size
+        if options.helper is None and state < EARLY_STATE_BYTES:
+            return None
+        files = input_files(inputs)
+        if sum(file.path.stat().st_size for file in files) > EARLY_EXTRACTION_BYTES:
+            return None
+        papers = read_inputs(inputs, options.fmt).papers
+    except (PaperKGError, OSError):
+        return None
+    helper = helpers.enter_context(Helper())
+    return _Early(helper.submit(extract_papers, papers, tuple(options.resource_dirs)), helpers)
+
+
+@dataclass
+class _Early:
+    """An update's input papers, being extracted in a helper process
+    (:func:`_extract_early`)."""
+
+    job: Job
+    #: ends the helper process
+    helpers: ExitStack
+
+    def take(self, papers: Sequence[Paper]) -> dict[str, Extraction]:
+        """The extractions the helper made of ``papers`` (by key) from the same title
+        and abstract; the helper process ends."""
+        try:
+            made = {e.paper.key: e for e in self.job.result()}
+        finally:
+            self.helpers.close()
+        return {p.key: made[p.key] for p in papers if p.key in made
+                and (made[p.key].paper.title, made[p.key].paper.abstract) == (p.title, p.abstract)}
 
 
 def _read_and_finish(inputs: Sequence[str | Path] | None, out_dir: str | Path,
                      options: BuildOptions, timer: _Timer, report: BuildReport,
                      previous: list[Extraction], collector: _Collector,
-                     end: int | None = None) -> BuildReport:
+                     end: int | None = None, early: _Early | None = None) -> BuildReport:
     with timer.stage("read"):
         read = read_inputs(inputs, options.fmt, previous=[e.paper for e in previous])
     report.files = list(read.files)
@@ -236,7 +294,7 @@ def _read_and_finish(inputs: Sequence[str | Path] | None, out_dir: str | Path,
         log.info("read %s from %s", _count(len(read.papers), "paper"), _files(read))
 
     with timer.stage("extract"):
-        extractions = _extract(read.papers, previous, options, report)
+        extractions = _extract(read.papers, previous, options, report, early)
     earlier = _earlier_in_order(extractions, previous)
     kept = None
     if earlier and end is not None:  # the state's file is kept, and the update's lines added
@@ -367,21 +425,29 @@ def _state_line(changed: list[Extraction] | None, papers: int) -> str:
 
 
 def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: BuildOptions,
-             report: BuildReport) -> list[Extraction]:
+             report: BuildReport, early: _Early | None = None) -> list[Extraction]:
     """Extractions of ``papers``, reusing an earlier build's for papers it already had
-    (same key, title and abstract), so an update extracts only the new ones."""
+    (same key, title and abstract), so an update extracts only the new ones; those
+    ``early`` extracted (:func:`_extract_early`) are taken from it."""
     cached = {e.paper.key: e for e in previous}
     reuse = {p.key for p in papers if p.key in cached
              and (cached[p.key].paper.title, cached[p.key].paper.abstract) == (p.title, p.abstract)}
     todo = [p for p in papers if p.key not in reuse]
-    settings = Settings(resource_dirs=options.resource_dirs)
+    fresh = early.take(todo) if early is not None else {}
+    rest = [p for p in todo if p.key not in fresh]
     with tqdm(total=len(todo), desc="extract", unit="paper",
               disable=None if options.progress else True) as bar:
-        fresh = {e.paper.key: e for e in extract_all(todo, settings, options.jobs, bar.update)}
+        bar.update(len(fresh))
+        if rest:
+            from paperkg.extract.pipeline import Settings  # spaCy: only to extract here
+
+            settings = Settings(resource_dirs=options.resource_dirs)
+            fresh.update((e.paper.key, e)
+                         for e in extract_all(rest, settings, options.jobs, bar.update))
     if options.update:
         report.update = {"papers_before": len(previous), "reused": len(reuse),
                          "extracted": len(todo)}
-    return [_with_paper(cached[p.key], p) if p.key in reuse else fresh[p.key] for p in papers]
+    return [_with_paper(cached[p.key] if p.key in reuse else fresh[p.key], p) for p in papers]
 
 
 def _with_paper(extraction: Extraction, paper: Paper) -> Extraction:

@@ -94,7 +94,7 @@ def test_the_workers_do_not_outlive_a_killed_build():
         "class Stuck:\n"
         "    def __init__(self, settings):\n"
         "        time.sleep(600)\n"
-        "parallel.Extractor = Stuck\n"
+        "parallel._extractor = Stuck\n"
         "papers = [Paper(key=f'id:{i}', title='T', abstract='A.')"
         " for i in range(parallel.MIN_PARALLEL)]\n"
         "def report():\n"

@@ -344,3 +344,56 @@ def test_an_update_spreads_new_names_over_the_earlier_papers_as_a_full_build(
         assert sorted(keys) == sorted(["id:e2", keys[1], "id:n1", "id:n2"])
         assert keys[1].startswith("title:")  # the paper with no id
         assert json.loads(added_lines[-1]) == {"papers": 5}
+
+
+@pytest.mark.parametrize("case", ["helper", "large input", "no helper process"])
+def test_an_update_extracts_its_papers_in_a_helper_while_it_loads_the_state(
+        tmp_path, monkeypatch, case):
+    """With a helper, the new papers are extracted in it while the earlier state loads;
+    an input too large for that, or a helper that cannot start, extracts them here.
+    Each way the files are a full build's."""
+    from dataclasses import replace
+
+    import paperkg.helper
+    import paperkg.pipeline as pipeline
+
+    first, second, both = split_fixture(tmp_path)
+    updated, full = tmp_path / "updated", tmp_path / "full"
+    options = pipeline.BuildOptions(progress=False, timings=False, helper=True)
+    pipeline.build([first], updated, options)
+    here, extract_all = [], pipeline.extract_all
+
+    def extracting_here(papers, *args, **kwargs):
+        here.extend(p.key for p in papers)
+        return extract_all(papers, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "extract_all", extracting_here)
+    if case == "large input":
+        monkeypatch.setattr(pipeline, "EARLY_EXTRACTION_BYTES", 10)
+    if case == "no helper process":
+        def cannot_start():
+            raise OSError("no processes left")
+
+        monkeypatch.setattr(paperkg.helper, "_start", cannot_start)
+    report = pipeline.build([second], updated, replace(options, update=True))
+    assert report.update["extracted"] == 2
+    assert len(here) == (2 if case == "large input" else 0)
+    pipeline.build([both], full, options)
+    for name in GRAPH_FILES:
+        assert (updated / name).read_bytes() == (full / name).read_bytes(), name
+
+
+def test_an_update_whose_papers_a_helper_extracts_loads_no_spacy(tmp_path):
+    """spaCy and the pipeline take the build's process about 1.5 s to load."""
+    import subprocess
+    import sys
+
+    first, second, _ = split_fixture(tmp_path)
+    assert build(str(first), "--out", str(tmp_path / "out")) == 0
+    code = ("import sys; from paperkg.pipeline import BuildOptions, build; "
+            f"build([{str(second)!r}], {str(tmp_path / 'out')!r}, "
+            "BuildOptions(update=True, helper=True, progress=False)); "
+            "print('spacy' in sys.modules)")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True)
+    assert found.stdout.strip() == "False"

@@ -11,10 +11,13 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from paperkg.children import parent_death_signal
-from paperkg.extract.pipeline import Extractor, Settings
 from paperkg.records import Extraction, LineageClaim, Mention, Paper
+
+if TYPE_CHECKING:  # the pipeline loads spaCy: imported where a process extracts
+    from paperkg.extract.pipeline import Extractor, Settings
 
 #: below this many papers a pool costs more than it saves: each worker makes its
 #: own pipeline (about a second), in parallel with the others. The sample corpus's
@@ -37,7 +40,7 @@ def _init_worker(settings: Settings, die_with_parent: Callable[[], None] | None,
     # Ctrl-C reaches every process of the terminal's group: only the parent handles
     # it (and stops the pool), so a user sees one line, not a traceback per worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = Extractor(settings)
+    _worker = _extractor(settings)
     _worker_papers = papers
 
 
@@ -53,6 +56,23 @@ def _extract_range(bounds: tuple[int, int]) -> list[Found]:
     assert _worker_papers is not None, "worker not given the papers"
     start, stop = bounds
     return _extract_in_worker(_worker_papers[start:stop])
+
+
+def extract_papers(papers: Sequence[Paper],
+                   resource_dirs: tuple[str, ...] = ()) -> list[Extraction]:
+    """Every paper's extraction, in this process, with the resource files of
+    ``resource_dirs``: a job for a helper process (:mod:`paperkg.helper`), which an
+    update gives its new papers while it loads the earlier build's state."""
+    from paperkg.extract.pipeline import Settings
+
+    return _extractor(Settings(resource_dirs=resource_dirs)).extract(papers)
+
+
+def _extractor(settings: Settings) -> Extractor:
+    """A pipeline for this process (imported here: it loads spaCy)."""
+    from paperkg.extract.pipeline import Extractor
+
+    return Extractor(settings)
 
 
 def default_jobs() -> int:
@@ -71,10 +91,12 @@ def extract_all(papers: Sequence[Paper], settings: Settings | None = None, jobs:
     found, and the extractions hold the caller's own paper objects, so the
     titles and abstracts are not held twice.
     """
+    from paperkg.extract.pipeline import Settings
+
     settings = settings or Settings()
     jobs = jobs or default_jobs()
     if jobs <= 1 or len(papers) < MIN_PARALLEL:
-        for extraction in Extractor(settings).iter_extract(papers):
+        for extraction in _extractor(settings).iter_extract(papers):
             if progress:
                 progress(1)
             yield extraction

@@ -215,3 +215,28 @@ def test_same_graph_same_bytes(small_graph, tmp_path):
     assert render_graph_html(shuffled)[0] == first  # insertion order does not matter
     write_graph_html(small_graph, tmp_path / "graph.html")
     assert (tmp_path / "graph.html").read_bytes() == first.encode("utf-8")
+
+
+def test_an_entity_s_panel_lists_the_entities_derived_from_it():
+    """Found from the children's own lineage links, not by walking every link into
+    the entity (the papers that name it)."""
+    from paperkg.view.graph_html import _details
+    from paperkg.view.selection import PaperLinks, select_view
+
+    graph = nx.MultiDiGraph()
+    for name in ("LoRA", "QLoRA", "LongLoRA", "MMLU"):
+        graph.add_node(f"entity:{name}", node_type="Technique", label=name, support=2)
+    for number in range(3):
+        graph.add_node(f"paper:{number}", node_type="Paper", label=f"P{number}", title=f"P{number}")
+        for name in ("LoRA", "QLoRA", "LongLoRA", "MMLU"):
+            graph.add_edge(f"paper:{number}", f"entity:{name}", key="mentions",
+                           relation="mentions")
+    for child in ("QLoRA", "LongLoRA"):
+        graph.add_edge(f"entity:{child}", "entity:LoRA", key="derivedFrom", relation="derivedFrom")
+    links = PaperLinks(graph)
+    selection = select_view(graph, min_support=1, max_nodes=50, links=links)
+    panels = _details(graph, selection, links)["nodes"]
+    assert panels["entity:LoRA"]["lineage"] == [["entity:LongLoRA", "derivative"],
+                                                ["entity:QLoRA", "derivative"]]
+    assert panels["entity:QLoRA"]["lineage"] == [["entity:LoRA", "derived from"]]
+    assert panels["entity:MMLU"]["lineage"] == [] and panels["entity:LoRA"]["lineage_total"] == 2

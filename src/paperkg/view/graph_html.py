@@ -30,7 +30,7 @@ from __future__ import annotations
 import heapq
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from os import PathLike
@@ -335,8 +335,10 @@ def _details(graph: nx.MultiDiGraph, selection: Selection,
     # each listed paper's place in the order of titles, found once for all entities
     by_title = sorted((str(graph._node[paper].get("title", "")), paper) for paper in listed)
     title_rank = {paper: rank for rank, (_, paper) in enumerate(by_title)}
+    children = _lineage_children(graph, selection.entities)
     for entity in selection.entities:
-        nodes[entity] = _entity_details(graph, entity, drawn, links[entity], title_rank)
+        nodes[entity] = _entity_details(graph, entity, drawn, links[entity], title_rank,
+                                        children.get(entity, ()))
         for other, _ in nodes[entity]["papers"] + nodes[entity]["lineage"]:
             name(other)
     for paper in selection.papers:
@@ -350,11 +352,27 @@ def _details(graph: nx.MultiDiGraph, selection: Selection,
     return {"legend": legend, "names": names, "nodes": nodes}
 
 
+def _lineage_children(graph: nx.MultiDiGraph, entities: tuple[str, ...]) -> dict[str, list[str]]:
+    """The entities derived from each of ``entities``, found from each entity's own
+    lineage links: the links into an entity are mostly the papers that name it
+    (hundreds of thousands for the entities a large view draws)."""
+    wanted = set(entities)
+    children: dict[str, list[str]] = {}
+    nodes = graph._node
+    for node, parents in graph._succ.items():
+        if parents and not is_paper(nodes[node]):
+            for parent, keys in parents.items():
+                if LINEAGE in keys and parent in wanted:
+                    children.setdefault(parent, []).append(node)
+    return children
+
+
 def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str],
-                    links: dict[str, str], title_rank: dict[str, int]) -> dict:
+                    links: dict[str, str], title_rank: dict[str, int],
+                    children: Iterable[str]) -> dict:
     """An entity's panel: its papers (``links``, from :func:`paper_links`; drawn
-    ones first, then by relation and title: ``title_rank``) and lineage, at most
-    DETAILS_LIMIT of each."""
+    ones first, then by relation and title: ``title_rank``) and lineage (its parents,
+    and ``children``, the entities derived from it), at most DETAILS_LIMIT of each."""
     attrs = graph.nodes[entity]
 
     def order(item: tuple[str, str]) -> tuple:  # runs for each of up to 10^4 papers
@@ -362,16 +380,11 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str, drawn: set[str],
         return (paper not in drawn, RELATION_RANK[relation], title_rank[paper])
 
     papers = heapq.nsmallest(DETAILS_LIMIT, links.items(), key=order)
-    # the adjacency dicts hold each neighbour's edge keys: an entity's children are
-    # found without walking its (up to tens of thousands of) paper links one by one,
-    # and the dicts themselves, not networkx's views of them (a view wraps each item)
+    # the adjacency dicts themselves, not networkx's views of them (a view wraps each item)
     lineage = [
         (parent, "derived from")
         for parent in sorted(p for p, keys in graph._succ[entity].items() if LINEAGE in keys)
-    ] + [
-        (child, "derivative")
-        for child in sorted(c for c, keys in graph._pred[entity].items() if LINEAGE in keys)
-    ]
+    ] + [(child, "derivative") for child in sorted(children)]
     lineage_total = len(lineage)
     lineage = sorted(lineage, key=lambda item: item[0] not in drawn)[:DETAILS_LIMIT]
     return {

@@ -23,6 +23,7 @@ helper cannot start, or dies, the job runs in the build's process instead.
 
 from __future__ import annotations
 
+import importlib
 import io
 import logging
 import os
@@ -204,6 +205,14 @@ class Helper:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def preload(*modules: str) -> None:
+    """Import ``modules``: a first job that readies a helper for the later ones (it
+    starts and imports while the build resolves, so a job the build waits for soon
+    after, the view's layout, finds it ready)."""
+    for module in modules:
+        importlib.import_module(module)
 
 
 def _start() -> subprocess.Popen:

@@ -50,7 +50,7 @@ from paperkg.export.shacl import validate_turtle, validate_turtle_file
 from paperkg.extract.parallel import extract_all, extract_papers
 from paperkg.extract.resources import load_resources
 from paperkg.graph import build_graph
-from paperkg.helper import Helper, Job
+from paperkg.helper import Helper, Job, preload
 from paperkg.ingest import ReadResult, read_inputs
 from paperkg.ingest.inputs import input_files
 from paperkg.layout import STATE_FILE
@@ -365,6 +365,9 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
                   else len(read.papers) >= HELPER_MIN_PAPERS)
     try:
         with Helper(enabled=use_helper) as helper:
+            # the helper starts now, and imports what its jobs need, while this
+            # process resolves: an update's short exports soon wait for its layout
+            helper.submit(preload, "paperkg.resolve.curation", "paperkg.view.layout")
             with collector.paused():
                 with timer.stage("resolve"):  # the state keeps the spread for the next update
                     spread = spread_names(extractions, resources.is_stopped, earlier)

@@ -250,11 +250,23 @@ def _extract_early(inputs: Sequence[str | Path] | None, out_dir: str | Path,
         files = input_files(inputs)
         if sum(file.path.stat().st_size for file in files) > EARLY_EXTRACTION_BYTES:
             return None
-        papers = read_inputs(inputs, options.fmt).papers
+        with _silent_logs():  # the read after the state says what it skips, once
+            papers = read_inputs(inputs, options.fmt).papers
     except (PaperKGError, OSError):
         return None
     helper = helpers.enter_context(Helper())
     return _Early(helper.submit(extract_papers, papers, tuple(options.resource_dirs)), helpers)
+
+
+@contextmanager
+def _silent_logs():
+    """No log record inside (the level that ``logging.disable`` set is put back)."""
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(before)
 
 
 @dataclass

@@ -168,9 +168,9 @@ def _write_lines(raw, extractions: Iterable[Extraction], header: bytes | None = 
 
 
 def _write_count(raw, count: int) -> None:
-    """The last line, a state cut short, even at a line's end, is told from a whole
-    one by: the number of papers, in a frame of its own, and the file's last frame,
-    which gives that frame's offset."""
+    """Write the last line, the number of papers, in a zstd frame of its own, then
+    the skippable frame that gives that frame's offset. A state cut short, even at a
+    line's end, lacks the count and is told from a whole one."""
     end = raw.tell()
     raw.write(zstandard.ZstdCompressor(level=LEVEL, write_checksum=True).compress(
         orjson.dumps({"papers": count}) + b"\n"))

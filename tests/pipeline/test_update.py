@@ -397,3 +397,25 @@ def test_an_update_whose_papers_a_helper_extracts_loads_no_spacy(tmp_path):
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True)
     assert found.stdout.strip() == "False"
+
+
+def test_an_update_that_reads_its_inputs_early_reports_a_skipped_record_once(
+        tmp_path, caplog):
+    """The helper's papers are read before the state loads, and read again after it:
+    only the second read speaks."""
+    import logging
+    from dataclasses import replace
+
+    import paperkg.pipeline as pipeline
+
+    first, second, _ = split_fixture(tmp_path)
+    updated = tmp_path / "updated"
+    options = pipeline.BuildOptions(progress=False, timings=False, helper=True, html=False)
+    pipeline.build([first], updated, options)
+    with second.open("a") as stream:
+        stream.write('{"title": "no abstract"}\nnot json\n')
+    with caplog.at_level(logging.INFO):
+        report = pipeline.build([second], updated, replace(options, update=True))
+    skipped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("skipped")]
+    assert len(skipped) == len(report.skipped) == 2
+    assert report.update["extracted"] == 2 and logging.root.manager.disable == logging.NOTSET

@@ -286,7 +286,7 @@ class _Early:
         finally:
             self.helpers.close()
         return {p.key: made[p.key] for p in papers if p.key in made
-                and (made[p.key].paper.title, made[p.key].paper.abstract) == (p.title, p.abstract)}
+                and _same_text(made[p.key].paper, p)}
 
 
 def _read_and_finish(inputs: Sequence[str | Path] | None, out_dir: str | Path,
@@ -445,8 +445,7 @@ def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: B
     (same key, title and abstract), so an update extracts only the new ones; those
     ``early`` extracted (:func:`_extract_early`) are taken from it."""
     cached = {e.paper.key: e for e in previous}
-    reuse = {p.key for p in papers if p.key in cached
-             and (cached[p.key].paper.title, cached[p.key].paper.abstract) == (p.title, p.abstract)}
+    reuse = {p.key for p in papers if p.key in cached and _same_text(cached[p.key].paper, p)}
     todo = [p for p in papers if p.key not in reuse]
     fresh = early.take(todo) if early is not None else {}
     rest = [p for p in todo if p.key not in fresh]
@@ -463,6 +462,12 @@ def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: B
         report.update = {"papers_before": len(previous), "reused": len(reuse),
                          "extracted": len(todo)}
     return [_with_paper(cached[p.key] if p.key in reuse else fresh[p.key], p) for p in papers]
+
+
+def _same_text(extracted: Paper, paper: Paper) -> bool:
+    """Whether an extraction of ``extracted`` is one of ``paper`` (of the same key):
+    extraction reads only the key, title and abstract."""
+    return (extracted.title, extracted.abstract) == (paper.title, paper.abstract)
 
 
 def _with_paper(extraction: Extraction, paper: Paper) -> Extraction:

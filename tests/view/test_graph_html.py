@@ -240,3 +240,11 @@ def test_an_entity_s_panel_lists_the_entities_derived_from_it():
                                                 ["entity:QLoRA", "derivative"]]
     assert panels["entity:QLoRA"]["lineage"] == [["entity:LoRA", "derived from"]]
     assert panels["entity:MMLU"]["lineage"] == [] and panels["entity:LoRA"]["lineage_total"] == 2
+
+
+def test_json_script_writes_what_orjson_refuses_as_the_standard_library_does():
+    # a lone surrogate and an integer beyond 64 bits: orjson refuses both
+    for data in ({"a": "\ud800 é"}, {"n": 2**70, "b": [True, None]}):
+        element = json_script(data, "x")
+        body = element[len('<script type="application/json" id="x">') : -len("</script>")]
+        assert body == json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -94,3 +94,21 @@ def test_shared_paper_links_give_the_same_view_and_hold_only_what_it_needed(max_
 def test_bad_options_are_refused(small_graph, option):
     with pytest.raises(ViewError, match=str(next(iter(option.values())))):
         select_view(small_graph, **{"min_support": 2, "max_nodes": 10, **option})
+
+
+def test_paper_links_count_papers_only_and_their_most_specific_relation():
+    graph = nx.MultiDiGraph()
+    graph.add_node("entity:lora", node_type="Technique")
+    graph.add_node("entity:qlora", node_type="Technique")
+    for paper in ("paper:a", "paper:b", "paper:c"):
+        graph.add_node(paper, node_type="Paper")
+    graph.add_edge("paper:a", "entity:lora", key="mentions")
+    graph.add_edge("paper:b", "entity:lora", key="mentions")
+    graph.add_edge("paper:b", "entity:lora", key="proposes")
+    graph.add_edge("paper:c", "entity:lora", key="evaluatesOn")
+    # an entity's link of a paper's kind is not a paper's
+    graph.add_edge("entity:qlora", "entity:lora", key="mentions")
+    graph.add_edge("entity:qlora", "entity:lora", key="derivedFrom")
+    expected = {"paper:a": "mentions", "paper:b": "proposes", "paper:c": "evaluatesOn"}
+    assert paper_links(graph, "entity:lora") == expected
+    assert PaperLinks(graph)["entity:lora"] == expected

@@ -29,6 +29,7 @@ PAPER = "Paper"
 PAPER_RELATIONS = ("proposes", "evaluatesOn", "mentions")
 #: each of them -> its place in that order
 RELATION_RANK = {relation: rank for rank, relation in enumerate(PAPER_RELATIONS)}
+_MENTIONS = PAPER_RELATIONS[-1]
 LINEAGE = "derivedFrom"
 
 
@@ -51,21 +52,33 @@ def is_paper(attrs: dict) -> bool:
     return attrs.get("node_type") == PAPER
 
 
-def paper_links(graph: nx.MultiDiGraph, entity: str) -> dict[str, str]:
-    """Each paper linked to ``entity`` -> its most specific relation to it."""
+def paper_links(graph: nx.MultiDiGraph, entity: str,
+                papers: set[str] | None = None) -> dict[str, str]:
+    """Each paper linked to ``entity`` -> its most specific relation to it;
+    ``papers``: the graph's Paper nodes (:func:`paper_nodes`), when the caller has them."""
+    if papers is None:
+        papers = paper_nodes(graph)
     found: dict[str, str] = {}
     # the graph's own dictionaries, not its views: an entity may have tens of thousands
-    # of papers, and the views cost a third of this walk
-    nodes = graph._node
+    # of papers, and the views cost a third of this walk; a paper is told by the set,
+    # not by its attributes (each a dictionary of its own, elsewhere in memory)
     for paper, relations in graph._pred[entity].items():  # relations: the edges' keys
-        if not is_paper(nodes[paper]):
+        if paper not in papers:
+            continue
+        if len(relations) == 1 and _MENTIONS in relations:  # most links
+            found[paper] = _MENTIONS
             continue
         specific = [relation for relation in relations if relation in RELATION_RANK]
-        if len(specific) == 1:  # most papers: one relation to the entity
+        if len(specific) == 1:  # most other papers: one relation to the entity
             found[paper] = specific[0]
         elif specific:
             found[paper] = min(specific, key=RELATION_RANK.__getitem__)
     return found
+
+
+def paper_nodes(graph: nx.MultiDiGraph) -> set[str]:
+    """The graph's Paper nodes."""
+    return {node for node, attrs in graph._node.items() if is_paper(attrs)}
 
 
 class PaperLinks(dict):
@@ -79,9 +92,12 @@ class PaperLinks(dict):
     def __init__(self, graph: nx.MultiDiGraph) -> None:
         super().__init__()
         self.graph = graph
+        self._papers: set[str] | None = None
 
     def __missing__(self, entity: str) -> dict[str, str]:
-        found = self[entity] = paper_links(self.graph, entity)
+        if self._papers is None:
+            self._papers = paper_nodes(self.graph)
+        found = self[entity] = paper_links(self.graph, entity, self._papers)
         return found
 
 
@@ -122,9 +138,10 @@ def select_view(graph: nx.MultiDiGraph, *, min_support: int, max_nodes: int,
     if max_nodes < 1:
         raise ViewError(f"max_nodes must be at least 1, got {max_nodes}")
     entities = [node for node, attrs in graph.nodes(data=True) if not is_paper(attrs)]
+    supports = {entity: support(graph, entity) for entity in entities}  # each found once
     ranked = sorted(
-        (e for e in entities if support(graph, e) >= min_support),
-        key=lambda e: (-support(graph, e), str(graph.nodes[e].get("label", "")).casefold(), e),
+        (e for e in entities if supports[e] >= min_support),
+        key=lambda e: (-supports[e], str(graph.nodes[e].get("label", "")).casefold(), e),
     )
     links = PaperLinks(graph) if links is None else links
     prefix, papers = _fitting_prefix(ranked, links, max_nodes)
@@ -157,7 +174,8 @@ def _fitting_prefix(
 
 
 def _share_papers(around: dict[str, list[str]], budget: int) -> set[str]:
-    """Up to ``budget`` papers, taken in turns by the entities (in their order).
+    """Up to ``budget`` papers, taken in turns by the entities (in their order);
+    ``around``: each entity's papers, sorted.
 
     Each entity's papers are ordered by how many of the chosen entities they
     link (most first), then by id, so the papers drawn connect the view.
@@ -166,9 +184,10 @@ def _share_papers(around: dict[str, list[str]], budget: int) -> set[str]:
     for papers in around.values():
         for paper in papers:
             links[paper] = links.get(paper, 0) + 1
-    queues = [
-        iter(sorted(papers, key=lambda paper: (-links[paper], paper))) for papers in around.values()
-    ]
+    # each entity's papers come sorted: a stable sort on the count alone keeps the ids'
+    # order among equal counts (reverse=True keeps it too), with no tuple per paper
+    queues = [iter(sorted(papers, key=links.__getitem__, reverse=True))
+              for papers in around.values()]
     drawn: set[str] = set()
     while queues and len(drawn) < budget:
         still = []

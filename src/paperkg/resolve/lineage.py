@@ -10,8 +10,10 @@ only between compatible types (a benchmark never derives from a model).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
+from itertools import repeat
+from operator import attrgetter, is_not
 
 from paperkg.extract.resources import Resources
 from paperkg.extract.text import name_key
@@ -20,6 +22,8 @@ from paperkg.records import Entity, EntityType, Extraction, Lineage
 RULE_RANK = {"stated": 0, "proposal": 1, "naming": 2, "curated": 3}
 #: a claim that the child is made for the parent ("an engine for MoE LLMs"): no edge
 SERVES = "serves"
+#: the parent a mention's name is formed from (:attr:`~paperkg.records.Mention.parent`)
+_PARENT = attrgetter("parent")
 _VARIANT_SUFFIX = re.compile(
     r"^(?:[-\s]?(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[bmkt]|\d+x\d+[bm]|\+\+?|"
     r"instruct|chat|base|turbo|mini|large|small|medium|xl|xxl|pro|plus|lite|max|"
@@ -90,9 +94,9 @@ def naming_parents(label: str, *, modifiers: bool = True) -> Iterator[str]:
     # prefix affixes: "QLoRA" <- "LoRA", "LongLoRA" <- "LoRA", "S-LoRA" <- "LoRA",
     # "DistilBERT" <- "BERT"; never inside a run of capitals ("MT-Bench", "DoRA")
     for i in range(1, len(label) - 2):
-        head, tail = label[:i], label[i:]
-        if _affix_boundary(head, tail):
-            yield tail
+        # a tail starts with a capital (:func:`_affix_boundary`): the others are not cut
+        if label[i].isupper() and _affix_boundary(label[:i], label[i:]):
+            yield label[i:]
 
 
 def _affix_boundary(head: str, tail: str) -> bool:
@@ -124,9 +128,9 @@ def derive_lineage(
     stating: list[tuple[Extraction, dict[str, str]]] = []
     for extraction, found in zip(extractions, roots, strict=True):
         paper = extraction.paper.key
-        for root in found:
-            papers_of[root].add(paper)
-        if extraction.lineage or any(m.parent is not None for m in extraction.mentions):
+        # C functions mapped over the millions of mentions, with no Python loop
+        deque(map(set.add, map(papers_of.__getitem__, found), repeat(paper)), maxlen=0)
+        if extraction.lineage or any(map(is_not, repeat(None), map(_PARENT, extraction.mentions))):
             stating.append((extraction, _names_roots(extraction, found)))
     serving = _serving(stating)
     #: each edge's best rule and its evidence (the first of that rule), and its papers

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from itertools import chain
 from operator import attrgetter
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 _RESOURCE_ID, _TEXT, _ALIASES, _KIND, _PAPER_KEY, _TYPE, _CONFIDENCE, _EVALUATED_ON, _RULE = (
     attrgetter(name) for name in ("resource_id", "text", "aliases", "kind", "paper_key", "type",
                                   "confidence", "evaluated_on", "rule"))
+_MENTIONS = attrgetter("mentions")
 _TYPE_ORDER = (EntityType.MODEL, EntityType.BENCHMARK, EntityType.DATASET, EntityType.TECHNIQUE)
 
 
@@ -102,7 +103,9 @@ class _Index:
 
     def roots(self) -> list[tuple[str, ...]]:
         """Each paper's mentions' cluster roots; the nodes are let go."""
-        roots = [tuple(map(self.sets.find, nodes)) for nodes in self.nodes]
+        # each node's root found once, then looked up for each of millions of mentions
+        root_of = {node: self.sets.find(node) for node in self.sets.parent}
+        roots = [tuple(map(root_of.__getitem__, nodes)) for nodes in self.nodes]
         self.nodes = []
         return roots
 
@@ -134,10 +137,7 @@ def resolve(
         extractions = spread_names(extractions, resources.is_stopped)
     index = _Index(extractions, resources, merges)
     roots = index.roots()
-    clusters: dict[str, list[Mention]] = defaultdict(list)
-    for extraction, found in zip(extractions, roots, strict=True):
-        for mention, root in zip(extraction.mentions, found, strict=True):
-            clusters[root].append(mention)
+    clusters = _clusters(extractions, roots)
     entities = _entities(clusters, resources)
     links = _links(extractions, roots, entities)
     lineage, entities = derive_lineage(extractions, entities, roots, resources, index.sets.find)
@@ -150,6 +150,20 @@ def resolve(
         near_duplicates=near_duplicates(list(by_key.values())) if curation else (),
         ambiguous=tuple(sorted(index.ambiguous.items())),
     )
+
+
+def _clusters(extractions: Sequence[Extraction],
+              roots: Sequence[tuple[str, ...]]) -> dict[str, list[Mention]]:
+    """Each cluster root -> its mentions, in the papers' order; ``roots``: each
+    paper's mentions' roots (:meth:`_Index.roots`)."""
+    if list(map(len, roots)) != [len(e.mentions) for e in extractions]:
+        raise ValueError("each paper's roots must be as many as its mentions")
+    clusters: dict[str, list[Mention]] = defaultdict(list)
+    # C functions mapped over the millions of mentions: each mention appended to its
+    # root's list, with no Python loop
+    deque(map(list.append, map(clusters.__getitem__, chain.from_iterable(roots)),
+              chain.from_iterable(map(_MENTIONS, extractions))), maxlen=0)
+    return clusters
 
 
 def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[str, Entity]:
@@ -168,13 +182,15 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
     """
     curated = {slug(entity.name).lower() for entity in resources.entities}
     drafts = {root: _entity(mentions, resources) for root, mentions in clusters.items()}
-    meanings = Counter(slug(name) for _, (name, is_curated) in drafts.values() if not is_curated)
+    bases = {root: slug(name) for root, (_, (name, _)) in drafts.items()}  # each made once
+    meanings = Counter(bases[root] for root, (_, (_, is_curated)) in drafts.items()
+                       if not is_curated)
     used: set[str] = set()
     result: dict[str, Entity] = {}
     for root in sorted(clusters):
         mentions = clusters[root]
-        draft, (name, is_curated) = drafts[root]
-        base = slug(name)
+        draft, (_, is_curated) = drafts[root]
+        base = bases[root]
         if not is_curated and meanings[base] > 1 and (long := _long_key(mentions)):
             # a short form with several meanings in the corpus: each meaning is named
             # after its own long form, so a new meaning cannot take an old one's key
@@ -231,6 +247,8 @@ def _short_forms(mentions: list[Mention]) -> set[str]:
 def _entity(mentions: list[Mention], resources: Resources) -> tuple[Entity, tuple[str, bool]]:
     """A cluster's entity, its key still empty, and the name its key is made from
     (:func:`_key_name`)."""
+    if len(mentions) == 1:  # half the clusters
+        return _single_entity(mentions[0], resources)
     # each pass maps an attribute getter over the mentions: the largest clusters have
     # tens of thousands of them, and a getter walks them faster than a generator
     resource_id = next(filter(None, map(_RESOURCE_ID, mentions)), None)
@@ -243,12 +261,32 @@ def _entity(mentions: list[Mention], resources: Resources) -> tuple[Entity, tupl
     kind = "named" if "named" in map(_KIND, mentions) else "concept"
     if known is not None and known.kind == "named":
         kind = "named"
+    return _draft(seen, label, entity_type, kind, len(set(map(_PAPER_KEY, mentions))),
+                  _key_name(resource_id, shorts, surfaces))
+
+
+def _single_entity(mention: Mention, resources: Resources) -> tuple[Entity, tuple[str, bool]]:
+    """:func:`_entity` of a cluster of one mention, with no counting: its name is
+    its label (unless curated) and its key's name."""
+    resource_id = mention.resource_id or None
+    known = resources.lookup(resource_id) if resource_id else None
+    text = mention.text
+    kind = "named" if mention.kind == "named" or (known is not None and known.kind == "named") \
+        else "concept"
+    key_name = (resource_id, True) if resource_id is not None \
+        else (name_key(text) or text, False)
+    return _draft({text, *mention.aliases}, known.name if known else text,
+                  _type((mention,), known), kind, 1, key_name)
+
+
+def _draft(seen: set[str], label: str, entity_type: EntityType, kind: str, support: int,
+           key_name: tuple[str, bool]) -> tuple[Entity, tuple[str, bool]]:
+    """The entity of :func:`_entity`, its aliases the names ``seen`` but its label
+    (a concept's with their other grammatical number), and ``key_name``."""
     if kind == "concept":
         seen |= {variant for surface in (*seen, label) for variant in number_variants(surface)}
-    aliases = tuple(sorted(s for s in seen if s != label))
-    support = len(set(map(_PAPER_KEY, mentions)))
-    return (Entity("", label, entity_type, kind, aliases, support),
-            _key_name(resource_id, shorts, surfaces))
+    seen.discard(label)
+    return Entity("", label, entity_type, kind, tuple(sorted(seen)), support), key_name
 
 
 def number_variants(term: str) -> tuple[str, ...]:
@@ -281,7 +319,7 @@ def _label(surfaces: Counter, shorts: set[str]) -> str:
     return min(pool, key=lambda s: (-surfaces[s], order[s]))
 
 
-def _type(mentions: list[Mention], known: KnownEntity | None) -> EntityType:
+def _type(mentions: Sequence[Mention], known: KnownEntity | None) -> EntityType:
     if known is not None:
         evaluated = sum(map(_EVALUATED_ON, mentions))
         if known.type is EntityType.DATASET and evaluated * 2 > len(mentions):
@@ -303,8 +341,19 @@ def _links(extractions: Sequence[Extraction], roots: Sequence[tuple[str, ...]],
     paper's mentions' cluster roots."""
     links: list[Link] = []
     graded = (EntityType.BENCHMARK, EntityType.DATASET)
+    mentions_, proposes, evaluates = Relation.MENTIONS, Relation.PROPOSES, Relation.EVALUATES_ON
     for extraction, found in zip(extractions, roots, strict=True):
         paper_key = extraction.paper.key
+        if len(set(found)) == len(found):  # most papers: each entity named once, its
+            # mention is everything (as in the loop below, with no groups made)
+            for mention, root in zip(extraction.mentions, found, strict=True):
+                entity = entities[root]
+                links.append(_link(paper_key, entity.key, mentions_, mention))
+                if mention.proposed:
+                    links.append(_link(paper_key, entity.key, proposes, mention))
+                elif mention.evaluated_on and entity.type in graded:
+                    links.append(_link(paper_key, entity.key, evaluates, mention))
+            continue
         by_root: dict[str, list[Mention]] = {}
         for mention, root in zip(extraction.mentions, found, strict=True):
             group = by_root.get(root)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import TextIO
 
 import networkx as nx
 
 from paperkg.records import Resolution, Skip
+
+_NODE_TYPE = itemgetter("node_type")
 
 
 @dataclass
@@ -39,10 +43,14 @@ class BuildReport:
         self.skipped.extend({"file": s.path, "line": s.line, "reason": s.reason} for s in skips)
 
     def add_graph(self, graph: nx.MultiDiGraph, resolution: Resolution) -> None:
-        types = Counter(d["node_type"] for _, d in graph.nodes(data=True))
+        types = Counter(map(_NODE_TYPE, graph._node.values()))
         self.papers = types.pop("Paper", 0)
         self.entities = dict(sorted(types.items()))
-        self.edges = dict(sorted(Counter(k for _, _, k in graph.edges(keys=True)).items()))
+        # each edge's key (its relation), from the graph's own dicts: C functions mapped
+        # over the 800k edges of a 100k-paper graph, with no view or Python loop
+        keys = Counter(chain.from_iterable(chain.from_iterable(
+            map(dict.values, graph._succ.values()))))
+        self.edges = dict(sorted(keys.items()))
         self.add_near_duplicates(resolution.near_duplicates)
         self.ambiguous = [{"short_form": k, "long_forms": list(v)}
                           for k, v in resolution.ambiguous]

@@ -55,9 +55,12 @@ def is_paper(attrs: dict) -> bool:
 def paper_links(graph: nx.MultiDiGraph, entity: str,
                 papers: set[str] | None = None) -> dict[str, str]:
     """Each paper linked to ``entity`` -> its most specific relation to it;
-    ``papers``: the graph's Paper nodes (:func:`paper_nodes`), when the caller has them."""
+    ``papers``: the graph's Paper nodes (:func:`paper_nodes`), when the caller has them
+    for many entities; else the entity's own neighbours are looked at (a call made
+    for each of a graph's entities must not walk the whole graph each time)."""
     if papers is None:
-        papers = paper_nodes(graph)
+        nodes = graph._node
+        papers = {node for node in graph._pred[entity] if is_paper(nodes[node])}
     found: dict[str, str] = {}
     # the graph's own dictionaries, not its views: an entity may have tens of thousands
     # of papers, and the views cost a third of this walk; a paper is told by the set,

@@ -58,35 +58,65 @@ def acronym_senses(
     Returns the sense to use per (paper, short-form key) for papers that use a
     minority long form, and the ambiguous short forms with their long forms.
     """
-    long_forms: dict[str, Counter] = defaultdict(Counter)
-    per_paper: dict[tuple[str, str], str] = {}
-    #: the papers of each short form, in the order ``per_paper`` has them
-    papers_of: dict[str, list[str]] = defaultdict(list)
-    surfaces: dict[str, str] = {}
-    for extraction in extractions:
-        for mention in extraction.mentions:
-            if mention.rule != "acronym" or mention.resource_id or not mention.aliases:
+    return Acronyms().add(extractions).senses()
+
+
+class Acronyms:
+    """The long forms each short form is defined with, paper by paper: what
+    :func:`acronym_senses` tells the senses from, kept so that an update can add
+    its papers' definitions and look again at only the short forms they define."""
+
+    def __init__(self) -> None:
+        #: short-form key -> long-form key -> definitions
+        self.long_forms: dict[str, Counter] = defaultdict(Counter)
+        #: (paper, short-form key) -> the paper's first long-form key
+        self.per_paper: dict[tuple[str, str], str] = {}
+        #: the papers of each short form, in the order ``per_paper`` has them
+        self.papers_of: dict[str, list[str]] = defaultdict(list)
+        #: long-form key -> its first spelling
+        self.surfaces: dict[str, str] = {}
+
+    def add(self, extractions: Iterable[Extraction]) -> Acronyms:
+        """Count the definitions of ``extractions``, the next papers in order; the
+        short-form keys they define are in :attr:`added` (reset by each call)."""
+        long_forms, per_paper, papers_of = self.long_forms, self.per_paper, self.papers_of
+        surfaces = self.surfaces
+        self.added: set[str] = set()
+        for extraction in extractions:
+            for mention in extraction.mentions:
+                if mention.rule != "acronym" or mention.resource_id or not mention.aliases:
+                    continue
+                short, long = mention.text, mention.aliases[0]
+                if len(long) < len(short):
+                    continue
+                key, long_key = name_key(short), name_key(long)
+                if (mention.paper_key, key) not in per_paper:
+                    per_paper[(mention.paper_key, key)] = long_key
+                    papers_of[key].append(mention.paper_key)
+                long_forms[key][long_key] += 1
+                surfaces.setdefault(long_key, long)
+                self.added.add(key)
+        return self
+
+    def senses(self, keys: Iterable[str] | None = None,
+               ) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, ...]]]:
+        """:func:`acronym_senses` of the short forms ``keys`` (all by default)."""
+        long_forms = self.long_forms
+        senses: dict[tuple[str, str], str] = {}
+        ambiguous: dict[str, tuple[str, ...]] = {}
+        for key in long_forms if keys is None else sorted(keys):
+            counts = long_forms.get(key)
+            if not counts:  # a short form no paper defines yet
                 continue
-            short, long = mention.text, mention.aliases[0]
-            if len(long) < len(short):
+            ranked = sorted(counts, key=lambda k: (-counts[k], k))
+            majority = ranked[0]
+            distinct = [k for k in ranked if fuzz.ratio(k, majority) < 85]
+            if not distinct:
                 continue
-            key, long_key = name_key(short), name_key(long)
-            if (mention.paper_key, key) not in per_paper:
-                per_paper[(mention.paper_key, key)] = long_key
-                papers_of[key].append(mention.paper_key)
-            long_forms[key][long_key] += 1
-            surfaces.setdefault(long_key, long)
-    senses: dict[tuple[str, str], str] = {}
-    ambiguous: dict[str, tuple[str, ...]] = {}
-    for key, counts in long_forms.items():
-        ranked = sorted(counts, key=lambda k: (-counts[k], k))
-        majority = ranked[0]
-        distinct = [k for k in ranked if fuzz.ratio(k, majority) < 85]
-        if not distinct:
-            continue
-        ambiguous[key] = tuple(surfaces[k] for k in ranked)
-        for paper_key in papers_of[key]:
-            long_key = per_paper[(paper_key, key)]
-            if fuzz.ratio(long_key, majority) < 85:
-                senses[(paper_key, key)] = long_key
-    return senses, ambiguous
+            ambiguous[key] = tuple(self.surfaces[k] for k in ranked)
+            for paper_key in self.papers_of[key]:
+                long_key = self.per_paper[(paper_key, key)]
+                if fuzz.ratio(long_key, majority) < 85:
+                    senses[(paper_key, key)] = long_key
+        return senses, ambiguous
+

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from fractions import Fraction
 from itertools import chain
 from operator import attrgetter
 
@@ -40,12 +41,22 @@ class _Index:
     """Maps each mention to its cluster (a union-find root)."""
 
     def __init__(self, extractions: Sequence[Extraction], resources: Resources,
-                 merges: Sequence[Sequence[str]]):
+                 merges: Sequence[Sequence[str]], *,
+                 senses: dict[tuple[str, str], str] | None = None,
+                 parent: dict[str, str] | None = None):
+        """``senses``: the acronym senses to use (by default those of
+        ``extractions``); ``parent``: an earlier union-find's nodes, each with its
+        root, that ``extractions``' unions are added to (an update's)."""
         self.resources = resources
         #: (name, is a curated id, redefined) -> (node without its sense, is curated)
         self._names: dict[tuple[str, bool, bool], tuple[str, bool]] = {}
-        self.senses, self.ambiguous = acronym_senses(extractions)
+        if senses is None:
+            self.senses, self.ambiguous = acronym_senses(extractions)
+        else:
+            self.senses, self.ambiguous = senses, {}
         self.sets = UnionFind()
+        if parent is not None:
+            self.sets.parent.update(parent)
         #: each paper's mentions' nodes, found once (a node costs a curated look-up)
         self.nodes: list[tuple[str, ...]] = []
         names, senses, add = self._names, self.senses, self.sets.parent.setdefault
@@ -180,18 +191,31 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
     ``text8-other`` beside the curated text8). Clusters still alike are told apart
     by a number, in the sorted order of their union-find roots.
     """
-    curated = {slug(entity.name).lower() for entity in resources.entities}
     drafts = {root: _entity(mentions, resources) for root, mentions in clusters.items()}
     bases = {root: slug(name) for root, (_, (name, _)) in drafts.items()}  # each made once
+    return assign_keys(drafts, bases, lambda root: _long_key(clusters[root]),
+                       curated_slugs(resources))
+
+
+def curated_slugs(resources: Resources) -> set[str]:
+    """The lower-case slugs of the curated names, which no other entity's key takes."""
+    return {slug(entity.name).lower() for entity in resources.entities}
+
+
+def assign_keys(drafts: dict[str, tuple[Entity, tuple[str, bool]]], bases: dict[str, str],
+                long_key: Callable[[str], str], curated: set[str]) -> dict[str, Entity]:
+    """Each cluster's entity with its key (see :func:`_entities`): ``drafts`` by
+    cluster root, each with the name its key is made from, ``bases`` that name's
+    slug, ``long_key`` a root's :func:`_long_key`, ``curated``:
+    :func:`curated_slugs`."""
     meanings = Counter(bases[root] for root, (_, (_, is_curated)) in drafts.items()
                        if not is_curated)
     used: set[str] = set()
     result: dict[str, Entity] = {}
-    for root in sorted(clusters):
-        mentions = clusters[root]
+    for root in sorted(drafts):
         draft, (_, is_curated) = drafts[root]
         base = bases[root]
-        if not is_curated and meanings[base] > 1 and (long := _long_key(mentions)):
+        if not is_curated and meanings[base] > 1 and (long := long_key(root)):
             # a short form with several meanings in the corpus: each meaning is named
             # after its own long form, so a new meaning cannot take an old one's key
             base = slug(f"{base}-{long}")
@@ -328,10 +352,22 @@ def _type(mentions: Sequence[Mention], known: KnownEntity | None) -> EntityType:
     types = set(map(_TYPE, mentions))
     if len(types) == 1 and any(map(_CONFIDENCE, mentions)):  # confidences are not negative
         return types.pop()  # the only type with votes: most clusters
-    votes: dict[EntityType, float] = {}
+    votes: dict[EntityType, Counter] = defaultdict(Counter)
     for mention in mentions:
-        votes[mention.type] = votes.get(mention.type, 0) + mention.confidence
-    return max(_TYPE_ORDER, key=lambda t: (votes.get(t, 0), -_TYPE_ORDER.index(t)))
+        votes[mention.type][mention.confidence] += 1
+    return voted_type(votes)
+
+
+def voted_type(votes: dict[EntityType, Counter]) -> EntityType:
+    """The type whose mentions' confidences sum highest (``votes``: each type's
+    confidences, counted), the first of :data:`_TYPE_ORDER` of types as high.
+
+    The sums are exact (fractions), so they do not depend on the order of the
+    mentions: an update that adds an earlier paper's mention gets the same type
+    as a full build (see :mod:`paperkg.resolve.delta`)."""
+    sums = {t: sum(Fraction(value) * count for value, count in counts.items())
+            for t, counts in votes.items()}
+    return max(_TYPE_ORDER, key=lambda t: (sums.get(t, 0), -_TYPE_ORDER.index(t)))
 
 
 def _links(extractions: Sequence[Extraction], roots: Sequence[tuple[str, ...]],

@@ -1,0 +1,292 @@
+"""What a cluster's entity is made from, kept so an update can add mentions to it.
+
+:func:`paperkg.resolve.resolver.resolve` makes each cluster's entity from all of
+its mentions at once. An update's new papers come after the earlier ones, so the
+mentions they add to a cluster come after its earlier ones: the entity is then a
+function of a few aggregates of the earlier mentions (:class:`ClusterStats`) and
+of the new mentions, added in the same order as a full build reads them (even the
+type votes, float sums, come out the same bits). See ``docs/delta-update.md``.
+
+>>> from paperkg.extract.resources import load_resources
+>>> from paperkg.records import EntityType, Mention
+>>> def m(paper, text, **kw):
+...     return Mention(paper, text, EntityType.TECHNIQUE, "named", "abstract", 0, len(text),
+...                    "...", "acronym", 0.9, **kw)
+>>> stats = ClusterStats()
+>>> stats.add(m("p1", "SPERO", aliases=("Sparse Expert Routing",)))
+>>> stats.add(m("p2", "Sparse Expert Routing"))
+>>> entity, key_name = stats.draft(load_resources())
+>>> entity.label, entity.aliases, entity.support, key_name
+('SPERO', ('Sparse Expert Routing',), 2, ('spero', False))
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from paperkg.extract.resources import Resources
+from paperkg.extract.text import name_key
+from paperkg.records import Entity, EntityType, Extraction, Mention
+from paperkg.resolve.clusters import Acronyms
+from paperkg.resolve.spread import SPREAD_RULE
+from paperkg.vocab import slug
+
+class ClusterStats:
+    """Aggregates of a cluster's mentions, in their order, from which its entity is
+    made exactly as :func:`paperkg.resolve.resolver._entity` makes it from them."""
+
+    __slots__ = ("resource_id", "surfaces", "shorts", "aliases", "named", "mentions",
+                 "evaluated", "votes", "confident", "papers", "last_paper", "long_key")
+
+    def __init__(self) -> None:
+        #: the first mention's curated id (a non-empty one)
+        self.resource_id: str | None = None
+        #: each name -> its mentions, in the order of each name's first mention
+        self.surfaces: dict[str, int] = {}
+        #: the short forms the cluster's papers define
+        self.shorts: set[str] = set()
+        #: the other names the mentions give
+        self.aliases: set[str] = set()
+        #: some mention is of a coined name
+        self.named = False
+        self.mentions = 0
+        #: mentions of a paper that evaluates on it
+        self.evaluated = 0
+        #: each type -> its mentions' confidences, counted
+        self.votes: dict[EntityType, Counter] = {}
+        #: some mention has a confidence above zero
+        self.confident = False
+        #: distinct papers: a paper's mentions of a cluster come one after another
+        self.papers = 0
+        self.last_paper: str | None = None
+        #: the smallest name key of the long forms the cluster's short forms stand for
+        self.long_key = ""
+
+    def add(self, mention: Mention) -> None:
+        """Count ``mention``, the next of the cluster's mentions in order."""
+        if self.resource_id is None and mention.resource_id:
+            self.resource_id = mention.resource_id
+        text = mention.text
+        self.surfaces[text] = self.surfaces.get(text, 0) + 1
+        aliases = mention.aliases
+        if mention.rule == "acronym" and aliases and len(text) < len(aliases[0]):
+            self.shorts.add(text)  # a short form the text defines
+            if key := name_key(aliases[0]):
+                self.long_key = key if not self.long_key else min(self.long_key, key)
+        self.aliases.update(aliases)
+        self.named = self.named or mention.kind == "named"
+        self.mentions += 1
+        self.evaluated += mention.evaluated_on
+        counts = self.votes.get(mention.type)
+        if counts is None:
+            counts = self.votes[mention.type] = Counter()
+        counts[mention.confidence] += 1
+        self.confident = self.confident or bool(mention.confidence)
+        if mention.paper_key != self.last_paper:
+            self.papers += 1
+            self.last_paper = mention.paper_key
+
+    def insert(self, mention: Mention, *, new_paper: bool) -> None:
+        """Count ``mention``, of a paper before the cluster's last one (the spread
+        of an update's names added it to an earlier paper); ``new_paper``: the
+        cluster has no other mention of that paper. Its name must be one the
+        cluster has: the order of the names' first mentions would change."""
+        if mention.text not in self.surfaces:
+            raise Fallback(f"a new name in the middle of the cluster of {mention.text!r}")
+        last_paper = self.last_paper
+        self.add(mention)
+        self.papers += new_paper - (mention.paper_key != last_paper)
+        self.last_paper = last_paper
+
+    def copy(self) -> ClusterStats:
+        other = ClusterStats()
+        for name in self.__slots__:
+            setattr(other, name, getattr(self, name))
+        other.surfaces = dict(self.surfaces)
+        other.votes = {t: Counter(counts) for t, counts in self.votes.items()}
+        other.shorts, other.aliases = set(self.shorts), set(self.aliases)
+        return other
+
+    def extend(self, mentions: Iterable[Mention]) -> ClusterStats:
+        for mention in mentions:
+            self.add(mention)
+        return self
+
+    def draft(self, resources: Resources) -> tuple[Entity, tuple[str, bool]]:
+        """The cluster's entity, its key still empty, and the name its key is made
+        from: what ``_entity`` makes of the same mentions."""
+        from paperkg.resolve.resolver import _draft, _key_name, _label
+
+        known = resources.lookup(self.resource_id) if self.resource_id else None
+        label = known.name if known else _label(self.surfaces, self.shorts)
+        kind = "named" if self.named or (known is not None and known.kind == "named") \
+            else "concept"
+        return _draft(set(self.surfaces) | self.aliases, label, self._type(known), kind,
+                      self.papers, _key_name(self.resource_id, self.shorts, self.surfaces))
+
+    def _type(self, known) -> EntityType:
+        if known is not None:
+            if known.type is EntityType.DATASET and self.evaluated * 2 > self.mentions:
+                return EntityType.BENCHMARK
+            return known.type
+        from paperkg.resolve.resolver import voted_type
+
+        if len(self.votes) == 1 and self.confident:
+            return next(iter(self.votes))
+        return voted_type(self.votes)
+
+
+class Fallback(Exception):
+    """An update's papers reach back into the earlier resolution where aggregates
+    cannot follow (the message says how): the update resolves every paper."""
+
+
+@dataclass
+class ResolutionState:
+    """What the resolution of an update starts from: the earlier build's."""
+
+    #: the earlier papers, in order
+    papers: int
+    #: the user's merges the earlier resolution used
+    merges: tuple[tuple[str, ...], ...]
+    acronyms: Acronyms
+    #: the earlier acronym senses (:func:`~paperkg.resolve.clusters.acronym_senses`)
+    senses: dict[tuple[str, str], str]
+    ambiguous: dict[str, tuple[str, ...]]
+    #: every union-find node -> its cluster's root
+    parent: dict[str, str]
+    #: each cluster's root -> its aggregates, draft entity and its key name's slug
+    clusters: dict[str, ClusterStats]
+    drafts: dict[str, tuple[Entity, tuple[str, bool]]]
+    bases: dict[str, str]
+
+
+def resolution_state(extractions: Sequence[Extraction], resources: Resources,
+                     merges: Sequence[Sequence[str]] = ()) -> ResolutionState:
+    """The state a full resolution of ``extractions`` leaves for the next update."""
+    from paperkg.resolve.resolver import _clusters, _Index
+
+    index = _Index(extractions, resources, merges)
+    acronyms = Acronyms().add(extractions)
+    parent = {node: index.sets.find(node) for node in index.sets.parent}
+    clusters = {root: ClusterStats().extend(mentions)
+                for root, mentions in _clusters(extractions, index.roots()).items()}
+    drafts = {root: stats.draft(resources) for root, stats in clusters.items()}
+    return ResolutionState(len(extractions), _merges(merges), acronyms, index.senses,
+                           index.ambiguous, parent, clusters, drafts,
+                           {root: slug(name) for root, (_, (name, _)) in drafts.items()})
+
+
+def _merges(merges: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(group) for group in merges)
+
+
+@dataclass
+class DeltaEntities:
+    """The entities of the earlier papers and an update's, by cluster root, and
+    the roots whose entity the update made again."""
+
+    entities: dict[str, Entity]
+    touched: set[str]
+    ambiguous: dict[str, tuple[str, ...]]
+
+
+def delta_entities(state: ResolutionState, extractions: Sequence[Extraction],
+                   previous: Sequence[Extraction], resources: Resources,
+                   merges: Sequence[Sequence[str]] = ()) -> DeltaEntities:
+    """The entities :func:`~paperkg.resolve.resolver.resolve` makes of
+    ``extractions`` (spread), whose first ``state.papers`` are the earlier
+    build's, from ``state`` and the new papers' mentions alone; ``previous``: the
+    earlier extractions as the earlier build kept them.
+
+    An earlier extraction may differ from its ``previous`` one only by the mentions
+    the spread of a new paper's names adds to it. Raises :class:`Fallback` where the
+    new papers reach back further: an earlier paper's acronym sense changes, a
+    union joins two earlier clusters or gives one another root, a mention lands in
+    an earlier cluster from an earlier paper.
+    """
+    from paperkg.resolve.resolver import _Index, assign_keys, curated_slugs
+
+    if _merges(merges) != state.merges:
+        raise Fallback("the merges changed")
+    if len(previous) != state.papers:
+        raise Fallback("the earlier papers are not the state's")
+    new = extractions[state.papers:]
+    # the earlier papers' mentions the spread added, then the new papers'
+    delta = [added for now, before in zip(extractions, previous, strict=False)
+             if now is not before and (added := _added(now, before)) is not None]
+    delta.extend(new)
+    acronyms = state.acronyms
+    before = acronyms.senses(_defined(delta))[0]
+    acronyms.add(delta)
+    touched_keys = acronyms.added
+    senses, ambiguous = acronyms.senses(touched_keys)
+    new_papers = {e.paper.key for e in new}
+    for paper, key in {**before, **senses}:
+        if paper not in new_papers and before.get((paper, key)) != senses.get((paper, key)):
+            raise Fallback(f"the sense of {key!r} changed in an earlier paper")
+    merged_senses = {k: v for k, v in state.senses.items() if k[1] not in touched_keys}
+    merged_senses.update(senses)
+    merged_ambiguous = {k: v for k, v in state.ambiguous.items() if k not in touched_keys}
+    merged_ambiguous.update(ambiguous)
+
+    index = _Index(delta, resources, (), senses=merged_senses, parent=dict(state.parent))
+    find = index.sets.find
+    for root in state.clusters:
+        if find(root) != root:
+            raise Fallback(f"the earlier cluster {root!r} joined another")
+    touched: dict[str, ClusterStats] = {}
+    #: the changed earlier papers' extractions as the state has them, and the roots
+    #: of their mentions
+    before_of = {e.paper.key: before for e, before in zip(extractions, previous, strict=False)
+                 if e is not before}
+    had_roots: dict[str, set[str]] = {}
+    for extraction, nodes in zip(delta, index.nodes, strict=True):
+        for mention, node in zip(extraction.mentions, nodes, strict=True):
+            root = find(node)
+            stats = touched.get(root)
+            if stats is None:
+                earlier_stats = state.clusters.get(root)
+                stats = touched[root] = earlier_stats.copy() if earlier_stats is not None \
+                    else ClusterStats()
+            if mention.paper_key in new_papers or root not in state.clusters:
+                stats.add(mention)  # after the cluster's mentions, as in a full build
+            else:  # an earlier paper's, before the cluster's last paper
+                had = had_roots.get(mention.paper_key)
+                if had is None:
+                    had = had_roots[mention.paper_key] = {
+                        find(index.mention_node(m)) for m in before_of[mention.paper_key].mentions}
+                stats.insert(mention, new_paper=root not in had)
+                had.add(root)
+    drafts = dict(state.drafts)
+    bases = dict(state.bases)
+    for root, stats in touched.items():
+        drafts[root] = draft = stats.draft(resources)
+        bases[root] = slug(draft[1][0])
+
+    def long_key(root: str) -> str:
+        stats = touched.get(root) or state.clusters[root]
+        return stats.long_key
+
+    entities = assign_keys(drafts, bases, long_key, curated_slugs(resources))
+    return DeltaEntities(entities, set(touched), merged_ambiguous)
+
+
+def _defined(extractions: Sequence[Extraction]) -> set[str]:
+    """The short-form keys ``extractions`` define (see :class:`Acronyms`)."""
+    return Acronyms().add(extractions).added
+
+
+def _added(now: Extraction, before: Extraction) -> Extraction | None:
+    """``now`` with only the mentions it has beyond ``before``'s, which must be
+    the spread's (None if it has none)."""
+    if now.paper.key != before.paper.key:
+        raise Fallback("the earlier papers are not in the state's order")
+    kept = set(before.mentions)
+    added = tuple(m for m in now.mentions if m not in kept)
+    if len(now.mentions) - len(added) != len(before.mentions) or \
+            any(m.rule != SPREAD_RULE for m in added):
+        raise Fallback(f"the mentions of the earlier paper {now.paper.key} changed")
+    return replace(now, mentions=added) if added else None

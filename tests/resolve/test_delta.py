@@ -1,0 +1,155 @@
+"""An update's entities from the earlier resolution's aggregates and the new papers
+(:mod:`paperkg.resolve.delta`) are those of resolving every paper."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from itertools import permutations
+
+import pytest
+
+from paperkg.ingest.collect import read_inputs
+from paperkg.records import EntityType, Extraction, Mention, Paper
+from paperkg.resolve.delta import ClusterStats, Fallback, delta_entities, resolution_state
+from paperkg.resolve.resolver import _clusters, _entities, _entity, _Index, _long_key, voted_type
+from paperkg.resolve.spread import spread_names
+
+
+@pytest.fixture(scope="module")
+def sample(extractor):
+    """The bundled corpus's extractions, as extraction makes them (no spread)."""
+    return extractor.extract(read_inputs(None, "auto").papers)
+
+
+def _full(extractions, resources):
+    """Entities by cluster root and the ambiguous short forms of resolving everything."""
+    index = _Index(extractions, resources, ())
+    return _entities(_clusters(extractions, index.roots()), resources), index.ambiguous
+
+
+def _update(extractions, earlier: int, resources):
+    """(delta entities, full entities) of an update adding ``extractions[earlier:]``
+    to a build of the others, each spread as a build and an update spread them."""
+    before = spread_names(extractions[:earlier], resources.is_stopped)
+    state = resolution_state(before, resources)
+    spread = spread_names(before + list(extractions[earlier:]), resources.is_stopped, earlier)
+    return delta_entities(state, spread, before, resources), _full(spread, resources)
+
+
+def test_cluster_aggregates_make_each_clusters_entity_as_its_mentions_do(sample, resources):
+    index = _Index(sample, resources, ())
+    clusters = _clusters(sample, index.roots())
+    assert sum(len(mentions) > 1 for mentions in clusters.values()) > 100
+    for mentions in clusters.values():
+        stats = ClusterStats().extend(mentions)
+        assert stats.draft(resources) == _entity(mentions, resources)
+        assert stats.long_key == _long_key(mentions)
+
+
+@pytest.mark.parametrize("earlier", [1, 150, 300, 450, 540, 571])
+def test_an_updates_entities_are_those_of_resolving_every_paper(sample, resources, earlier):
+    delta, (entities, ambiguous) = _update(sample, earlier, resources)
+    assert delta.entities == entities
+    assert delta.ambiguous == ambiguous
+    assert len(delta.touched) < len(entities)
+
+
+def test_updates_of_random_papers_give_the_full_entities_or_say_why_not(sample, resources):
+    outcomes = Counter()
+    for seed in range(8):
+        picked = set(random.Random(seed).sample(range(len(sample)), 30))
+        order = [e for i, e in enumerate(sample) if i not in picked] + \
+            [sample[i] for i in sorted(picked)]
+        try:
+            delta, (entities, ambiguous) = _update(order, len(order) - 30, resources)
+        except Fallback:
+            outcomes["fallback"] += 1
+            continue
+        assert (delta.entities, delta.ambiguous) == (entities, ambiguous)
+        outcomes["same"] += 1
+    assert outcomes["same"] >= 6, outcomes  # the aggregates follow most updates
+
+
+def _paper(key: str, text: str) -> Paper:
+    return Paper(key, text, text)
+
+
+def _acronym(paper: str, short: str, long: str, confidence: float = 0.9) -> Mention:
+    return Mention(paper, short, EntityType.TECHNIQUE, "named", "abstract", 0, len(short), "...",
+                   "acronym", confidence, aliases=(long,))
+
+
+def _extraction(paper: str, *mentions: Mention) -> Extraction:
+    return Extraction(_paper(paper, paper), mentions)
+
+
+def test_a_new_majority_meaning_that_moves_an_earlier_paper_falls_back(resources):
+    earlier = [_extraction("p1", _acronym("p1", "ZQX", "Zonal Query Expansion")),
+               _extraction("p2", _acronym("p2", "ZQX", "Zonal Query Expansion")),
+               _extraction("p3", _acronym("p3", "ZQX", "Zero Quantised eXperts"))]
+    # two more of p3's meaning: it is the majority now, and p1's and p2's the other
+    new = [_extraction(f"n{i}", _acronym(f"n{i}", "ZQX", "Zero Quantised eXperts"))
+           for i in range(2)]
+    state = resolution_state(earlier, resources)
+    with pytest.raises(Fallback, match="sense of 'zqx'"):
+        delta_entities(state, earlier + new, earlier, resources)
+
+
+def test_a_new_meaning_for_the_minority_keeps_the_earlier_papers_and_renames_the_key(resources):
+    earlier = [_extraction("p1", _acronym("p1", "ZQX", "Zonal Query Expansion")),
+               _extraction("p2", _acronym("p2", "ZQX", "Zonal Query Expansion"))]
+    new = [_extraction("n1", _acronym("n1", "ZQX", "Zero Quantised eXperts"))]
+    state = resolution_state(earlier, resources)
+    delta = delta_entities(state, earlier + new, earlier, resources)
+    entities, ambiguous = _full(earlier + new, resources)
+    assert delta.entities == entities and delta.ambiguous == ambiguous
+    assert sorted(e.key for e in entities.values()) == [
+        "zqx-zeroquantisedexperts", "zqx-zonalqueryexpansion"]
+
+
+def test_a_new_union_of_two_earlier_clusters_falls_back(resources):
+    earlier = [_extraction("p1", _acronym("p1", "ZQX", "Zonal Query Expansion")),
+               _extraction("p2", Mention("p2", "QuexNet", EntityType.MODEL, "named", "abstract",
+                                         0, 7, "...", "proposal", 0.9))]
+    new = [_extraction("n1", Mention("n1", "ZQX", EntityType.TECHNIQUE, "named", "abstract",
+                                     0, 3, "...", "gazetteer", 0.9, aliases=("QuexNet",)))]
+    state = resolution_state(earlier, resources)
+    with pytest.raises(Fallback, match="joined another"):
+        delta_entities(state, earlier + new, earlier, resources)
+
+
+def test_an_earlier_paper_changed_otherwise_than_by_the_spread_falls_back(resources):
+    earlier = [_extraction("p1", _acronym("p1", "ZQX", "Zonal Query Expansion"))]
+    changed = [_extraction("p1", _acronym("p1", "ZQX", "Zonal Query Extension"))]
+    state = resolution_state(earlier, resources)
+    with pytest.raises(Fallback, match="mentions of the earlier paper p1 changed"):
+        delta_entities(state, changed, earlier, resources)
+
+
+def test_voted_types_do_not_depend_on_the_order_of_the_confidences():
+    # 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ as floats; the votes do not
+    confidences = [0.1, 0.2, 0.3]
+    results = set()
+    for order in permutations(confidences):
+        votes = {EntityType.MODEL: Counter(order), EntityType.TECHNIQUE: Counter([0.6])}
+        results.add(voted_type(votes))
+    assert results == {EntityType.MODEL}  # 0.6 exactly against 0.6: the first in order
+    assert sum([0.1, 0.2, 0.3]) != sum([0.3, 0.2, 0.1])
+
+
+def test_a_name_coined_now_and_found_in_an_earlier_paper_counts_that_paper(resources):
+    def named(paper, rule):
+        return Mention(paper, "QuexNet", EntityType.MODEL, "named", "abstract", 0, 7, "...",
+                       rule, 0.7)
+
+    def paper(key, *mentions):
+        return Extraction(_paper(key, "QuexNet works"), mentions, words="QuexNet works")
+
+    # p1 names QuexNet without coining it; p2 and p3 only write it; n1 proposes it
+    earlier = [paper("p1", named("p1", "candidate")), paper("p2"), paper("p3"),
+               paper("p4", named("p4", "candidate"))]
+    new = [paper("n1", named("n1", "proposal"))]
+    delta, (entities, _) = _update(earlier + new, len(earlier), resources)
+    assert delta.entities == entities
+    assert [e.support for e in entities.values()] == [5]

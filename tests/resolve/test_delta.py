@@ -4,15 +4,29 @@
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from itertools import permutations
 
 import pytest
 
 from paperkg.ingest.collect import read_inputs
 from paperkg.records import EntityType, Extraction, Mention, Paper
-from paperkg.resolve.delta import ClusterStats, Fallback, delta_entities, resolution_state
-from paperkg.resolve.resolver import _clusters, _entities, _entity, _Index, _long_key, voted_type
+from paperkg.resolve.delta import (
+    ClusterStats,
+    Fallback,
+    delta_entities,
+    delta_links,
+    resolution_state,
+)
+from paperkg.resolve.resolver import (
+    _clusters,
+    _entities,
+    _entity,
+    _Index,
+    _long_key,
+    resolve,
+    voted_type,
+)
 from paperkg.resolve.spread import spread_names
 
 
@@ -30,11 +44,27 @@ def _full(extractions, resources):
 
 def _update(extractions, earlier: int, resources):
     """(delta entities, full entities) of an update adding ``extractions[earlier:]``
-    to a build of the others, each spread as a build and an update spread them."""
+    to a build of the others, each spread as a build and an update spread them.
+    The delta's links, with the earlier build's for the papers it leaves, are
+    checked against resolving every paper's."""
     before = spread_names(extractions[:earlier], resources.is_stopped)
     state = resolution_state(before, resources)
     spread = spread_names(before + list(extractions[earlier:]), resources.is_stopped, earlier)
-    return delta_entities(state, spread, before, resources), _full(spread, resources)
+    delta = delta_entities(state, spread, before, resources)
+    links = delta_links(state, delta, spread, before)
+    expected = _by_paper(resolve(spread, resources, spread=False, curation=False).links)
+    earlier_links = _by_paper(resolve(before, resources, spread=False, curation=False).links)
+    merged = {**earlier_links, **links}
+    assert {paper: found for paper, found in merged.items() if found} == expected
+    assert len(links) < len(expected) or earlier < 2
+    return delta, _full(spread, resources)
+
+
+def _by_paper(links) -> dict[str, tuple]:
+    grouped = defaultdict(list)
+    for link in links:
+        grouped[link.paper_key].append(link)
+    return {paper: tuple(found) for paper, found in grouped.items()}
 
 
 def test_cluster_aggregates_make_each_clusters_entity_as_its_mentions_do(sample, resources):
@@ -106,6 +136,11 @@ def test_a_new_meaning_for_the_minority_keeps_the_earlier_papers_and_renames_the
     assert delta.entities == entities and delta.ambiguous == ambiguous
     assert sorted(e.key for e in entities.values()) == [
         "zqx-zeroquantisedexperts", "zqx-zonalqueryexpansion"]
+    # the earlier cluster has no new mention, but its key changed: its papers' links too
+    links = delta_links(state, delta, earlier + new, earlier)
+    assert {paper: [link.entity_key for link in found] for paper, found in links.items()} == {
+        "p1": ["zqx-zonalqueryexpansion"], "p2": ["zqx-zonalqueryexpansion"],
+        "n1": ["zqx-zeroquantisedexperts"]}
 
 
 def test_a_new_union_of_two_earlier_clusters_falls_back(resources):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 from paperkg.extract.resources import Resources
 from paperkg.extract.text import name_key
-from paperkg.records import Entity, EntityType, Extraction, Mention
+from paperkg.records import Entity, EntityType, Extraction, Link, Mention
 from paperkg.resolve.clusters import Acronyms
 from paperkg.resolve.spread import SPREAD_RULE
 from paperkg.vocab import slug
@@ -161,22 +161,32 @@ class ResolutionState:
     clusters: dict[str, ClusterStats]
     drafts: dict[str, tuple[Entity, tuple[str, bool]]]
     bases: dict[str, str]
+    #: each cluster's entity, by root
+    entities: dict[str, Entity]
+    #: each cluster's papers, in order
+    papers_of: dict[str, list[str]]
 
 
 def resolution_state(extractions: Sequence[Extraction], resources: Resources,
                      merges: Sequence[Sequence[str]] = ()) -> ResolutionState:
     """The state a full resolution of ``extractions`` leaves for the next update."""
-    from paperkg.resolve.resolver import _clusters, _Index
+    from paperkg.resolve.resolver import _clusters, _Index, assign_keys, curated_slugs, keyed
 
     index = _Index(extractions, resources, merges)
     acronyms = Acronyms().add(extractions)
     parent = {node: index.sets.find(node) for node in index.sets.parent}
-    clusters = {root: ClusterStats().extend(mentions)
-                for root, mentions in _clusters(extractions, index.roots()).items()}
+    mentions_of = _clusters(extractions, index.roots())
+    clusters = {root: ClusterStats().extend(mentions) for root, mentions in mentions_of.items()}
+    papers_of = {root: list(dict.fromkeys(m.paper_key for m in mentions))
+                 for root, mentions in mentions_of.items()}
     drafts = {root: stats.draft(resources) for root, stats in clusters.items()}
+    bases = {root: slug(name) for root, (_, (name, _)) in drafts.items()}
+    keys = assign_keys(drafts, bases, lambda root: clusters[root].long_key,
+                       curated_slugs(resources))
     return ResolutionState(len(extractions), _merges(merges), acronyms, index.senses,
-                           index.ambiguous, parent, clusters, drafts,
-                           {root: slug(name) for root, (_, (name, _)) in drafts.items()})
+                           index.ambiguous, parent, clusters, drafts, bases,
+                           {root: keyed(drafts[root][0], key) for root, key in keys.items()},
+                           papers_of)
 
 
 def _merges(merges: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
@@ -186,11 +196,13 @@ def _merges(merges: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
 @dataclass
 class DeltaEntities:
     """The entities of the earlier papers and an update's, by cluster root, and
-    the roots whose entity the update made again."""
+    the roots whose entity the update made again (new mentions, or a new key)."""
 
     entities: dict[str, Entity]
     touched: set[str]
     ambiguous: dict[str, tuple[str, ...]]
+    #: the union-find of the earlier and new papers' names (:class:`_Index`)
+    index: object = None
 
 
 def delta_entities(state: ResolutionState, extractions: Sequence[Extraction],
@@ -207,7 +219,7 @@ def delta_entities(state: ResolutionState, extractions: Sequence[Extraction],
     union joins two earlier clusters or gives one another root, a mention lands in
     an earlier cluster from an earlier paper.
     """
-    from paperkg.resolve.resolver import _Index, assign_keys, curated_slugs
+    from paperkg.resolve.resolver import _Index, assign_keys, curated_slugs, keyed
 
     if _merges(merges) != state.merges:
         raise Fallback("the merges changed")
@@ -270,8 +282,41 @@ def delta_entities(state: ResolutionState, extractions: Sequence[Extraction],
         stats = touched.get(root) or state.clusters[root]
         return stats.long_key
 
-    entities = assign_keys(drafts, bases, long_key, curated_slugs(resources))
-    return DeltaEntities(entities, set(touched), merged_ambiguous)
+    earlier_entities = state.entities
+    entities = {}
+    remade = set(touched)
+    for root, key in assign_keys(drafts, bases, long_key, curated_slugs(resources)).items():
+        entity = earlier_entities.get(root)
+        if entity is None or entity.key != key or root in touched:
+            entity = keyed(drafts[root][0], key)
+            remade.add(root)
+        entities[root] = entity
+    return DeltaEntities(entities, remade, merged_ambiguous, index)
+
+
+def delta_links(state: ResolutionState, delta: DeltaEntities,
+                extractions: Sequence[Extraction],
+                previous: Sequence[Extraction]) -> dict[str, tuple[Link, ...]]:
+    """The links of each paper whose links an update changes, by paper key: the new
+    papers', the earlier papers' the spread added a mention to, and those of the
+    earlier papers that name an entity whose key or type changed (the others' are
+    the earlier build's). ``delta``: :func:`delta_entities` of the same papers."""
+    from paperkg.resolve.resolver import _links
+
+    earlier_entities, entities = state.entities, delta.entities
+    changed = [root for root in delta.touched if (old := earlier_entities.get(root))
+               and ((new := entities[root]).key != old.key or new.type is not old.type)]
+    papers = {paper for root in changed for paper in state.papers_of[root]}
+    papers.update(now.paper.key for now, before in zip(extractions, previous, strict=False)
+                  if now is not before)
+    redo = [e for e in extractions[:state.papers] if e.paper.key in papers]
+    redo.extend(extractions[state.papers:])
+    find, node = delta.index.sets.find, delta.index.mention_node
+    roots = [tuple(find(node(m)) for m in e.mentions) for e in redo]
+    links: dict[str, list[Link]] = {e.paper.key: [] for e in redo}
+    for link in _links(redo, roots, entities):
+        links[link.paper_key].append(link)
+    return {paper: tuple(found) for paper, found in links.items()}
 
 
 def _defined(extractions: Sequence[Extraction]) -> set[str]:

@@ -193,8 +193,14 @@ def _entities(clusters: dict[str, list[Mention]], resources: Resources) -> dict[
     """
     drafts = {root: _entity(mentions, resources) for root, mentions in clusters.items()}
     bases = {root: slug(name) for root, (_, (name, _)) in drafts.items()}  # each made once
-    return assign_keys(drafts, bases, lambda root: _long_key(clusters[root]),
+    keys = assign_keys(drafts, bases, lambda root: _long_key(clusters[root]),
                        curated_slugs(resources))
+    return {root: keyed(drafts[root][0], key) for root, key in keys.items()}
+
+
+def keyed(draft: Entity, key: str) -> Entity:
+    """``draft`` with its key."""
+    return Entity(key, draft.label, draft.type, draft.kind, draft.aliases, draft.support)
 
 
 def curated_slugs(resources: Resources) -> set[str]:
@@ -203,17 +209,17 @@ def curated_slugs(resources: Resources) -> set[str]:
 
 
 def assign_keys(drafts: dict[str, tuple[Entity, tuple[str, bool]]], bases: dict[str, str],
-                long_key: Callable[[str], str], curated: set[str]) -> dict[str, Entity]:
-    """Each cluster's entity with its key (see :func:`_entities`): ``drafts`` by
-    cluster root, each with the name its key is made from, ``bases`` that name's
-    slug, ``long_key`` a root's :func:`_long_key`, ``curated``:
-    :func:`curated_slugs`."""
+                long_key: Callable[[str], str], curated: set[str]) -> dict[str, str]:
+    """Each cluster's entity key (see :func:`_entities`), in the sorted order of
+    the roots: ``drafts`` by cluster root, each with the name its key is made from,
+    ``bases`` that name's slug, ``long_key`` a root's :func:`_long_key`,
+    ``curated``: :func:`curated_slugs`."""
     meanings = Counter(bases[root] for root, (_, (_, is_curated)) in drafts.items()
                        if not is_curated)
     used: set[str] = set()
-    result: dict[str, Entity] = {}
+    result: dict[str, str] = {}
     for root in sorted(drafts):
-        draft, (_, is_curated) = drafts[root]
+        is_curated = drafts[root][1][1]
         base = bases[root]
         if not is_curated and meanings[base] > 1 and (long := long_key(root)):
             # a short form with several meanings in the corpus: each meaning is named
@@ -225,8 +231,7 @@ def assign_keys(drafts: dict[str, tuple[Entity, tuple[str, bool]]], bases: dict[
         while key in used or (not is_curated and key.lower() in curated):
             key, number = f"{base}-{number}", number + 1
         used.add(key)
-        result[root] = Entity(key, draft.label, draft.type, draft.kind, draft.aliases,
-                              draft.support)
+        result[root] = key
     return result
 
 

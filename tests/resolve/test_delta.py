@@ -15,6 +15,7 @@ from paperkg.resolve.delta import (
     ClusterStats,
     Fallback,
     delta_entities,
+    delta_lineage,
     delta_links,
     resolution_state,
 )
@@ -52,7 +53,11 @@ def _update(extractions, earlier: int, resources):
     spread = spread_names(before + list(extractions[earlier:]), resources.is_stopped, earlier)
     delta = delta_entities(state, spread, before, resources)
     links = delta_links(state, delta, spread, before)
-    expected = _by_paper(resolve(spread, resources, spread=False, curation=False).links)
+    full = resolve(spread, resources, spread=False, curation=False)
+    lineage, entities = delta_lineage(state, delta, spread, before, resources)
+    assert lineage == full.lineage
+    assert {entity.key: entity for entity in entities.values()} == full.entities
+    expected = _by_paper(full.links)
     earlier_links = _by_paper(resolve(before, resources, spread=False, curation=False).links)
     merged = {**earlier_links, **links}
     assert {paper: found for paper, found in merged.items() if found} == expected

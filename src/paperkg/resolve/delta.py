@@ -23,13 +23,14 @@ type votes, float sums, come out the same bits). See ``docs/delta-update.md``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from paperkg.extract.resources import Resources
 from paperkg.extract.text import name_key
-from paperkg.records import Entity, EntityType, Extraction, Link, Mention
+from paperkg.records import Entity, EntityType, Extraction, Lineage, Link, Mention
 from paperkg.resolve.clusters import Acronyms
+from paperkg.resolve.lineage import Stated, lineage_from, stated
 from paperkg.resolve.spread import SPREAD_RULE
 from paperkg.vocab import slug
 
@@ -165,6 +166,10 @@ class ResolutionState:
     entities: dict[str, Entity]
     #: each cluster's papers, in order
     papers_of: dict[str, list[str]]
+    #: what the papers state about lineage, in their order (:func:`~.lineage.stated`)
+    stating: list[Stated]
+    #: each label's naming parents (see :func:`~.lineage.lineage_from`)
+    names: dict[tuple[str, bool], tuple[str, ...]]
 
 
 def resolution_state(extractions: Sequence[Extraction], resources: Resources,
@@ -175,7 +180,10 @@ def resolution_state(extractions: Sequence[Extraction], resources: Resources,
     index = _Index(extractions, resources, merges)
     acronyms = Acronyms().add(extractions)
     parent = {node: index.sets.find(node) for node in index.sets.parent}
-    mentions_of = _clusters(extractions, index.roots())
+    roots = index.roots()
+    stating = [said for e, found in zip(extractions, roots, strict=True)
+               if (said := stated(e, found)) is not None]
+    mentions_of = _clusters(extractions, roots)
     clusters = {root: ClusterStats().extend(mentions) for root, mentions in mentions_of.items()}
     papers_of = {root: list(dict.fromkeys(m.paper_key for m in mentions))
                  for root, mentions in mentions_of.items()}
@@ -183,10 +191,12 @@ def resolution_state(extractions: Sequence[Extraction], resources: Resources,
     bases = {root: slug(name) for root, (_, (name, _)) in drafts.items()}
     keys = assign_keys(drafts, bases, lambda root: clusters[root].long_key,
                        curated_slugs(resources))
+    entities = {root: keyed(drafts[root][0], key) for root, key in keys.items()}
+    names: dict[tuple[str, bool], tuple[str, ...]] = {}
+    lineage_from(entities, stating, _PapersOf(papers_of, {}), resources, index.sets.find, names)
     return ResolutionState(len(extractions), _merges(merges), acronyms, index.senses,
-                           index.ambiguous, parent, clusters, drafts, bases,
-                           {root: keyed(drafts[root][0], key) for root, key in keys.items()},
-                           papers_of)
+                           index.ambiguous, parent, clusters, drafts, bases, entities,
+                           papers_of, stating, names)
 
 
 def _merges(merges: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
@@ -203,6 +213,8 @@ class DeltaEntities:
     ambiguous: dict[str, tuple[str, ...]]
     #: the union-find of the earlier and new papers' names (:class:`_Index`)
     index: object = None
+    #: the mentions the update adds, by paper, in the order of ``index.nodes``
+    delta: list[Extraction] = field(default_factory=list)
 
 
 def delta_entities(state: ResolutionState, extractions: Sequence[Extraction],
@@ -291,7 +303,7 @@ def delta_entities(state: ResolutionState, extractions: Sequence[Extraction],
             entity = keyed(drafts[root][0], key)
             remade.add(root)
         entities[root] = entity
-    return DeltaEntities(entities, remade, merged_ambiguous, index)
+    return DeltaEntities(entities, remade, merged_ambiguous, index, delta)
 
 
 def delta_links(state: ResolutionState, delta: DeltaEntities,
@@ -335,3 +347,51 @@ def _added(now: Extraction, before: Extraction) -> Extraction | None:
             any(m.rule != SPREAD_RULE for m in added):
         raise Fallback(f"the mentions of the earlier paper {now.paper.key} changed")
     return replace(now, mentions=added) if added else None
+
+
+def delta_lineage(state: ResolutionState, delta: DeltaEntities,
+                  extractions: Sequence[Extraction], previous: Sequence[Extraction],
+                  resources: Resources) -> tuple[tuple[Lineage, ...], dict[str, Entity]]:
+    """:func:`~paperkg.resolve.lineage.derive_lineage` of ``extractions`` from what
+    the earlier papers state (``state``) and the new papers: every lineage edge,
+    and the entities with the checkpoint parents it adds."""
+    find, node = delta.index.sets.find, delta.index.mention_node
+    changed = {now.paper.key: now for now, before in zip(extractions, previous, strict=False)
+               if now is not before}
+    stating = [stated(now, tuple(find(node(m)) for m in now.mentions))
+               if (now := changed.get(said.paper)) is not None else said
+               for said in state.stating]
+    added: dict[str, set[str]] = {}
+    for extraction, nodes in zip(delta.delta, delta.index.nodes, strict=True):
+        for root in map(find, nodes):
+            added.setdefault(root, set()).add(extraction.paper.key)
+    for extraction in extractions[state.papers:]:
+        said = stated(extraction, tuple(find(node(m)) for m in extraction.mentions))
+        if said is not None:
+            stating.append(said)
+    return lineage_from(delta.entities, stating, _PapersOf(state.papers_of, added), resources,
+                        find, state.names)
+
+
+class _PapersOf(Mapping):
+    """Each cluster root's papers, as a set: the earlier papers' (``earlier``, lists)
+    and the update's (``added``), made on demand."""
+
+    def __init__(self, earlier: dict[str, list[str]], added: dict[str, set[str]]) -> None:
+        self.earlier, self.added = earlier, added
+        self._made: dict[str, set[str]] = {}
+
+    def __getitem__(self, root: str) -> set[str]:
+        made = self._made.get(root)
+        if made is None:
+            if root not in self.earlier and root not in self.added:
+                raise KeyError(root)
+            made = self._made[root] = set(self.earlier.get(root, ())) | \
+                self.added.get(root, set())
+        return made
+
+    def __iter__(self):
+        return iter(self.earlier.keys() | self.added.keys())
+
+    def __len__(self) -> int:
+        return len(self.earlier.keys() | self.added.keys())

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter, is_not
 
@@ -109,6 +110,33 @@ def _affix_boundary(head: str, tail: str) -> bool:
     return head[-1].islower() and tail[1].isalpha()  # "LongLoRA", "ChatGPT", "DiffuLLaMA"
 
 
+@dataclass(frozen=True, slots=True)
+class Stated:
+    """What one paper states about lineage, its names resolved to cluster roots:
+    the mentions whose names are formed from a parent's ("Llama-2-7B" of "Llama-2"),
+    as (child root, parent name, sentence), and its claims, as (child root,
+    parent root, rule, evidence), a root None where the paper has no such name."""
+
+    paper: str
+    parents: tuple[tuple[str, str, str], ...]
+    claims: tuple[tuple[str | None, str | None, str, str], ...]
+
+
+def stated(extraction: Extraction, roots: tuple[str, ...]) -> Stated | None:
+    """What ``extraction`` states (``roots``: its mentions' cluster roots), or None
+    if it states nothing."""
+    if not extraction.lineage and not any(map(is_not, repeat(None),
+                                              map(_PARENT, extraction.mentions))):
+        return None
+    root_of = _names_roots(extraction, roots)
+    return Stated(
+        extraction.paper.key,
+        tuple((root_of[name_key(m.text)], m.parent, m.sentence)
+              for m in extraction.mentions if m.parent is not None),
+        tuple((root_of.get(name_key(c.child)), root_of.get(name_key(c.parent)), c.rule,
+               c.evidence) for c in extraction.lineage))
+
+
 def derive_lineage(
     extractions: Sequence[Extraction],
     entities: dict[str, Entity],
@@ -121,18 +149,34 @@ def derive_lineage(
     cluster root of each extraction's mentions, in order. ``find``: the cluster
     root of a node (a curated name merged into another curated entity is found
     under that entity's root)."""
-    entities = dict(entities)
     papers_of: dict[str, set[str]] = defaultdict(set)
-    #: the papers that state a derivation or name a parent, each with the cluster
-    #: root of each of its names (:func:`_names_roots`)
-    stating: list[tuple[Extraction, dict[str, str]]] = []
+    #: the papers that state a derivation or name a parent (:func:`stated`)
+    stating: list[Stated] = []
     for extraction, found in zip(extractions, roots, strict=True):
         paper = extraction.paper.key
         # C functions mapped over the millions of mentions, with no Python loop
         deque(map(set.add, map(papers_of.__getitem__, found), repeat(paper)), maxlen=0)
-        if extraction.lineage or any(map(is_not, repeat(None), map(_PARENT, extraction.mentions))):
-            stating.append((extraction, _names_roots(extraction, found)))
-    serving = _serving(stating)
+        if (said := stated(extraction, found)) is not None:
+            stating.append(said)
+    return lineage_from(entities, stating, papers_of, resources, find)
+
+
+def lineage_from(
+    entities: dict[str, Entity],
+    stating: Sequence[Stated],
+    papers_of: Mapping[str, set[str]],
+    resources: Resources,
+    find: Callable[[str], str] = str,
+    names: dict[tuple[str, bool], tuple[str, ...]] | None = None,
+) -> tuple[tuple[Lineage, ...], dict[str, Entity]]:
+    """:func:`derive_lineage` from what the papers state (``stating``, in the
+    papers' order) and each cluster root's papers (``papers_of``): what an update
+    keeps of the earlier papers. ``names``: each label's :func:`naming_parents`
+    (with modifiers or not), found once and kept across updates."""
+    entities = dict(entities)
+    names = {} if names is None else names
+    serving = {(child, parent) for said in stating for child, parent, rule, _ in said.claims
+               if rule == SERVES and child and parent}
     #: each edge's best rule and its evidence (the first of that rule), and its papers
     best: dict[tuple[str, str], tuple[str, str]] = {}
     edge_papers: dict[tuple[str, str], set[str]] = {}
@@ -155,31 +199,30 @@ def derive_lineage(
             best[pair] = (rule, evidence)
         edge_papers[pair].update(papers)
 
-    for extraction, root_of in stating:
-        paper = extraction.paper.key
-        for mention in extraction.mentions:
-            if mention.parent is None:
-                continue
-            parent_root = find("known:" + name_key(mention.parent))
+    for said in stating:
+        for child_root, parent_name, sentence in said.parents:
+            parent_root = find("known:" + name_key(parent_name))
             if parent_root not in entities:
-                known = resources.lookup(mention.parent)
+                known = resources.lookup(parent_name)
                 if known is None:
                     continue
                 entities[parent_root] = Entity(_free_key(known.name, entities), known.name,
                                                known.type, known.kind, (), 0)
-            add(root_of[name_key(mention.text)], parent_root, "naming", mention.sentence,
-                (paper,))
-        for claim in extraction.lineage:
-            child = root_of.get(name_key(claim.child))
-            parent = root_of.get(name_key(claim.parent))
-            if child and parent and claim.rule != SERVES:
-                add(child, parent, claim.rule, claim.evidence, (paper,))
+            add(child_root, parent_root, "naming", sentence, (said.paper,))
+        for child, parent, rule, evidence in said.claims:
+            if child and parent and rule != SERVES:
+                add(child, parent, rule, evidence, (said.paper,))
 
     label_index: dict[str, str] = {}
     for root, entity in sorted(entities.items(), key=lambda item: -item[1].support):
         label_index.setdefault(name_key(entity.label), root)
     for root, entity in sorted(entities.items()):
-        for parent_name in naming_parents(entity.label, modifiers=not root.startswith("known:")):
+        modifiers = not root.startswith("known:")
+        candidates = names.get((entity.label, modifiers))
+        if candidates is None:
+            candidates = names[(entity.label, modifiers)] = tuple(
+                naming_parents(entity.label, modifiers=modifiers))
+        for parent_name in candidates:
             parent_root = label_index.get(name_key(parent_name))
             if parent_root is not None and resources.is_stopped(parent_name):
                 break  # "GenSLM" is not formed from one paper's "SLM": the name is generic
@@ -205,20 +248,6 @@ def _names_roots(extraction: Extraction, roots: tuple[str, ...]) -> dict[str, st
     """The cluster root of each name key of ``extraction``'s mentions (``roots``, in
     their order); of two mentions under one key, the later's."""
     return {name_key(m.text): root for m, root in zip(extraction.mentions, roots, strict=True)}
-
-
-def _serving(stating: Sequence[tuple[Extraction, dict[str, str]]]) -> set[tuple[str, str]]:
-    """(child, parent) roots of every claim that the child is made for the parent:
-    "EdgeMoE, an engine for MoE LLMs" is no MoE, though its name ends in one.
-    ``stating``: the papers with claims, each with its names' roots."""
-    pairs = set()
-    for extraction, root_of in stating:
-        for claim in extraction.lineage:
-            child = root_of.get(name_key(claim.child))
-            parent = root_of.get(name_key(claim.parent))
-            if claim.rule == SERVES and child and parent:
-                pairs.add((child, parent))
-    return pairs
 
 
 def _most_specific(edges: dict[tuple[str, str], Lineage]) -> dict[tuple[str, str], Lineage]:

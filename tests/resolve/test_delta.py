@@ -18,6 +18,8 @@ from paperkg.resolve.delta import (
     delta_lineage,
     delta_links,
     resolution_state,
+    resolve_keeping,
+    update_input,
 )
 from paperkg.resolve.resolver import (
     _clusters,
@@ -51,10 +53,11 @@ def _update(extractions, earlier: int, resources):
     before = spread_names(extractions[:earlier], resources.is_stopped)
     state = resolution_state(before, resources)
     spread = spread_names(before + list(extractions[earlier:]), resources.is_stopped, earlier)
-    delta = delta_entities(state, spread, before, resources)
-    links = delta_links(state, delta, spread, before)
+    update = update_input(spread, before, earlier)
+    delta = delta_entities(state, update, resources)
+    links = delta_links(state, delta, update)
     full = resolve(spread, resources, spread=False, curation=False)
-    lineage, entities = delta_lineage(state, delta, spread, before, resources)
+    lineage, entities = delta_lineage(state, delta, update, resources)
     assert lineage == full.lineage
     assert {entity.key: entity for entity in entities.values()} == full.entities
     expected = _by_paper(full.links)
@@ -80,6 +83,9 @@ def test_cluster_aggregates_make_each_clusters_entity_as_its_mentions_do(sample,
         stats = ClusterStats().extend(mentions)
         assert stats.draft(resources) == _entity(mentions, resources)
         assert stats.long_key == _long_key(mentions)
+        at_once = ClusterStats.of(mentions)
+        assert {name: getattr(at_once, name) for name in ClusterStats.__slots__} == \
+            {name: getattr(stats, name) for name in ClusterStats.__slots__}
 
 
 @pytest.mark.parametrize("earlier", [1, 150, 300, 450, 540, 571])
@@ -128,7 +134,7 @@ def test_a_new_majority_meaning_that_moves_an_earlier_paper_falls_back(resources
            for i in range(2)]
     state = resolution_state(earlier, resources)
     with pytest.raises(Fallback, match="sense of 'zqx'"):
-        delta_entities(state, earlier + new, earlier, resources)
+        delta_entities(state, update_input(earlier + new, earlier, len(earlier)), resources)
 
 
 def test_a_new_meaning_for_the_minority_keeps_the_earlier_papers_and_renames_the_key(resources):
@@ -136,13 +142,13 @@ def test_a_new_meaning_for_the_minority_keeps_the_earlier_papers_and_renames_the
                _extraction("p2", _acronym("p2", "ZQX", "Zonal Query Expansion"))]
     new = [_extraction("n1", _acronym("n1", "ZQX", "Zero Quantised eXperts"))]
     state = resolution_state(earlier, resources)
-    delta = delta_entities(state, earlier + new, earlier, resources)
+    delta = delta_entities(state, update_input(earlier + new, earlier, len(earlier)), resources)
     entities, ambiguous = _full(earlier + new, resources)
     assert delta.entities == entities and delta.ambiguous == ambiguous
     assert sorted(e.key for e in entities.values()) == [
         "zqx-zeroquantisedexperts", "zqx-zonalqueryexpansion"]
     # the earlier cluster has no new mention, but its key changed: its papers' links too
-    links = delta_links(state, delta, earlier + new, earlier)
+    links = delta_links(state, delta, update_input(earlier + new, earlier, len(earlier)))
     assert {paper: [link.entity_key for link in found] for paper, found in links.items()} == {
         "p1": ["zqx-zonalqueryexpansion"], "p2": ["zqx-zonalqueryexpansion"],
         "n1": ["zqx-zeroquantisedexperts"]}
@@ -156,7 +162,7 @@ def test_a_new_union_of_two_earlier_clusters_falls_back(resources):
                                      0, 3, "...", "gazetteer", 0.9, aliases=("QuexNet",)))]
     state = resolution_state(earlier, resources)
     with pytest.raises(Fallback, match="joined another"):
-        delta_entities(state, earlier + new, earlier, resources)
+        delta_entities(state, update_input(earlier + new, earlier, len(earlier)), resources)
 
 
 def test_an_earlier_paper_changed_otherwise_than_by_the_spread_falls_back(resources):
@@ -164,7 +170,7 @@ def test_an_earlier_paper_changed_otherwise_than_by_the_spread_falls_back(resour
     changed = [_extraction("p1", _acronym("p1", "ZQX", "Zonal Query Extension"))]
     state = resolution_state(earlier, resources)
     with pytest.raises(Fallback, match="mentions of the earlier paper p1 changed"):
-        delta_entities(state, changed, earlier, resources)
+        delta_entities(state, update_input(changed, earlier, len(earlier)), resources)
 
 
 def test_voted_types_do_not_depend_on_the_order_of_the_confidences():
@@ -193,3 +199,12 @@ def test_a_name_coined_now_and_found_in_an_earlier_paper_counts_that_paper(resou
     delta, (entities, _) = _update(earlier + new, len(earlier), resources)
     assert delta.entities == entities
     assert [e.support for e in entities.values()] == [5]
+
+
+def test_resolving_while_keeping_the_state_resolves_as_resolve_does(sample, resources):
+    spread = spread_names(sample, resources.is_stopped)
+    kept, state = resolve_keeping(spread, resources)
+    assert kept == resolve(spread, resources, spread=False, curation=False)
+    assert state.papers == len(sample)
+    # the state's entities are the clusters'; the resolution adds checkpoint parents
+    assert {e.key for e in state.entities.values()} <= set(kept.entities)

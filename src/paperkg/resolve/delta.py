@@ -23,16 +23,23 @@ type votes, float sums, come out the same bits). See ``docs/delta-update.md``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
+from operator import attrgetter
 
 from paperkg.extract.resources import Resources
 from paperkg.extract.text import name_key
-from paperkg.records import Entity, EntityType, Extraction, Lineage, Link, Mention
+from paperkg.records import Entity, EntityType, Extraction, Lineage, Link, Mention, Resolution
 from paperkg.resolve.clusters import Acronyms
 from paperkg.resolve.lineage import Stated, lineage_from, stated
 from paperkg.resolve.spread import SPREAD_RULE
 from paperkg.vocab import slug
+
+_RESOURCE_ID, _TEXT, _ALIASES, _KIND, _PAPER_KEY, _TYPE, _CONFIDENCE, _EVALUATED_ON, _RULE = (
+    attrgetter(name) for name in ("resource_id", "text", "aliases", "kind", "paper_key", "type",
+                                  "confidence", "evaluated_on", "rule"))
+
 
 class ClusterStats:
     """Aggregates of a cluster's mentions, in their order, from which its entity is
@@ -101,6 +108,39 @@ class ClusterStats:
         self.papers += new_paper - (mention.paper_key != last_paper)
         self.last_paper = last_paper
 
+    @classmethod
+    def of(cls, mentions: Sequence[Mention]) -> ClusterStats:
+        """The aggregates of ``mentions``, a cluster's, in order: as :meth:`extend`
+        makes them, by C functions mapped over the mentions (the largest clusters
+        have tens of thousands)."""
+        stats = cls()
+        if len(mentions) == 1:
+            return stats.extend(mentions)
+        stats.resource_id = next(filter(None, map(_RESOURCE_ID, mentions)), None)
+        stats.surfaces = Counter(map(_TEXT, mentions))
+        if "acronym" in map(_RULE, mentions):  # most clusters: no short form defined
+            for mention in mentions:
+                aliases, text = mention.aliases, mention.text
+                if mention.rule == "acronym" and aliases and len(text) < len(aliases[0]):
+                    stats.shorts.add(text)
+                    if key := name_key(aliases[0]):
+                        stats.long_key = min(stats.long_key, key) if stats.long_key else key
+        stats.aliases = set(chain.from_iterable(map(_ALIASES, mentions)))
+        stats.named = "named" in map(_KIND, mentions)
+        stats.mentions = len(mentions)
+        stats.evaluated = sum(map(_EVALUATED_ON, mentions))
+        types = set(map(_TYPE, mentions))
+        if len(types) == 1:  # most clusters
+            stats.votes = {types.pop(): Counter(map(_CONFIDENCE, mentions))}
+        else:
+            for (entity_type, confidence), count in Counter(
+                    zip(map(_TYPE, mentions), map(_CONFIDENCE, mentions), strict=True)).items():
+                stats.votes.setdefault(entity_type, Counter())[confidence] = count
+        stats.confident = any(map(_CONFIDENCE, mentions))
+        stats.papers = len(set(map(_PAPER_KEY, mentions)))
+        stats.last_paper = mentions[-1].paper_key
+        return stats
+
     def copy(self) -> ClusterStats:
         other = ClusterStats()
         for name in self.__slots__:
@@ -148,8 +188,10 @@ class Fallback(Exception):
 class ResolutionState:
     """What the resolution of an update starts from: the earlier build's."""
 
-    #: the earlier papers, in order
+    #: the earlier papers
     papers: int
+    #: each earlier paper's key -> its place in their order
+    order: dict[str, int]
     #: the user's merges the earlier resolution used
     merges: tuple[tuple[str, ...], ...]
     acronyms: Acronyms
@@ -172,31 +214,53 @@ class ResolutionState:
     names: dict[tuple[str, bool], tuple[str, ...]]
 
 
-def resolution_state(extractions: Sequence[Extraction], resources: Resources,
-                     merges: Sequence[Sequence[str]] = ()) -> ResolutionState:
-    """The state a full resolution of ``extractions`` leaves for the next update."""
-    from paperkg.resolve.resolver import _clusters, _Index, assign_keys, curated_slugs, keyed
+def resolve_keeping(extractions: Sequence[Extraction], resources: Resources,
+                    merges: Sequence[Sequence[str]] = ()) -> tuple[Resolution, ResolutionState]:
+    """:func:`~paperkg.resolve.resolver.resolve` of ``extractions`` (spread already;
+    no near-duplicates), and the state it leaves for the next update."""
+    from paperkg.resolve.resolver import (
+        _clusters,
+        _Index,
+        _links,
+        assign_keys,
+        curated_slugs,
+        keyed,
+    )
 
-    index = _Index(extractions, resources, merges)
     acronyms = Acronyms().add(extractions)
-    parent = {node: index.sets.find(node) for node in index.sets.parent}
+    index = _Index(extractions, resources, merges, senses=acronyms.senses())
+    find = index.sets.find
+    parent = {node: find(node) for node in index.sets.parent}
     roots = index.roots()
     stating = [said for e, found in zip(extractions, roots, strict=True)
                if (said := stated(e, found)) is not None]
     mentions_of = _clusters(extractions, roots)
-    clusters = {root: ClusterStats().extend(mentions) for root, mentions in mentions_of.items()}
-    papers_of = {root: list(dict.fromkeys(m.paper_key for m in mentions))
+    clusters = {root: ClusterStats.of(mentions) for root, mentions in mentions_of.items()}
+    papers_of = {root: list(dict.fromkeys(map(_PAPER_KEY, mentions)))
                  for root, mentions in mentions_of.items()}
+    del mentions_of
     drafts = {root: stats.draft(resources) for root, stats in clusters.items()}
     bases = {root: slug(name) for root, (_, (name, _)) in drafts.items()}
     keys = assign_keys(drafts, bases, lambda root: clusters[root].long_key,
                        curated_slugs(resources))
     entities = {root: keyed(drafts[root][0], key) for root, key in keys.items()}
+    links = _links(extractions, roots, entities)
     names: dict[tuple[str, bool], tuple[str, ...]] = {}
-    lineage_from(entities, stating, _PapersOf(papers_of, {}), resources, index.sets.find, names)
-    return ResolutionState(len(extractions), _merges(merges), acronyms, index.senses,
-                           index.ambiguous, parent, clusters, drafts, bases, entities,
-                           papers_of, stating, names)
+    lineage, with_parents = lineage_from(entities, stating, _PapersOf(papers_of, {}), resources,
+                                         find, names)
+    resolution = Resolution(
+        entities={entity.key: entity for entity in with_parents.values()}, links=links,
+        lineage=lineage, near_duplicates=(), ambiguous=tuple(sorted(index.ambiguous.items())))
+    return resolution, ResolutionState(
+        len(extractions), {e.paper.key: i for i, e in enumerate(extractions)},
+        _merges(merges), acronyms, index.senses, index.ambiguous, parent,
+        clusters, drafts, bases, entities, papers_of, stating, names)
+
+
+def resolution_state(extractions: Sequence[Extraction], resources: Resources,
+                     merges: Sequence[Sequence[str]] = ()) -> ResolutionState:
+    """The state a full resolution of ``extractions`` leaves for the next update."""
+    return resolve_keeping(extractions, resources, merges)[1]
 
 
 def _merges(merges: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
@@ -217,73 +281,65 @@ class DeltaEntities:
     delta: list[Extraction] = field(default_factory=list)
 
 
-def delta_entities(state: ResolutionState, extractions: Sequence[Extraction],
-                   previous: Sequence[Extraction], resources: Resources,
-                   merges: Sequence[Sequence[str]] = ()) -> DeltaEntities:
-    """The entities :func:`~paperkg.resolve.resolver.resolve` makes of
-    ``extractions`` (spread), whose first ``state.papers`` are the earlier
-    build's, from ``state`` and the new papers' mentions alone; ``previous``: the
-    earlier extractions as the earlier build kept them.
+@dataclass
+class UpdateInput:
+    """What an update's resolution reads of the papers: the new papers' extractions
+    (spread, in order), the earlier papers' the spread changed, each with its
+    extraction as the earlier build kept it (in the papers' order), and a way to
+    read other earlier papers' extractions by key (for the few whose links change)."""
 
-    An earlier extraction may differ from its ``previous`` one only by the mentions
-    the spread of a new paper's names adds to it. Raises :class:`Fallback` where the
-    new papers reach back further: an earlier paper's acronym sense changes, a
-    union joins two earlier clusters or gives one another root, a mention lands in
-    an earlier cluster from an earlier paper.
+    new: Sequence[Extraction]
+    changed: Sequence[tuple[Extraction, Extraction]]
+    earlier: Callable[[Iterable[str]], dict[str, Extraction]]
+
+
+def update_input(extractions: Sequence[Extraction], previous: Sequence[Extraction],
+                 earlier: int) -> UpdateInput:
+    """The :class:`UpdateInput` of ``extractions`` (an update's, spread), whose first
+    ``earlier`` are the earlier build's papers, kept as ``previous``."""
+    by_key = {}
+
+    def read(keys: Iterable[str]) -> dict[str, Extraction]:
+        if not by_key:
+            by_key.update((e.paper.key, e) for e in extractions[:earlier])
+        return {key: by_key[key] for key in keys}
+
+    if len(previous) != earlier:
+        raise Fallback("the earlier papers are not the state's")
+    return UpdateInput(extractions[earlier:],
+                       [(now, before) for now, before in zip(extractions, previous,
+                                                             strict=False) if now is not before],
+                       read)
+
+
+def delta_entities(state: ResolutionState, update: UpdateInput, resources: Resources,
+                   merges: Sequence[Sequence[str]] = ()) -> DeltaEntities:
+    """The entities :func:`~paperkg.resolve.resolver.resolve` makes of the earlier
+    papers and the update's, from ``state`` and the update's mentions alone.
+
+    An earlier extraction may differ from the one the earlier build kept only by the
+    mentions the spread of a new paper's names adds to it. Raises :class:`Fallback`
+    where the new papers reach back further: an earlier paper's acronym sense
+    changes, a union joins two earlier clusters or gives one another root.
     """
     from paperkg.resolve.resolver import _Index, assign_keys, curated_slugs, keyed
 
     if _merges(merges) != state.merges:
         raise Fallback("the merges changed")
-    if len(previous) != state.papers:
-        raise Fallback("the earlier papers are not the state's")
-    new = extractions[state.papers:]
+    new = update.new
     # the earlier papers' mentions the spread added, then the new papers'
-    delta = [added for now, before in zip(extractions, previous, strict=False)
-             if now is not before and (added := _added(now, before)) is not None]
+    delta = [added for now, before in update.changed
+             if (added := _added(now, before)) is not None]
     delta.extend(new)
-    acronyms = state.acronyms
-    before = acronyms.senses(_defined(delta))[0]
-    acronyms.add(delta)
-    touched_keys = acronyms.added
-    senses, ambiguous = acronyms.senses(touched_keys)
     new_papers = {e.paper.key for e in new}
-    for paper, key in {**before, **senses}:
-        if paper not in new_papers and before.get((paper, key)) != senses.get((paper, key)):
-            raise Fallback(f"the sense of {key!r} changed in an earlier paper")
-    merged_senses = {k: v for k, v in state.senses.items() if k[1] not in touched_keys}
-    merged_senses.update(senses)
-    merged_ambiguous = {k: v for k, v in state.ambiguous.items() if k not in touched_keys}
-    merged_ambiguous.update(ambiguous)
-
-    index = _Index(delta, resources, (), senses=merged_senses, parent=dict(state.parent))
+    merged_senses, merged_ambiguous = _senses(state, delta, new_papers)
+    index = _Index(delta, resources, (), senses=(merged_senses, merged_ambiguous),
+                   parent=dict(state.parent))
     find = index.sets.find
     for root in state.clusters:
         if find(root) != root:
             raise Fallback(f"the earlier cluster {root!r} joined another")
-    touched: dict[str, ClusterStats] = {}
-    #: the changed earlier papers' extractions as the state has them, and the roots
-    #: of their mentions
-    before_of = {e.paper.key: before for e, before in zip(extractions, previous, strict=False)
-                 if e is not before}
-    had_roots: dict[str, set[str]] = {}
-    for extraction, nodes in zip(delta, index.nodes, strict=True):
-        for mention, node in zip(extraction.mentions, nodes, strict=True):
-            root = find(node)
-            stats = touched.get(root)
-            if stats is None:
-                earlier_stats = state.clusters.get(root)
-                stats = touched[root] = earlier_stats.copy() if earlier_stats is not None \
-                    else ClusterStats()
-            if mention.paper_key in new_papers or root not in state.clusters:
-                stats.add(mention)  # after the cluster's mentions, as in a full build
-            else:  # an earlier paper's, before the cluster's last paper
-                had = had_roots.get(mention.paper_key)
-                if had is None:
-                    had = had_roots[mention.paper_key] = {
-                        find(index.mention_node(m)) for m in before_of[mention.paper_key].mentions}
-                stats.insert(mention, new_paper=root not in had)
-                had.add(root)
+    touched = _touched(state, delta, index, update, new_papers)
     drafts = dict(state.drafts)
     bases = dict(state.bases)
     for root, stats in touched.items():
@@ -307,28 +363,77 @@ def delta_entities(state: ResolutionState, extractions: Sequence[Extraction],
 
 
 def delta_links(state: ResolutionState, delta: DeltaEntities,
-                extractions: Sequence[Extraction],
-                previous: Sequence[Extraction]) -> dict[str, tuple[Link, ...]]:
+                update: UpdateInput) -> dict[str, tuple[Link, ...]]:
     """The links of each paper whose links an update changes, by paper key: the new
     papers', the earlier papers' the spread added a mention to, and those of the
     earlier papers that name an entity whose key or type changed (the others' are
-    the earlier build's). ``delta``: :func:`delta_entities` of the same papers."""
+    the earlier build's). ``delta``: :func:`delta_entities` of the same update."""
     from paperkg.resolve.resolver import _links
 
     earlier_entities, entities = state.entities, delta.entities
     changed = [root for root in delta.touched if (old := earlier_entities.get(root))
                and ((new := entities[root]).key != old.key or new.type is not old.type)]
     papers = {paper for root in changed for paper in state.papers_of[root]}
-    papers.update(now.paper.key for now, before in zip(extractions, previous, strict=False)
-                  if now is not before)
-    redo = [e for e in extractions[:state.papers] if e.paper.key in papers]
-    redo.extend(extractions[state.papers:])
+    now = {extraction.paper.key: extraction for extraction, _ in update.changed}
+    read = update.earlier(papers - now.keys())
+    redo = sorted((*read.values(), *now.values()), key=lambda e: state.order[e.paper.key])
+    redo.extend(update.new)
     find, node = delta.index.sets.find, delta.index.mention_node
     roots = [tuple(find(node(m)) for m in e.mentions) for e in redo]
     links: dict[str, list[Link]] = {e.paper.key: [] for e in redo}
     for link in _links(redo, roots, entities):
         links[link.paper_key].append(link)
     return {paper: tuple(found) for paper, found in links.items()}
+
+
+def _touched(state: ResolutionState, delta: Sequence[Extraction], index,
+             update: UpdateInput, new_papers: set[str]) -> dict[str, ClusterStats]:
+    """The aggregates of each cluster the update's mentions (``delta``, whose nodes
+    ``index`` found) land in, with them."""
+    find = index.sets.find
+    touched: dict[str, ClusterStats] = {}
+    #: the changed earlier papers' extractions as the state has them, and the roots
+    #: of their mentions
+    before_of = {now.paper.key: before for now, before in update.changed}
+    had_roots: dict[str, set[str]] = {}
+    for extraction, nodes in zip(delta, index.nodes, strict=True):
+        for mention, node in zip(extraction.mentions, nodes, strict=True):
+            root = find(node)
+            stats = touched.get(root)
+            if stats is None:
+                earlier_stats = state.clusters.get(root)
+                stats = touched[root] = earlier_stats.copy() if earlier_stats is not None \
+                    else ClusterStats()
+            if mention.paper_key in new_papers or root not in state.clusters:
+                stats.add(mention)  # after the cluster's mentions, as in a full build
+            else:  # an earlier paper's, before the cluster's last paper
+                had = had_roots.get(mention.paper_key)
+                if had is None:
+                    had = had_roots[mention.paper_key] = {
+                        find(index.mention_node(m)) for m in before_of[mention.paper_key].mentions}
+                stats.insert(mention, new_paper=root not in had)
+                had.add(root)
+    return touched
+
+
+def _senses(state: ResolutionState, delta: Sequence[Extraction], new_papers: set[str],
+            ) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, ...]]]:
+    """The acronym senses and ambiguous short forms once the update's papers
+    (``delta``) add their definitions: only the short forms they define are looked
+    at again. Raises :class:`Fallback` if an earlier paper's sense changes."""
+    acronyms = state.acronyms
+    before = acronyms.senses(_defined(delta))[0]
+    acronyms.add(delta)
+    touched_keys = acronyms.added
+    senses, ambiguous = acronyms.senses(touched_keys)
+    for paper, key in {**before, **senses}:
+        if paper not in new_papers and before.get((paper, key)) != senses.get((paper, key)):
+            raise Fallback(f"the sense of {key!r} changed in an earlier paper")
+    merged_senses = {k: v for k, v in state.senses.items() if k[1] not in touched_keys}
+    merged_senses.update(senses)
+    merged_ambiguous = {k: v for k, v in state.ambiguous.items() if k not in touched_keys}
+    merged_ambiguous.update(ambiguous)
+    return merged_senses, merged_ambiguous
 
 
 def _defined(extractions: Sequence[Extraction]) -> set[str]:
@@ -349,15 +454,13 @@ def _added(now: Extraction, before: Extraction) -> Extraction | None:
     return replace(now, mentions=added) if added else None
 
 
-def delta_lineage(state: ResolutionState, delta: DeltaEntities,
-                  extractions: Sequence[Extraction], previous: Sequence[Extraction],
+def delta_lineage(state: ResolutionState, delta: DeltaEntities, update: UpdateInput,
                   resources: Resources) -> tuple[tuple[Lineage, ...], dict[str, Entity]]:
-    """:func:`~paperkg.resolve.lineage.derive_lineage` of ``extractions`` from what
-    the earlier papers state (``state``) and the new papers: every lineage edge,
-    and the entities with the checkpoint parents it adds."""
+    """:func:`~paperkg.resolve.lineage.derive_lineage` of the earlier papers and the
+    update's, from what the earlier papers state (``state``) and the update's papers:
+    every lineage edge, and the entities with the checkpoint parents it adds."""
     find, node = delta.index.sets.find, delta.index.mention_node
-    changed = {now.paper.key: now for now, before in zip(extractions, previous, strict=False)
-               if now is not before}
+    changed = {now.paper.key: now for now, _ in update.changed}
     stating = [stated(now, tuple(find(node(m)) for m in now.mentions))
                if (now := changed.get(said.paper)) is not None else said
                for said in state.stating]
@@ -365,7 +468,7 @@ def delta_lineage(state: ResolutionState, delta: DeltaEntities,
     for extraction, nodes in zip(delta.delta, delta.index.nodes, strict=True):
         for root in map(find, nodes):
             added.setdefault(root, set()).add(extraction.paper.key)
-    for extraction in extractions[state.papers:]:
+    for extraction in update.new:
         said = stated(extraction, tuple(find(node(m)) for m in extraction.mentions))
         if said is not None:
             stating.append(said)

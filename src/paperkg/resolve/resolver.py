@@ -42,18 +42,17 @@ class _Index:
 
     def __init__(self, extractions: Sequence[Extraction], resources: Resources,
                  merges: Sequence[Sequence[str]], *,
-                 senses: dict[tuple[str, str], str] | None = None,
+                 senses: tuple[dict[tuple[str, str], str], dict[str, tuple[str, ...]]]
+                 | None = None,
                  parent: dict[str, str] | None = None):
-        """``senses``: the acronym senses to use (by default those of
-        ``extractions``); ``parent``: an earlier union-find's nodes, each with its
-        root, that ``extractions``' unions are added to (an update's)."""
+        """``senses``: the acronym senses to use and the ambiguous short forms (by
+        default those of ``extractions``: :func:`acronym_senses`); ``parent``: an
+        earlier union-find's nodes, each with its root, that ``extractions``' unions
+        are added to (an update's)."""
         self.resources = resources
         #: (name, is a curated id, redefined) -> (node without its sense, is curated)
         self._names: dict[tuple[str, bool, bool], tuple[str, bool]] = {}
-        if senses is None:
-            self.senses, self.ambiguous = acronym_senses(extractions)
-        else:
-            self.senses, self.ambiguous = senses, {}
+        self.senses, self.ambiguous = acronym_senses(extractions) if senses is None else senses
         self.sets = UnionFind()
         if parent is not None:
             self.sets.parent.update(parent)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from itertools import permutations
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +18,10 @@ from paperkg.resolve.delta import (
     delta_entities,
     delta_lineage,
     delta_links,
+    load_resolution_state,
     resolution_state,
     resolve_keeping,
+    save_resolution_state,
     update_input,
 )
 from paperkg.resolve.resolver import (
@@ -45,13 +48,16 @@ def _full(extractions, resources):
     return _entities(_clusters(extractions, index.roots()), resources), index.ambiguous
 
 
-def _update(extractions, earlier: int, resources):
+def _update(extractions, earlier: int, resources, folder: Path | None = None):
     """(delta entities, full entities) of an update adding ``extractions[earlier:]``
     to a build of the others, each spread as a build and an update spread them.
     The delta's links, with the earlier build's for the papers it leaves, are
     checked against resolving every paper's."""
     before = spread_names(extractions[:earlier], resources.is_stopped)
     state = resolution_state(before, resources)
+    if folder is not None:  # the state as the next update reads it from the build's folder
+        save_resolution_state(state, folder / "state")
+        state = load_resolution_state(folder / "state")
     spread = spread_names(before + list(extractions[earlier:]), resources.is_stopped, earlier)
     update = update_input(spread, before, earlier)
     delta = delta_entities(state, update, resources)
@@ -208,3 +214,17 @@ def test_resolving_while_keeping_the_state_resolves_as_resolve_does(sample, reso
     assert state.papers == len(sample)
     # the state's entities are the clusters'; the resolution adds checkpoint parents
     assert {e.key for e in state.entities.values()} <= set(kept.entities)
+
+
+@pytest.mark.parametrize("earlier", [200, 560])
+def test_a_saved_state_gives_the_same_update(sample, resources, tmp_path, earlier):
+    delta, (entities, ambiguous) = _update(sample, earlier, resources, tmp_path)
+    assert (delta.entities, delta.ambiguous) == (entities, ambiguous)
+
+
+def test_a_damaged_state_file_is_a_value_error(sample, resources, tmp_path):
+    save_resolution_state(resolution_state(sample[:20], resources), tmp_path / "state")
+    data = (tmp_path / "state").read_bytes()
+    (tmp_path / "state").write_bytes(data[:len(data) // 2])
+    with pytest.raises(ValueError, match="cannot read the resolution state"):
+        load_resolution_state(tmp_path / "state")

@@ -22,11 +22,16 @@ type votes, float sums, come out the same bits). See ``docs/delta-update.md``.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import attrgetter
+from pathlib import Path
+
+import orjson
+import zstandard
 
 from paperkg.extract.resources import Resources
 from paperkg.extract.text import name_key
@@ -498,3 +503,135 @@ class _PapersOf(Mapping):
 
     def __len__(self) -> int:
         return len(self.earlier.keys() | self.added.keys())
+
+
+#: the layout of a saved state; another is not read
+STATE_FORMAT = 1
+
+
+def save_resolution_state(state: ResolutionState, path: Path) -> None:
+    """Write ``state`` to ``path`` (zstd-compressed JSON, papers by their place in
+    order, each cluster by its place among the roots)."""
+    papers = sorted(state.order, key=state.order.__getitem__)
+    at = state.order
+    roots = list(state.clusters)
+    acronyms = state.acronyms
+    row = {
+        "format": STATE_FORMAT, "papers": papers, "merges": state.merges,
+        "acronyms": {
+            "long_forms": [[key, list(counts.items())]
+                           for key, counts in acronyms.long_forms.items()],
+            "per_paper": [[at[paper], key, long] for (paper, key), long
+                          in acronyms.per_paper.items()],
+            "papers_of": [[key, [at[paper] for paper in found]]
+                          for key, found in acronyms.papers_of.items()],
+            "surfaces": acronyms.surfaces},
+        "senses": [[at[paper], key, sense] for (paper, key), sense in state.senses.items()],
+        "ambiguous": state.ambiguous,
+        "parent": list(state.parent.items()),
+        "roots": roots,
+        "clusters": [_stats_row(state.clusters[root]) for root in roots],
+        "drafts": [[d.label, d.type.value, d.kind, d.aliases, d.support, name, curated]
+                   for d, (name, curated) in map(state.drafts.__getitem__, roots)],
+        "bases": [state.bases[root] for root in roots],
+        "keys": [state.entities[root].key for root in roots],
+        "papers_of": [[at[paper] for paper in state.papers_of[root]] for root in roots],
+        "stating": [[at[said.paper], said.parents, said.claims] for said in state.stating],
+        "names": [[label, modifiers, found] for (label, modifiers), found in state.names.items()],
+    }
+    compressor = zstandard.ZstdCompressor(level=3, write_checksum=True)
+    path.write_bytes(compressor.compress(orjson.dumps(row)))
+
+
+def load_resolution_state(path: Path) -> ResolutionState:
+    """The state :func:`save_resolution_state` wrote at ``path``; raises ValueError
+    for a file it did not write (or another layout's)."""
+    from paperkg.resolve.resolver import keyed
+
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small containers, none of them garbage
+    try:
+        row = orjson.loads(zstandard.ZstdDecompressor().decompress(path.read_bytes()))
+        if row.get("format") != STATE_FORMAT:
+            raise ValueError("another layout")
+        papers = row["papers"]
+        acronyms = Acronyms()
+        saved = row["acronyms"]
+        acronyms.long_forms.update((key, _counter(counts)) for key, counts in saved["long_forms"])
+        acronyms.per_paper.update(((papers[paper], key), long)
+                                  for paper, key, long in saved["per_paper"])
+        acronyms.papers_of.update((key, [papers[p] for p in found])
+                                  for key, found in saved["papers_of"])
+        acronyms.surfaces.update(saved["surfaces"])
+        roots = row["roots"]
+        drafts = {root: (Entity("", label, EntityType(kind_type), kind, tuple(aliases), support),
+                         (name, curated))
+                  for root, (label, kind_type, kind, aliases, support, name, curated)
+                  in zip(roots, row["drafts"], strict=True)}
+        keys = dict(zip(roots, row["keys"], strict=True))
+        return ResolutionState(
+            papers=len(papers), order={paper: i for i, paper in enumerate(papers)},
+            merges=tuple(tuple(group) for group in row["merges"]), acronyms=acronyms,
+            senses={(papers[paper], key): sense for paper, key, sense in row["senses"]},
+            ambiguous={key: tuple(forms) for key, forms in row["ambiguous"].items()},
+            parent=dict(row["parent"]),
+            clusters=_Rows(dict(zip(roots, row["clusters"], strict=True)), _stats),
+            drafts=drafts, bases=dict(zip(roots, row["bases"], strict=True)),
+            entities={root: keyed(drafts[root][0], keys[root]) for root in roots},
+            papers_of={root: [papers[p] for p in found]
+                       for root, found in zip(roots, row["papers_of"], strict=True)},
+            stating=[Stated(papers[paper], tuple(map(tuple, parents)), tuple(map(tuple, claims)))
+                     for paper, parents, claims in row["stating"]],
+            names={(label, modifiers): tuple(found) for label, modifiers, found in row["names"]})
+    except (OSError, ValueError, KeyError, TypeError, IndexError,
+            zstandard.ZstdError, orjson.JSONDecodeError) as err:
+        raise ValueError(f"cannot read the resolution state {path.name}: {err}") from err
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _stats_row(stats: ClusterStats) -> list:
+    return [stats.resource_id, list(stats.surfaces.items()), sorted(stats.shorts),
+            sorted(stats.aliases), stats.named, stats.mentions, stats.evaluated,
+            [[t.value, list(counts.items())] for t, counts in stats.votes.items()],
+            stats.confident, stats.papers, stats.last_paper, stats.long_key]
+
+
+def _stats(row: list) -> ClusterStats:
+    stats = ClusterStats()
+    (stats.resource_id, surfaces, shorts, aliases, stats.named, stats.mentions, stats.evaluated,
+     votes, stats.confident, stats.papers, stats.last_paper, stats.long_key) = row
+    stats.surfaces = dict(surfaces)
+    stats.shorts, stats.aliases = set(shorts), set(aliases)
+    stats.votes = {EntityType(t): _counter(counts) for t, counts in votes}
+    return stats
+
+
+def _counter(pairs: list) -> Counter:
+    counts = Counter()
+    dict.update(counts, pairs)  # Counter's own update checks each pair's type
+    return counts
+
+
+class _Rows(Mapping):
+    """Saved rows by key, each made into its object (``make``) when first read: an
+    update reads the few clusters its papers touch."""
+
+    def __init__(self, rows: dict, make: Callable) -> None:
+        self.rows, self.make, self.made = rows, make, {}
+
+    def __getitem__(self, key):
+        made = self.made.get(key)
+        if made is None:
+            made = self.made[key] = self.make(self.rows[key])
+        return made
+
+    def __contains__(self, key) -> bool:
+        return key in self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)

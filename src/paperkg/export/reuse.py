@@ -37,6 +37,7 @@ import sys
 import threading
 import unicodedata
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, islice
@@ -80,19 +81,20 @@ def code_print() -> str:
     return digest.hexdigest()
 
 
-def signatures(graph: nx.MultiDiGraph) -> dict[str, bytes]:
+def signatures(graph: nx.MultiDiGraph, only: Iterable[str] | None = None) -> dict[str, bytes]:
     """Each node's signature: a hash of its id, data and outgoing edges (in the
     graph's order), and of which papers its lineage links name are in the graph.
     A target's IRI is not hashed: it is minted from the target's id
     (:func:`paperkg.vocab.mint_text`), by the code :func:`code_print` hashes.
     Empty when a value is of a type JSON cannot hold (no node's text is reused then);
-    ``b""`` for a node whose text is never reused.
+    ``b""`` for a node whose text is never reused. ``only``: these nodes' alone.
     """
     nodes, succ = graph._node, graph._succ
     dumps, blake2b = orjson.dumps, hashlib.blake2b
     result: dict[str, bytes] = {}
+    items = nodes.items() if only is None else ((node, nodes[node]) for node in only)
     try:
-        for node_id, data in nodes.items():
+        for node_id, data in items:
             out = succ[node_id]
             named: list = []
             if out and data.get("node_type") != "Paper":  # papers have no lineage links

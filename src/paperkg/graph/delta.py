@@ -1,0 +1,129 @@
+"""The nodes an update changes, as a small graph standing in for the whole one.
+
+An update's exports copy the text of every node whose signature did not change
+from the earlier files (:mod:`paperkg.export.reuse`); the writers read the data
+and outgoing edges of the other nodes only, and of any node its IRI, its type and
+whether it is in the graph. :func:`graph_delta` makes those nodes from what the
+update's resolution changed (:mod:`paperkg.resolve.delta`), and
+:class:`PatchedGraph` answers for every node of the graph as a full build would
+make it: the changed nodes from the small graph, the others from their ids and
+the entities' types. See ``docs/delta-update.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from paperkg.graph.build import build_graph, entity_node, paper_node
+from paperkg.records import Entity, Lineage, Link, Paper, Resolution
+from paperkg.vocab import mint_text
+
+
+@dataclass
+class GraphDelta:
+    """The nodes an update formats, in a graph with the entities they link to."""
+
+    graph: nx.MultiDiGraph
+    #: node ids whose text changes (the others of :attr:`graph` are link targets)
+    changed: set[str]
+    #: entity node ids the update removes (an entity given another key)
+    removed: set[str]
+
+
+def graph_delta(papers: Sequence[Paper], links: Mapping[str, Sequence[Link]],
+                entities: Mapping[str, Entity], remade: set[str], earlier_keys: set[str],
+                lineage: Sequence[Lineage], earlier_lineage: Sequence[Lineage]) -> GraphDelta:
+    """The changed nodes: ``papers`` (new, or whose links or record changed, each with
+    its ``links``), the entities ``remade`` (keys: new mentions or a new key), those
+    whose lineage edges changed and those new; ``entities``: every entity now by key,
+    ``earlier_keys`` those of the earlier build."""
+    before = _by_child(earlier_lineage)
+    after = _by_child(lineage)
+    changed_entities = set(remade) | (entities.keys() - earlier_keys)
+    changed_entities.update(child for child in before.keys() | after.keys()
+                            if before.get(child) != after.get(child))
+    if earlier_keys and entities and min(earlier_keys) != min(entities):
+        # the first node of the RDF files (entities sort before papers) is written
+        # without the comma the others have: the one that was first and the one
+        # that is are written again
+        changed_entities.update((min(earlier_keys), min(entities)))
+    changed_entities &= entities.keys()
+    targets = {link.entity_key for found in links.values() for link in found}
+    targets.update(edge.parent for child in changed_entities for edge in after.get(child, ()))
+    graph = build_graph(papers, Resolution(
+        entities={key: entities[key] for key in sorted(changed_entities | targets)},
+        links=tuple(link for paper in papers for link in links.get(paper.key, ())),
+        lineage=tuple(edge for child in sorted(changed_entities)
+                      for edge in after.get(child, ()))))
+    changed = {paper_node(paper.key) for paper in papers}
+    changed.update(map(entity_node, changed_entities))
+    return GraphDelta(graph, changed, {entity_node(key) for key in earlier_keys - entities.keys()})
+
+
+def _by_child(lineage: Sequence[Lineage]) -> dict[str, list[Lineage]]:
+    found: dict[str, list[Lineage]] = {}
+    for edge in lineage:
+        found.setdefault(edge.child, []).append(edge)
+    return found
+
+
+class PatchedGraph:
+    """What the export writers read of a graph, for the graph of a full build whose
+    nodes are ``nodes`` (every id, sorted) and whose changed nodes ``delta`` holds;
+    ``types``: each entity key's type (the structural checks read a target's)."""
+
+    def __init__(self, nodes: Sequence[str], delta: GraphDelta, types: Mapping[str, str]):
+        # a full build adds the papers, then the entities, each sorted by key
+        order = [node for node in nodes if node.startswith("paper:")]
+        order += [node for node in nodes if not node.startswith("paper:")]
+        self._node = _Nodes(order, delta, types)
+        self._succ = _Succ(order, delta)
+
+    def number_of_nodes(self) -> int:
+        return len(self._node)
+
+
+class _Nodes(Mapping):
+    def __init__(self, order: list[str], delta: GraphDelta, types: Mapping[str, str]):
+        self.order, self.known = order, set(order)
+        self.small, self.changed, self.types = delta.graph._node, delta.changed, types
+
+    def __getitem__(self, node: str) -> dict:
+        if node in self.changed:
+            return self.small[node]
+        if node not in self.known:
+            raise KeyError(node)
+        kind, key = node.split(":", 1)
+        if kind == "paper":
+            return {"node_type": "Paper", "iri": mint_text("paper", key)}
+        return {"node_type": self.types[key], "iri": mint_text("entity", key)}
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+class _Succ(Mapping):
+    """The changed nodes' outgoing edges; any other node's are not to be read."""
+
+    def __init__(self, order: list[str], delta: GraphDelta):
+        self.order, self.small, self.changed = order, delta.graph._succ, delta.changed
+
+    def __getitem__(self, node: str) -> dict:
+        if node not in self.changed:
+            raise KeyError(f"{node} did not change: its edges are the earlier build's")
+        return self.small[node]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)

@@ -1,0 +1,114 @@
+"""An update's export files written from the earlier build's files and the nodes its
+resolution changed (:mod:`paperkg.graph.delta`), with no whole graph, are the bytes
+of a full build's."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperkg.export.batches import Sizes
+from paperkg.export.graphml import write_graphml
+from paperkg.export.rdf import write_rdf_files
+from paperkg.export.reuse import (
+    GRAPHML_FILE,
+    RDF_FILES,
+    Reuse,
+    index_from_sizes,
+    load_index,
+    save_index,
+    signatures,
+)
+from paperkg.graph.build import build_graph
+from paperkg.graph.delta import PatchedGraph, graph_delta
+from paperkg.ingest.collect import read_inputs
+from paperkg.records import EntityType, Extraction, Mention, Paper
+from paperkg.resolve.delta import (
+    delta_entities,
+    delta_lineage,
+    delta_links,
+    resolve_keeping,
+    update_input,
+)
+from paperkg.resolve.resolver import resolve
+from paperkg.resolve.spread import spread_names
+
+FILES = [*RDF_FILES.values(), GRAPHML_FILE]
+
+
+@pytest.fixture(scope="module")
+def sample(extractor):
+    return extractor.extract(read_inputs(None, "auto").papers)
+
+
+def _write(graph, folder) -> None:
+    """The exports of a full build, and the index an update reads."""
+    rdf_sizes, graphml_sizes = Sizes(), Sizes()
+    write_rdf_files(graph, {fmt: folder / name for fmt, name in RDF_FILES.items()},
+                    sizes=rdf_sizes)
+    write_graphml(graph, str(folder / GRAPHML_FILE), sizes=graphml_sizes)
+    save_index(index_from_sizes(graph, signatures(graph), rdf_sizes, graphml_sizes), folder)
+
+
+def _patch(extractions, earlier: int, resources, folder):
+    """Write a build of ``extractions[:earlier]``, a full build of all of them, and
+    the update's files patched from the first; returns (the delta, the nodes now)."""
+    folders = {name: folder / name for name in ("before", "full", "patched")}
+    for path in folders.values():
+        path.mkdir()
+    before = spread_names(extractions[:earlier], resources.is_stopped)
+    resolution, state = resolve_keeping(before, resources)
+    _write(build_graph([e.paper for e in before], resolution), folders["before"])
+    spread = spread_names(before + list(extractions[earlier:]), resources.is_stopped, earlier)
+    _write(build_graph([e.paper for e in spread],
+                       resolve(spread, resources, spread=False, curation=False)),
+           folders["full"])
+
+    update = update_input(spread, before, earlier)
+    delta = delta_entities(state, update, resources)
+    links = delta_links(state, delta, update)
+    lineage, entities = delta_lineage(state, delta, update, resources)
+    by_key = {entity.key: entity for entity in entities.values()}
+    papers = {e.paper.key: e.paper for e in update.new}
+    papers.update((now.paper.key, now.paper) for now, _ in update.changed)
+    papers.update((key, e.paper) for key, e in update.earlier(links.keys() - papers.keys())
+                  .items())
+    previous, why = load_index(folders["before"])
+    assert previous is not None, why
+    earlier_keys = {node.split(":", 1)[1] for node in previous.nodes
+                    if node.startswith("entity:")}
+    changed = graph_delta(sorted(papers.values(), key=lambda p: p.key), links, by_key,
+                          {delta.entities[root].key for root in delta.touched}, earlier_keys,
+                          lineage, resolution.lineage)
+    nodes = sorted((set(previous.nodes) - changed.removed) | changed.changed)
+    patched = PatchedGraph(nodes, changed, {key: e.type.value for key, e in by_key.items()})
+    signature = dict(zip(previous.nodes, previous.signatures, strict=True))
+    signature.update(signatures(patched, only=changed.changed))
+    reuse = Reuse(patched, signature, previous, folders["before"])
+    reuse.write_rdf(folders["patched"])  # raises KeyError if it reads an unchanged node
+    reuse.write_graphml(folders["patched"])
+    reuse.wait()
+    for name in FILES:
+        assert (folders["patched"] / name).read_bytes() == (folders["full"] / name).read_bytes()
+    assert set(reuse.changed()) <= changed.changed
+    return changed, nodes
+
+
+@pytest.mark.parametrize("earlier", [300, 540, 571])
+def test_patched_exports_are_the_bytes_of_a_full_build(sample, resources, tmp_path, earlier):
+    changed, nodes = _patch(sample, earlier, resources, tmp_path)
+    if earlier > len(sample) - 50:  # a small update: most of the text is copied
+        assert len(changed.changed) < len(nodes) / 5
+
+
+def test_an_entity_renamed_by_a_new_meaning_is_patched_everywhere(resources, tmp_path):
+    def paper(key, long):
+        mention = Mention(key, "ZQX", EntityType.TECHNIQUE, "named", "abstract", 0, 3,
+                          "We use ZQX.", "acronym", 0.9, aliases=(long,))
+        return Extraction(Paper(key, f"Title {key}", "We use ZQX."), (mention,),
+                          words="ZQX")
+
+    corpus = [paper("p1", "Zonal Query Expansion"), paper("p2", "Zonal Query Expansion"),
+              paper("n1", "Zero Quantised eXperts")]
+    changed, _ = _patch(corpus, 2, resources, tmp_path)
+    assert changed.removed == {"entity:zqx"}
+    assert {"entity:zqx-zonalqueryexpansion", "paper:p1", "paper:p2"} <= changed.changed

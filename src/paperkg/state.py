@@ -52,6 +52,11 @@ FORMAT = 5
 LEVEL = 3
 #: papers encoded before their lines go to the compressor
 BATCH = 256
+#: lines in a zstd frame: reading one paper decompresses one frame (about 4 MB)
+FRAME_PAPERS = 1024
+#: where a paper's line is: its frame's offset in the file, and the line's offset and
+#: length in the frame's text
+Place = tuple[int, int, int]
 _RESOURCE_FILES = ("entities.jsonl", "stoplist.jsonl", "cues.json")
 #: the file's last frame: a zstd skippable frame (magic, length 8) holding the offset
 #: of the frame with the count
@@ -107,25 +112,29 @@ def _line(extraction: Extraction) -> bytes:
     })
 
 
-def save_state(path: str | Path, extractions: Iterable[Extraction], print_: str) -> None:
-    """Write the papers and extractions of a build."""
+def save_state(path: str | Path, extractions: Iterable[Extraction], print_: str,
+               places: list[Place] | None = None) -> None:
+    """Write the papers and extractions of a build (``places``: where each line is,
+    for :func:`read_extractions`)."""
     with open(path, "wb") as raw:
         header = orjson.dumps({"paperkg": __version__, "format": FORMAT, "fingerprint": print_})
-        count = _write_lines(raw, extractions, header)
+        count = _write_lines(raw, extractions, header, places)
         _write_count(raw, count)
 
 
 def append_state(path: str | Path, earlier: str | Path, end: int,
-                 extractions: Iterable[Extraction], count: int) -> None:
+                 extractions: Iterable[Extraction], count: int,
+                 places: list[Place] | None = None) -> None:
     """Write at ``path`` the state at ``earlier`` (which :func:`load_state` read whole)
     up to its count, which begins at ``end`` (:func:`state_end`), then the lines of
     ``extractions``: new papers, and earlier papers whose extraction changed, whose
-    lines replace their earlier ones. ``count``: the papers of the state now."""
+    lines replace their earlier ones. ``count``: the papers of the state now;
+    ``places``: as :func:`save_state`'s, of the lines written."""
     shutil.copyfile(earlier, path)  # the kernel copies the bytes (sendfile)
     with open(path, "r+b") as raw:
         raw.truncate(end)
         raw.seek(end)
-        _write_lines(raw, extractions)
+        _write_lines(raw, extractions, places=places)
         _write_count(raw, count)
 
 
@@ -147,24 +156,72 @@ def state_end(out_dir: str | Path) -> int | None:
         return None
 
 
-def _write_lines(raw, extractions: Iterable[Extraction], header: bytes | None = None) -> int:
-    """Write a zstd frame of ``header`` (if any) and a line per extraction; the
-    extractions written."""
+def _write_lines(raw, extractions: Iterable[Extraction], header: bytes | None = None,
+                 places: list[Place] | None = None) -> int:
+    """Write zstd frames of ``header`` (if any) and a line per extraction, a frame per
+    FRAME_PAPERS lines; the extractions written. ``places``: where each line is, in
+    order (see :func:`read_extractions`)."""
     # threads=1: zstd compresses in a thread of its own while this one encodes lines;
     # the checksum finds a damaged byte (a file cut short loses the count)
     compressor = zstandard.ZstdCompressor(level=LEVEL, threads=1, write_checksum=True)
     count = 0
     with compressor.stream_writer(raw, closefd=False) as stream:
         lines = [header] if header is not None else []
+        frame, offset, in_frame = raw.tell(), len(header) + 1 if header is not None else 0, 0
         for extraction in extractions:
-            lines.append(_line(extraction))
+            line = _line(extraction)
+            if places is not None:
+                places.append((frame, offset, len(line)))
+            offset += len(line) + 1
+            lines.append(line)
             count += 1
-            if len(lines) >= BATCH:
+            in_frame += 1
+            if len(lines) >= BATCH or in_frame == FRAME_PAPERS:
                 stream.write(b"\n".join(lines) + b"\n")
                 lines.clear()
+            if in_frame == FRAME_PAPERS:  # a reader of a few papers decompresses their frames
+                stream.flush(zstandard.FLUSH_FRAME)
+                frame, offset, in_frame = raw.tell(), 0, 0
         if lines:
             stream.write(b"\n".join(lines) + b"\n")
     return count
+
+
+def read_extractions(path: str | Path, places: dict[str, Place]) -> dict[str, Extraction]:
+    """The extractions of a few papers of the state at ``path``, by key, read from
+    the frames that hold their lines (``places``: as :func:`save_state` and
+    :func:`append_state` gave them); raises :class:`BuildError` if they are not there."""
+    by_frame: dict[int, list[tuple[str, int, int]]] = {}
+    for key, (frame, start, length) in places.items():
+        by_frame.setdefault(frame, []).append((key, start, length))
+    result: dict[str, Extraction] = {}
+    try:
+        with open(path, "rb") as raw:
+            for frame, lines in sorted(by_frame.items()):
+                raw.seek(frame)
+                need = max(start + length for _, start, length in lines)
+                reader = zstandard.ZstdDecompressor().stream_reader(raw,
+                                                                    read_across_frames=False)
+                data = bytearray()
+                while len(data) < need and (chunk := reader.read(max(need - len(data), 1 << 16))):
+                    data += chunk
+                for key, start, length in lines:
+                    extraction = _extraction(orjson.loads(data[start:start + length]))
+                    if extraction.paper.key != key:
+                        raise ValueError(f"the line at {frame}:{start} is not paper {key}'s")
+                    result[key] = extraction
+    except (OSError, zstandard.ZstdError, ValueError, KeyError, TypeError) as err:
+        raise BuildError(f"cannot read the earlier build's state {path}: {err}; "
+                         "run a full build") from err
+    return result
+
+
+def _extraction(row: dict) -> Extraction:
+    paper = _paper(row["paper"])
+    mentions = tuple(_mention(paper.key, m) for m in row["mentions"])
+    claims = tuple(LineageClaim(paper.key, *c) for c in row["lineage"])
+    # a line written before "words" were kept: resolution finds them again
+    return Extraction(paper, mentions, claims, row.get("words"))
 
 
 def _write_count(raw, count: int) -> None:
@@ -205,12 +262,8 @@ def load_state(out_dir: str | Path, print_: str) -> list[Extraction]:
                 if end is not None or "paper" not in row:
                     end = row  # the count, which only the last line holds
                     continue
-                paper = _paper(row["paper"])
-                mentions = tuple(_mention(paper.key, m) for m in row["mentions"])
-                claims = tuple(LineageClaim(paper.key, *c) for c in row["lineage"])
-                # a line written before "words" were kept: resolution finds them again
-                extraction = Extraction(paper, mentions, claims, row.get("words"))
-                place = places.setdefault(paper.key, len(result))
+                extraction = _extraction(row)
+                place = places.setdefault(extraction.paper.key, len(result))
                 if place == len(result):
                     result.append(extraction)
                 else:  # an update's line for an earlier paper: its extraction now

@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from paperkg.layout import STATE_FILE
 from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
-from paperkg.state import BATCH, append_state, load_state, save_state, state_end
+from paperkg.state import (
+    BATCH,
+    FRAME_PAPERS,
+    append_state,
+    load_state,
+    read_extractions,
+    save_state,
+    state_end,
+)
 
 #: any text a cleaned field may hold: no lone surrogates (paperkg.ingest.text.clean)
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
@@ -99,3 +107,31 @@ def test_a_state_without_its_end_frame_has_no_end_and_is_written_whole(tmp_path)
     for damaged in (zstandard.compress(lines), data[:-1], data[:-16] + bytes(16)):
         (tmp_path / STATE_FILE).write_bytes(damaged)
         assert state_end(tmp_path) is None
+
+
+def test_a_few_papers_are_read_from_their_frames_of_a_saved_and_an_appended_state(tmp_path):
+    """An update reads the lines of the few earlier papers it changes (their places
+    kept at writing), from the frames that hold them, saved whole or appended."""
+    earlier, later = tmp_path / "earlier", tmp_path / "later"
+    earlier.mkdir(), later.mkdir()
+    saved = [Extraction(Paper(f"id:{i}", f"Title {i}", "Abstract é."),
+                        (Mention(f"id:{i}", f"Name{i}", EntityType.MODEL, "named", "title", 0,
+                                 5, "S.", "proposal", 0.9),), (), f"Name{i}")
+             for i in range(2 * FRAME_PAPERS + 7)]
+    places: list = []
+    save_state(earlier / STATE_FILE, saved, "print", places)
+    assert len(places) == len(saved) and len({frame for frame, _, _ in places}) == 3
+    wanted = {saved[i].paper.key: places[i] for i in (0, 5, FRAME_PAPERS, len(saved) - 1)}
+    assert read_extractions(earlier / STATE_FILE, wanted) == {
+        key: saved[int(key[3:])] for key in wanted}
+    # an update's lines: a changed earlier paper and a new one, in a frame of their own
+    changed = [Extraction(Paper("id:5", "Title 5", "Abstract é."), (), (), None),
+               Extraction(Paper("id:new", "New", "Abstract."), (), (), "New")]
+    added: list = []
+    append_state(later / STATE_FILE, earlier / STATE_FILE, state_end(earlier), changed,
+                 len(saved) + 1, added)
+    now = {**wanted, "id:5": added[0], "id:new": added[1]}
+    read = read_extractions(later / STATE_FILE, now)
+    assert read["id:5"] == changed[0] and read["id:new"] == changed[1]
+    assert read["id:0"] == saved[0] and read[saved[-1].paper.key] == saved[-1]
+    assert load_state(later, "print") == [*saved[:5], changed[0], *saved[6:], changed[1]]

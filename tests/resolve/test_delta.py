@@ -35,7 +35,7 @@ from paperkg.resolve.resolver import (
     resolve,
     voted_type,
 )
-from paperkg.resolve.spread import spread_names
+from paperkg.resolve.spread import SpreadState, spread_names, spread_update
 
 
 @pytest.fixture(scope="module")
@@ -296,3 +296,35 @@ def test_any_update_of_a_small_corpus_resolves_as_every_paper_or_falls_back(
         return
     event("resolved from the state")
     assert (delta.entities, delta.ambiguous) == (entities, ambiguous)
+
+
+def _spread_both(extractions, earlier: int, resources):
+    """(the update's spread by difference, a spread of every paper) of adding
+    ``extractions[earlier:]`` to a build of the others."""
+    before = spread_names(extractions[:earlier], resources.is_stopped)
+    state = SpreadState.of(before, resources.is_stopped)
+    new, changed = spread_update(state, list(extractions[earlier:]),
+                                 lambda places: [before[i] for i in places],
+                                 resources.is_stopped)
+    return before, new, changed, spread_names(before + list(extractions[earlier:]),
+                                              resources.is_stopped, earlier)
+
+
+@pytest.mark.parametrize("earlier", [100, 300, 540, 571])
+def test_an_updates_spread_reads_only_the_earlier_papers_it_changes(sample, resources, earlier):
+    before, new, changed, full = _spread_both(sample, earlier, resources)
+    assert new == full[earlier:]
+    assert [now for now, _ in changed] == [now for now, was in zip(full, before, strict=False)
+                                           if now is not was]
+    assert all(now != was for now, was in changed)
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(corpus=_corpus(), data=st.data())
+def test_any_updates_spread_is_the_spread_of_every_paper(resources, corpus, data):
+    earlier = data.draw(st.integers(1, len(corpus) - 1))
+    before, new, changed, full = _spread_both(corpus, earlier, resources)
+    assert new == full[earlier:]
+    assert dict((now.paper.key, now) for now, _ in changed) == {
+        now.paper.key: now for now, was in zip(full, before, strict=False) if now is not was}

@@ -10,6 +10,8 @@ which extraction found: :func:`paperkg.extract.words.name_words`).
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -128,3 +130,55 @@ def _mention(extraction: Extraction, source: Mention, start: int, word: str, tex
         end=start - offset + len(word), sentence=sentence, rule=SPREAD_RULE, confidence=0.6,
         aliases=tuple(a for a in source.aliases if a != word),
     )
+
+
+class SpreadState:
+    """What an update's spread reads of the earlier papers: the names they coined
+    (each with the mention it is copied from) and their words, one paper per line in
+    their order, where a name a new paper coins is looked for."""
+
+    def __init__(self, coined: dict[str, Mention], words: str) -> None:
+        self.coined, self.words = coined, words
+        self._starts: list[int] | None = None
+
+    @classmethod
+    def of(cls, extractions: Sequence[Extraction],
+           generic: Callable[[str], bool] = lambda _name: False) -> SpreadState:
+        """The state of a build's extractions (spread)."""
+        if any(e.words is None or "\n" in e.words for e in extractions):
+            raise ValueError("a paper without its words")
+        return cls(coined_names(extractions, generic), "\n".join(e.words for e in extractions))
+
+    def papers_with(self, names: set[str]) -> list[int]:
+        """The earlier papers (by place in order) whose words hold one of ``names``."""
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.words)]
+        found = set()
+        for name in names:
+            pattern = re.compile(rf"(?:^|(?<=[ \n])){re.escape(name)}(?=[ \n]|$)")
+            found.update(bisect_right(self._starts, m.start()) - 1
+                         for m in pattern.finditer(self.words))
+        return sorted(found)
+
+
+def spread_update(state: SpreadState, new: Sequence[Extraction],
+                  read: Callable[[list[int]], list[Extraction]],
+                  generic: Callable[[str], bool] = lambda _name: False,
+                  ) -> tuple[list[Extraction], list[tuple[Extraction, Extraction]]]:
+    """:func:`spread_names` of an update from ``state`` (the earlier papers') and the
+    new papers' extractions: the new papers spread, and each earlier paper the names
+    they coin are found in, spread and as it was (``read``: the earlier extractions
+    at these places in order)."""
+    names = dict(state.coined)
+    new_names = {name: mention for name, mention in coined_names(new, generic).items()
+                 if name not in names}
+    names.update(new_names)
+    every, added = set(names), set(new_names)
+    spread = [_spread(_without_spread(extraction), names, every) for extraction in new]
+    changed = []
+    if added:
+        for before in read(state.papers_with(added)):
+            now = _spread(before, names, added)
+            if now is not before:
+                changed.append((now, before))
+    return spread, changed

@@ -60,7 +60,10 @@ def _update(extractions, earlier: int, resources, folder: Path | None = None, *,
     state = resolution_state(before, resources)
     if folder is not None:  # the state as the next update reads it from the build's folder
         save_resolution_state(state, folder / "state")
-        state = load_resolution_state(folder / "state")
+        kept, state = state, load_resolution_state(folder / "state")
+        assert (state.lineage, state.spread.coined, state.spread.words) == (
+            kept.lineage, kept.spread.coined, kept.spread.words)
+        assert state.lineage and state.spread.coined
     spread = spread_names(before + list(extractions[earlier:]), resources.is_stopped, earlier)
     update = update_input(spread, before, earlier)
     delta = delta_entities(state, update, resources)

@@ -38,7 +38,9 @@ from paperkg.extract.text import name_key
 from paperkg.records import Entity, EntityType, Extraction, Lineage, Link, Mention, Resolution
 from paperkg.resolve.clusters import Acronyms
 from paperkg.resolve.lineage import Stated, lineage_from, stated
-from paperkg.resolve.spread import SPREAD_RULE
+from paperkg.resolve.spread import SPREAD_RULE, SpreadState
+from paperkg.state import _mention as _mention_of
+from paperkg.state import _mention_row
 from paperkg.vocab import slug
 
 _RESOURCE_ID, _TEXT, _ALIASES, _KIND, _PAPER_KEY, _TYPE, _CONFIDENCE, _EVALUATED_ON, _RULE = (
@@ -217,6 +219,10 @@ class ResolutionState:
     stating: list[Stated]
     #: each label's naming parents (see :func:`~.lineage.lineage_from`)
     names: dict[tuple[str, bool], tuple[str, ...]]
+    #: every lineage edge, and the entities' keys (checkpoint parents included)
+    lineage: tuple[Lineage, ...] = ()
+    #: the names the earlier papers coined and their words (None: not kept)
+    spread: SpreadState | None = None
 
 
 def resolve_keeping(extractions: Sequence[Extraction], resources: Resources,
@@ -259,7 +265,15 @@ def resolve_keeping(extractions: Sequence[Extraction], resources: Resources,
     return resolution, ResolutionState(
         len(extractions), {e.paper.key: i for i, e in enumerate(extractions)},
         _merges(merges), acronyms, index.senses, index.ambiguous, parent,
-        clusters, drafts, bases, entities, papers_of, stating, names)
+        clusters, drafts, bases, entities, papers_of, stating, names, lineage,
+        _spread_state(extractions, resources))
+
+
+def _spread_state(extractions: Sequence[Extraction], resources: Resources) -> SpreadState | None:
+    try:
+        return SpreadState.of(extractions, resources.is_stopped)
+    except ValueError:  # a paper kept without its words (an older state): no spread kept
+        return None
 
 
 def resolution_state(extractions: Sequence[Extraction], resources: Resources,
@@ -538,6 +552,10 @@ def save_resolution_state(state: ResolutionState, path: Path) -> None:
         "papers_of": [[at[paper] for paper in state.papers_of[root]] for root in roots],
         "stating": [[at[said.paper], said.parents, said.claims] for said in state.stating],
         "names": [[label, modifiers, found] for (label, modifiers), found in state.names.items()],
+        "lineage": [[e.child, e.parent, e.rule, e.evidence, e.papers] for e in state.lineage],
+        "spread": None if state.spread is None else {
+            "coined": [[at[m.paper_key], _mention_row(m)] for m in state.spread.coined.values()],
+            "words": state.spread.words},
     }
     compressor = zstandard.ZstdCompressor(level=3, write_checksum=True)
     path.write_bytes(compressor.compress(orjson.dumps(row)))
@@ -582,7 +600,13 @@ def load_resolution_state(path: Path) -> ResolutionState:
                        for root, found in zip(roots, row["papers_of"], strict=True)},
             stating=[Stated(papers[paper], tuple(map(tuple, parents)), tuple(map(tuple, claims)))
                      for paper, parents, claims in row["stating"]],
-            names={(label, modifiers): tuple(found) for label, modifiers, found in row["names"]})
+            names={(label, modifiers): tuple(found) for label, modifiers, found in row["names"]},
+            lineage=tuple(Lineage(child, parent, rule, evidence, tuple(found))
+                          for child, parent, rule, evidence, found in row["lineage"]),
+            spread=None if row["spread"] is None else SpreadState(
+                {m.text: m for m in (_mention_of(papers[paper], mention)
+                                     for paper, mention in row["spread"]["coined"])},
+                row["spread"]["words"]))
     except (OSError, ValueError, KeyError, TypeError, IndexError,
             zstandard.ZstdError, orjson.JSONDecodeError) as err:
         raise ValueError(f"cannot read the resolution state {path.name}: {err}") from err

@@ -15,6 +15,11 @@ own while the lines are encoded: at 100k papers the file is written about seven
 times faster than with the standard library's json and gzip, read back in about
 60% of the time, and is 58% of the size (``bench/RESULTS.md``).
 
+The lines are in zstd frames of 1,024 papers (a thread compresses one while the
+next lines are encoded), and a build can keep where each line is: an update that
+needs a few earlier papers' extractions decompresses only the frames that hold
+them (:func:`read_extractions`).
+
 The last line holds the number of papers, in a zstd frame of its own; a skippable
 frame (which zstd's readers pass over) ends the file with that frame's offset. An
 update keeps the earlier file up to that offset, and adds a frame with the lines of
@@ -31,7 +36,9 @@ import io
 import os
 import shutil
 import struct
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources as importlib_resources
 from pathlib import Path
 
@@ -50,8 +57,6 @@ from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
 FORMAT = 5
 #: zstd's level: 3 (its default) writes half gzip's size at a fifth of its time
 LEVEL = 3
-#: papers encoded before their lines go to the compressor
-BATCH = 256
 #: lines in a zstd frame: reading one paper decompresses one frame (about 4 MB)
 FRAME_PAPERS = 1024
 #: where a paper's line is: its frame's offset in the file, and the line's offset and
@@ -161,30 +166,43 @@ def _write_lines(raw, extractions: Iterable[Extraction], header: bytes | None = 
     """Write zstd frames of ``header`` (if any) and a line per extraction, a frame per
     FRAME_PAPERS lines; the extractions written. ``places``: where each line is, in
     order (see :func:`read_extractions`)."""
-    # threads=1: zstd compresses in a thread of its own while this one encodes lines;
-    # the checksum finds a damaged byte (a file cut short loses the count)
-    compressor = zstandard.ZstdCompressor(level=LEVEL, threads=1, write_checksum=True)
     count = 0
-    with compressor.stream_writer(raw, closefd=False) as stream:
+    # a thread compresses each frame while this one encodes the next lines (zstd lets
+    # the interpreter go meanwhile); two frames at most wait to be written
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque[tuple[Future, list[tuple[int, int]]]] = deque()
+
+        def write(keep: int) -> None:
+            while len(pending) > keep:
+                future, lines_at = pending.popleft()
+                frame = raw.tell()
+                raw.write(future.result())
+                if places is not None:
+                    places.extend((frame, start, length) for start, length in lines_at)
+
         lines = [header] if header is not None else []
-        frame, offset, in_frame = raw.tell(), len(header) + 1 if header is not None else 0, 0
+        offset = len(header) + 1 if header is not None else 0
+        lines_at: list[tuple[int, int]] = []
         for extraction in extractions:
             line = _line(extraction)
-            if places is not None:
-                places.append((frame, offset, len(line)))
+            lines_at.append((offset, len(line)))
             offset += len(line) + 1
             lines.append(line)
             count += 1
-            in_frame += 1
-            if len(lines) >= BATCH or in_frame == FRAME_PAPERS:
-                stream.write(b"\n".join(lines) + b"\n")
-                lines.clear()
-            if in_frame == FRAME_PAPERS:  # a reader of a few papers decompresses their frames
-                stream.flush(zstandard.FLUSH_FRAME)
-                frame, offset, in_frame = raw.tell(), 0, 0
+            if len(lines_at) == FRAME_PAPERS:  # a reader of a few papers decompresses
+                pending.append((pool.submit(_frame, b"\n".join(lines) + b"\n"), lines_at))
+                lines, lines_at, offset = [], [], 0
+                write(keep=2)
         if lines:
-            stream.write(b"\n".join(lines) + b"\n")
+            pending.append((pool.submit(_frame, b"\n".join(lines) + b"\n"), lines_at))
+        write(keep=0)
     return count
+
+
+def _frame(data: bytes) -> bytes:
+    """``data`` in a zstd frame of its own, with a checksum (which finds a damaged
+    byte; a file cut short loses the count)."""
+    return zstandard.ZstdCompressor(level=LEVEL, write_checksum=True).compress(data)
 
 
 def read_extractions(path: str | Path, places: dict[str, Place]) -> dict[str, Extraction]:

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from paperkg.layout import STATE_FILE
 from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
 from paperkg.state import (
-    BATCH,
     FRAME_PAPERS,
     append_state,
     load_state,
@@ -48,9 +47,9 @@ def test_a_saved_state_loads_back_equal(tmp_path_factory, data, papers):
     assert load_state(folder, "print") == saved
 
 
-def test_a_state_longer_than_a_batch_keeps_every_paper_in_order(tmp_path):
+def test_a_state_of_several_frames_keeps_every_paper_in_order(tmp_path):
     saved = [Extraction(Paper(f"id:{i}", f"Title {i}", "Abstract."), (), ())
-             for i in range(2 * BATCH + 1)]
+             for i in range(2 * FRAME_PAPERS + 1)]
     save_state(tmp_path / STATE_FILE, saved, "print")
     assert load_state(tmp_path, "print") == saved
 

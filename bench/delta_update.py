@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         state = load_resolution_state(kept)
         times["read the kept state"] = time.perf_counter() - started
+        if state.spread is None:
+            parser.error(f"{args.build}'s state has papers without their words: "
+                         "build it again with this paperkg")
         started = time.perf_counter()
         spread, changed = spread_update(state.spread, new,
                                         lambda places: [before[i] for i in places],
@@ -95,11 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         papers.update((e.paper.key, e.paper) for e, _ in update.changed)
         papers.update((key, e.paper) for key, e in
                       update.earlier(links.keys() - papers.keys()).items())
-        earlier_keys = {node.split(":", 1)[1] for node in previous.nodes
-                        if node.startswith("entity:")}
         nodes_changed = graph_delta(sorted(papers.values(), key=lambda p: p.key), links, by_key,
                                     {delta.entities[root].key for root in delta.touched},
-                                    earlier_keys, lineage, earlier_lineage)
+                                    previous.nodes, lineage, earlier_lineage)
         nodes = sorted((set(previous.nodes) - nodes_changed.removed) | nodes_changed.changed)
         patched = PatchedGraph(nodes, nodes_changed,
                                {key: e.type.value for key, e in by_key.items()})

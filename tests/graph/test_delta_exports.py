@@ -23,6 +23,7 @@ from paperkg.graph.delta import PatchedGraph, graph_delta
 from paperkg.ingest.collect import read_inputs
 from paperkg.records import EntityType, Extraction, Mention, Paper
 from paperkg.resolve.delta import (
+    Fallback,
     delta_entities,
     delta_lineage,
     delta_links,
@@ -74,10 +75,8 @@ def _patch(extractions, earlier: int, resources, folder):
                   .items())
     previous, why = load_index(folders["before"])
     assert previous is not None, why
-    earlier_keys = {node.split(":", 1)[1] for node in previous.nodes
-                    if node.startswith("entity:")}
     changed = graph_delta(sorted(papers.values(), key=lambda p: p.key), links, by_key,
-                          {delta.entities[root].key for root in delta.touched}, earlier_keys,
+                          {delta.entities[root].key for root in delta.touched}, previous.nodes,
                           lineage, resolution.lineage)
     nodes = sorted((set(previous.nodes) - changed.removed) | changed.changed)
     patched = PatchedGraph(nodes, changed, {key: e.type.value for key, e in by_key.items()})
@@ -112,3 +111,23 @@ def test_an_entity_renamed_by_a_new_meaning_is_patched_everywhere(resources, tmp
     changed, _ = _patch(corpus, 2, resources, tmp_path)
     assert changed.removed == {"entity:zqx"}
     assert {"entity:zqx-zonalqueryexpansion", "paper:p1", "paper:p2"} <= changed.changed
+
+
+def _bare(key: str, *names: str) -> Extraction:
+    """A paper naming ``names`` (coined, each its own entity)."""
+    return Extraction(Paper(key, f"Title {key}", "Text."), tuple(
+        Mention(key, name, EntityType.MODEL, "named", "abstract", 0, len(name), "Text.",
+                "proposal", 0.9) for name in names), words=" ".join(names))
+
+
+def test_files_that_begin_with_a_new_entity_are_patched(resources, tmp_path):
+    # "Aardvark" sorts before every earlier entity: the earlier first is written again
+    changed, _ = _patch([_bare("p1", "Quexnet"), _bare("p2", "Zorbit"), _bare("n1", "Aardvark")],
+                        2, resources, tmp_path)
+    assert {"entity:aardvark", "entity:quexnet"} <= changed.changed
+
+
+def test_files_that_begin_with_an_earlier_paper_fall_back(resources, tmp_path):
+    # no entity at all: the files begin with a paper, and a new one sorts before it
+    with pytest.raises(Fallback, match="begin with another node"):
+        _patch([_bare("p2"), _bare("p1")], 1, resources, tmp_path)

@@ -187,14 +187,20 @@ def test_an_earlier_paper_changed_otherwise_than_by_the_spread_falls_back(resour
 
 
 def test_voted_types_do_not_depend_on_the_order_of_the_confidences():
-    # 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ as floats; the votes do not
-    confidences = [0.1, 0.2, 0.3]
-    results = set()
-    for order in permutations(confidences):
-        votes = {EntityType.MODEL: Counter(order), EntityType.TECHNIQUE: Counter([0.6])}
-        results.add(voted_type(votes))
-    assert results == {EntityType.MODEL}  # 0.6 exactly against 0.6: the first in order
-    assert sum([0.1, 0.2, 0.3]) != sum([0.3, 0.2, 0.1])
+    # summed as floats in order, 0.1, 0.2 and 0.3 make 0.6000000000000001 or 0.6:
+    # against a model's 0.6 the benchmark would win or tie (and a tie goes to the
+    # model, first in the types' order), by the order of its mentions alone
+    def float_vote(order):
+        benchmark = 0
+        for confidence in order:
+            benchmark += confidence
+        return (EntityType.BENCHMARK if benchmark > 0.6 else EntityType.MODEL)
+
+    orders = list(permutations([0.1, 0.2, 0.3]))
+    assert {float_vote(order) for order in orders} == {EntityType.BENCHMARK, EntityType.MODEL}
+    voted = {voted_type({EntityType.MODEL: Counter([0.6]),
+                         EntityType.BENCHMARK: Counter(order)}) for order in orders}
+    assert voted == {EntityType.BENCHMARK}  # the exact sums: 0.1 + 0.2 + 0.3 > 0.6
 
 
 def test_a_name_coined_now_and_found_in_an_earlier_paper_counts_that_paper(resources):
@@ -331,3 +337,32 @@ def test_any_updates_spread_is_the_spread_of_every_paper(resources, corpus, data
     assert new == full[earlier:]
     assert dict((now.paper.key, now) for now, _ in changed) == {
         now.paper.key: now for now, was in zip(full, before, strict=False) if now is not was}
+
+
+def test_an_update_leaves_the_state_it_starts_from_as_it_was(resources):
+    earlier = [_extraction("p1", _acronym("p1", "ZQX", "Zonal Query Expansion")),
+               _extraction("p2", _acronym("p2", "ZQX", "Zonal Query Expansion"))]
+    new = [_extraction("n1", _acronym("n1", "ZQX", "Zero Quantised eXperts"))]
+    state = resolution_state(earlier, resources)
+    table = state.acronyms
+    kept = (dict(table.long_forms), dict(table.per_paper), dict(table.papers_of),
+            dict(table.surfaces), dict(state.senses))
+    first = delta_entities(state, update_input(earlier + new, earlier, 2), resources)
+    again = delta_entities(state, update_input(earlier + new, earlier, 2), resources)
+    assert first.entities == again.entities and first.ambiguous == again.ambiguous
+    assert kept == (dict(table.long_forms), dict(table.per_paper), dict(table.papers_of),
+                    dict(table.surfaces), dict(state.senses))
+
+
+def test_a_long_form_first_spelt_under_another_short_form_keeps_that_spelling(resources):
+    # "zonal query expansion" is first spelt in lower case, defining ZQX; a new paper
+    # gives ZQE that long form as a second meaning: the ambiguity lists the first spelling
+    earlier = [_extraction("p1", _acronym("p1", "ZQX", "zonal query expansion")),
+               _extraction("p2", _acronym("p2", "ZQE", "Zero Quality Estimation")),
+               _extraction("p3", _acronym("p3", "ZQE", "Zero Quality Estimation"))]
+    new = [_extraction("n1", _acronym("n1", "ZQE", "Zonal Query Expansion"))]
+    state = resolution_state(earlier, resources)
+    delta = delta_entities(state, update_input(earlier + new, earlier, 3), resources)
+    entities, ambiguous = _full(earlier + new, resources)
+    assert delta.ambiguous == ambiguous
+    assert ambiguous["zqe"] == ("Zero Quality Estimation", "zonal query expansion")

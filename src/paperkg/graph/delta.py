@@ -19,6 +19,7 @@ import networkx as nx
 
 from paperkg.graph.build import build_graph, entity_node, paper_node
 from paperkg.records import Entity, Lineage, Link, Paper, Resolution
+from paperkg.resolve.delta import Fallback
 from paperkg.vocab import mint_text
 
 
@@ -34,22 +35,34 @@ class GraphDelta:
 
 
 def graph_delta(papers: Sequence[Paper], links: Mapping[str, Sequence[Link]],
-                entities: Mapping[str, Entity], remade: set[str], earlier_keys: set[str],
-                lineage: Sequence[Lineage], earlier_lineage: Sequence[Lineage]) -> GraphDelta:
+                entities: Mapping[str, Entity], remade: set[str],
+                earlier_nodes: Sequence[str], lineage: Sequence[Lineage],
+                earlier_lineage: Sequence[Lineage]) -> GraphDelta:
     """The changed nodes: ``papers`` (new, or whose links or record changed, each with
     its ``links``), the entities ``remade`` (keys: new mentions or a new key), those
     whose lineage edges changed and those new; ``entities``: every entity now by key,
-    ``earlier_keys`` those of the earlier build."""
+    ``earlier_nodes`` the earlier build's node ids, sorted (its export index's).
+    Raises :class:`~paperkg.resolve.delta.Fallback` when the earlier paper the
+    files begin with must be written again and is not among ``papers``."""
+    earlier_keys = {node[7:] for node in earlier_nodes if node.startswith("entity:")}
     before = _by_child(earlier_lineage)
     after = _by_child(lineage)
     changed_entities = set(remade) | (entities.keys() - earlier_keys)
     changed_entities.update(child for child in before.keys() | after.keys()
                             if before.get(child) != after.get(child))
-    if earlier_keys and entities and min(earlier_keys) != min(entities):
-        # the first node of the RDF files (entities sort before papers) is written
-        # without the comma the others have: the one that was first and the one
-        # that is are written again
-        changed_entities.update((min(earlier_keys), min(entities)))
+    # the first node of the RDF files is written without the comma the others have:
+    # the one that was first and the one that is are written again (entities sort
+    # before papers)
+    first_now = entity_node(min(entities)) if entities else min(
+        [node for node in earlier_nodes if node.startswith("paper:")][:1]
+        + [paper_node(paper.key) for paper in papers], default=None)
+    first_before = earlier_nodes[0] if earlier_nodes else None
+    if first_now != first_before:
+        for node in filter(None, (first_now, first_before)):
+            if node.startswith("entity:"):
+                changed_entities.add(node[7:])
+            elif node[6:] not in {paper.key for paper in papers}:
+                raise Fallback(f"the files begin with another node, and {node} is not at hand")
     changed_entities &= entities.keys()
     targets = {link.entity_key for found in links.values() for link in found}
     targets.update(edge.parent for child in changed_entities for edge in after.get(child, ()))
@@ -60,7 +73,8 @@ def graph_delta(papers: Sequence[Paper], links: Mapping[str, Sequence[Link]],
                       for edge in after.get(child, ()))))
     changed = {paper_node(paper.key) for paper in papers}
     changed.update(map(entity_node, changed_entities))
-    return GraphDelta(graph, changed, {entity_node(key) for key in earlier_keys - entities.keys()})
+    return GraphDelta(graph, changed,
+                      {entity_node(key) for key in earlier_keys - entities.keys()})
 
 
 def _by_child(lineage: Sequence[Lineage]) -> dict[str, list[Lineage]]:

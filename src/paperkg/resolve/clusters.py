@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import ChainMap, Counter, defaultdict
 from collections.abc import Iterable
 
 from rapidfuzz import fuzz
@@ -75,6 +75,24 @@ class Acronyms:
         self.papers_of: dict[str, list[str]] = defaultdict(list)
         #: long-form key -> its first spelling
         self.surfaces: dict[str, str] = {}
+
+    def subset(self, keys: Iterable[str]) -> Acronyms:
+        """A table of its own holding these short forms' definitions (and the
+        spellings of their long forms): what an update adds to, leaving this one as
+        it is."""
+        table = Acronyms()
+        # a long form's first spelling may come from another short form's definition:
+        # all are looked up, and the update's new ones kept apart
+        table.surfaces = ChainMap({}, self.surfaces)
+        for key in keys:
+            counts = self.long_forms.get(key)
+            if counts is None:
+                continue
+            table.long_forms[key] = Counter(counts)
+            table.papers_of[key] = list(self.papers_of[key])
+            table.per_paper.update(((paper, key), self.per_paper[(paper, key)])
+                                   for paper in self.papers_of[key])
+        return table
 
     def add(self, extractions: Iterable[Extraction]) -> Acronyms:
         """Count the definitions of ``extractions``, the next papers in order; the

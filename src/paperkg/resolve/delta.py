@@ -4,8 +4,9 @@
 its mentions at once. An update's new papers come after the earlier ones, so the
 mentions they add to a cluster come after its earlier ones: the entity is then a
 function of a few aggregates of the earlier mentions (:class:`ClusterStats`) and
-of the new mentions, added in the same order as a full build reads them (even the
-type votes, float sums, come out the same bits). See ``docs/delta-update.md``.
+of the new mentions (the type votes are counted confidences, summed exactly, so an
+earlier paper's mention the spread adds may be counted out of order). See
+``docs/delta-update.md``.
 
 >>> from paperkg.extract.resources import load_resources
 >>> from paperkg.records import EntityType, Mention
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import zstandard
@@ -42,6 +44,9 @@ from paperkg.resolve.spread import SPREAD_RULE, SpreadState
 from paperkg.state import _mention as _mention_of
 from paperkg.state import _mention_row
 from paperkg.vocab import slug
+
+if TYPE_CHECKING:
+    from paperkg.resolve.resolver import _Index
 
 _RESOURCE_ID, _TEXT, _ALIASES, _KIND, _PAPER_KEY, _TYPE, _CONFIDENCE, _EVALUATED_ON, _RULE = (
     attrgetter(name) for name in ("resource_id", "text", "aliases", "kind", "paper_key", "type",
@@ -219,7 +224,7 @@ class ResolutionState:
     stating: list[Stated]
     #: each label's naming parents (see :func:`~.lineage.lineage_from`)
     names: dict[tuple[str, bool], tuple[str, ...]]
-    #: every lineage edge, and the entities' keys (checkpoint parents included)
+    #: every lineage edge of the earlier build
     lineage: tuple[Lineage, ...] = ()
     #: the names the earlier papers coined and their words (None: not kept)
     spread: SpreadState | None = None
@@ -294,8 +299,8 @@ class DeltaEntities:
     entities: dict[str, Entity]
     touched: set[str]
     ambiguous: dict[str, tuple[str, ...]]
-    #: the union-find of the earlier and new papers' names (:class:`_Index`)
-    index: object = None
+    #: the union-find of the earlier and new papers' names
+    index: _Index | None = None
     #: the mentions the update adds, by paper, in the order of ``index.nodes``
     delta: list[Extraction] = field(default_factory=list)
 
@@ -439,9 +444,11 @@ def _senses(state: ResolutionState, delta: Sequence[Extraction], new_papers: set
             ) -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, ...]]]:
     """The acronym senses and ambiguous short forms once the update's papers
     (``delta``) add their definitions: only the short forms they define are looked
-    at again. Raises :class:`Fallback` if an earlier paper's sense changes."""
-    acronyms = state.acronyms
-    before = acronyms.senses(_defined(delta))[0]
+    at again. Raises :class:`Fallback` if an earlier paper's sense changes. The
+    state's own table is left as it is."""
+    defined = _defined(delta)
+    acronyms = state.acronyms.subset(defined)
+    before = acronyms.senses(defined)[0]
     acronyms.add(delta)
     touched_keys = acronyms.added
     senses, ambiguous = acronyms.senses(touched_keys)

@@ -4,11 +4,14 @@ of a full build's."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from paperkg.export.batches import Sizes
 from paperkg.export.graphml import write_graphml
 from paperkg.export.rdf import write_rdf_files
+from paperkg.export.report import BuildReport
 from paperkg.export.reuse import (
     GRAPHML_FILE,
     RDF_FILES,
@@ -27,6 +30,7 @@ from paperkg.resolve.delta import (
     delta_entities,
     delta_lineage,
     delta_links,
+    link_count_changes,
     resolve_keeping,
     update_input,
 )
@@ -58,11 +62,12 @@ def _patch(extractions, earlier: int, resources, folder):
         path.mkdir()
     before = spread_names(extractions[:earlier], resources.is_stopped)
     resolution, state = resolve_keeping(before, resources)
-    _write(build_graph([e.paper for e in before], resolution), folders["before"])
+    earlier_graph = build_graph([e.paper for e in before], resolution)
+    _write(earlier_graph, folders["before"])
     spread = spread_names(before + list(extractions[earlier:]), resources.is_stopped, earlier)
-    _write(build_graph([e.paper for e in spread],
-                       resolve(spread, resources, spread=False, curation=False)),
-           folders["full"])
+    full = resolve(spread, resources, spread=False, curation=False)
+    full_graph = build_graph([e.paper for e in spread], full)
+    _write(full_graph, folders["full"])
 
     update = update_input(spread, before, earlier)
     delta = delta_entities(state, update, resources)
@@ -89,6 +94,18 @@ def _patch(extractions, earlier: int, resources, folder):
     for name in FILES:
         assert (folders["patched"] / name).read_bytes() == (folders["full"] / name).read_bytes()
     assert set(reuse.changed()) <= changed.changed
+
+    # report.json's counts, from the earlier build's and what changed
+    reports = BuildReport(), BuildReport()
+    reports[0].add_graph(earlier_graph, resolution)
+    reports[1].add_graph(full_graph, full)
+    edges = Counter(reports[0].edges)
+    edges.update(link_count_changes(state, delta, update, links))
+    edges["derivedFrom"] = len(lineage)
+    assert {relation: n for relation, n in sorted(edges.items()) if n} == reports[1].edges
+    assert dict(sorted(Counter(e.type.value for e in by_key.values()).items())) == \
+        reports[1].entities
+    assert reports[0].papers + len(update.new) == reports[1].papers
     return changed, nodes
 
 

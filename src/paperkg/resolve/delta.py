@@ -410,6 +410,26 @@ def delta_links(state: ResolutionState, delta: DeltaEntities,
     return {paper: tuple(found) for paper, found in links.items()}
 
 
+def link_count_changes(state: ResolutionState, delta: DeltaEntities, update: UpdateInput,
+                       links: Mapping[str, Sequence[Link]]) -> Counter:
+    """How many more links of each relation the graph has after the update (less
+    where negative): ``links``, :func:`delta_links`' papers', against the links the
+    earlier ones among them had (made again from their earlier extractions and the
+    earlier entities): what ``report.json``'s counts change by."""
+    from paperkg.resolve.resolver import _links
+
+    new = {e.paper.key for e in update.new}
+    before = {now.paper.key: was for now, was in update.changed}
+    earlier = [key for key in links if key not in new]
+    read = update.earlier([key for key in earlier if key not in before])
+    was = [before.get(key) or read[key] for key in earlier]
+    find, node = delta.index.sets.find, delta.index.mention_node
+    roots = [tuple(find(node(m)) for m in e.mentions) for e in was]
+    change = Counter(link.relation.value for found in links.values() for link in found)
+    change.subtract(link.relation.value for link in _links(was, roots, state.entities))
+    return change
+
+
 def _touched(state: ResolutionState, delta: Sequence[Extraction], index,
              update: UpdateInput, new_papers: set[str]) -> dict[str, ClusterStats]:
     """The aggregates of each cluster the update's mentions (``delta``, whose nodes

@@ -25,6 +25,7 @@ from paperkg.graph.build import build_graph
 from paperkg.graph.delta import PatchedGraph, graph_delta
 from paperkg.ingest.collect import read_inputs
 from paperkg.records import EntityType, Extraction, Mention, Paper
+from paperkg.resolve.curation import NearDuplicates, near_duplicates
 from paperkg.resolve.delta import (
     Fallback,
     delta_entities,
@@ -106,6 +107,13 @@ def _patch(extractions, earlier: int, resources, folder):
     assert dict(sorted(Counter(e.type.value for e in by_key.values()).items())) == \
         reports[1].entities
     assert reports[0].papers + len(update.new) == reports[1].papers
+    # the near-duplicates, looking again at the blocks whose labels changed
+    was = {key: (e.type.value, e.label) for key, e in resolution.entities.items()}
+    now = {key: (e.type.value, e.label) for key, e in by_key.items()}
+    near = NearDuplicates.of(list(was.values())).changed(
+        [was[key] for key in was if now.get(key) != was[key]],
+        [now[key] for key in now if was.get(key) != now[key]])
+    assert near.top() == near_duplicates(list(full.entities.values()))
     return changed, nodes
 
 

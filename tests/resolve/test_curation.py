@@ -7,12 +7,19 @@ import random
 from collections import Counter, defaultdict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from paperkg.extract.text import match_key, name_key
 from paperkg.records import Entity, EntityType, Extraction, Mention, Paper
 from paperkg.resolve.clusters import acronym_senses
-from paperkg.resolve.curation import MIN_SIMILARITY, near_duplicate_labels, near_duplicates
+from paperkg.resolve.curation import (
+    MIN_SIMILARITY,
+    NearDuplicates,
+    near_duplicate_labels,
+    near_duplicates,
+)
 
 
 def _old_acronym_senses(extractions):
@@ -101,3 +108,32 @@ def test_near_duplicates_are_those_of_the_loop_over_every_pair(seed):
     rng.shuffle(typed)
     assert near_duplicate_labels(typed, limit=10**6) == pairs
     assert near_duplicate_labels(typed) == near_duplicates(entities) == pairs[:500]
+
+
+_LABELS = ["GPT-4", "GPT4", "Llama-2-Chat", "Llama 2 Chat", "Mistral-Instruct",
+           "Mistral-Instructs", "Mixtral-Instruct", "DeepSeekCoder", "DeepSeek-Coders", "MMLU",
+           "MMLU-Pro", "Qwen2-Math", "Qwen-2-Math"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Model", "Benchmark"]), st.sampled_from(_LABELS)),
+                max_size=12),
+       st.data())
+def test_near_duplicates_looked_at_again_by_block_are_those_of_every_label(typed, data):
+    removed = data.draw(st.lists(st.sampled_from(typed), unique_by=lambda t: t, max_size=4)) \
+        if typed else []
+    added = data.draw(st.lists(st.tuples(st.sampled_from(["Model", "Benchmark"]),
+                                         st.sampled_from(_LABELS)), max_size=4))
+    after = list(typed)
+    for pair in removed:
+        after.remove(pair)
+    after += added
+    assert NearDuplicates.of(typed).changed(removed, added).top() == \
+        near_duplicate_labels(after)
+
+
+def test_near_duplicates_of_a_changed_block_are_found_again():
+    before = NearDuplicates.of([("Model", "Mistral-Instruct"), ("Model", "GPT-4")])
+    after = before.changed([], [("Model", "Mistral-Instructs")])
+    assert after.top() == (("Mistral-Instruct", "Mistral-Instructs", 96.8),)
+    assert before.top() == () and after.changed([("Model", "Mistral-Instructs")], []).top() == ()

@@ -52,6 +52,8 @@ from paperkg.export.shacl import validate_turtle, validate_turtle_file
 from paperkg.extract.parallel import extract_all, extract_papers
 from paperkg.extract.resources import load_resources
 from paperkg.graph import build_graph
+from paperkg.graph.build import paper_node
+from paperkg.graph.delta import sample_papers
 from paperkg.helper import Helper, Job, preload
 from paperkg.ingest import ReadResult, read_inputs
 from paperkg.ingest.inputs import input_files
@@ -669,10 +671,10 @@ def _conforms(job: Job, label: str) -> str:
 
 
 def _sample_graph(graph, size: int = SAMPLE_PAPERS):
-    """Every ``n``-th paper with its entities, their lineage and the entities' parents."""
-    papers = sorted(n for n, d in graph.nodes(data=True) if d["node_type"] == "Paper")
-    step = max(1, len(papers) // size)
-    keep = set(papers[::step])
+    """The papers of :func:`~paperkg.graph.delta.sample_papers` with their entities,
+    their lineage and the entities' parents."""
+    keep = {paper_node(key) for key in sample_papers(
+        node[6:] for node, data in graph._node.items() if data["node_type"] == "Paper")}
     for paper in list(keep):
         keep.update(graph.successors(paper))
     for entity in [n for n in keep if n.startswith("entity:")]:

@@ -4,13 +4,14 @@ of a full build's."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 
 import pytest
 
 from paperkg.export.batches import Sizes
 from paperkg.export.graphml import write_graphml
-from paperkg.export.rdf import write_rdf_files
+from paperkg.export.rdf import write_rdf, write_rdf_files
 from paperkg.export.report import BuildReport
 from paperkg.export.reuse import (
     GRAPHML_FILE,
@@ -22,8 +23,9 @@ from paperkg.export.reuse import (
     signatures,
 )
 from paperkg.graph.build import build_graph
-from paperkg.graph.delta import PatchedGraph, graph_delta
+from paperkg.graph.delta import PatchedGraph, graph_delta, sample_graph, sample_papers
 from paperkg.ingest.collect import read_inputs
+from paperkg.pipeline import _sample_graph
 from paperkg.records import EntityType, Extraction, Mention, Paper
 from paperkg.resolve.curation import NearDuplicates, near_duplicates
 from paperkg.resolve.delta import (
@@ -35,7 +37,7 @@ from paperkg.resolve.delta import (
     resolve_keeping,
     update_input,
 )
-from paperkg.resolve.resolver import resolve
+from paperkg.resolve.resolver import _links, resolve
 from paperkg.resolve.spread import spread_names
 
 FILES = [*RDF_FILES.values(), GRAPHML_FILE]
@@ -114,6 +116,22 @@ def _patch(extractions, earlier: int, resources, folder):
         [was[key] for key in was if now.get(key) != was[key]],
         [now[key] for key in now if was.get(key) != now[key]])
     assert near.top() == near_duplicates(list(full.entities.values()))
+
+    # the SHACL sample: the earlier one and the new papers give it; its papers' links
+    # are made again from their extractions (an update reads them from the state)
+    keys = sample_papers([*sample_papers(e.paper.key for e in before),
+                          *(e.paper.key for e in update.new)])
+    assert keys == sample_papers(e.paper.key for e in spread)
+    sampled = {e.paper.key: e for e in spread if e.paper.key in keys}
+    roots = {key: tuple(delta.index.sets.find(delta.index.mention_node(m)) for m in e.mentions)
+             for key, e in sampled.items()}
+    sample_links = {key: tuple(_links([e], [roots[key]], delta.entities))
+                    for key, e in sampled.items()}
+    text = io.StringIO(), io.StringIO()
+    write_rdf(sample_graph([sampled[key].paper for key in keys], sample_links, by_key, lineage),
+              text[0])
+    write_rdf(_sample_graph(full_graph), text[1])
+    assert text[0].getvalue() == text[1].getvalue()
     return changed, nodes
 
 

@@ -12,7 +12,9 @@ the entities' types. See ``docs/delta-update.md``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import hashlib
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -141,3 +143,33 @@ class _Succ(Mapping):
 
     def __len__(self) -> int:
         return len(self.order)
+
+
+def sample_papers(keys: Iterable[str], size: int = 100) -> list[str]:
+    """The papers a large build's SHACL sample holds: the ``size`` keys of smallest
+    hash, sorted. A new paper enters the sample only if its hash is smaller than the
+    largest in it, so an update finds its sample from the earlier one and its new
+    papers alone."""
+    return sorted(heapq.nsmallest(size, keys, key=_sample_hash))
+
+
+def _sample_hash(key: str) -> bytes:
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+def sample_graph(papers: Sequence[Paper], links: Mapping[str, Sequence[Link]],
+                 entities: Mapping[str, Entity], lineage: Sequence[Lineage]) -> nx.MultiDiGraph:
+    """The graph the SHACL sample of ``papers`` is validated on, made from the papers,
+    their ``links`` and every entity and lineage edge (``entities`` by key) as the
+    whole graph's sample (the pipeline's ``_sample_graph``) is: the papers, the
+    entities they link, those entities' lineage parents, and the edges among them,
+    a lineage edge's papers cut to the sample's."""
+    keep = {link.entity_key for paper in papers for link in links.get(paper.key, ())}
+    keep.update([edge.parent for edge in lineage if edge.child in keep])
+    kept_papers = {paper.key for paper in papers}
+    return build_graph(papers, Resolution(
+        entities={key: entities[key] for key in sorted(keep)},
+        links=tuple(link for paper in papers for link in links.get(paper.key, ())),
+        lineage=tuple(Lineage(edge.child, edge.parent, edge.rule, edge.evidence,
+                              tuple(p for p in edge.papers if p in kept_papers))
+                      for edge in lineage if edge.child in keep and edge.parent in keep)))

@@ -631,8 +631,9 @@ def load_resolution_state(path: Path) -> ResolutionState:
             lineage=tuple(Lineage(child, parent, rule, evidence, tuple(found))
                           for child, parent, rule, evidence, found in row["lineage"]),
             spread=None if row["spread"] is None else SpreadState(
-                {m.text: m for m in (_mention_of(papers[paper], mention)
-                                     for paper, mention in row["spread"]["coined"])},
+                _Rows({mention[0]: (papers[paper], mention)
+                       for paper, mention in row["spread"]["coined"]},
+                      lambda saved: _mention_of(*saved)),
                 row["spread"]["words"]))
     except (OSError, ValueError, KeyError, TypeError, IndexError,
             zstandard.ZstdError, orjson.JSONDecodeError) as err:

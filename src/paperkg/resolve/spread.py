@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from paperkg.extract.plaintext import TITLE_SEPARATOR, paper_text, sentence_bounds, words_among
@@ -84,7 +85,8 @@ def _without_spread(extraction: Extraction) -> Extraction:
                                               if m.rule != SPREAD_RULE))
 
 
-def _spread(extraction: Extraction, names: dict[str, Mention], wanted: set[str]) -> Extraction:
+def _spread(extraction: Extraction, names: Mapping[str, Mention], wanted: set[str],
+            ) -> Extraction:
     """``extraction`` with a mention of each of the ``wanted`` ``names`` that stands
     in its paper and that it does not name already; the mentions an earlier spread
     added stay, in order with the new ones after the paper's own."""
@@ -137,7 +139,7 @@ class SpreadState:
     (each with the mention it is copied from) and their words, one paper per line in
     their order, where a name a new paper coins is looked for."""
 
-    def __init__(self, coined: dict[str, Mention], words: str) -> None:
+    def __init__(self, coined: Mapping[str, Mention], words: str) -> None:
         self.coined, self.words = coined, words
         self._starts: list[int] | None = None
 
@@ -173,10 +175,10 @@ def spread_update(state: SpreadState, new: Sequence[Extraction],
     new papers' extractions: the new papers spread, and each earlier paper the names
     they coin are found in, spread and as it was (``read``: the earlier extractions
     at these places in order)."""
-    names = dict(state.coined)
     new_names = {name: mention for name, mention in coined_names(new, generic).items()
-                 if name not in names}
-    names.update(new_names)
+                 if name not in state.coined}
+    # the earlier names' mentions are looked up only where a paper holds the name
+    names = ChainMap(new_names, state.coined)
     every, added = set(names), set(new_names)
     spread = [_spread(_without_spread(extraction), names, every) for extraction in new]
     changed = []

@@ -8,6 +8,8 @@ import io
 from collections import Counter
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from paperkg.export.batches import Sizes
 from paperkg.export.graphml import write_graphml
@@ -39,6 +41,7 @@ from paperkg.resolve.delta import (
 )
 from paperkg.resolve.resolver import _links, resolve
 from paperkg.resolve.spread import spread_names
+from tests.resolve.test_delta import _corpus
 
 FILES = [*RDF_FILES.values(), GRAPHML_FILE]
 
@@ -174,3 +177,20 @@ def test_files_that_begin_with_an_earlier_paper_fall_back(resources, tmp_path):
     # no entity at all: the files begin with a paper, and a new one sorts before it
     with pytest.raises(Fallback, match="begin with another node"):
         _patch([_bare("p2"), _bare("p1")], 1, resources, tmp_path)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(corpus=_corpus(), data=st.data())
+def test_any_update_of_a_small_corpus_patches_the_files_of_a_full_build(
+        resources, tmp_path_factory, corpus, data):
+    """Random small corpora (tests/resolve/test_delta.py's) split anywhere: the patched
+    files, counts, near-duplicates and sample are a full build's, or the update
+    falls back."""
+    earlier = data.draw(st.integers(1, len(corpus) - 1))
+    try:
+        _patch(corpus, earlier, resources, tmp_path_factory.mktemp("patch"))
+    except Fallback as why:
+        event(f"falls back: {str(why).split(chr(39))[0]}")
+        return
+    event("patched")

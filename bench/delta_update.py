@@ -29,17 +29,17 @@ from paperkg.export.reuse import (  # noqa: E402
     RDF_FILES,
     Reuse,
     load_index,
-    signatures,  # noqa: E402
 )
 from paperkg.extract.parallel import extract_papers  # noqa: E402
 from paperkg.extract.resources import load_resources  # noqa: E402
-from paperkg.graph.delta import PatchedGraph, graph_delta  # noqa: E402
+from paperkg.graph.delta import patch  # noqa: E402
 from paperkg.ingest.collect import read_inputs  # noqa: E402
 from paperkg.resolve.delta import (  # noqa: E402
     delta_entities,
     delta_lineage,
     delta_links,
     load_resolution_state,
+    redone_papers,
     resolve_keeping,
     save_resolution_state,
     update_input,
@@ -94,30 +94,21 @@ def main(argv: list[str] | None = None) -> int:
         times["resolve"] = time.perf_counter() - started
         started = time.perf_counter()
         by_key = {entity.key: entity for entity in entities.values()}
-        papers = {e.paper.key: e.paper for e in update.new}
-        papers.update((e.paper.key, e.paper) for e, _ in update.changed)
-        papers.update((key, e.paper) for key, e in
-                      update.earlier(links.keys() - papers.keys()).items())
-        nodes_changed = graph_delta(sorted(papers.values(), key=lambda p: p.key), links, by_key,
-                                    {delta.entities[root].key for root in delta.touched},
-                                    previous.nodes, lineage, earlier_lineage)
-        nodes = sorted((set(previous.nodes) - nodes_changed.removed) | nodes_changed.changed)
-        patched = PatchedGraph(nodes, nodes_changed,
-                               {key: e.type.value for key, e in by_key.items()})
-        signature = dict(zip(previous.nodes, previous.signatures, strict=True))
-        signature.update(signatures(patched, only=nodes_changed.changed))
+        patched = patch(previous, redone_papers(update, links), links, by_key,
+                        {delta.entities[root].key for root in delta.touched}, lineage,
+                        earlier_lineage)
         times["changed nodes"] = time.perf_counter() - started
         started = time.perf_counter()
         out = Path(scratch) / "patched"
         out.mkdir()
-        reuse = Reuse(patched, signature, previous, args.build)
+        reuse = Reuse(patched.graph, patched.signature, previous, args.build)
         reuse.write_rdf(out)
         reuse.write_graphml(out)
         reuse.wait()
         times["write the files (copies)"] = time.perf_counter() - started
         print(f"earlier papers {len(before):,}; new {len(new):,}; earlier papers changed by "
-              f"the spread {len(changed)}; nodes changed {len(nodes_changed.changed):,} "
-              f"of {len(nodes):,}")
+              f"the spread {len(changed)}; nodes changed {len(patched.delta.changed):,} "
+              f"of {len(patched.graph._node):,}")
         for step, seconds in times.items():
             print(f"  {step:<26} {seconds:6.2f} s")
         if args.full is not None:

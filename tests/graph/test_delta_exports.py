@@ -25,7 +25,7 @@ from paperkg.export.reuse import (
     signatures,
 )
 from paperkg.graph.build import build_graph
-from paperkg.graph.delta import PatchedGraph, graph_delta, sample_graph, sample_papers
+from paperkg.graph.delta import patch, sample_graph, sample_papers
 from paperkg.ingest.collect import read_inputs
 from paperkg.pipeline import _sample_graph
 from paperkg.records import EntityType, Extraction, Mention, Paper
@@ -36,6 +36,7 @@ from paperkg.resolve.delta import (
     delta_lineage,
     delta_links,
     link_count_changes,
+    redone_papers,
     resolve_keeping,
     update_input,
 )
@@ -80,20 +81,13 @@ def _patch(extractions, earlier: int, resources, folder):
     links = delta_links(state, delta, update)
     lineage, entities = delta_lineage(state, delta, update, resources)
     by_key = {entity.key: entity for entity in entities.values()}
-    papers = {e.paper.key: e.paper for e in update.new}
-    papers.update((now.paper.key, now.paper) for now, _ in update.changed)
-    papers.update((key, e.paper) for key, e in update.earlier(links.keys() - papers.keys())
-                  .items())
     previous, why = load_index(folders["before"])
     assert previous is not None, why
-    changed = graph_delta(sorted(papers.values(), key=lambda p: p.key), links, by_key,
-                          {delta.entities[root].key for root in delta.touched}, previous.nodes,
-                          lineage, resolution.lineage)
-    nodes = sorted((set(previous.nodes) - changed.removed) | changed.changed)
-    patched = PatchedGraph(nodes, changed, {key: e.type.value for key, e in by_key.items()})
-    signature = dict(zip(previous.nodes, previous.signatures, strict=True))
-    signature.update(signatures(patched, only=changed.changed))
-    reuse = Reuse(patched, signature, previous, folders["before"])
+    patched = patch(previous, redone_papers(update, links), links, by_key,
+                    {delta.entities[root].key for root in delta.touched}, lineage,
+                    resolution.lineage)
+    changed, nodes = patched.delta, list(patched.graph._node)
+    reuse = Reuse(patched.graph, patched.signature, previous, folders["before"])
     reuse.write_rdf(folders["patched"])  # raises KeyError if it reads an unchanged node
     reuse.write_graphml(folders["patched"])
     reuse.wait()

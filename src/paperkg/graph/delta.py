@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from paperkg.export.reuse import ExportIndex, signatures
 from paperkg.graph.build import build_graph, entity_node, paper_node
 from paperkg.records import Entity, Lineage, Link, Paper, Resolution
 from paperkg.resolve.delta import Fallback
@@ -77,6 +78,31 @@ def graph_delta(papers: Sequence[Paper], links: Mapping[str, Sequence[Link]],
     changed.update(map(entity_node, changed_entities))
     return GraphDelta(graph, changed,
                       {entity_node(key) for key in earlier_keys - entities.keys()})
+
+
+@dataclass
+class Patch:
+    """An update's graph as its export writers read it (:class:`PatchedGraph`), the
+    changed nodes, and every node's signature (the others' from the earlier index)."""
+
+    delta: GraphDelta
+    graph: PatchedGraph
+    signature: dict[str, bytes]
+
+
+def patch(previous: ExportIndex, papers: Sequence[Paper], links: Mapping[str, Sequence[Link]],
+          entities: Mapping[str, Entity], remade: set[str], lineage: Sequence[Lineage],
+          earlier_lineage: Sequence[Lineage]) -> Patch:
+    """The :class:`Patch` of an update over the build ``previous`` indexes (the other
+    arguments: :func:`graph_delta`'s); its ``Reuse(patch.graph, patch.signature,
+    previous, folder)`` writes the update's files from the earlier ones."""
+    delta = graph_delta(sorted(papers, key=lambda paper: paper.key), links, entities, remade,
+                        previous.nodes, lineage, earlier_lineage)
+    nodes = sorted((set(previous.nodes) - delta.removed) | delta.changed)
+    graph = PatchedGraph(nodes, delta, {key: e.type.value for key, e in entities.items()})
+    signature = dict(zip(previous.nodes, previous.signatures, strict=True))
+    signature.update(signatures(graph, only=delta.changed))
+    return Patch(delta, graph, signature)
 
 
 def _by_child(lineage: Sequence[Lineage]) -> dict[str, list[Lineage]]:

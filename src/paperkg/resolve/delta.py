@@ -37,7 +37,16 @@ import zstandard
 
 from paperkg.extract.resources import Resources
 from paperkg.extract.text import name_key
-from paperkg.records import Entity, EntityType, Extraction, Lineage, Link, Mention, Resolution
+from paperkg.records import (
+    Entity,
+    EntityType,
+    Extraction,
+    Lineage,
+    Link,
+    Mention,
+    Paper,
+    Resolution,
+)
 from paperkg.resolve.clusters import Acronyms
 from paperkg.resolve.lineage import Stated, lineage_from, stated
 from paperkg.resolve.spread import SPREAD_RULE, SpreadState
@@ -408,6 +417,16 @@ def delta_links(state: ResolutionState, delta: DeltaEntities,
     for link in _links(redo, roots, entities):
         links[link.paper_key].append(link)
     return {paper: tuple(found) for paper, found in links.items()}
+
+
+def redone_papers(update: UpdateInput, links: Mapping[str, Sequence[Link]]) -> list[Paper]:
+    """The papers whose nodes an update writes again: the new ones, the earlier ones
+    the spread changed, and those whose links changed (``links``: :func:`delta_links`')."""
+    papers = {e.paper.key: e.paper for e in update.new}
+    papers.update((now.paper.key, now.paper) for now, _ in update.changed)
+    papers.update((key, e.paper) for key, e in update.earlier(links.keys() - papers.keys())
+                  .items())
+    return list(papers.values())
 
 
 def link_count_changes(state: ResolutionState, delta: DeltaEntities, update: UpdateInput,

@@ -17,6 +17,8 @@ from paperkg.records import EntityType, Extraction, LineageClaim, Mention, Paper
 from paperkg.resolve.delta import (
     ClusterStats,
     Fallback,
+    _stats_row,
+    advance_state,
     delta_entities,
     delta_lineage,
     delta_links,
@@ -78,7 +80,38 @@ def _update(extractions, earlier: int, resources, folder: Path | None = None, *,
     assert {paper: found for paper, found in merged.items() if found} == expected
     if local:  # a real corpus: the update redoes the links of fewer papers than it has
         assert len(links) < len(expected) or earlier < 2
-    return delta, _full(spread, resources)
+    full_entities = _full(spread, resources)
+    # the state the next update starts from (the update's own is taken over)
+    _assert_same_state(advance_state(state, delta, update, lineage, resources.is_stopped),
+                       resolution_state(spread, resources))
+    return delta, full_entities
+
+
+def _assert_same_state(advanced, full) -> None:
+    """The states are the same, but for orders nothing reads and the naming cache's
+    entries for labels gone."""
+    assert (advanced.papers, advanced.order, advanced.merges) == (
+        full.papers, full.order, full.merges)
+    mine, theirs = advanced.acronyms, full.acronyms
+    assert (dict(mine.long_forms), mine.per_paper, dict(mine.surfaces)) == (
+        dict(theirs.long_forms), theirs.per_paper, dict(theirs.surfaces))
+    assert {k: set(v) for k, v in mine.papers_of.items()} == {
+        k: set(v) for k, v in theirs.papers_of.items()}
+    assert (advanced.senses, advanced.ambiguous) == (full.senses, full.ambiguous)
+    differ = {node: (advanced.parent.get(node), full.parent.get(node))
+              for node in advanced.parent.keys() | full.parent.keys()
+              if advanced.parent.get(node) != full.parent.get(node)}
+    assert not differ
+    assert set(advanced.clusters) == set(full.clusters)
+    for root in full.clusters:
+        assert _stats_row(advanced.clusters[root]) == _stats_row(full.clusters[root]), root
+    assert (advanced.drafts, advanced.bases, advanced.entities) == (
+        full.drafts, full.bases, full.entities)
+    assert advanced.papers_of == full.papers_of
+    assert (advanced.stating, advanced.lineage) == (full.stating, full.lineage)
+    assert all(advanced.names[name] == found for name, found in full.names.items())
+    assert dict(advanced.spread.coined) == dict(full.spread.coined)
+    assert advanced.spread.words == full.spread.words
 
 
 def _by_paper(links) -> dict[str, tuple]:

@@ -27,7 +27,7 @@ import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import chain
+from itertools import chain, islice
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -312,6 +312,11 @@ class DeltaEntities:
     index: _Index | None = None
     #: the mentions the update adds, by paper, in the order of ``index.nodes``
     delta: list[Extraction] = field(default_factory=list)
+    #: the aggregates and drafts of the clusters the update's mentions land in
+    stats: dict[str, ClusterStats] = field(default_factory=dict)
+    drafts: dict[str, tuple[Entity, tuple[str, bool]]] = field(default_factory=dict)
+    #: the union-find nodes of the update's names that the earlier papers lack
+    nodes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -369,6 +374,8 @@ def delta_entities(state: ResolutionState, update: UpdateInput, resources: Resou
     index = _Index(delta, resources, (), senses=(merged_senses, merged_ambiguous),
                    parent=dict(state.parent))
     find = index.sets.find
+    # the nodes come after the earlier ones; a look-up made later (lineage's) adds more
+    nodes = list(islice(index.sets.parent, len(state.parent), None))
     for root in state.clusters:
         if find(root) != root:
             raise Fallback(f"the earlier cluster {root!r} joined another")
@@ -392,7 +399,8 @@ def delta_entities(state: ResolutionState, update: UpdateInput, resources: Resou
             entity = keyed(drafts[root][0], key)
             remade.add(root)
         entities[root] = entity
-    return DeltaEntities(entities, remade, merged_ambiguous, index, delta)
+    return DeltaEntities(entities, remade, merged_ambiguous, index, delta, touched,
+                         {root: drafts[root] for root in touched}, nodes)
 
 
 def delta_links(state: ResolutionState, delta: DeltaEntities,
@@ -524,21 +532,107 @@ def delta_lineage(state: ResolutionState, delta: DeltaEntities, update: UpdateIn
     """:func:`~paperkg.resolve.lineage.derive_lineage` of the earlier papers and the
     update's, from what the earlier papers state (``state``) and the update's papers:
     every lineage edge, and the entities with the checkpoint parents it adds."""
+    return lineage_from(delta.entities, delta_stating(state, delta, update),
+                        _PapersOf(state.papers_of, papers_added(delta)), resources,
+                        delta.index.sets.find, state.names)
+
+
+def delta_stating(state: ResolutionState, delta: DeltaEntities,
+                  update: UpdateInput) -> list[Stated]:
+    """What every paper states about lineage once the update is in: the earlier
+    papers' (those the spread changed stated again), then the new papers'."""
     find, node = delta.index.sets.find, delta.index.mention_node
     changed = {now.paper.key: now for now, _ in update.changed}
     stating = [stated(now, tuple(find(node(m)) for m in now.mentions))
                if (now := changed.get(said.paper)) is not None else said
                for said in state.stating]
-    added: dict[str, set[str]] = {}
-    for extraction, nodes in zip(delta.delta, delta.index.nodes, strict=True):
-        for root in map(find, nodes):
-            added.setdefault(root, set()).add(extraction.paper.key)
     for extraction in update.new:
         said = stated(extraction, tuple(find(node(m)) for m in extraction.mentions))
         if said is not None:
             stating.append(said)
-    return lineage_from(delta.entities, stating, _PapersOf(state.papers_of, added), resources,
-                        find, state.names)
+    return stating
+
+
+def papers_added(delta: DeltaEntities) -> dict[str, set[str]]:
+    """Each cluster root's papers among the update's mentions (new papers, and
+    earlier ones the spread added a mention to)."""
+    find = delta.index.sets.find
+    added: dict[str, set[str]] = {}
+    for extraction, nodes in zip(delta.delta, delta.index.nodes, strict=True):
+        for root in map(find, nodes):
+            added.setdefault(root, set()).add(extraction.paper.key)
+    return added
+
+
+def advance_state(state: ResolutionState, delta: DeltaEntities, update: UpdateInput,
+                  lineage: Sequence[Lineage], generic: Callable[[str], bool] = lambda _: False,
+                  ) -> ResolutionState:
+    """The state a full resolution of the earlier papers and the update's would
+    leave (:func:`resolution_state`), made from ``state`` and the update's
+    resolution (``delta``, :func:`delta_entities`'; ``lineage``, the edges
+    :func:`delta_lineage` gave; ``generic``: the stoplist of the spread), so that the
+    next update starts from it. ``state`` is taken over: its tables are added to
+    in place, and it is not to be used again."""
+    find = delta.index.sets.find
+    order = state.order
+    for extraction in update.new:
+        order[extraction.paper.key] = len(order)
+    state.acronyms.add(update.new)  # the spread's mentions define no short form
+    parent = state.parent
+    for node in delta.nodes:
+        parent[node] = find(node)
+    clusters = state.clusters
+    if isinstance(clusters, _Rows):
+        clusters.put(delta.stats)
+    else:
+        clusters.update(delta.stats)
+    state.drafts.update(delta.drafts)
+    state.bases.update((root, slug(name)) for root, (_, (name, _)) in delta.drafts.items())
+    papers_of = state.papers_of
+    new = {e.paper.key for e in update.new}
+    for root, papers in papers_added(delta).items():
+        found = papers_of.setdefault(root, [])
+        more = papers.difference(found)
+        found.extend(sorted(more, key=order.__getitem__))
+        if not more <= new:  # an earlier paper the spread reached: in its place
+            found.sort(key=order.__getitem__)
+    spread = state.spread
+    if spread is not None:
+        from paperkg.resolve.spread import coined_names
+
+        coined = dict(coined_names(update.new, generic))
+        coined = {name: mention for name, mention in coined.items() if name not in spread.coined}
+        words = [e.words for e in update.new]
+        if any(w is None or "\n" in w for w in words):
+            spread = None
+        else:
+            spread = SpreadState(_Added(spread.coined, coined),
+                                 "\n".join([spread.words, *words]) if words else spread.words)
+    return ResolutionState(
+        len(order), order, state.merges, state.acronyms, delta.index.senses, delta.ambiguous,
+        parent, clusters, state.drafts, state.bases, delta.entities, papers_of,
+        delta_stating(state, delta, update), state.names, tuple(lineage), spread)
+
+
+class _Added(Mapping):
+    """A mapping and the items added to it (none of them its keys)."""
+
+    def __init__(self, earlier: Mapping, added: dict) -> None:
+        self.earlier, self.added = earlier, added
+
+    def __getitem__(self, key):
+        found = self.added.get(key)
+        return self.earlier[key] if found is None else found
+
+    def __contains__(self, key) -> bool:
+        return key in self.added or key in self.earlier
+
+    def __iter__(self):
+        yield from self.earlier
+        yield from self.added
+
+    def __len__(self) -> int:
+        return len(self.earlier) + len(self.added)
 
 
 class _PapersOf(Mapping):
@@ -697,6 +791,12 @@ class _Rows(Mapping):
         if made is None:
             made = self.made[key] = self.make(self.rows[key])
         return made
+
+    def put(self, made: Mapping) -> None:
+        """Add or replace these objects (each made already)."""
+        self.made.update(made)
+        for key in made:
+            self.rows.setdefault(key, None)
 
     def __contains__(self, key) -> bool:
         return key in self.rows

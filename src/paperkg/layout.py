@@ -14,8 +14,15 @@ STATE_FILE = ".paperkg-state.jsonl.zst"
 #: where each node's text is in graph.ttl, graph.jsonld and graph.graphml, for the next
 #: update to copy what did not change (see :mod:`paperkg.export.reuse`)
 EXPORT_INDEX_FILE = ".paperkg-exports.json.zst"
+#: where each paper's line is in the state file, for an update to read a few
+PLACES_FILE = ".paperkg-places.bin"
+#: the resolution's aggregates, for an update proportional to its new papers (see
+#: :mod:`paperkg.update`)
+RESOLUTION_FILE = ".paperkg-resolution.json.zst"
+#: the near-duplicate entities by block, for an update to look again at a few blocks
+NEAR_FILE = ".paperkg-near.json.zst"
 #: the files a build keeps for the next update, replaced with the outputs
-KEPT_FILES = (STATE_FILE, EXPORT_INDEX_FILE)
+KEPT_FILES = (STATE_FILE, EXPORT_INDEX_FILE, PLACES_FILE, RESOLUTION_FILE, NEAR_FILE)
 #: the state files of older versions: a build removes them, an update says to rebuild
 LEGACY_STATE_FILES = (".paperkg-state.jsonl.gz",)
 #: held by a running build, so that two builds into one folder wait for each other

@@ -57,13 +57,14 @@ from paperkg.graph.delta import sample_papers
 from paperkg.helper import Helper, Job, preload
 from paperkg.ingest import ReadResult, read_inputs
 from paperkg.ingest.inputs import input_files
-from paperkg.layout import STATE_FILE
+from paperkg.layout import NEAR_FILE, PLACES_FILE, STATE_FILE
 from paperkg.records import Extraction, Paper
-from paperkg.resolve import resolve
-from paperkg.resolve.curation import near_duplicate_labels
+from paperkg.resolve.curation import NearDuplicates
+from paperkg.resolve.delta import Fallback, resolve_keeping
 from paperkg.resolve.merges import load_merges
 from paperkg.resolve.spread import SPREAD_RULE, spread_names
-from paperkg.state import append_state, fingerprint, load_state, save_state, state_end
+from paperkg.state import Place, append_state, fingerprint, load_state, save_state, state_end
+from paperkg.update import load_places, save_kept, save_near, update
 
 log = logging.getLogger(__name__)
 _RULE, _MENTIONS = attrgetter("rule"), attrgetter("mentions")
@@ -223,8 +224,18 @@ def _build(inputs: Sequence[str | Path] | None, out_dir: str | Path,
     collector = _Collector()
     try:
         with ExitStack() as helpers:
-            if options.update:  # the earlier build's papers and extractions (3-6 s at 100k)
+            if options.update:
                 early = _extract_early(inputs, out_dir, options, helpers)
+                done: dict[str, Extraction] = {}
+                try:  # from the kept files alone, in time proportional to the new papers
+                    return update(inputs, Path(out_dir), options, timer, report,
+                                  fingerprint(options.resource_dirs), early, done)
+                except Fallback as why:
+                    log.info("update: the whole graph is made again: %s", why)
+                    timer.stages.clear()
+                    report = BuildReport(update={"path": f"full: {why}"})
+                    early = _Done(done) if done else early
+                # the earlier build's papers and extractions (3-6 s at 100k)
                 # frozen once loaded: the collector's next pass would scan them all (0.7 s
                 # at 100k papers) and find no garbage
                 with timer.stage("load-state"), collector.paused():
@@ -272,6 +283,19 @@ def _silent_logs():
         yield
     finally:
         logging.disable(before)
+
+
+@dataclass
+class _Done:
+    """Papers extracted already (by an update that fell back), as :class:`_Early`
+    gives them."""
+
+    extracted: dict[str, Extraction]
+
+    def take(self, papers: Sequence[Paper]) -> dict[str, Extraction]:
+        made = self.extracted
+        return {p.key: made[p.key] for p in papers if p.key in made
+                and _same_text(made[p.key].paper, p)}
 
 
 @dataclass
@@ -393,27 +417,40 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
                     changed = _changed(spread, extractions, kept_state, earlier)
                     extractions.clear()
                 with timer.stage("state"):
+                    places = _places(out, changed, spread, earlier)
+                    if places is None:  # no places kept for the earlier lines: all written
+                        changed, places = None, []
                     if changed is None:
-                        save_state(staging / STATE_FILE, spread, print_)
+                        save_state(staging / STATE_FILE, spread, print_, places)
                     else:
+                        added: list[Place] = []
                         append_state(staging / STATE_FILE, out / STATE_FILE, kept_state.end,
-                                     changed, len(spread))
+                                     changed, len(spread), added)
+                        places.update((e.paper.key, place)
+                                      for e, place in zip(changed, added, strict=True))
+                        places = [places[e.paper.key] for e in spread]
                     if options.update:
                         report.update["state"] = _state_line(changed, len(spread))
                     del changed
                 with timer.stage("resolve"):
-                    resolution = resolve(spread, resources, load_merges(options.resource_dirs),
-                                         spread=False, curation=False)
-                    # for report.json only: the helper finds them while this process goes on
-                    near = helper.submit(near_duplicate_labels, [
+                    resolution, kept = resolve_keeping(spread, resources,
+                                                       load_merges(options.resource_dirs))
+                    # for report.json and the next update: the helper finds them while
+                    # this process goes on
+                    near = helper.submit(NearDuplicates.of, [
                         (e.type.value, e.label) for e in resolution.entities.values()])
+                with timer.stage("state"):  # what the next update reads
+                    save_kept(staging, kept, places, read.papers, print_)
+                    del kept, places
                 del spread
                 with timer.stage("graph"):
                     graph = build_graph(read.papers, resolution)
             report.add_graph(graph, resolution)
             del resolution
             _write_all(graph, staging, out, options, report, timer, helper)
-            report.add_near_duplicates(near.result())
+            near_duplicates = near.result()
+            report.add_near_duplicates(near_duplicates.top())
+            save_near(staging / NEAR_FILE, near_duplicates)
         report.timings = timer.stages
         with open(staging / "report.json", "w", encoding="utf-8") as stream:
             report.write(stream, timings=options.timings)
@@ -437,6 +474,19 @@ def _changed(spread: Sequence[Extraction], extractions: Sequence[Extraction],
     changed = [now for now, before, same in zip(spread, extractions, kept.same, strict=False)
                if not (same and now is before)]
     return changed + list(spread[earlier:])
+
+
+def _places(out: Path, changed: list[Extraction] | None, spread: Sequence[Extraction],
+            earlier: int) -> dict[str, Place] | list[Place] | None:
+    """Where the state's lines will be: for a full write, an empty list to fill; for
+    an update that adds to the earlier state (``changed``), the earlier papers' places
+    by key, or None if the earlier build kept none."""
+    if changed is None:
+        return []
+    found = load_places(out / PLACES_FILE, earlier)
+    if found is None:
+        return None
+    return {e.paper.key: place for e, place in zip(spread[:earlier], found, strict=True)}
 
 
 def _state_line(changed: list[Extraction] | None, papers: int) -> str:
@@ -466,8 +516,8 @@ def _extract(papers: Sequence[Paper], previous: Sequence[Extraction], options: B
             fresh.update((e.paper.key, e)
                          for e in extract_all(rest, settings, options.jobs, bar.update))
     if options.update:
-        report.update = {"papers_before": len(previous), "reused": len(reuse),
-                         "extracted": len(todo)}
+        report.update.update({"papers_before": len(previous), "reused": len(reuse),
+                              "extracted": len(todo)})
     return [_with_paper(cached[p.key] if p.key in reuse else fresh[p.key], p) for p in papers]
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from paperkg import pipeline
+from paperkg.layout import RESOLUTION_FILE
 
 
 def test_threshold_is_raised_for_the_build_and_restored_after_a_failure():
@@ -103,6 +104,7 @@ def test_an_update_loads_the_state_without_collections(tmp_path, monkeypatch, fa
     first.write_text('{"id": "p1", "title": "LoRA", "abstract": "We adapt LLaMA with LoRA."}\n')
     second.write_text('{"id": "p2", "title": "QLoRA", "abstract": "QLoRA extends LoRA."}\n')
     pipeline.build([first], out, options)
+    (out / RESOLUTION_FILE).unlink()  # the update that loads the whole state
     load_state = pipeline.load_state
     seen = []
 

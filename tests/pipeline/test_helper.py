@@ -275,10 +275,10 @@ def test_the_helper_starts_and_imports_its_jobs_modules_before_resolution(tmp_pa
     import paperkg.pipeline
 
     calls = []
-    submit, resolve = paperkg.helper.Helper.submit, paperkg.pipeline.resolve
+    submit, resolve = paperkg.helper.Helper.submit, paperkg.pipeline.resolve_keeping
     monkeypatch.setattr(paperkg.helper.Helper, "submit", lambda self, fn, *args, **kwargs: (
         calls.append((fn.__name__, args)) or submit(self, fn, *args, **kwargs)))
-    monkeypatch.setattr(paperkg.pipeline, "resolve", lambda *args, **kwargs: (
+    monkeypatch.setattr(paperkg.pipeline, "resolve_keeping", lambda *args, **kwargs: (
         calls.append(("resolve", ())) or resolve(*args, **kwargs)))
     build([str(FIXTURES / "papers.jsonl")], tmp_path / "out",
           BuildOptions(progress=False, helper=True))

@@ -51,7 +51,7 @@ def test_update_equals_full_rebuild_and_keeps_iris(tmp_path):
     assert before <= entity_iris(updated / "graph.ttl")
     report = json.loads((updated / "report.json").read_text())
     assert report["update"] == {
-        "papers_before": 2, "reused": 2, "extracted": 2,
+        "path": "full: graph.html is drawn from the whole graph", "papers_before": 2, "reused": 2, "extracted": 2,
         "state": "added the extractions of 2 of 4 papers to the earlier state",
         "exports": "formatted every node's text: 21 of 31 nodes changed"}
     assert report["papers"] == 4 and report["records"] == 2
@@ -256,8 +256,10 @@ def test_an_update_whose_copies_fail_formats_the_files_in_full(tmp_path, monkeyp
     assert build(str(both), "--out", str(full), "--no-html") == 0
     for name in GRAPH_FILES[:3]:
         assert (updated / name).read_bytes() == (full / name).read_bytes(), name
-    assert json.loads((updated / "report.json").read_text())["update"]["exports"] == \
-        "formatted every node's text: copying from the earlier files failed ([Errno 5] " \
+    update = json.loads((updated / "report.json").read_text())["update"]
+    assert update["exports"] == "formatted every node's text: copying from the earlier " \
+        "files failed ([Errno 5] Input/output error)"
+    assert update["path"] == "full: copying from the earlier files failed ([Errno 5] " \
         "Input/output error)"
     # GraphML formatted after the RDF text was copied: no index describes both
     assert (updated / EXPORT_INDEX_FILE).exists() == (failing == "graph.ttl")

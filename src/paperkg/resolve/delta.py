@@ -663,9 +663,11 @@ class _PapersOf(Mapping):
 STATE_FORMAT = 1
 
 
-def save_resolution_state(state: ResolutionState, path: Path) -> None:
+def save_resolution_state(state: ResolutionState, path: Path, extra: dict | None = None,
+                          ) -> None:
     """Write ``state`` to ``path`` (zstd-compressed JSON, papers by their place in
-    order, each cluster by its place among the roots)."""
+    order, each cluster by its place among the roots); ``extra``: what else to keep
+    with it (JSON), which :func:`load_resolution_extra` gives back."""
     papers = sorted(state.order, key=state.order.__getitem__)
     at = state.order
     roots = list(state.clusters)
@@ -684,7 +686,7 @@ def save_resolution_state(state: ResolutionState, path: Path) -> None:
         "ambiguous": state.ambiguous,
         "parent": list(state.parent.items()),
         "roots": roots,
-        "clusters": [_stats_row(state.clusters[root]) for root in roots],
+        "clusters": [_saved(state.clusters, root, _stats_row) for root in roots],
         "drafts": [[d.label, d.type.value, d.kind, d.aliases, d.support, name, curated]
                    for d, (name, curated) in map(state.drafts.__getitem__, roots)],
         "bases": [state.bases[root] for root in roots],
@@ -694,8 +696,9 @@ def save_resolution_state(state: ResolutionState, path: Path) -> None:
         "names": [[label, modifiers, found] for (label, modifiers), found in state.names.items()],
         "lineage": [[e.child, e.parent, e.rule, e.evidence, e.papers] for e in state.lineage],
         "spread": None if state.spread is None else {
-            "coined": [[at[m.paper_key], _mention_row(m)] for m in state.spread.coined.values()],
+            "coined": _coined_rows(state.spread.coined, at),
             "words": state.spread.words},
+        "extra": extra or {},
     }
     compressor = zstandard.ZstdCompressor(level=3, write_checksum=True)
     path.write_bytes(compressor.compress(orjson.dumps(row)))
@@ -704,14 +707,23 @@ def save_resolution_state(state: ResolutionState, path: Path) -> None:
 def load_resolution_state(path: Path) -> ResolutionState:
     """The state :func:`save_resolution_state` wrote at ``path``; raises ValueError
     for a file it did not write (or another layout's)."""
+    return load_resolution_extra(path)[0]
+
+
+def load_resolution_extra(path: Path) -> tuple[ResolutionState, dict]:
+    """The state :func:`save_resolution_state` wrote at ``path`` and what else it kept
+    with it; raises ValueError for a file it did not write (or another layout's)."""
     from paperkg.resolve.resolver import keyed
 
     collecting = gc.isenabled()
     gc.disable()  # hundreds of thousands of small containers, none of them garbage
     try:
         row = orjson.loads(zstandard.ZstdDecompressor().decompress(path.read_bytes()))
-        if row.get("format") != STATE_FORMAT:
+        if not isinstance(row, dict) or row.get("format") != STATE_FORMAT:
             raise ValueError("another layout")
+        extra = row["extra"]
+        if not isinstance(extra, dict):
+            raise ValueError("its extra part is not an object")
         papers = row["papers"]
         acronyms = Acronyms()
         saved = row["acronyms"]
@@ -747,13 +759,31 @@ def load_resolution_state(path: Path) -> ResolutionState:
                 _Rows({mention[0]: (papers[paper], mention)
                        for paper, mention in row["spread"]["coined"]},
                       lambda saved: _mention_of(*saved)),
-                row["spread"]["words"]))
+                row["spread"]["words"])), extra
     except (OSError, ValueError, KeyError, TypeError, IndexError,
             zstandard.ZstdError, orjson.JSONDecodeError) as err:
         raise ValueError(f"cannot read the resolution state {path.name}: {err}") from err
     finally:
         if collecting:
             gc.enable()
+
+
+def _saved(rows: Mapping, key, row: Callable):
+    """The row of ``rows[key]``: as it was read, if it was not made since."""
+    if isinstance(rows, _Rows) and key not in rows.made:
+        return rows.rows[key]
+    return row(rows[key])
+
+
+def _coined_rows(coined: Mapping[str, Mention], at: Mapping[str, int]) -> list:
+    """The spread's coined names as saved: each mention's paper (by place) and row."""
+    if isinstance(coined, _Added):
+        return _coined_rows(coined.earlier, at) + _coined_rows(coined.added, at)
+    if isinstance(coined, _Rows):
+        rows = coined.rows  # each name's paper and mention row
+        return [[at[rows[name][0]], rows[name][1]] if name not in coined.made else
+                [at[(m := coined.made[name]).paper_key], _mention_row(m)] for name in rows]
+    return [[at[m.paper_key], _mention_row(m)] for m in coined.values()]
 
 
 def _stats_row(stats: ClusterStats) -> list:

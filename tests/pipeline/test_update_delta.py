@@ -1,0 +1,145 @@
+"""``paperkg build --update`` from the kept files (:mod:`paperkg.update`): the same
+files and report as the full update, or the full update, saying why."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from paperkg.ingest import read_inputs
+from paperkg.layout import NEAR_FILE, RESOLUTION_FILE
+from tests.pipeline.test_update import build
+
+CORPUS = Path(__file__).parents[2] / "src" / "paperkg" / "data" / "corpus"
+DUMPS = sorted(CORPUS.glob("*.txt"))
+FILES = ("graph.ttl", "graph.jsonld", "graph.graphml")
+PROPORTIONAL = "proportional: only what the new papers change was made again"
+
+
+def _folder(path: Path, dumps) -> Path:
+    path.mkdir()
+    for dump in dumps:
+        shutil.copy(dump, path / dump.name)
+    return path
+
+
+def _report(folder: Path) -> dict:
+    return json.loads((folder / "report.json").read_text())
+
+
+def _same_files(one: Path, other: Path) -> None:
+    for name in FILES:
+        assert (one / name).read_bytes() == (other / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def three_dumps(tmp_path_factory) -> Path:
+    """A build of the bundled corpus's first three listings."""
+    root = tmp_path_factory.mktemp("delta")
+    first = _folder(root / "first", DUMPS[:3])
+    assert build(str(first), "--out", str(root / "built"), "--no-html") == 0
+    return root
+
+
+def _copy_build(three_dumps: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    shutil.copytree(three_dumps / "built", out)
+    return out
+
+
+@pytest.mark.parametrize("validate", ["auto", "sample"])
+def test_two_updates_from_the_kept_files_give_a_full_builds_files(three_dumps, tmp_path,
+                                                                   validate):
+    out = _copy_build(three_dumps, tmp_path)
+    forced = tmp_path / "forced"  # the same updates the full way: no kept resolution
+    shutil.copytree(out, forced)
+    for dump in DUMPS[3:]:
+        assert build("--update", str(dump), "--out", str(out), "--no-html",
+                     "--validate", validate) == 0
+        (forced / RESOLUTION_FILE).unlink()
+        assert build("--update", str(dump), "--out", str(forced), "--no-html",
+                     "--validate", validate) == 0
+        report, full_way = _report(out), _report(forced)
+        assert report["update"].pop("path") == PROPORTIONAL
+        assert full_way["update"].pop("path") == \
+            f"full: the earlier build kept no {RESOLUTION_FILE}"
+        assert report == full_way  # the counts, near-duplicates, validation, every line
+        _same_files(out, forced)
+    full = tmp_path / "full"
+    assert build(str(_folder(tmp_path / "all", DUMPS)), "--out", str(full), "--no-html",
+                 "--validate", validate) == 0
+    _same_files(out, full)
+    whole = _report(full)
+    assert (report["papers"], report["entities"], report["edges"]) == (
+        whole["papers"], whole["entities"], whole["edges"])
+    assert report["near_duplicates"] == whole["near_duplicates"]
+    if validate == "sample":
+        assert "changed nodes checked now" in report["validation"]
+
+
+def test_an_update_with_its_view_is_the_full_update_and_says_why(three_dumps, tmp_path):
+    out = _copy_build(three_dumps, tmp_path)
+    assert build("--update", str(DUMPS[3]), "--out", str(out)) == 0
+    assert _report(out)["update"]["path"] == "full: graph.html is drawn from the whole graph"
+    assert (out / "graph.html").exists()
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbled"])
+def test_damaged_kept_files_make_the_full_update(three_dumps, tmp_path, damage):
+    out = _copy_build(three_dumps, tmp_path)
+    if damage == "missing":
+        (out / NEAR_FILE).unlink()
+    else:
+        (out / RESOLUTION_FILE).write_bytes(b"\x28\xb5\x2f\xfd not zstd")
+    assert build("--update", str(DUMPS[3]), "--out", str(out), "--no-html") == 0
+    path = _report(out)["update"]["path"]
+    assert path.startswith("full: ") and (NEAR_FILE in path or RESOLUTION_FILE in path)
+    # the full update kept the files again: the next one is proportional
+    assert build("--update", str(DUMPS[4]), "--out", str(out), "--no-html") == 0
+    assert _report(out)["update"]["path"] == PROPORTIONAL
+
+
+def test_a_record_that_adds_to_an_earlier_paper_makes_the_full_update(three_dumps, tmp_path):
+    out = _copy_build(three_dumps, tmp_path)
+    first = read_inputs([DUMPS[0]]).papers[0]
+    again = tmp_path / "again.jsonl"  # the first paper again, now with an arXiv id
+    again.write_text(json.dumps({"title": first.title, "abstract": first.abstract,
+                                 "arxiv_id": "2501.00001"}) + "\n")
+    assert build("--update", str(again), "--out", str(out), "--no-html") == 0
+    report = _report(out)
+    assert report["update"]["path"].startswith("full: a record of the earlier paper")
+    assert report["duplicates"] == 1
+
+
+def test_an_updates_shacl_sample_is_the_full_graphs(three_dumps, resources, extractor):
+    from io import StringIO
+
+    from paperkg.export.rdf import write_rdf
+    from paperkg.graph import build_graph
+    from paperkg.pipeline import _sample_graph
+    from paperkg.resolve import resolve
+    from paperkg.resolve.spread import spread_names
+    from paperkg.state import fingerprint, load_state
+    from paperkg.update import _sample, kept_build, read_new, resolve_update
+
+    out = three_dumps / "built"
+    kept = kept_build(out, fingerprint())
+    _, papers, _ = read_new([DUMPS[3]], "auto", kept, out)
+    new = extractor.extract(papers)
+    update_in, delta, links, lineage, entities = resolve_update(kept, new, out, resources, ())
+    earlier = load_state(out, fingerprint())
+    every = spread_names(earlier + new, resources.is_stopped, len(earlier))
+    graph = build_graph([e.paper for e in every],
+                        resolve(every, resources, spread=False, curation=False))
+
+    def turtle(sample) -> str:
+        buffer = StringIO()
+        write_rdf(sample, buffer, "turtle")
+        return buffer.getvalue()
+
+    sample = _sample(kept, update_in, delta, links, entities, lineage, out)
+    assert sum(1 for _, d in sample.nodes(data=True) if d["node_type"] == "Paper") == 100
+    assert turtle(sample) == turtle(_sample_graph(graph))

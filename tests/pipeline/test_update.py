@@ -51,7 +51,8 @@ def test_update_equals_full_rebuild_and_keeps_iris(tmp_path):
     assert before <= entity_iris(updated / "graph.ttl")
     report = json.loads((updated / "report.json").read_text())
     assert report["update"] == {
-        "path": "full: graph.html is drawn from the whole graph", "papers_before": 2, "reused": 2, "extracted": 2,
+        "path": "full: graph.html is drawn from the whole graph",
+        "papers_before": 2, "reused": 2, "extracted": 2,
         "state": "added the extractions of 2 of 4 papers to the earlier state",
         "exports": "formatted every node's text: 21 of 31 nodes changed"}
     assert report["papers"] == 4 and report["records"] == 2

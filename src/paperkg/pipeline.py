@@ -451,10 +451,7 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
             near_duplicates = near.result()
             report.add_near_duplicates(near_duplicates.top())
             save_near(staging / NEAR_FILE, near_duplicates)
-        report.timings = timer.stages
-        with open(staging / "report.json", "w", encoding="utf-8") as stream:
-            report.write(stream, timings=options.timings)
-        commit(staging, out)
+        report_and_commit(report, timer, options, staging, out)
     finally:
         try:
             if not pending(out, staging):  # else the next build completes the commit from it
@@ -462,6 +459,15 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
         finally:
             collector.release()
     return report
+
+
+def report_and_commit(report: BuildReport, timer: _Timer, options: BuildOptions,
+                      staging: Path, out: Path) -> None:
+    """Write report.json, with the stages' timings, and move the outputs in place."""
+    report.timings = timer.stages
+    with open(staging / "report.json", "w", encoding="utf-8") as stream:
+        report.write(stream, timings=options.timings)
+    commit(staging, out)
 
 
 def _changed(spread: Sequence[Extraction], extractions: Sequence[Extraction],
@@ -674,7 +680,7 @@ def _reuse_line(graph, reuse: Reuse | None, why: str) -> str:
 
 
 def _validate(graph, turtle: Path, mode: str, triples: int, helper: Helper | None = None,
-              changed: list[str] | None = None):
+              changed: list[str] | None = None, sample=None):
     """Start validating the build; returns what finishes it: a function that gives
     the report's line, or raises :class:`BuildError` on a violation.
 
@@ -685,7 +691,9 @@ def _validate(graph, turtle: Path, mode: str, triples: int, helper: Helper | Non
     the shapes state over the whole graph in plain Python (over ``changed``
     only, when given: an update's nodes whose text it formatted, the others
     having passed the earlier build's checks); ``auto`` picks ``full`` up to
-    100k triples. pyshacl runs in ``helper`` when given.
+    100k triples. pyshacl runs in ``helper`` when given. ``sample``: what makes the
+    sample's graph, when ``graph`` is not the whole graph (an update's changed nodes:
+    see :mod:`paperkg.update`).
     """
     modes = ("auto", "full", "sample", "off")
     if mode not in modes:
@@ -700,7 +708,7 @@ def _validate(graph, turtle: Path, mode: str, triples: int, helper: Helper | Non
         problems = check_graph(graph, nodes=changed)
         if problems:
             raise BuildError(f"the graph violates ontology/shapes.ttl: {problems[0]}")
-        sample = _sample_graph(graph)
+        sample = _sample_graph(graph) if sample is None else sample()
         buffer = io.StringIO()
         write_rdf(sample, buffer, "turtle")
         job = helper.submit(validate_turtle, buffer.getvalue())

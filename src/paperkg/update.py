@@ -29,19 +29,17 @@ from pathlib import Path
 import orjson
 import zstandard
 
-from paperkg.commit import commit, pending, remove_stale_staging
+from paperkg.commit import pending, remove_stale_staging
 from paperkg.errors import BuildError
-from paperkg.export.check import check_graph
 from paperkg.export.report import BuildReport
 from paperkg.export.reuse import Reuse, load_index, save_index
-from paperkg.export.shacl import validate_turtle, validate_turtle_file
 from paperkg.extract.resources import Resources, load_resources
 from paperkg.graph.delta import patch, sample_graph, sample_papers
 from paperkg.ingest import ReadResult, read_inputs
 from paperkg.ingest.collect import _identities, _title_only, merge
 from paperkg.ingest.identity import title_key
 from paperkg.layout import NEAR_FILE, PLACES_FILE, RESOLUTION_FILE, STATE_FILE
-from paperkg.records import Entity, Extraction, Link, Paper
+from paperkg.records import Entity, Extraction, Paper
 from paperkg.resolve.curation import NearDuplicates
 from paperkg.resolve.delta import (
     DeltaEntities,
@@ -53,6 +51,7 @@ from paperkg.resolve.delta import (
     delta_lineage,
     delta_links,
     link_count_changes,
+    links_of,
     load_resolution_extra,
     redone_papers,
     save_resolution_state,
@@ -169,13 +168,6 @@ def kept_build(out: Path, print_: str) -> _Kept:
                  extra["titles"], near, report, keys)
 
 
-@dataclass
-class Updated:
-    """What :func:`update` did, for the caller's report."""
-
-    report: BuildReport
-
-
 def read_new(inputs, fmt: str, kept: _Kept, out: Path) -> tuple[ReadResult, list[Paper], int]:
     """The update's inputs read alone, their papers that are not the earlier build's,
     and how many are records of an earlier paper (duplicates); raises
@@ -235,20 +227,6 @@ def resolve_update(kept: _Kept, new: list[Extraction], out: Path, resources: Res
     return update, delta, links, lineage, by_key
 
 
-def links_of(delta: DeltaEntities, extractions: Sequence[Extraction],
-             entities: dict) -> dict[str, tuple[Link, ...]]:
-    """The links of ``extractions`` (earlier papers the update left) to the entities
-    now (by cluster root)."""
-    from paperkg.resolve.resolver import _links
-
-    find, node = delta.index.sets.find, delta.index.mention_node
-    roots = [tuple(find(node(m)) for m in e.mentions) for e in extractions]
-    found: dict[str, list[Link]] = {e.paper.key: [] for e in extractions}
-    for link in _links(extractions, roots, entities):
-        found[link.paper_key].append(link)
-    return {key: tuple(links) for key, links in found.items()}
-
-
 def typed_labels(entities: Iterable[Entity]) -> Counter:
     """Each (type, label) the near-duplicates look at, counted."""
     return Counter((entity.type.value, entity.label) for entity in entities)
@@ -278,7 +256,7 @@ def update(inputs, out: Path, options, timer, report: BuildReport, print_: str,
     instead. ``options``, ``timer``: the build's (:mod:`paperkg.pipeline`); ``early``:
     its papers being extracted in a helper; ``done``: filled with the new papers'
     extractions, for the full update to take if this one falls back."""
-    from paperkg.pipeline import FULL_VALIDATION_LIMIT, _extract
+    from paperkg.pipeline import _extract, _validate, report_and_commit
 
     if options.html:
         raise Fallback("graph.html is drawn from the whole graph")
@@ -351,8 +329,8 @@ def update(inputs, out: Path, options, timer, report: BuildReport, print_: str,
             changed_nodes = reuse.changed()
             report.validation = _validate(  # the changed nodes and what they link to
                 patched.delta.graph, staging / "graph.ttl", options.validate, report.triples,
-                changed_nodes, FULL_VALIDATION_LIMIT,
-                lambda: _sample(kept, update_in, delta, links, entities, lineage, out))
+                changed=changed_nodes,
+                sample=lambda: _sample(kept, update_in, delta, links, entities, lineage, out))()
         with timer.stage("graphml"):
             index = reuse.index()
             if index is None:
@@ -379,10 +357,7 @@ def update(inputs, out: Path, options, timer, report: BuildReport, print_: str,
             save_resolution_state(next_state, staging / RESOLUTION_FILE,
                                   {"fingerprint": print_, **identities})
             save_near(staging / NEAR_FILE, near)
-        report.timings = timer.stages
-        with open(staging / "report.json", "w", encoding="utf-8") as stream:
-            report.write(stream, timings=options.timings)
-        commit(staging, out)
+        report_and_commit(report, timer, options, staging, out)
     finally:
         reuse.abandon()
         if not pending(out, staging):
@@ -404,34 +379,3 @@ def _sample(kept: _Kept, update_in: UpdateInput, delta: DeltaEntities, links: di
     missing = [e for e in extractions if e.paper.key not in found]
     found.update(links_of(delta, missing, delta.entities))
     return sample_graph([e.paper for e in extractions], found, entities, lineage)
-
-
-def _validate(graph, turtle: Path, mode: str, triples: int, changed: list[str],
-              full_limit: int, sample) -> str:
-    """The validation line of an update (as the full build's ``_validate``)."""
-    from io import StringIO
-
-    from paperkg.export.rdf import write_rdf
-
-    if mode == "off":
-        return "skipped (--validate off)"
-    if mode == "full" or (mode == "auto" and triples <= full_limit):
-        conforms, text = validate_turtle_file(str(turtle))
-        label = f"conforms to ontology/shapes.ttl ({triples} triples)"
-    else:
-        problems = check_graph(graph, nodes=changed)
-        if problems:
-            raise BuildError(f"the graph violates ontology/shapes.ttl: {problems[0]}")
-        graph = sample()
-        buffer = StringIO()
-        write_rdf(graph, buffer, "turtle")
-        conforms, text = validate_turtle(buffer.getvalue())
-        papers = sum(1 for _, d in graph.nodes(data=True) if d["node_type"] == "Paper")
-        label = (f"all {triples} triples pass the structural checks ({len(changed)} changed "
-                 f"nodes checked now, the others by the build before); a sample of {papers} "
-                 "papers conforms to ontology/shapes.ttl")
-    if not conforms:
-        first = next((line.strip() for line in text.splitlines() if "Message" in line),
-                     text[:200])
-        raise BuildError(f"the graph violates ontology/shapes.ttl: {first}")
-    return label

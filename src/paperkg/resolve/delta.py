@@ -409,8 +409,6 @@ def delta_links(state: ResolutionState, delta: DeltaEntities,
     papers', the earlier papers' the spread added a mention to, and those of the
     earlier papers that name an entity whose key or type changed (the others' are
     the earlier build's). ``delta``: :func:`delta_entities` of the same update."""
-    from paperkg.resolve.resolver import _links
-
     earlier_entities, entities = state.entities, delta.entities
     changed = [root for root in delta.touched if (old := earlier_entities.get(root))
                and ((new := entities[root]).key != old.key or new.type is not old.type)]
@@ -419,10 +417,19 @@ def delta_links(state: ResolutionState, delta: DeltaEntities,
     read = update.earlier(papers - now.keys())
     redo = sorted((*read.values(), *now.values()), key=lambda e: state.order[e.paper.key])
     redo.extend(update.new)
+    return links_of(delta, redo, entities)
+
+
+def links_of(delta: DeltaEntities, extractions: Sequence[Extraction],
+             entities: Mapping[str, Entity]) -> dict[str, tuple[Link, ...]]:
+    """The links of ``extractions`` to ``entities`` (by cluster root), by paper key,
+    their mentions' clusters found by ``delta``'s union-find."""
+    from paperkg.resolve.resolver import _links
+
     find, node = delta.index.sets.find, delta.index.mention_node
-    roots = [tuple(find(node(m)) for m in e.mentions) for e in redo]
-    links: dict[str, list[Link]] = {e.paper.key: [] for e in redo}
-    for link in _links(redo, roots, entities):
+    roots = [tuple(find(node(m)) for m in e.mentions) for e in extractions]
+    links: dict[str, list[Link]] = {e.paper.key: [] for e in extractions}
+    for link in _links(extractions, roots, entities):
         links[link.paper_key].append(link)
     return {paper: tuple(found) for paper, found in links.items()}
 

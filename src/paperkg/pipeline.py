@@ -64,7 +64,7 @@ from paperkg.resolve.delta import Fallback, resolve_keeping
 from paperkg.resolve.merges import load_merges
 from paperkg.resolve.spread import SPREAD_RULE, spread_names
 from paperkg.state import Place, append_state, fingerprint, load_state, save_state, state_end
-from paperkg.update import load_places, save_kept, save_near, update
+from paperkg.update import load_places, paper_identities, save_kept, save_near, update
 
 log = logging.getLogger(__name__)
 _RULE, _MENTIONS = attrgetter("rule"), attrgetter("mentions")
@@ -440,7 +440,7 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
                     near = helper.submit(NearDuplicates.of, [
                         (e.type.value, e.label) for e in resolution.entities.values()])
                 with timer.stage("state"):  # what the next update reads
-                    save_kept(staging, kept, places, read.papers, print_)
+                    save_kept(staging, kept, places, paper_identities(read.papers), print_)
                     del kept, places
                 del spread
                 with timer.stage("graph"):

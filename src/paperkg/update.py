@@ -86,25 +86,27 @@ def load_places(path: Path, papers: int) -> list[Place] | None:
     return list(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
 
 
-def paper_identities(papers: Iterable[Paper]) -> dict:
+def paper_identities(papers: Iterable[Paper], known: dict | None = None) -> dict:
     """What tells a record of an earlier paper (as :func:`~paperkg.ingest.read_inputs`
-    does): each identity other than a key, and each title key, with its first paper."""
-    identities: dict[str, str] = {}
-    titles: dict[str, str] = {}
+    does): each identity other than a key, and each title key, with its first paper;
+    ``known``: the table of the papers before, which ``papers`` are added to."""
+    table = known or {"identities": {}, "titles": {}}
+    identities, titles = table["identities"], table["titles"]
     for paper in papers:
         for identity in _identities(paper)[1:]:
             identities.setdefault(identity, paper.key)
         titles.setdefault(title_key(paper.title), paper.key)
-    return {"identities": identities, "titles": titles}
+    return table
 
 
 def save_kept(staging: Path, state: ResolutionState, places: Sequence[Place],
-              papers: Sequence[Paper], print_: str) -> None:
+              identities: dict, print_: str) -> None:
     """Write what the next update reads besides the state file: the places of its
-    lines, and the resolution's state with the papers' identities."""
+    lines, and the resolution's state with the papers' identities
+    (:func:`paper_identities`)."""
     save_places(staging / PLACES_FILE, places)
     save_resolution_state(state, staging / RESOLUTION_FILE,
-                          {"fingerprint": print_, **paper_identities(papers)})
+                          {"fingerprint": print_, **identities})
 
 
 def save_near(path: Path, near: NearDuplicates) -> None:
@@ -346,16 +348,10 @@ def update(inputs, out: Path, options, timer, report: BuildReport, print_: str,
             report.add_near_duplicates(near.top())
         with timer.stage("state"):
             next_state = advance_state(state, delta, update_in, lineage, resources.is_stopped)
-            order = next_state.order
-            identities = {"identities": kept.identities, "titles": kept.titles}
-            for paper in (e.paper for e in update_in.new):
-                for identity in _identities(paper)[1:]:
-                    kept.identities.setdefault(identity, paper.key)
-                kept.titles.setdefault(title_key(paper.title), paper.key)
-            save_places(staging / PLACES_FILE,
-                        [kept.places[key] for key in sorted(order, key=order.__getitem__)])
-            save_resolution_state(next_state, staging / RESOLUTION_FILE,
-                                  {"fingerprint": print_, **identities})
+            identities = paper_identities((e.paper for e in update_in.new),
+                                          {"identities": kept.identities, "titles": kept.titles})
+            save_kept(staging, next_state, [kept.places[key] for key in next_state.order],
+                      identities, print_)  # the order's keys come in the papers' order
             save_near(staging / NEAR_FILE, near)
         report_and_commit(report, timer, options, staging, out)
     finally:

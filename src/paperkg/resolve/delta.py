@@ -794,9 +794,12 @@ def _coined_rows(coined: Mapping[str, Mention], at: Mapping[str, int]) -> list:
 
 
 def _stats_row(stats: ClusterStats) -> list:
+    # the votes sorted: their order follows the mentions', which an update's spread
+    # can add in another order than a full build's, and nothing reads it (the sums
+    # are exact), so the same state is saved as the same row
     return [stats.resource_id, list(stats.surfaces.items()), sorted(stats.shorts),
             sorted(stats.aliases), stats.named, stats.mentions, stats.evaluated,
-            [[t.value, list(counts.items())] for t, counts in stats.votes.items()],
+            sorted([t.value, sorted(counts.items())] for t, counts in stats.votes.items()),
             stats.confident, stats.papers, stats.last_paper, stats.long_key]
 
 

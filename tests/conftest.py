@@ -8,10 +8,18 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from paperkg.extract.hashcache import CACHE_ENV
 from paperkg.extract.pipeline import Extractor
 from paperkg.extract.resources import load_resources
+
+#: the property tests draw new examples on each run, and replay the failures they
+#: found (the .hypothesis folder); with HYPOTHESIS_PROFILE=ci (as .ci/run sets) they
+#: draw the same examples every run, so a change is judged on its own, and an
+#: example found elsewhere is printed with the blob that replays it
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: the token-hash cache of this test run (paperkg.extract.hashcache), not the user's;

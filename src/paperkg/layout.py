@@ -21,8 +21,12 @@ PLACES_FILE = ".paperkg-places.bin"
 RESOLUTION_FILE = ".paperkg-resolution.json.zst"
 #: the near-duplicate entities by block, for an update to look again at a few blocks
 NEAR_FILE = ".paperkg-near.json.zst"
+#: what graph.html reads of the graph besides the resolution, for an update to draw it
+#: (see :mod:`paperkg.view.kept`)
+VIEW_FILE = ".paperkg-view.json.zst"
 #: the files a build keeps for the next update, replaced with the outputs
-KEPT_FILES = (STATE_FILE, EXPORT_INDEX_FILE, PLACES_FILE, RESOLUTION_FILE, NEAR_FILE)
+KEPT_FILES = (STATE_FILE, EXPORT_INDEX_FILE, PLACES_FILE, RESOLUTION_FILE, NEAR_FILE,
+              VIEW_FILE)
 #: the state files of older versions: a build removes them, an update says to rebuild
 LEGACY_STATE_FILES = (".paperkg-state.jsonl.gz",)
 #: held by a running build, so that two builds into one folder wait for each other

@@ -22,6 +22,7 @@ from functools import partial
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -57,7 +58,7 @@ from paperkg.graph.delta import sample_papers
 from paperkg.helper import Helper, Job, preload
 from paperkg.ingest import ReadResult, read_inputs
 from paperkg.ingest.inputs import input_files
-from paperkg.layout import NEAR_FILE, PLACES_FILE, STATE_FILE
+from paperkg.layout import NEAR_FILE, PLACES_FILE, STATE_FILE, VIEW_FILE
 from paperkg.records import Extraction, Paper
 from paperkg.resolve.curation import NearDuplicates
 from paperkg.resolve.delta import Fallback, resolve_keeping
@@ -65,6 +66,10 @@ from paperkg.resolve.merges import load_merges
 from paperkg.resolve.spread import SPREAD_RULE, spread_names
 from paperkg.state import Place, append_state, fingerprint, load_state, save_state, state_end
 from paperkg.update import load_places, paper_identities, save_kept, save_near, update
+from paperkg.view.kept import ViewData, save_view_data
+
+if TYPE_CHECKING:
+    from paperkg.view.graph_html import ViewPlan
 
 log = logging.getLogger(__name__)
 _RULE, _MENTIONS = attrgetter("rule"), attrgetter("mentions")
@@ -446,11 +451,23 @@ def finish(read: ReadResult, extractions: list[Extraction], out_dir: str | Path,
                 with timer.stage("graph"):
                     graph = build_graph(read.papers, resolution)
             report.add_graph(graph, resolution)
+            view = None
+            if options.html:
+                from paperkg.view.graph_html import plan_graph_html
+
+                with timer.stage("html"):
+                    view = plan_graph_html(graph, min_support=options.html_min_support)
+            with timer.stage("state"):  # what the next update draws its page from
+                view_data = ViewData.of(read.papers, resolution.links,
+                                        [node.removeprefix("paper:")
+                                         for node in (view.selection.papers if view else ())])
             del resolution
-            _write_all(graph, staging, out, options, report, timer, helper)
+            _write_all(graph, view, staging, out, options, report, timer, helper)
             near_duplicates = near.result()
             report.add_near_duplicates(near_duplicates.top())
-            save_near(staging / NEAR_FILE, near_duplicates)
+            with timer.stage("state"):
+                save_near(staging / NEAR_FILE, near_duplicates)
+                save_view_data(staging / VIEW_FILE, view_data)
         report_and_commit(report, timer, options, staging, out)
     finally:
         try:
@@ -539,7 +556,7 @@ def _with_paper(extraction: Extraction, paper: Paper) -> Extraction:
     return extraction if extraction.paper is paper else replace(extraction, paper=paper)
 
 
-def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
+def _write_all(graph, view: ViewPlan | None, staging: Path, out: Path, options: BuildOptions,
                report: BuildReport, timer: _Timer, helper: Helper) -> None:
     """Write every output into ``staging``. The exports walk the graph one after the
     other in this process: the graph is the largest thing a build holds, and a second
@@ -552,12 +569,9 @@ def _write_all(graph, staging: Path, out: Path, options: BuildOptions,
     it validates and draws the page."""
     copies: Reuse | None = None
     try:
-        view = layout = None
-        if options.html:
-            from paperkg.view.graph_html import plan_graph_html
-
+        layout = None
+        if view is not None:  # its layout is made meanwhile (``view``: the page's plan)
             with timer.stage("html"):
-                view = plan_graph_html(graph, min_support=options.html_min_support)
                 function, args, kwargs = view.layout_call
                 layout = helper.submit(function, *args, **kwargs)
         files = _Files(graph, staging, helper)

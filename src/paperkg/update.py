@@ -23,6 +23,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 from pathlib import Path
 
@@ -38,8 +39,8 @@ from paperkg.graph.delta import patch, sample_graph, sample_papers
 from paperkg.ingest import ReadResult, read_inputs
 from paperkg.ingest.collect import _identities, _title_only, merge
 from paperkg.ingest.identity import title_key
-from paperkg.layout import NEAR_FILE, PLACES_FILE, RESOLUTION_FILE, STATE_FILE
-from paperkg.records import Entity, Extraction, Paper
+from paperkg.layout import NEAR_FILE, PLACES_FILE, RESOLUTION_FILE, STATE_FILE, VIEW_FILE
+from paperkg.records import Entity, Extraction, Link, Paper
 from paperkg.resolve.curation import NearDuplicates
 from paperkg.resolve.delta import (
     DeltaEntities,
@@ -59,6 +60,7 @@ from paperkg.resolve.delta import (
 from paperkg.resolve.merges import load_merges
 from paperkg.resolve.spread import SPREAD_RULE, spread_update
 from paperkg.state import Place, append_state, read_extractions, state_end
+from paperkg.view.kept import ViewData, load_view_data, plan_update_view, save_view_data
 
 log = logging.getLogger(__name__)
 
@@ -260,12 +262,11 @@ def update(inputs, out: Path, options, timer, report: BuildReport, print_: str,
     extractions, for the full update to take if this one falls back."""
     from paperkg.pipeline import _extract, _validate, report_and_commit
 
-    if options.html:
-        raise Fallback("graph.html is drawn from the whole graph")
     resources = load_resources(options.resource_dirs)
     merges = load_merges(options.resource_dirs)
     with timer.stage("load-state"):
         kept = kept_build(out, print_)
+        view = _view_data(out, options.html)
         previous, why = load_index(out)
         if previous is None:
             raise Fallback(why)
@@ -353,12 +354,53 @@ def update(inputs, out: Path, options, timer, report: BuildReport, print_: str,
             save_kept(staging, next_state, [kept.places[key] for key in next_state.order],
                       identities, print_)  # the order's keys come in the papers' order
             save_near(staging / NEAR_FILE, near)
+        if view is not None:
+            with timer.stage("html"):
+                view.redo((e.paper for e in changed), links)
+                if options.html:
+                    read = partial(_drawn, kept, update_in, delta, links, out)
+                    plan = plan_update_view(view, entities, next_state.entities,
+                                            next_state.papers_of, lineage, read,
+                                            min_support=options.html_min_support)
+                    stats = plan.write(staging / "graph.html", plan.layout())
+                    report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+            with timer.stage("state"):
+                save_view_data(staging / VIEW_FILE, view)
         report_and_commit(report, timer, options, staging, out)
     finally:
         reuse.abandon()
         if not pending(out, staging):
             shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+def _view_data(out: Path, html: bool) -> ViewData | None:
+    """The earlier build's data for graph.html, or None where it kept none (an
+    update that draws the page then falls back)."""
+    path = out / VIEW_FILE
+    try:
+        if not path.exists():
+            raise ValueError(f"the earlier build kept no {VIEW_FILE}")
+        return load_view_data(path)
+    except ValueError as err:
+        if html:
+            raise Fallback(str(err)) from err
+        return None
+
+
+def _drawn(kept: _Kept, update_in: UpdateInput, delta: DeltaEntities, links: dict, out: Path,
+           keys: list[str]) -> dict[str, tuple[Paper, tuple[Link, ...]]]:
+    """The records and links of the papers of ``keys``, which the updated page draws
+    and the earlier did not."""
+    fresh = {e.paper.key: e for e in chain(update_in.new, (now for now, _ in update_in.changed))}
+    others = [key for key in keys if key not in fresh]
+    read = read_extractions(out / STATE_FILE, {key: kept.places[key] for key in others}) \
+        if others else {}
+    extractions = [fresh.get(key) or read[key] for key in keys]
+    found = dict(links)
+    found.update(links_of(delta, [e for e in extractions if e.paper.key not in found],
+                          delta.entities))
+    return {e.paper.key: (e.paper, tuple(found[e.paper.key])) for e in extractions}
 
 
 def _sample(kept: _Kept, update_in: UpdateInput, delta: DeltaEntities, links: dict,

@@ -32,16 +32,20 @@ from paperkg.records import EntityType, Extraction, Mention, Paper
 from paperkg.resolve.curation import NearDuplicates, near_duplicates
 from paperkg.resolve.delta import (
     Fallback,
+    advance_state,
     delta_entities,
     delta_lineage,
     delta_links,
     link_count_changes,
+    links_of,
     redone_papers,
     resolve_keeping,
     update_input,
 )
 from paperkg.resolve.resolver import _links, resolve
 from paperkg.resolve.spread import spread_names
+from paperkg.view.graph_html import plan_graph_html
+from paperkg.view.kept import ViewData, plan_update_view
 from tests.resolve.test_delta import _corpus
 
 FILES = [*RDF_FILES.values(), GRAPHML_FILE]
@@ -61,9 +65,10 @@ def _write(graph, folder) -> None:
     save_index(index_from_sizes(graph, signatures(graph), rdf_sizes, graphml_sizes), folder)
 
 
-def _patch(extractions, earlier: int, resources, folder):
+def _patch(extractions, earlier: int, resources, folder, page=(2, 2500)):
     """Write a build of ``extractions[:earlier]``, a full build of all of them, and
-    the update's files patched from the first; returns (the delta, the nodes now)."""
+    the update's files patched from the first, and plan the update's page
+    (``page``: its least support and most nodes); returns (the delta, the nodes now)."""
     folders = {name: folder / name for name in ("before", "full", "patched")}
     for path in folders.values():
         path.mkdir()
@@ -129,6 +134,32 @@ def _patch(extractions, earlier: int, resources, folder):
               text[0])
     write_rdf(_sample_graph(full_graph), text[1])
     assert text[0].getvalue() == text[1].getvalue()
+
+    # the page, from the view data the earlier build kept and the state the update leaves
+    min_support, max_nodes = page
+    earlier_page = plan_graph_html(earlier_graph, min_support=min_support, max_nodes=max_nodes)
+    view = ViewData.of([e.paper for e in before], resolution.links,
+                       [node.removeprefix("paper:") for node in earlier_page.selection.papers])
+    after = advance_state(state, delta, update, lineage, resources.is_stopped)
+    view.redo([e.paper for e in update.new] + [now.paper for now, _ in update.changed], links)
+    read = []
+    spread_by_key = {e.paper.key: e for e in spread}
+
+    def drawn(keys):  # as the update reads them: the records, and the links made again
+        read.extend(keys)
+        found = dict(links)
+        found.update(links_of(delta, [spread_by_key[k] for k in keys if k not in found],
+                              delta.entities))
+        return {key: (spread_by_key[key].paper, found[key]) for key in keys}
+
+    planned = plan_update_view(view, by_key, after.entities, after.papers_of, lineage,
+                               drawn, min_support=min_support, max_nodes=max_nodes)
+    whole = plan_graph_html(full_graph, min_support=min_support, max_nodes=max_nodes)
+    assert planned.selection == whole.selection
+    assert planned.layout_call[1] == whole.layout_call[1]
+    at = {node: (float(i), 0.0) for i, node in enumerate(planned.layout_call[1][0])}
+    assert planned.render(at) == whole.render(at)
+    assert not set(read) & set(earlier_page.selection.papers) - set(links)
     return changed, nodes
 
 
@@ -182,8 +213,9 @@ def test_any_update_of_a_small_corpus_patches_the_files_of_a_full_build(
     files, counts, near-duplicates and sample are a full build's, or the update
     falls back."""
     earlier = data.draw(st.integers(1, len(corpus) - 1))
+    page = data.draw(st.tuples(st.integers(1, 2), st.integers(1, 12)))
     try:
-        _patch(corpus, earlier, resources, tmp_path_factory.mktemp("patch"))
+        _patch(corpus, earlier, resources, tmp_path_factory.mktemp("patch"), page)
     except Fallback as why:
         event(f"falls back: {str(why).split(chr(39))[0]}")
         return

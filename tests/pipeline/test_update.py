@@ -12,7 +12,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from paperkg.cli import main
-from paperkg.layout import STATE_FILE
+from paperkg.layout import RESOLUTION_FILE, STATE_FILE
 from paperkg.state import fingerprint, load_state, state_end
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -51,10 +51,10 @@ def test_update_equals_full_rebuild_and_keeps_iris(tmp_path):
     assert before <= entity_iris(updated / "graph.ttl")
     report = json.loads((updated / "report.json").read_text())
     assert report["update"] == {
-        "path": "full: graph.html is drawn from the whole graph",
+        "path": "proportional: only what the new papers change was made again",
         "papers_before": 2, "reused": 2, "extracted": 2,
         "state": "added the extractions of 2 of 4 papers to the earlier state",
-        "exports": "formatted every node's text: 21 of 31 nodes changed"}
+        "exports": "copied the text of 10 of 31 nodes from the earlier files"}
     assert report["papers"] == 4 and report["records"] == 2
 
 
@@ -172,6 +172,9 @@ def test_update_over_a_damaged_state_is_a_one_line_error(tmp_path, capsys, damag
         lines = zstandard.ZstdDecompressor().decompressobj().decompress(data).splitlines(
             keepends=True)
         state.write_bytes(zstandard.compress(b"".join(lines[:3 if damage == "lines" else 1])))
+    # the full update reads the whole state (the proportional one reads the frames it
+    # needs, each checked by its checksum, and copies the others)
+    (out / RESOLUTION_FILE).unlink()
     capsys.readouterr()
     assert build("--update", str(second), "--out", str(out)) == 2
     err = capsys.readouterr().err
@@ -313,7 +316,8 @@ def test_an_update_spreads_new_names_over_the_earlier_papers_as_a_full_build(
     updated, full = tmp_path / "updated", tmp_path / "full"
     assert build(str(earlier), "--out", str(updated)) == 0
     state, end = (updated / STATE_FILE).read_bytes(), state_end(updated)
-    seen = []
+    (updated / RESOLUTION_FILE).unlink()  # the full update's spread (the proportional
+    seen = []  # one's is tests/pipeline/test_update_delta.py's)
 
     def spread(extractions, generic, earlier=0):
         seen.append(earlier)

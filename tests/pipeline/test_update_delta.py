@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from paperkg.ingest import read_inputs
-from paperkg.layout import NEAR_FILE, RESOLUTION_FILE
+from paperkg.layout import NEAR_FILE, RESOLUTION_FILE, VIEW_FILE
 from tests.pipeline.test_update import build
 
 CORPUS = Path(__file__).parents[2] / "src" / "paperkg" / "data" / "corpus"
@@ -30,17 +30,18 @@ def _report(folder: Path) -> dict:
     return json.loads((folder / "report.json").read_text())
 
 
-def _same_files(one: Path, other: Path) -> None:
-    for name in FILES:
+def _same_files(one: Path, other: Path, page: bool = False) -> None:
+    for name in FILES + (("graph.html",) if page else ()):
         assert (one / name).read_bytes() == (other / name).read_bytes(), name
+    assert (one / "graph.html").exists() == page
 
 
 @pytest.fixture(scope="module")
 def three_dumps(tmp_path_factory) -> Path:
-    """A build of the bundled corpus's first three listings."""
+    """A build of the bundled corpus's first three listings, with its page."""
     root = tmp_path_factory.mktemp("delta")
     first = _folder(root / "first", DUMPS[:3])
-    assert build(str(first), "--out", str(root / "built"), "--no-html") == 0
+    assert build(str(first), "--out", str(root / "built")) == 0
     return root
 
 
@@ -50,41 +51,63 @@ def _copy_build(three_dumps: Path, tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.parametrize("validate", ["auto", "sample"])
+# "auto": both updates draw the page, from the drawn papers the earlier page kept;
+# "sample": the first draws none (it keeps the page's data), the second reads the
+# papers it draws from the state file
+@pytest.mark.parametrize("validate, pages", [("auto", (True, True)),
+                                             ("sample", (False, True))])
 def test_two_updates_from_the_kept_files_give_a_full_builds_files(three_dumps, tmp_path,
-                                                                   validate):
+                                                                   validate, pages):
     out = _copy_build(three_dumps, tmp_path)
     forced = tmp_path / "forced"  # the same updates the full way: no kept resolution
     shutil.copytree(out, forced)
-    for dump in DUMPS[3:]:
-        assert build("--update", str(dump), "--out", str(out), "--no-html",
-                     "--validate", validate) == 0
+    for dump, page in zip(DUMPS[3:], pages, strict=True):
+        options = ["--validate", validate] + ([] if page else ["--no-html"])
+        assert build("--update", str(dump), "--out", str(out), *options) == 0
         (forced / RESOLUTION_FILE).unlink()
-        assert build("--update", str(dump), "--out", str(forced), "--no-html",
-                     "--validate", validate) == 0
+        assert build("--update", str(dump), "--out", str(forced), *options) == 0
         report, full_way = _report(out), _report(forced)
         assert report["update"].pop("path") == PROPORTIONAL
         assert full_way["update"].pop("path") == \
             f"full: the earlier build kept no {RESOLUTION_FILE}"
         assert report == full_way  # the counts, near-duplicates, validation, every line
-        _same_files(out, forced)
+        _same_files(out, forced, page)
+        assert (out / VIEW_FILE).read_bytes() != b""
     full = tmp_path / "full"
-    assert build(str(_folder(tmp_path / "all", DUMPS)), "--out", str(full), "--no-html",
+    assert build(str(_folder(tmp_path / "all", DUMPS)), "--out", str(full),
                  "--validate", validate) == 0
-    _same_files(out, full)
+    _same_files(out, full, page=True)
     whole = _report(full)
-    assert (report["papers"], report["entities"], report["edges"]) == (
-        whole["papers"], whole["entities"], whole["edges"])
+    assert (report["papers"], report["entities"], report["edges"], report["html"]) == (
+        whole["papers"], whole["entities"], whole["edges"], whole["html"])
     assert report["near_duplicates"] == whole["near_duplicates"]
     if validate == "sample":
         assert "changed nodes checked now" in report["validation"]
 
 
-def test_an_update_with_its_view_is_the_full_update_and_says_why(three_dumps, tmp_path):
-    out = _copy_build(three_dumps, tmp_path)
+def test_an_update_draws_the_page_of_a_full_build_from_a_build_without_one(
+        three_dumps, tmp_path):
+    earlier = _folder(tmp_path / "first", DUMPS[:3])
+    out = tmp_path / "out"
+    assert build(str(earlier), "--out", str(out), "--no-html") == 0
     assert build("--update", str(DUMPS[3]), "--out", str(out)) == 0
-    assert _report(out)["update"]["path"] == "full: graph.html is drawn from the whole graph"
-    assert (out / "graph.html").exists()
+    assert _report(out)["update"]["path"] == PROPORTIONAL
+    full = tmp_path / "full"
+    assert build(str(_folder(tmp_path / "four", DUMPS[:4])), "--out", str(full)) == 0
+    _same_files(out, full, page=True)
+
+
+def test_an_update_that_draws_the_page_without_its_kept_data_is_the_full_update(
+        three_dumps, tmp_path):
+    out = _copy_build(three_dumps, tmp_path)
+    (out / VIEW_FILE).unlink()
+    # an update without the page needs no data for it, and keeps none
+    assert build("--update", str(DUMPS[3]), "--out", str(out), "--no-html") == 0
+    assert _report(out)["update"]["path"] == PROPORTIONAL
+    assert not (out / VIEW_FILE).exists()
+    assert build("--update", str(DUMPS[4]), "--out", str(out)) == 0
+    assert _report(out)["update"]["path"] == f"full: the earlier build kept no {VIEW_FILE}"
+    assert (out / "graph.html").exists() and (out / VIEW_FILE).exists()
 
 
 @pytest.mark.parametrize("damage", ["missing", "garbled"])

@@ -17,7 +17,7 @@ from operator import attrgetter
 
 import networkx as nx
 
-from paperkg.records import Paper, Relation, Resolution
+from paperkg.records import Link, Paper, Relation, Resolution
 from paperkg.vocab import mint_text
 
 
@@ -43,17 +43,7 @@ def build_graph(papers: Sequence[Paper], resolution: Resolution) -> nx.MultiDiGr
     paper_nodes = {paper.key: paper_node(paper.key) for paper in papers}
     entity_nodes = {e.key: entity_node(e.key) for e in resolution.entities.values()}
     for paper in sorted(papers, key=lambda p: p.key):
-        graph.add_node(
-            paper_nodes[paper.key],
-            node_type="Paper",
-            label=paper.title,
-            title=paper.title,
-            abstract=paper.abstract,
-            date=paper.date or "",
-            arxiv_id=paper.arxiv_id or "",
-            authors=paper.authors,
-            iri=mint_text("paper", paper.key),
-        )
+        graph.add_node(paper_nodes[paper.key], **paper_attributes(paper))
     for entity in sorted(resolution.entities.values(), key=lambda e: e.key):
         graph.add_node(
             entity_nodes[entity.key],
@@ -64,6 +54,33 @@ def build_graph(papers: Sequence[Paper], resolution: Resolution) -> nx.MultiDiGr
             support=entity.support,
             iri=mint_text("entity", entity.key),
         )
+    add_links(graph, resolution.links, paper_nodes, entity_nodes)
+    for edge in resolution.lineage:
+        graph.add_edge(
+            entity_node(edge.child),
+            entity_node(edge.parent),
+            key=Relation.DERIVED_FROM.value,
+            relation=Relation.DERIVED_FROM.value,
+            evidence=edge.evidence,
+            rule=edge.rule,
+            papers=edge.papers,
+        )
+    return graph
+
+
+def paper_attributes(paper: Paper) -> dict:
+    """A Paper node's attributes."""
+    return {"node_type": "Paper", "label": paper.title, "title": paper.title,
+            "abstract": paper.abstract, "date": paper.date or "",
+            "arxiv_id": paper.arxiv_id or "", "authors": paper.authors,
+            "iri": mint_text("paper", paper.key)}
+
+
+def add_links(graph: nx.MultiDiGraph, links: Iterable[Link], paper_nodes: dict[str, str],
+              entity_nodes: dict[str, str]) -> None:
+    """Add the paper -> entity edges of ``links``, in order of paper, entity and
+    relation; ``paper_nodes``, ``entity_nodes``: node ids by key, shared by the edges
+    (a key missing from them gets its own)."""
     relations = {relation: relation.value for relation in Relation}
     _add_edges(graph, (
         (paper_nodes.get(link.paper_key) or paper_node(link.paper_key),
@@ -77,19 +94,8 @@ def build_graph(papers: Sequence[Paper], resolution: Resolution) -> nx.MultiDiGr
             "start": link.start,
             "end": link.end,
         })
-        for link in sorted(resolution.links, key=attrgetter("paper_key", "entity_key", "relation"))
+        for link in sorted(links, key=attrgetter("paper_key", "entity_key", "relation"))
     ))
-    for edge in resolution.lineage:
-        graph.add_edge(
-            entity_node(edge.child),
-            entity_node(edge.parent),
-            key=Relation.DERIVED_FROM.value,
-            relation=Relation.DERIVED_FROM.value,
-            evidence=edge.evidence,
-            rule=edge.rule,
-            papers=edge.papers,
-        )
-    return graph
 
 
 def _add_edges(graph: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str, dict]]) -> None:

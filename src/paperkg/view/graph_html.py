@@ -210,11 +210,18 @@ class ViewPlan:
 
 
 def plan_graph_html(
-    graph: nx.MultiDiGraph, *, min_support: int = 2, max_nodes: int = 2500
+    graph: nx.MultiDiGraph, *, min_support: int = 2, max_nodes: int = 2500,
+    links: dict[str, dict[str, str]] | None = None, selection: Selection | None = None,
 ) -> ViewPlan:
-    """Choose what the view of ``graph`` draws (see :func:`write_graph_html`)."""
-    links = PaperLinks(graph)
-    selection = select_view(graph, min_support=min_support, max_nodes=max_nodes, links=links)
+    """Choose what the view of ``graph`` draws (see :func:`write_graph_html`).
+
+    ``links``: each entity's :func:`~paperkg.view.selection.paper_links`, when the
+    caller knows them from elsewhere than ``graph`` (an update, from kept data:
+    :mod:`paperkg.view.kept`); ``selection``: what :func:`select_view` chose with them."""
+    links = PaperLinks(graph) if links is None else links
+    if selection is None:
+        selection = select_view(graph, min_support=min_support, max_nodes=max_nodes,
+                                links=links)
     return ViewPlan(graph, min_support, selection, links, _vis_edges(graph, selection, links))
 
 

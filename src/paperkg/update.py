@@ -36,6 +36,7 @@ from paperkg.export.report import BuildReport
 from paperkg.export.reuse import Reuse, load_index, save_index
 from paperkg.extract.resources import Resources, load_resources
 from paperkg.graph.delta import patch, sample_graph, sample_papers
+from paperkg.helper import Helper, preload
 from paperkg.ingest import ReadResult, read_inputs
 from paperkg.ingest.collect import _identities, _title_only, merge
 from paperkg.ingest.identity import title_key
@@ -260,7 +261,7 @@ def update(inputs, out: Path, options, timer, report: BuildReport, print_: str,
     instead. ``options``, ``timer``: the build's (:mod:`paperkg.pipeline`); ``early``:
     its papers being extracted in a helper; ``done``: filled with the new papers'
     extractions, for the full update to take if this one falls back."""
-    from paperkg.pipeline import _extract, _validate, report_and_commit
+    from paperkg.pipeline import HELPER_MIN_PAPERS, _extract, _validate, report_and_commit
 
     resources = load_resources(options.resource_dirs)
     merges = load_merges(options.resource_dirs)
@@ -312,60 +313,74 @@ def update(inputs, out: Path, options, timer, report: BuildReport, print_: str,
     remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out))
     reuse = Reuse(patched.graph, patched.signature, previous, out)
+    changed = [now for now, _ in update_in.changed] + list(update_in.new)
+    use_helper = (options.helper if options.helper is not None
+                  else report.papers >= HELPER_MIN_PAPERS)
     try:
-        try:
-            with timer.stage("rdf"):
-                report.triples = reuse.write_rdf(staging, background=True)
-            with timer.stage("graphml"):
-                reuse.write_graphml(staging, background=True)
-                reuse.wait()
-        except OSError as err:  # the full update formats the text it cannot copy
-            raise Fallback(f"copying from the earlier files failed ({err})") from err
-        with timer.stage("state"):
-            changed = [now for now, _ in update_in.changed] + list(update_in.new)
-            places: list[Place] = []
-            append_state(staging / STATE_FILE, out / STATE_FILE, end, changed,
-                         report.papers, places)
-            kept.places.update((e.paper.key, place)
-                               for e, place in zip(changed, places, strict=True))
-        with timer.stage("validate"):
-            changed_nodes = reuse.changed()
-            report.validation = _validate(  # the changed nodes and what they link to
-                patched.delta.graph, staging / "graph.ttl", options.validate, report.triples,
-                changed=changed_nodes,
-                sample=lambda: _sample(kept, update_in, delta, links, entities, lineage, out))()
-        with timer.stage("graphml"):
-            index = reuse.index()
-            if index is None:
-                raise BuildError("the patched graph's nodes are out of order")
-            index.checked = options.validate != "off"
-            save_index(index, staging)
-        report.update["state"] = (f"added the extractions of {len(changed):,} of "
-                                  f"{report.papers:,} papers to the earlier state")
-        report.update["exports"] = (f"copied the text of {reuse.count:,} of "
-                                    f"{len(reuse.order):,} nodes from the earlier files")
-        with timer.stage("resolve"):
-            near = near_changes(kept.near, entities.values())
-            report.add_near_duplicates(near.top())
-        with timer.stage("state"):
-            next_state = advance_state(state, delta, update_in, lineage, resources.is_stopped)
-            identities = paper_identities((e.paper for e in update_in.new),
-                                          {"identities": kept.identities, "titles": kept.titles})
-            save_kept(staging, next_state, [kept.places[key] for key in next_state.order],
-                      identities, print_)  # the order's keys come in the papers' order
-            save_near(staging / NEAR_FILE, near)
-        if view is not None:
-            with timer.stage("html"):
-                view.redo((e.paper for e in changed), links)
-                if options.html:
-                    read = partial(_drawn, kept, update_in, delta, links, out)
-                    plan = plan_update_view(view, entities, next_state.entities,
-                                            next_state.papers_of, lineage, read,
-                                            min_support=options.html_min_support)
-                    stats = plan.write(staging / "graph.html", plan.layout())
-                    report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+        # the helper lays the page out and runs pyshacl while this process copies
+        with Helper(enabled=use_helper) as helper:
+            helper.submit(preload, "paperkg.view.layout", "paperkg.export.shacl")
+            with timer.stage("state"):  # the state the next update starts from
+                next_state = advance_state(state, delta, update_in, lineage,
+                                           resources.is_stopped)
+            page = layout = None
+            if view is not None:
+                with timer.stage("html"):
+                    view.redo((e.paper for e in changed), links)
+                    if options.html:
+                        page = plan_update_view(
+                            view, entities, next_state.entities, next_state.papers_of,
+                            lineage, partial(_drawn, kept, update_in, delta, links, out),
+                            min_support=options.html_min_support)
+                        function, args, kwargs = page.layout_call
+                        layout = helper.submit(function, *args, **kwargs)
+            try:
+                with timer.stage("rdf"):
+                    report.triples = reuse.write_rdf(staging, background=True)
+                with timer.stage("graphml"):
+                    reuse.write_graphml(staging, background=True)
+                    reuse.wait()
+            except OSError as err:  # the full update formats the text it cannot copy
+                raise Fallback(f"copying from the earlier files failed ({err})") from err
             with timer.stage("state"):
-                save_view_data(staging / VIEW_FILE, view)
+                places: list[Place] = []
+                append_state(staging / STATE_FILE, out / STATE_FILE, end, changed,
+                             report.papers, places)
+                kept.places.update((e.paper.key, place)
+                                   for e, place in zip(changed, places, strict=True))
+            with timer.stage("validate"):
+                validation = _validate(  # the changed nodes and what they link to
+                    patched.delta.graph, staging / "graph.ttl", options.validate,
+                    report.triples, helper, changed=reuse.changed(),
+                    sample=lambda: _sample(kept, update_in, delta, links, entities, lineage,
+                                           out))
+            with timer.stage("graphml"):
+                index = reuse.index()
+                if index is None:
+                    raise BuildError("the patched graph's nodes are out of order")
+                index.checked = options.validate != "off"
+                save_index(index, staging)
+            report.update["state"] = (f"added the extractions of {len(changed):,} of "
+                                      f"{report.papers:,} papers to the earlier state")
+            report.update["exports"] = (f"copied the text of {reuse.count:,} of "
+                                        f"{len(reuse.order):,} nodes from the earlier files")
+            with timer.stage("resolve"):
+                near = near_changes(kept.near, entities.values())
+                report.add_near_duplicates(near.top())
+            with timer.stage("state"):
+                identities = paper_identities((e.paper for e in update_in.new), {
+                    "identities": kept.identities, "titles": kept.titles})
+                save_kept(staging, next_state, [kept.places[key] for key in next_state.order],
+                          identities, print_)  # the order's keys come in the papers' order
+                save_near(staging / NEAR_FILE, near)
+                if view is not None:
+                    save_view_data(staging / VIEW_FILE, view)
+            if page is not None:
+                with timer.stage("html"):
+                    stats = page.write(staging / "graph.html", layout.result())
+                    report.html = {k: getattr(stats, k) for k in stats.__dataclass_fields__}
+            with timer.stage("validate"):
+                report.validation = validation()
         report_and_commit(report, timer, options, staging, out)
     finally:
         reuse.abandon()

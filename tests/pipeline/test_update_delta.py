@@ -166,3 +166,31 @@ def test_an_updates_shacl_sample_is_the_full_graphs(three_dumps, resources, extr
     sample = _sample(kept, update_in, delta, links, entities, lineage, out)
     assert sum(1 for _, d in sample.nodes(data=True) if d["node_type"] == "Paper") == 100
     assert turtle(sample) == turtle(_sample_graph(graph))
+
+
+def test_an_updates_layout_and_validation_run_in_the_helper(three_dumps, tmp_path,
+                                                           monkeypatch):
+    """The page's layout (1.8 s of a 10k update) and pyshacl run on the other core
+    while the update copies the earlier files; the files are those of the update
+    that runs them here."""
+    from dataclasses import replace
+
+    import paperkg.helper
+    from paperkg.pipeline import BuildOptions
+    from paperkg.pipeline import build as build_here
+
+    submitted = []
+    submit = paperkg.helper.Helper.submit
+    monkeypatch.setattr(paperkg.helper.Helper, "submit", lambda self, fn, *args, **kwargs: (
+        submitted.append((fn.__name__, self.enabled)) or submit(self, fn, *args, **kwargs)))
+    out, here = _copy_build(three_dumps, tmp_path), tmp_path / "here"
+    shutil.copytree(out, here)
+    options = BuildOptions(progress=False, timings=False, update=True)
+    report = build_here([DUMPS[3]], out, replace(options, helper=True))
+    assert report.update["path"] == PROPORTIONAL
+    jobs = [name for name, enabled in submitted if enabled]
+    assert {"force_layout", "validate_turtle_file"} <= set(jobs)
+    submitted.clear()
+    build_here([DUMPS[3]], here, replace(options, helper=False))
+    assert not [name for name, enabled in submitted if enabled]
+    _same_files(out, here, page=True)

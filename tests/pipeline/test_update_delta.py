@@ -194,3 +194,38 @@ def test_an_updates_layout_and_validation_run_in_the_helper(three_dumps, tmp_pat
     build_here([DUMPS[3]], here, replace(options, helper=False))
     assert not [name for name, enabled in submitted if enabled]
     _same_files(out, here, page=True)
+
+
+def _jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return path
+
+
+def test_a_new_name_in_the_middle_of_an_earlier_cluster_is_counted_from_its_papers(tmp_path):
+    """A new paper coins "Zor-Blax", which the spread finds in an earlier paper that
+    comes before the last of the cluster of "Zorblax" (the same name key): the order
+    of the cluster's names changes, so its aggregates are counted again from its
+    papers, read from the state, rather than the whole update made again."""
+    earlier = _jsonl(tmp_path / "earlier.jsonl", [
+        {"id": "p1", "title": "Zorblax: fast routing", "abstract": "We propose Zorblax, a router."},
+        {"id": "p2", "title": "Routing compared", "abstract": "We compare with Zor-Blax here."},
+        {"id": "p3", "title": "More routing", "abstract": "Zorblax is fast, and we use it."},
+    ])
+    new = _jsonl(tmp_path / "new.jsonl", [
+        {"id": "n1", "title": "Zor-Blax: a router",
+         "abstract": "We propose Zor-Blax, a router for experts."},
+    ])
+    out, full = tmp_path / "out", tmp_path / "full"
+    assert build(str(earlier), "--out", str(out)) == 0
+    assert build("--update", str(new), "--out", str(out)) == 0
+    assert _report(out)["update"]["path"] == PROPORTIONAL
+    assert build(str(earlier), str(new), "--out", str(full)) == 0
+    _same_files(out, full, page=True)
+    assert "Zor-Blax" in (out / "graph.ttl").read_text()
+    # the state it left: a next update that names the cluster again is a full build's
+    again = _jsonl(tmp_path / "again.jsonl", [
+        {"id": "n2", "title": "Routing at scale", "abstract": "Zorblax and Zor-Blax scale."}])
+    assert build("--update", str(again), "--out", str(out)) == 0
+    assert _report(out)["update"]["path"] == PROPORTIONAL
+    assert build(str(earlier), str(new), str(again), "--out", str(full)) == 0
+    _same_files(out, full, page=True)

@@ -474,6 +474,9 @@ def _touched(state: ResolutionState, delta: Sequence[Extraction], index,
     #: of their mentions
     before_of = {now.paper.key: before for now, before in update.changed}
     had_roots: dict[str, set[str]] = {}
+    #: clusters counted again from all their mentions: an earlier paper gives one a
+    #: new name, which changes the order of its names' first mentions
+    again: set[str] = set()
     for extraction, nodes in zip(delta, index.nodes, strict=True):
         for mention, node in zip(extraction.mentions, nodes, strict=True):
             root = find(node)
@@ -484,6 +487,8 @@ def _touched(state: ResolutionState, delta: Sequence[Extraction], index,
                     else ClusterStats()
             if mention.paper_key in new_papers or root not in state.clusters:
                 stats.add(mention)  # after the cluster's mentions, as in a full build
+            elif mention.text not in stats.surfaces or root in again:
+                again.add(root)
             else:  # an earlier paper's, before the cluster's last paper
                 had = had_roots.get(mention.paper_key)
                 if had is None:
@@ -491,7 +496,29 @@ def _touched(state: ResolutionState, delta: Sequence[Extraction], index,
                         find(index.mention_node(m)) for m in before_of[mention.paper_key].mentions}
                 stats.insert(mention, new_paper=root not in had)
                 had.add(root)
+    if again:
+        touched.update(_counted_again(state, index, update, again))
     return touched
+
+
+def _counted_again(state: ResolutionState, index, update: UpdateInput,
+                   roots: set[str]) -> dict[str, ClusterStats]:
+    """The aggregates of the clusters of ``roots``, counted from all their mentions:
+    their earlier papers' (read from the state, as the spread left them), then the
+    new papers'. The cost follows the clusters' papers, not the build's."""
+    find, node = index.sets.find, index.mention_node
+    changed = {now.paper.key: now for now, _ in update.changed}
+    counted = {}
+    for root in sorted(roots):
+        keys = set(state.papers_of.get(root, ()))
+        keys.update(key for key, now in changed.items()
+                    if any(find(node(m)) == root for m in now.mentions))
+        read = update.earlier(keys - changed.keys())
+        mentions = [m for key in sorted(keys, key=state.order.__getitem__)
+                    for m in (changed.get(key) or read[key]).mentions if find(node(m)) == root]
+        mentions.extend(m for e in update.new for m in e.mentions if find(node(m)) == root)
+        counted[root] = ClusterStats.of(mentions)
+    return counted
 
 
 def _senses(state: ResolutionState, delta: Sequence[Extraction], new_papers: set[str],

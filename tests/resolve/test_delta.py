@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
+from dataclasses import replace
 from itertools import permutations
 from pathlib import Path
 
@@ -200,15 +201,21 @@ def test_a_new_meaning_for_the_minority_keeps_the_earlier_papers_and_renames_the
         "n1": ["zqx-zeroquantisedexperts"]}
 
 
-def test_a_new_union_of_two_earlier_clusters_falls_back(resources):
+def test_a_new_union_of_two_earlier_clusters_is_counted_from_their_papers(resources):
     earlier = [_extraction("p1", _acronym("p1", "ZQX", "Zonal Query Expansion")),
                _extraction("p2", Mention("p2", "QuexNet", EntityType.MODEL, "named", "abstract",
                                          0, 7, "...", "proposal", 0.9))]
     new = [_extraction("n1", Mention("n1", "ZQX", EntityType.TECHNIQUE, "named", "abstract",
                                      0, 3, "...", "gazetteer", 0.9, aliases=("QuexNet",)))]
+    earlier, new = ([replace(e, words=" ".join(m.text for m in e.mentions)) for e in found]
+                    for found in (earlier, new))  # words kept: the state has its spread
     state = resolution_state(earlier, resources)
-    with pytest.raises(Fallback, match="joined another"):
-        delta_entities(state, update_input(earlier + new, earlier, len(earlier)), resources)
+    delta = delta_entities(state, update_input(earlier + new, earlier, len(earlier)), resources)
+    assert len(delta.absorbed) == 1  # one earlier cluster joined the other
+    (gone, union), = delta.absorbed.items()
+    assert gone in state.clusters and union in delta.touched and gone not in delta.entities
+    # the entities, links, lineage and next state are a full resolution's
+    _update(earlier + new, len(earlier), resources, local=False)
 
 
 def test_an_earlier_paper_changed_otherwise_than_by_the_spread_falls_back(resources):

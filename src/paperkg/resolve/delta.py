@@ -317,6 +317,9 @@ class DeltaEntities:
     drafts: dict[str, tuple[Entity, tuple[str, bool]]] = field(default_factory=dict)
     #: the union-find nodes of the update's names that the earlier papers lack
     nodes: list[str] = field(default_factory=list)
+    #: each earlier cluster's root that the update's names joined to another
+    #: cluster -> the root of the cluster they make
+    absorbed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -358,7 +361,9 @@ def delta_entities(state: ResolutionState, update: UpdateInput, resources: Resou
     An earlier extraction may differ from the one the earlier build kept only by the
     mentions the spread of a new paper's names adds to it. Raises :class:`Fallback`
     where the new papers reach back further: an earlier paper's acronym sense
-    changes, a union joins two earlier clusters or gives one another root.
+    changes. The clusters an earlier paper gives a new name, and those the update's
+    names join (earlier clusters made one, or given another root), are counted again
+    from their papers (:func:`_counted_again`).
     """
     from paperkg.resolve.resolver import _Index, assign_keys, curated_slugs, keyed
 
@@ -376,12 +381,13 @@ def delta_entities(state: ResolutionState, update: UpdateInput, resources: Resou
     find = index.sets.find
     # the nodes come after the earlier ones; a look-up made later (lineage's) adds more
     nodes = list(islice(index.sets.parent, len(state.parent), None))
-    for root in state.clusters:
-        if find(root) != root:
-            raise Fallback(f"the earlier cluster {root!r} joined another")
-    touched = _touched(state, delta, index, update, new_papers)
+    # a union of earlier clusters: the cluster they make is counted from their papers
+    absorbed = {root: found for root in state.clusters if (found := find(root)) != root}
+    touched = _touched(state, delta, index, update, new_papers, absorbed)
     drafts = dict(state.drafts)
     bases = dict(state.bases)
+    for root in absorbed:
+        del drafts[root], bases[root]
     for root, stats in touched.items():
         drafts[root] = draft = stats.draft(resources)
         bases[root] = slug(draft[1][0])
@@ -400,7 +406,7 @@ def delta_entities(state: ResolutionState, update: UpdateInput, resources: Resou
             remade.add(root)
         entities[root] = entity
     return DeltaEntities(entities, remade, merged_ambiguous, index, delta, touched,
-                         {root: drafts[root] for root in touched}, nodes)
+                         {root: drafts[root] for root in touched}, nodes, absorbed)
 
 
 def delta_links(state: ResolutionState, delta: DeltaEntities,
@@ -413,6 +419,8 @@ def delta_links(state: ResolutionState, delta: DeltaEntities,
     changed = [root for root in delta.touched if (old := earlier_entities.get(root))
                and ((new := entities[root]).key != old.key or new.type is not old.type)]
     papers = {paper for root in changed for paper in state.papers_of[root]}
+    # the papers of a cluster joined to another link to that one's entity now
+    papers.update(paper for root in delta.absorbed for paper in state.papers_of[root])
     now = {extraction.paper.key: extraction for extraction, _ in update.changed}
     read = update.earlier(papers - now.keys())
     redo = sorted((*read.values(), *now.values()), key=lambda e: state.order[e.paper.key])
@@ -457,29 +465,35 @@ def link_count_changes(state: ResolutionState, delta: DeltaEntities, update: Upd
     earlier = [key for key in links if key not in new]
     read = update.earlier([key for key in earlier if key not in before])
     was = [before.get(key) or read[key] for key in earlier]
-    find, node = delta.index.sets.find, delta.index.mention_node
-    roots = [tuple(find(node(m)) for m in e.mentions) for e in was]
+    # the earlier extractions' clusters as the earlier build found them
+    parent, node = state.parent, delta.index.mention_node
+    roots = [tuple(parent[node(m)] for m in e.mentions) for e in was]
     change = Counter(link.relation.value for found in links.values() for link in found)
     change.subtract(link.relation.value for link in _links(was, roots, state.entities))
     return change
 
 
 def _touched(state: ResolutionState, delta: Sequence[Extraction], index,
-             update: UpdateInput, new_papers: set[str]) -> dict[str, ClusterStats]:
+             update: UpdateInput, new_papers: set[str],
+             absorbed: dict[str, str]) -> dict[str, ClusterStats]:
     """The aggregates of each cluster the update's mentions (``delta``, whose nodes
-    ``index`` found) land in, with them."""
+    ``index`` found) land in, with them; ``absorbed``: the earlier clusters joined
+    to others (:attr:`DeltaEntities.absorbed`)."""
     find = index.sets.find
     touched: dict[str, ClusterStats] = {}
     #: the changed earlier papers' extractions as the state has them, and the roots
     #: of their mentions
     before_of = {now.paper.key: before for now, before in update.changed}
     had_roots: dict[str, set[str]] = {}
-    #: clusters counted again from all their mentions: an earlier paper gives one a
-    #: new name, which changes the order of its names' first mentions
-    again: set[str] = set()
+    #: clusters counted again from all their mentions: those that joined earlier
+    #: clusters, and those an earlier paper gives a new name (which changes the order
+    #: of its names' first mentions)
+    again: set[str] = set(absorbed.values())
     for extraction, nodes in zip(delta, index.nodes, strict=True):
         for mention, node in zip(extraction.mentions, nodes, strict=True):
             root = find(node)
+            if root in again:
+                continue
             stats = touched.get(root)
             if stats is None:
                 earlier_stats = state.clusters.get(root)
@@ -487,7 +501,7 @@ def _touched(state: ResolutionState, delta: Sequence[Extraction], index,
                     else ClusterStats()
             if mention.paper_key in new_papers or root not in state.clusters:
                 stats.add(mention)  # after the cluster's mentions, as in a full build
-            elif mention.text not in stats.surfaces or root in again:
+            elif mention.text not in stats.surfaces:
                 again.add(root)
             else:  # an earlier paper's, before the cluster's last paper
                 had = had_roots.get(mention.paper_key)
@@ -497,20 +511,26 @@ def _touched(state: ResolutionState, delta: Sequence[Extraction], index,
                 stats.insert(mention, new_paper=root not in had)
                 had.add(root)
     if again:
-        touched.update(_counted_again(state, index, update, again))
+        touched.update(_counted_again(state, index, update, again, absorbed))
     return touched
 
 
-def _counted_again(state: ResolutionState, index, update: UpdateInput,
-                   roots: set[str]) -> dict[str, ClusterStats]:
+def _counted_again(state: ResolutionState, index, update: UpdateInput, roots: set[str],
+                   absorbed: dict[str, str]) -> dict[str, ClusterStats]:
     """The aggregates of the clusters of ``roots``, counted from all their mentions:
-    their earlier papers' (read from the state, as the spread left them), then the
-    new papers'. The cost follows the clusters' papers, not the build's."""
+    their earlier papers' (read from the state, as the spread left them; those of
+    the earlier clusters ``absorbed`` into them too), then the new papers'. The cost
+    follows the clusters' papers, not the build's."""
     find, node = index.sets.find, index.mention_node
     changed = {now.paper.key: now for now, _ in update.changed}
+    joined: dict[str, list[str]] = {}
+    for earlier, root in absorbed.items():
+        joined.setdefault(root, []).append(earlier)
     counted = {}
     for root in sorted(roots):
         keys = set(state.papers_of.get(root, ()))
+        for earlier in joined.get(root, ()):
+            keys.update(state.papers_of[earlier])
         keys.update(key for key, now in changed.items()
                     if any(find(node(m)) == root for m in now.mentions))
         read = update.earlier(keys - changed.keys())
@@ -567,7 +587,8 @@ def delta_lineage(state: ResolutionState, delta: DeltaEntities, update: UpdateIn
     update's, from what the earlier papers state (``state``) and the update's papers:
     every lineage edge, and the entities with the checkpoint parents it adds."""
     return lineage_from(delta.entities, delta_stating(state, delta, update),
-                        _PapersOf(state.papers_of, papers_added(delta)), resources,
+                        _PapersOf(state.papers_of, papers_added(delta), delta.absorbed),
+                        resources,
                         delta.index.sets.find, state.names)
 
 
@@ -580,11 +601,24 @@ def delta_stating(state: ResolutionState, delta: DeltaEntities,
     stating = [stated(now, tuple(find(node(m)) for m in now.mentions))
                if (now := changed.get(said.paper)) is not None else said
                for said in state.stating]
+    if delta.absorbed:  # what the papers said of a joined cluster is said of the union
+        stating = [_moved(said, delta.absorbed) for said in stating]
     for extraction in update.new:
         said = stated(extraction, tuple(find(node(m)) for m in extraction.mentions))
         if said is not None:
             stating.append(said)
     return stating
+
+
+def _moved(said: Stated, absorbed: dict[str, str]) -> Stated:
+    """``said`` with the roots of ``absorbed`` clusters replaced by their union's."""
+    def root(found: str | None) -> str | None:
+        return absorbed.get(found, found) if found else found
+
+    return replace(said, parents=tuple((root(child), parent, sentence)
+                                       for child, parent, sentence in said.parents),
+                   claims=tuple((root(child), root(parent), rule, evidence)
+                                for child, parent, rule, evidence in said.claims))
 
 
 def papers_added(delta: DeltaEntities) -> dict[str, set[str]]:
@@ -615,14 +649,27 @@ def advance_state(state: ResolutionState, delta: DeltaEntities, update: UpdateIn
     parent = state.parent
     for node in delta.nodes:
         parent[node] = find(node)
+    absorbed = delta.absorbed
+    if absorbed:  # every node of a joined cluster now finds the union's root
+        for node, root in parent.items():
+            if root in absorbed:
+                parent[node] = absorbed[root]
     clusters = state.clusters
     if isinstance(clusters, _Rows):
         clusters.put(delta.stats)
+        clusters.drop(absorbed)
     else:
         clusters.update(delta.stats)
+        for root in absorbed:
+            del clusters[root]
     state.drafts.update(delta.drafts)
     state.bases.update((root, slug(name)) for root, (_, (name, _)) in delta.drafts.items())
     papers_of = state.papers_of
+    for root, union in absorbed.items():
+        del state.drafts[root], state.bases[root]
+        found = papers_of.setdefault(union, [])
+        found.extend(papers_of.pop(root))
+        found[:] = sorted(set(found), key=order.__getitem__)
     new = {e.paper.key for e in update.new}
     for root, papers in papers_added(delta).items():
         found = papers_of.setdefault(root, [])
@@ -673,24 +720,32 @@ class _PapersOf(Mapping):
     """Each cluster root's papers, as a set: the earlier papers' (``earlier``, lists)
     and the update's (``added``), made on demand."""
 
-    def __init__(self, earlier: dict[str, list[str]], added: dict[str, set[str]]) -> None:
+    def __init__(self, earlier: dict[str, list[str]], added: dict[str, set[str]],
+                 absorbed: dict[str, str] | None = None) -> None:
         self.earlier, self.added = earlier, added
         self._made: dict[str, set[str]] = {}
+        #: each union's root -> the earlier clusters it joined
+        self.joined: dict[str, list[str]] = {}
+        for root, union in (absorbed or {}).items():
+            self.joined.setdefault(union, []).append(root)
+        self.gone = set(absorbed or ())
 
     def __getitem__(self, root: str) -> set[str]:
         made = self._made.get(root)
         if made is None:
-            if root not in self.earlier and root not in self.added:
+            if root in self.gone or (root not in self.earlier and root not in self.added):
                 raise KeyError(root)
             made = self._made[root] = set(self.earlier.get(root, ())) | \
                 self.added.get(root, set())
+            for earlier in self.joined.get(root, ()):
+                made.update(self.earlier[earlier])
         return made
 
     def __iter__(self):
-        return iter(self.earlier.keys() | self.added.keys())
+        return iter((self.earlier.keys() | self.added.keys()) - self.gone)
 
     def __len__(self) -> int:
-        return len(self.earlier.keys() | self.added.keys())
+        return len((self.earlier.keys() | self.added.keys()) - self.gone)
 
 
 #: the layout of a saved state; another is not read
@@ -864,6 +919,12 @@ class _Rows(Mapping):
         self.made.update(made)
         for key in made:
             self.rows.setdefault(key, None)
+
+    def drop(self, keys: Iterable) -> None:
+        """Remove these keys."""
+        for key in keys:
+            del self.rows[key]
+            self.made.pop(key, None)
 
     def __contains__(self, key) -> bool:
         return key in self.rows

@@ -403,10 +403,11 @@ def _view_data(out: Path, html: bool) -> ViewData | None:
         return None
 
 
-def _drawn(kept: _Kept, update_in: UpdateInput, delta: DeltaEntities, links: dict, out: Path,
-           keys: list[str]) -> dict[str, tuple[Paper, tuple[Link, ...]]]:
-    """The records and links of the papers of ``keys``, which the updated page draws
-    and the earlier did not."""
+def _papers_with_links(kept: _Kept, update_in: UpdateInput, delta: DeltaEntities, links: dict,
+                       out: Path, keys: list[str]) -> list[tuple[Paper, tuple[Link, ...]]]:
+    """The records and links of the papers of ``keys`` in the updated build: the new
+    and changed papers' from the update, the others' read from the earlier state;
+    their links ``links`` (the redone papers') or made again from their mentions."""
     fresh = {e.paper.key: e for e in chain(update_in.new, (now for now, _ in update_in.changed))}
     others = [key for key in keys if key not in fresh]
     read = read_extractions(out / STATE_FILE, {key: kept.places[key] for key in others}) \
@@ -415,20 +416,21 @@ def _drawn(kept: _Kept, update_in: UpdateInput, delta: DeltaEntities, links: dic
     found = dict(links)
     found.update(links_of(delta, [e for e in extractions if e.paper.key not in found],
                           delta.entities))
-    return {e.paper.key: (e.paper, tuple(found[e.paper.key])) for e in extractions}
+    return [(e.paper, tuple(found[e.paper.key])) for e in extractions]
+
+
+def _drawn(kept: _Kept, update_in: UpdateInput, delta: DeltaEntities, links: dict, out: Path,
+           keys: list[str]) -> dict[str, tuple[Paper, tuple[Link, ...]]]:
+    """The records and links of the papers of ``keys``, which the updated page draws
+    and the earlier did not."""
+    return {paper.key: (paper, found) for paper, found
+            in _papers_with_links(kept, update_in, delta, links, out, keys)}
 
 
 def _sample(kept: _Kept, update_in: UpdateInput, delta: DeltaEntities, links: dict,
             entities: dict, lineage, out: Path):
     """The graph of the SHACL sample of the updated build."""
-    new = {e.paper.key: e for e in update_in.new}
-    keys = sample_papers(chain(kept.keys, new))
-    changed = {now.paper.key: now for now, _ in update_in.changed}
-    others = [key for key in keys if key not in new and key not in changed]
-    read = read_extractions(out / STATE_FILE, {key: kept.places[key] for key in others}) \
-        if others else {}
-    extractions = [new.get(key) or changed.get(key) or read[key] for key in keys]
-    found = dict(links)
-    missing = [e for e in extractions if e.paper.key not in found]
-    found.update(links_of(delta, missing, delta.entities))
-    return sample_graph([e.paper for e in extractions], found, entities, lineage)
+    keys = sample_papers(chain(kept.keys, (e.paper.key for e in update_in.new)))
+    sampled = _papers_with_links(kept, update_in, delta, links, out, keys)
+    return sample_graph([paper for paper, _ in sampled],
+                        {paper.key: found for paper, found in sampled}, entities, lineage)

@@ -523,9 +523,7 @@ def _counted_again(state: ResolutionState, index, update: UpdateInput, roots: se
     follows the clusters' papers, not the build's."""
     find, node = index.sets.find, index.mention_node
     changed = {now.paper.key: now for now, _ in update.changed}
-    joined: dict[str, list[str]] = {}
-    for earlier, root in absorbed.items():
-        joined.setdefault(root, []).append(earlier)
+    joined = _joined(absorbed)
     counted = {}
     for root in sorted(roots):
         keys = set(state.papers_of.get(root, ()))
@@ -539,6 +537,15 @@ def _counted_again(state: ResolutionState, index, update: UpdateInput, roots: se
         mentions.extend(m for e in update.new for m in e.mentions if find(node(m)) == root)
         counted[root] = ClusterStats.of(mentions)
     return counted
+
+
+def _joined(absorbed: dict[str, str]) -> dict[str, list[str]]:
+    """Each union's root -> the earlier clusters it joined (``absorbed``:
+    :attr:`DeltaEntities.absorbed`)."""
+    joined: dict[str, list[str]] = {}
+    for earlier, root in absorbed.items():
+        joined.setdefault(root, []).append(earlier)
+    return joined
 
 
 def _senses(state: ResolutionState, delta: Sequence[Extraction], new_papers: set[str],
@@ -649,27 +656,16 @@ def advance_state(state: ResolutionState, delta: DeltaEntities, update: UpdateIn
     parent = state.parent
     for node in delta.nodes:
         parent[node] = find(node)
-    absorbed = delta.absorbed
-    if absorbed:  # every node of a joined cluster now finds the union's root
-        for node, root in parent.items():
-            if root in absorbed:
-                parent[node] = absorbed[root]
     clusters = state.clusters
     if isinstance(clusters, _Rows):
         clusters.put(delta.stats)
-        clusters.drop(absorbed)
     else:
         clusters.update(delta.stats)
-        for root in absorbed:
-            del clusters[root]
     state.drafts.update(delta.drafts)
     state.bases.update((root, slug(name)) for root, (_, (name, _)) in delta.drafts.items())
     papers_of = state.papers_of
-    for root, union in absorbed.items():
-        del state.drafts[root], state.bases[root]
-        found = papers_of.setdefault(union, [])
-        found.extend(papers_of.pop(root))
-        found[:] = sorted(set(found), key=order.__getitem__)
+    if delta.absorbed:
+        _drop_joined(state, delta.absorbed)
     new = {e.paper.key for e in update.new}
     for root, papers in papers_added(delta).items():
         found = papers_of.setdefault(root, [])
@@ -693,6 +689,25 @@ def advance_state(state: ResolutionState, delta: DeltaEntities, update: UpdateIn
         len(order), order, state.merges, state.acronyms, delta.index.senses, delta.ambiguous,
         parent, clusters, state.drafts, state.bases, delta.entities, papers_of,
         delta_stating(state, delta, update), state.names, tuple(lineage), spread)
+
+
+def _drop_joined(state: ResolutionState, absorbed: dict[str, str]) -> None:
+    """Leave the earlier clusters ``absorbed`` into unions out of ``state`` (being
+    advanced): their nodes find the union's root, which has their papers."""
+    parent, order, papers_of = state.parent, state.order, state.papers_of
+    for node, root in parent.items():
+        if root in absorbed:
+            parent[node] = absorbed[root]
+    if isinstance(state.clusters, _Rows):
+        state.clusters.drop(absorbed)
+    else:
+        for root in absorbed:
+            del state.clusters[root]
+    for root, union in absorbed.items():
+        del state.drafts[root], state.bases[root]
+        found = papers_of.setdefault(union, [])
+        found.extend(papers_of.pop(root))
+        found[:] = sorted(set(found), key=order.__getitem__)
 
 
 class _Added(Mapping):
@@ -725,9 +740,7 @@ class _PapersOf(Mapping):
         self.earlier, self.added = earlier, added
         self._made: dict[str, set[str]] = {}
         #: each union's root -> the earlier clusters it joined
-        self.joined: dict[str, list[str]] = {}
-        for root, union in (absorbed or {}).items():
-            self.joined.setdefault(union, []).append(root)
+        self.joined = _joined(absorbed or {})
         self.gone = set(absorbed or ())
 
     def __getitem__(self, root: str) -> set[str]:
